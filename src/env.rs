@@ -1,0 +1,89 @@
+//! Every environment variable `p0` reads, sets for a child, or removes from a child's
+//! environment, in one place (as uv does), so none is read from a stray `std::env::var` call.
+
+use std::ffi::OsString;
+
+/// Variables `p0` itself reads.
+pub mod read {
+    /// Default organization (and suffix of the state file names, protocol §1.3).
+    pub const P0_ORG: &str = "P0_ORG";
+    /// Bootstrap API base URL.
+    pub const P0_APP_URL: &str = "P0_APP_URL";
+    /// Non-production environment: the state directory becomes `~/.p0-{env}`.
+    pub const P0_ENV: &str = "P0_ENV";
+    /// `1` (or any non-empty value other than `0`/`false`) prints links instead of opening a browser.
+    pub const P0_NO_BROWSER: &str = "P0_NO_BROWSER";
+    /// Defaults for `p0 aws` and `p0 run-as`.
+    pub const P0_AWS_ACCOUNT: &str = "P0_AWS_ACCOUNT";
+    pub const P0_AWS_ROLE: &str = "P0_AWS_ROLE";
+    pub const P0_AWS_REASON: &str = "P0_AWS_REASON";
+    /// Minimum lifetime (seconds) a cached credential must have left to be reused.
+    pub const P0_MIN_CREDENTIAL_LIFETIME: &str = "P0_MIN_CREDENTIAL_LIFETIME";
+    /// Log filter for `--debug`-style diagnostics on stderr (tracing syntax).
+    pub const P0_LOG: &str = "P0_LOG";
+    /// The Firebase Auth emulator convention: `host:port` serving Identity Toolkit and
+    /// Secure Token over plain http.
+    pub const FIREBASE_AUTH_EMULATOR_HOST: &str = "FIREBASE_AUTH_EMULATOR_HOST";
+    /// Standard AWS endpoint overrides, honoured exactly as the AWS SDKs do.
+    pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+    pub const AWS_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
+    pub const AWS_ENDPOINT_URL_SSO: &str = "AWS_ENDPOINT_URL_SSO";
+    pub const AWS_ENDPOINT_URL_SSO_OIDC: &str = "AWS_ENDPOINT_URL_SSO_OIDC";
+    /// Direct Identity Center defaults (as aws-sso-util).
+    pub const AWS_DEFAULT_SSO_START_URL: &str = "AWS_DEFAULT_SSO_START_URL";
+    pub const AWS_DEFAULT_SSO_REGION: &str = "AWS_DEFAULT_SSO_REGION";
+    /// Where `~/.aws/config` lives when not in the default place.
+    pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+    /// Region defaults for the child when `--region` is not given.
+    pub const AWS_REGION: &str = "AWS_REGION";
+    pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+    /// The user's shell, to choose the export syntax.
+    pub const SHELL: &str = "SHELL";
+}
+
+/// Variables set in a child's environment by `run-as`.
+pub mod child {
+    pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+    pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+    pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+    /// botocore reads this before `AWS_SESSION_TOKEN`; a stale one would win.
+    pub const AWS_SECURITY_TOKEN: &str = "AWS_SECURITY_TOKEN";
+    pub const AWS_CREDENTIAL_EXPIRATION: &str = "AWS_CREDENTIAL_EXPIRATION";
+    pub const AWS_REGION: &str = "AWS_REGION";
+    /// The AWS CLI v1 reads only this one.
+    pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+    pub const AWS_CONTAINER_CREDENTIALS_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+    pub const AWS_CONTAINER_AUTHORIZATION_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+    /// `<account>/<role>` (a chain `a/r>b/s` when nested), for prompts and cycle detection.
+    pub const P0_RUN_AS: &str = "P0_RUN_AS";
+}
+
+/// Variables removed from a child's environment: each would silently win over, or confuse,
+/// the credentials `p0` hands it.
+pub const REMOVED_FROM_CHILD: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CREDENTIAL_FILE",
+    "AWS_SDK_LOAD_CONFIG",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+];
+
+/// A variable's value, `None` when unset or empty (an empty value means "not set" for every
+/// variable above).
+pub fn get(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+pub fn get_os(name: &str) -> Option<OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
+/// A boolean flag variable: set, non-empty, and not `0`/`false`/`no`.
+pub fn flag(name: &str) -> bool {
+    get(name).is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no"))
+}

@@ -1,0 +1,243 @@
+//! Every failure `p0` reports, with its user-facing text and exit code in one place.
+//!
+//! Texts marked "§" are word for word from the P0 protocol (shared/p0-protocol.md) so users
+//! and scripts see what P0's own CLI prints.
+
+use std::io;
+use thiserror::Error;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Exit codes of `p0` itself. A child run by `run-as` passes its own code through.
+pub mod exit {
+    /// Generic failure; also a request that errored, expired or was revoked (§3.3).
+    pub const FAILURE: u8 = 1;
+    /// The access request was denied (§3.3).
+    pub const DENIED: u8 = 2;
+    /// The access request did not complete in time (§3.3).
+    pub const NOT_COMPLETE: u8 = 4;
+    /// Bad command line (sysexits EX_USAGE). clap's own default, 2, would collide with DENIED.
+    pub const USAGE: u8 = 64;
+    /// Okta, Identity Center or STS failed to produce credentials (EX_UNAVAILABLE).
+    pub const BACKEND: u8 = 69;
+    /// A lock was not released in time (EX_TEMPFAIL): another `p0` is stuck.
+    pub const TEMPFAIL: u8 = 75;
+    /// A login or device authorization is needed and there is no terminal to ask on (EX_NOPERM).
+    pub const LOGIN_REQUIRED: u8 = 77;
+    /// The command exists but cannot be executed (as a shell reports it).
+    pub const NOT_EXECUTABLE: u8 = 126;
+    /// The command was not found on PATH (as a shell reports it).
+    pub const NOT_FOUND: u8 = 127;
+    /// Interrupted by Ctrl-C (128 + SIGINT).
+    pub const INTERRUPTED: u8 = 130;
+}
+
+pub const CONTACT_DEFAULT: &str = "Please contact support@p0.dev for assistance.";
+
+#[derive(Debug, Error)]
+pub enum Error {
+    // ---- usage and environment ----
+    #[error("{0}")]
+    Usage(String),
+    #[error("`p0 {0}` is not implemented yet")]
+    NotImplemented(&'static str),
+    #[error("Could not determine your home directory")]
+    NoHomeDirectory,
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("Timed out after {seconds} s waiting for another p0 process holding {path}")]
+    LockTimeout { path: String, seconds: u64 },
+    #[error("Interrupted")]
+    Interrupted,
+
+    // ---- login and session (§1, §2) ----
+    #[error("The organization ID is required. Please provide it as an argument or set the P0_ORG environment variable.")]
+    OrgRequired,
+    #[error("Could not find organization")]
+    OrgNotFound,
+    #[error("Could not find organization, logging out.")]
+    OrgNotFoundLoggingOut,
+    #[error("Network error: Unable to reach the server at {url}.")]
+    Network { url: String },
+    #[error("Network error: Unable to reach the server.")]
+    NetworkExhausted,
+    #[error("Please run `p0 login <organization>`.")]
+    NotLoggedIn,
+    #[error("Your credentials have expired. Please run `p0 login <organization>` to refresh your credentials.")]
+    CredentialsExpired,
+    /// A human is needed (a login or a device authorization) and no terminal can be opened.
+    #[error("{what} needs you to sign in, but there is no terminal to ask on. Run `p0 login {org}` in a terminal first, then try again.")]
+    LoginRequired { what: String, org: String },
+    #[error("Missing config file. Please login again using 'p0 login <organization>'.")]
+    MissingConfig,
+    #[error("Unsupported login for your organization")]
+    UnsupportedLogin,
+    #[error("Login requires an OIDC PKCE provider configuration.")]
+    OidcPkceRequired,
+    #[error("Access denied, try again")]
+    AccessDenied,
+    #[error("Expired awaiting in-browser authorization.")]
+    DeviceAuthorizationExpired,
+    /// Any non-2xx answer we have no better words for (§2.2). `url` must already be redacted.
+    #[error("Error in fetch request to {url}:\n{status} {status_text}\n\n{body}")]
+    Fetch {
+        url: String,
+        status: u16,
+        status_text: String,
+        body: String,
+    },
+    #[error("An unexpected error occurred during authentication.\n{contact}")]
+    AuthenticationUnexpected { contact: String },
+
+    // ---- P0 API and requests (§3) ----
+    /// The string a P0 API response carried in `error`.
+    #[error("{0}")]
+    Api(String),
+    #[error("HTTP Error: {status} {status_text}")]
+    Http { status: u16, status_text: String },
+    #[error("Invalid response from the server")]
+    InvalidResponse,
+    #[error("Your request was denied{}", detail(.0))]
+    RequestDenied(Option<String>),
+    #[error("Your request encountered an error{}", detail(.0))]
+    RequestErrored(Option<String>),
+    #[error("Your access has expired{}", detail(.0))]
+    AccessExpired(Option<String>),
+    #[error("Your access was revoked{}", detail(.0))]
+    AccessRevoked(Option<String>),
+    #[error("Your request did not complete within 5 minutes.{}", detail(.0))]
+    RequestNotComplete(Option<String>),
+    #[error("Failed waiting for access to be resolved")]
+    WaitTimedOut,
+    #[error("Did not receive access ID from server")]
+    NoAccessId,
+
+    // ---- AWS accounts (§4) ----
+    #[error("P0 is not installed on any AWS account")]
+    AwsNotInstalled,
+    #[error("P0 is not installed on AWS account {0}")]
+    AwsAccountNotInstalled(String),
+    #[error("Please select a unique AWS account with --account; valid accounts are:\n{}", .0.join("\n"))]
+    AwsAccountAmbiguous(Vec<String>),
+    #[error("Account {0} is not configured for Okta SAML login.")]
+    NotOktaSaml(String),
+    #[error("Unexpected login type. Expected IDC to be enabled for account {0}")]
+    NotIdc(String),
+
+    // ---- Okta SAML (§5) ----
+    #[error("Role {role} not available. Available roles:\n{}", roles_list(.available))]
+    RoleNotAvailable { role: String, available: Vec<String> },
+    #[error("No SAML assertion obtained from Okta.")]
+    NoSamlAssertion,
+    #[error("Your Okta session has expired. Please log out of Okta in your browser, and re-execute your p0 command to reauthenticate.")]
+    OktaSessionExpired,
+    #[error("Invalid provider configuration: {0}")]
+    InvalidProviderConfig(String),
+    #[error("Could not read the SAML assertion from Okta: {0}")]
+    MalformedSaml(String),
+
+    // ---- Identity Center (§6) ----
+    #[error("Timed out fetching AWS credentials. Try again, and if this issue persists, contact support@p0.dev.")]
+    IdcTimedOut,
+    #[error("Could not find an AWS account ID for this access request")]
+    NoAccountId,
+    #[error("{0}")]
+    SsoInstance(String),
+
+    // ---- AWS calls ----
+    /// STS, sso or sso-oidc failed; the text is the service's own error message.
+    #[error("{service} failed: {message}")]
+    Aws { service: &'static str, message: String },
+
+    // ---- launching the child ----
+    #[error("{0}: command not found")]
+    CommandNotFound(String),
+    #[error("{0}: permission denied (not executable)")]
+    NotExecutable(String),
+    #[error("Refusing to run: `p0 run-as` for {0} is already running this command (a cycle)")]
+    RunAsCycle(String),
+}
+
+fn detail(message: &Option<String>) -> String {
+    message.as_ref().map(|m| format!(": {m}")).unwrap_or_default()
+}
+
+fn roles_list(roles: &[String]) -> String {
+    roles
+        .iter()
+        .map(|r| format!("  {r}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Error {
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn aws(service: &'static str, message: impl Into<String>) -> Self {
+        Error::Aws {
+            service,
+            message: message.into(),
+        }
+    }
+
+    /// The documented exit code for this failure (README, `p0 run-as --help`).
+    pub fn exit_code(&self) -> u8 {
+        use Error::*;
+        match self {
+            Usage(_) | OrgRequired => exit::USAGE,
+            RequestDenied(_) => exit::DENIED,
+            RequestNotComplete(_) => exit::NOT_COMPLETE,
+            LoginRequired { .. } => exit::LOGIN_REQUIRED,
+            LockTimeout { .. } => exit::TEMPFAIL,
+            Interrupted => exit::INTERRUPTED,
+            CommandNotFound(_) => exit::NOT_FOUND,
+            NotExecutable(_) => exit::NOT_EXECUTABLE,
+            RoleNotAvailable { .. } | NoSamlAssertion | OktaSessionExpired
+            | InvalidProviderConfig(_) | MalformedSaml(_) | IdcTimedOut | NoAccountId
+            | Aws { .. } => exit::BACKEND,
+            _ => exit::FAILURE,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_texts_are_word_for_word() {
+        assert_eq!(
+            Error::RequestDenied(Some("policy".into())).to_string(),
+            "Your request was denied: policy"
+        );
+        assert_eq!(
+            Error::AwsAccountAmbiguous(vec!["a".into(), "b".into()]).to_string(),
+            "Please select a unique AWS account with --account; valid accounts are:\na\nb"
+        );
+        assert_eq!(
+            Error::RoleNotAvailable {
+                role: "Admin".into(),
+                available: vec!["Dev".into(), "p0-grants/Ro".into()]
+            }
+            .to_string(),
+            "Role Admin not available. Available roles:\n  Dev\n  p0-grants/Ro"
+        );
+    }
+
+    #[test]
+    fn exit_codes_are_distinct_for_scripts() {
+        assert_eq!(Error::RequestDenied(None).exit_code(), 2);
+        assert_eq!(Error::RequestNotComplete(None).exit_code(), 4);
+        assert_eq!(Error::RequestErrored(None).exit_code(), 1);
+        assert_eq!(Error::NoSamlAssertion.exit_code(), exit::BACKEND);
+    }
+}

@@ -1,0 +1,52 @@
+//! `p0`: just-in-time AWS credentials from P0 Security, for one command.
+//!
+//! Data flows one way: CLI arguments -> a resolved plan (org, account, backend, role) ->
+//! credentials -> launch. `main` only parses, sets up diagnostics and maps errors to exit codes.
+
+mod backends;
+mod cli;
+mod commands;
+mod credentials;
+mod env;
+mod error;
+mod launch;
+mod p0;
+mod secret;
+mod state;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with 0; usage errors to stderr with EX_USAGE.
+            let code = if e.use_stderr() { error::exit::USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_diagnostics(cli.debug);
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Diagnostics go to stderr only, and only when asked for (`--debug` or `P0_LOG`).
+fn init_diagnostics(debug: bool) {
+    let filter = match env::get(env::read::P0_LOG) {
+        Some(filter) => filter,
+        None if debug => "p0=debug".to_string(),
+        None => return,
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
