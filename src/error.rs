@@ -130,7 +130,10 @@ pub enum Error {
 
     // ---- Okta SAML (§5) ----
     #[error("Role {role} not available. Available roles:\n{}", roles_list(.available))]
-    RoleNotAvailable { role: String, available: Vec<String> },
+    RoleNotAvailable {
+        role: String,
+        available: Vec<String>,
+    },
     #[error("No SAML assertion obtained from Okta.")]
     NoSamlAssertion,
     #[error("Your Okta session has expired. Please log out of Okta in your browser, and re-execute your p0 command to reauthenticate.")]
@@ -151,7 +154,10 @@ pub enum Error {
     // ---- AWS calls ----
     /// STS, sso or sso-oidc failed; the text is the service's own error message.
     #[error("{service} failed: {message}")]
-    Aws { service: &'static str, message: String },
+    Aws {
+        service: &'static str,
+        message: String,
+    },
 
     // ---- launching the child ----
     #[error("{0}: command not found")]
@@ -163,7 +169,10 @@ pub enum Error {
 }
 
 fn detail(message: &Option<String>) -> String {
-    message.as_ref().map(|m| format!(": {m}")).unwrap_or_default()
+    message
+        .as_ref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
 }
 
 fn roles_list(roles: &[String]) -> String {
@@ -201,8 +210,13 @@ impl Error {
             Interrupted => exit::INTERRUPTED,
             CommandNotFound(_) => exit::NOT_FOUND,
             NotExecutable(_) => exit::NOT_EXECUTABLE,
-            RoleNotAvailable { .. } | NoSamlAssertion | OktaSessionExpired
-            | InvalidProviderConfig(_) | MalformedSaml(_) | IdcTimedOut | NoAccountId
+            RoleNotAvailable { .. }
+            | NoSamlAssertion
+            | OktaSessionExpired
+            | InvalidProviderConfig(_)
+            | MalformedSaml(_)
+            | IdcTimedOut
+            | NoAccountId
             | Aws { .. } => exit::BACKEND,
             _ => exit::FAILURE,
         }

@@ -7,12 +7,15 @@ mod backends;
 mod cli;
 mod commands;
 mod credentials;
+mod device_flow;
 mod env;
 mod error;
+mod http;
 mod launch;
 mod p0;
 mod secret;
 mod state;
+mod terminal;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -22,7 +25,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version go to stdout with 0; usage errors to stderr with EX_USAGE.
-            let code = if e.use_stderr() { error::exit::USAGE } else { 0 };
+            let code = if e.use_stderr() {
+                error::exit::USAGE
+            } else {
+                0
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }

@@ -76,9 +76,12 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
 /// Writes `contents` to `path` so that a reader sees either the old file or the whole new one,
 /// never half: a 0600 temporary file in the same directory, fsynced, then renamed over `path`.
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::io(format!("writing {}", path.display()), std::io::ErrorKind::InvalidInput.into()))?;
+    let dir = path.parent().ok_or_else(|| {
+        Error::io(
+            format!("writing {}", path.display()),
+            std::io::ErrorKind::InvalidInput.into(),
+        )
+    })?;
     ensure_private_dir(dir)?;
     let context = || format!("writing {}", path.display());
     // tempfile creates the file with mode 0600 already.
@@ -86,9 +89,13 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
         .prefix(".tmp-")
         .tempfile_in(dir)
         .map_err(|e| Error::io(context(), e))?;
-    tmp.write_all(contents).map_err(|e| Error::io(context(), e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(context(), e))?;
-    tmp.persist(path).map_err(|e| Error::io(context(), e.error))?;
+    tmp.write_all(contents)
+        .map_err(|e| Error::io(context(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(context(), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io(context(), e.error))?;
     Ok(())
 }
 
@@ -133,7 +140,10 @@ mod tests {
     #[test]
     fn org_suffix_names_files() {
         let dir = StateDir::at("/h/.p0", "-acme");
-        assert_eq!(dir.identity_path(), PathBuf::from("/h/.p0/identity-acme.json"));
+        assert_eq!(
+            dir.identity_path(),
+            PathBuf::from("/h/.p0/identity-acme.json")
+        );
         assert_eq!(dir.config_path(), PathBuf::from("/h/.p0/config-acme.json"));
         assert_eq!(dir.cache_dir(), PathBuf::from("/h/.p0/cache-acme"));
     }

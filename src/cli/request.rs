@@ -10,7 +10,11 @@ pub struct RequestArgs {
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
     /// What to request, passed to P0 as typed (for example: aws role Admin --reason "deploy")
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
     pub args: Vec<String>,
 }
 
@@ -23,6 +27,10 @@ pub struct LsArgs {
     #[arg(long)]
     pub json: bool,
     /// What to list, passed to P0 as typed (for example: aws role)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
     pub args: Vec<String>,
 }

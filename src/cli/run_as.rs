@@ -34,13 +34,23 @@ pub struct RunAsArgs {
     #[arg(long)]
     pub restart: bool,
     /// With --restart: how long before expiry to restart (seconds)
-    #[arg(long, value_name = "SECONDS", default_value_t = 300, requires = "restart")]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 300,
+        requires = "restart"
+    )]
     pub restart_margin: u64,
     /// With --restart: the signal that asks the command to stop
     #[arg(long, value_enum, default_value_t = RestartSignal::Term, requires = "restart")]
     pub restart_signal: RestartSignal,
     /// With --restart: seconds to wait after the signal before SIGKILL
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, requires = "restart")]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        requires = "restart"
+    )]
     pub restart_grace: u64,
 
     /// Use AWS IAM Identity Center directly, without P0 (implied by --sso-start-url/--sso-region)

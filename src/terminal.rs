@@ -1,0 +1,61 @@
+//! Talking to the human: whether there is one, prompts on stderr, opening a browser.
+//!
+//! stdout belongs to scripts (exports, JSON, a child's output); everything here goes to stderr.
+
+use crate::env;
+use std::io::IsTerminal;
+
+/// Whether stderr is a terminal (spinners and colour only then; plain lines otherwise).
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Whether stdout is a terminal (exports are then shown with instructions).
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+/// Whether a human can be asked for something (a sign-in in the browser): the controlling
+/// terminal can be opened. In CI, cron or a pipeline there is none, and `p0` must fail fast
+/// instead of waiting for somebody who cannot see the prompt.
+pub fn human_present() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok()
+}
+
+/// Whether links should be printed only (`--no-browser` or `P0_NO_BROWSER`).
+pub fn browser_disabled(flag: bool) -> bool {
+    flag || env::flag(env::read::P0_NO_BROWSER)
+}
+
+/// Opens `url` in a browser without blocking and without failing when there is none.
+pub fn open_browser(url: &str) {
+    let url = url.to_string();
+    // webbrowser may block while a launcher starts; a detached thread keeps p0 moving.
+    std::thread::spawn(move || {
+        if let Err(e) = webbrowser::open(&url) {
+            tracing::debug!("could not open a browser: {e}");
+        }
+    });
+}
+
+/// Shows a device-authorization prompt on stderr: the link and the code to confirm.
+/// `provider` is the name the user will see in the browser ("Okta", "AWS").
+pub fn show_device_prompt(
+    provider: &str,
+    verification_url: &str,
+    user_code: &str,
+    no_browser: bool,
+) {
+    eprintln!("Opening {provider} sign-in in your browser. If it does not open, visit:");
+    eprintln!("  {verification_url}");
+    eprintln!("When prompted, confirm that {provider} displays this code:");
+    eprintln!("  {user_code}");
+    eprintln!("Waiting for authorization...");
+    if !browser_disabled(no_browser) {
+        open_browser(verification_url);
+    }
+}
