@@ -14,6 +14,7 @@ mod http;
 mod launch;
 mod p0;
 mod secret;
+mod sso_config;
 mod state;
 mod terminal;
 

@@ -3,6 +3,8 @@
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 
+mod completions;
+
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
@@ -12,6 +14,6 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Ls(_) => Err(Error::NotImplemented("ls")),
         Command::Aws(_) => Err(Error::NotImplemented("aws")),
         Command::RunAs(_) => Err(Error::NotImplemented("run-as")),
-        Command::Completions { .. } => Err(Error::NotImplemented("completions")),
+        Command::Completions { shell } => Ok(completions::run(shell)),
     }
 }
