@@ -964,8 +964,12 @@ print(json.dumps({
 sys.stdout.flush()
 # The test grants the permission set (a P0 request), then asks for credentials.
 sys.stdin.readline()
+# Renewed as botocore's SSO token provider does it.
+renewed = oidc.create_token(
+    clientId=client["clientId"], clientSecret=client["clientSecret"],
+    grantType="refresh_token", refreshToken=token["refreshToken"])
 creds = sso.get_role_credentials(
-    roleName="Developer", accountId="210987654321", accessToken=token["accessToken"])
+    roleName="Developer", accountId="210987654321", accessToken=renewed["accessToken"])
 print(json.dumps(creds["roleCredentials"]))
 "#;
 
@@ -1082,7 +1086,7 @@ fn botocore_drives_identity_center_and_the_credentials_work_in_sts() {
     assert!(suffix.bytes().all(|b| b.is_ascii_hexdigit()));
     let counts = sb.calls();
     assert_eq!(counts["oidc.register"], 1);
-    assert_eq!(counts["oidc.token"], 3);
+    assert_eq!(counts["oidc.token"], 4);
     assert_eq!(counts["sso.role_credentials"], 3);
     assert_eq!(counts["sts.GetCallerIdentity"], 1);
 }
