@@ -493,3 +493,67 @@ fn debug_output_never_shows_a_token() {
     let api_key = config["fs"]["apiKey"].as_str().unwrap();
     assert!(!shown.contains(&format!("key={api_key}")), "{shown}");
 }
+
+#[test]
+fn ctrl_c_during_login_exits_130_and_writes_nothing() {
+    use std::io::{BufRead, BufReader};
+    let mut scenario = default_scenario();
+    scenario["okta"]["device"]["approval"] = json!("manual");
+    scenario["okta"]["device"]["interval"] = json!(1);
+    let sb = Sandbox::start(scenario);
+    let mut child = sb
+        .p0()
+        .args(["login", "acme"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("Waiting for authorization...") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "p0 ended early");
+    }
+    let sent = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert!(sent.elapsed() < Duration::from_secs(2));
+    assert!(!identity_path(&sb).exists());
+}
+
+#[test]
+fn a_session_about_to_end_is_renewed_by_login() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    // §2.1: `p0 login` wants more than 5 minutes left; other commands accept more than 1.
+    edit_identity(&sb, |identity| {
+        identity["credential"]["expires_at"] = json!(now() + 200.0);
+    });
+    sb.reset_calls();
+    let out = run(&sb, &["ls", "aws", "role"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sb.count("okta.device_authorize"), 0);
+    let out = run(&sb, &["login", "acme"]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("You are now logged in"), "{err}");
+    assert_eq!(sb.count("okta.device_authorize"), 1);
+    assert_eq!(sb.count("p0.org"), 1);
+}
+
+#[test]
+fn a_missing_config_file_says_how_to_recover() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    std::fs::remove_file(sb.home().join(".p0/config.json")).unwrap();
+    let out = run(&sb, &["ls", "aws", "role"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "Missing config file. Please login again using 'p0 login <organization>'."
+    );
+}

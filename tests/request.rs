@@ -354,9 +354,9 @@ fn ctrl_c_while_waiting_exits_130_at_once_and_leaves_no_partial_state() {
 }
 
 #[test]
-fn a_terminal_gets_the_same_outcome() {
-    let sb = with_policy(json!({"outcome": "approve", "after_ms": 500}));
-    let out = sb.p0_in_terminal(&[
+fn a_spinner_only_on_a_terminal() {
+    let sb = with_policy(json!({"outcome": "approve", "after_ms": 800}));
+    let args = [
         "request",
         "--wait",
         "aws",
@@ -364,8 +364,25 @@ fn a_terminal_gets_the_same_outcome() {
         "Admin",
         "--account",
         "prod",
-    ]);
-    let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    ];
+    let out = sb.p0_in_terminal(&args);
+    let shown = text(&out.stdout);
     assert!(out.status.success(), "{shown}");
     assert!(shown.contains("Your request was approved"), "{shown}");
+    assert!(
+        shown.contains("Waiting for the request to be decided"),
+        "{shown}"
+    );
+
+    let out = request(&sb, &["--wait"]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        !err.contains("Waiting for the request to be decided"),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\r') && !err.contains('\u{1b}'),
+        "control characters: {err:?}"
+    );
 }
