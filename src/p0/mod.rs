@@ -100,6 +100,15 @@ impl P0Client {
         })
     }
 
+    /// After Okta refused `refused` (token exchange `invalid_grant`: the Okta session ended
+    /// early): a new device-flow login when a human is present, else `Error::LoginRequired`;
+    /// then the new tokens. Another process's fresh login is used instead when there is one.
+    #[allow(dead_code)] // For the Okta SAML backend (branch `aws`).
+    pub async fn renew_okta(&self, refused: &OktaSession) -> Result<OktaSession> {
+        self.session.renew_okta(&refused.access_token).await?;
+        self.okta()
+    }
+
     /// `GET {tenant api}/o/{org}/{path}` with the bearer, §3.1 error rules and retries.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
         let response = self

@@ -110,19 +110,37 @@ impl Session {
 
     /// A valid bearer: the stored one when fresh, else renewed.
     pub async fn bearer(&self) -> Result<Secret<String>> {
-        self.ensure(None).await
+        self.ensure(Refused::Nothing).await
     }
 
     /// A bearer after the API refused `rejected` (401): the stored session looked fresh but the
     /// server has ended it, so renew even though the clock says otherwise.
     pub async fn renew_after_rejection(&self, rejected: &Secret<String>) -> Result<Secret<String>> {
-        self.ensure(Some(rejected)).await
+        self.ensure(Refused::Bearer(rejected)).await
     }
 
-    async fn ensure(&self, rejected: Option<&Secret<String>>) -> Result<Secret<String>> {
+    /// After Okta refused the session's tokens (a token exchange's `invalid_grant`): a new Okta
+    /// login under the usual rules, unless another process already made one.
+    pub async fn renew_okta(&self, refused_access_token: &Secret<String>) -> Result<()> {
+        self.ensure(Refused::Okta(refused_access_token))
+            .await
+            .map(|_| ())
+    }
+
+    async fn ensure(&self, refused: Refused<'_>) -> Result<Secret<String>> {
+        let acceptable = |identity: &Identity| -> Option<Secret<String>> {
+            let bearer = usable_bearer(identity)?;
+            match refused {
+                Refused::Nothing => Some(bearer),
+                Refused::Bearer(rejected) => (bearer != *rejected).then_some(bearer),
+                Refused::Okta(rejected) => {
+                    (identity.credential.access_token != *rejected).then_some(bearer)
+                }
+            }
+        };
         let _renewing = self.renewing.lock().await;
         let mut identity = self.identity();
-        if let Some(bearer) = usable_bearer(&identity).filter(|b| Some(b) != rejected) {
+        if let Some(bearer) = acceptable(&identity) {
             tracing::debug!(
                 "using the stored session ({:.0} s left on Okta's)",
                 identity.credential.remaining()
@@ -132,7 +150,7 @@ impl Session {
         let _lock = SessionLock::acquire(&self.state).await?;
         // Another process may have renewed while we waited for the lock.
         if let Some(stored) = Identity::load(&self.state)?.filter(|s| s.slug() == identity.slug()) {
-            if let Some(bearer) = usable_bearer(&stored).filter(|b| Some(b) != rejected) {
+            if let Some(bearer) = acceptable(&stored) {
                 tracing::debug!("using the session another p0 process renewed");
                 self.set_identity(stored);
                 return Ok(bearer);
@@ -141,17 +159,21 @@ impl Session {
                 identity = stored;
             }
         }
-        let bearer = self.renew(&mut identity, rejected.is_some()).await;
+        let bearer = self.renew(&mut identity, refused).await;
         self.set_identity(identity);
         bearer
     }
 
     /// Renews the bearer of `identity` (the session lock is held), saving what changed.
-    async fn renew(&self, identity: &mut Identity, rejected: bool) -> Result<Secret<String>> {
+    async fn renew(&self, identity: &mut Identity, refused: Refused<'_>) -> Result<Secret<String>> {
         let slug = identity.slug().unwrap_or_default().to_string();
-        // For provider-token orgs the Okta access token is the bearer: a rejected one means
-        // the Okta session is over.
-        let mut okta_over = rejected && identity.org.uses_provider_token();
+        let mut okta_over = match refused {
+            Refused::Nothing => false,
+            // For provider-token orgs the Okta access token is the bearer: a rejected one
+            // means the Okta session is over.
+            Refused::Bearer(_) => identity.org.uses_provider_token(),
+            Refused::Okta(_) => true,
+        };
         let mut relogged = false;
         loop {
             if okta_over
@@ -273,6 +295,16 @@ impl Session {
         );
         Ok(())
     }
+}
+
+/// What a server refused, which the renewal must replace.
+#[derive(Clone, Copy)]
+enum Refused<'a> {
+    Nothing,
+    /// The API refused this bearer (401).
+    Bearer(&'a Secret<String>),
+    /// Okta refused the session whose access token this is.
+    Okta(&'a Secret<String>),
 }
 
 /// The stored bearer when it can be used without any network call.
