@@ -291,6 +291,31 @@ fn an_unreachable_api_is_retried_then_reported() {
         "Network error: Unable to reach the server at http://127.0.0.1:9/o/acme/command/."
     );
     assert!(started.elapsed() < Duration::from_secs(10));
+
+    // A refused connection never reached the server, so even the create is retried, eight
+    // times, on the §3.1 schedule (shrunk by P0_RETRY_BASE_MS).
+    let out = sb
+        .p0()
+        .args(["request", "aws", "role", "Admin"])
+        .env("P0_RETRY_BASE_MS", "5")
+        .env("P0_LOG", "p0=debug")
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("/o/acme/command/ failed").count(), 9, "{err}");
+    for (retry, nominal_ms) in [(1, 5), (5, 80), (6, 150), (8, 150)] {
+        let line = format!("retry {retry} of 8 for http://127.0.0.1:9/o/acme/command/ in ");
+        let delay = err
+            .lines()
+            .find_map(|l| l.split_once(&line).map(|(_, d)| d.to_string()))
+            .unwrap_or_else(|| panic!("no {line:?} in {err}"));
+        let ms: f64 = match delay.strip_suffix("ms") {
+            Some(ms) => ms.parse().unwrap(),
+            None => delay.trim_end_matches('s').parse::<f64>().unwrap() * 1000.0,
+        };
+        let nominal = nominal_ms as f64;
+        assert!(ms >= nominal * 0.5 && ms <= nominal * 1.5, "retry {retry}: {delay}");
+    }
 }
 
 #[test]
