@@ -314,7 +314,10 @@ fn an_unreachable_api_is_retried_then_reported() {
             None => delay.trim_end_matches('s').parse::<f64>().unwrap() * 1000.0,
         };
         let nominal = nominal_ms as f64;
-        assert!(ms >= nominal * 0.5 && ms <= nominal * 1.5, "retry {retry}: {delay}");
+        assert!(
+            ms >= nominal * 0.5 && ms <= nominal * 1.5,
+            "retry {retry}: {delay}"
+        );
     }
 }
 
