@@ -50,12 +50,47 @@ pub fn show_device_prompt(
     user_code: &str,
     no_browser: bool,
 ) {
-    eprintln!("Opening {provider} sign-in in your browser. If it does not open, visit:");
+    let open = !browser_disabled(no_browser);
+    if open {
+        eprintln!("Opening {provider} sign-in in your browser. If it does not open, visit:");
+    } else {
+        eprintln!("To sign in with {provider}, visit:");
+    }
     eprintln!("  {verification_url}");
     eprintln!("When prompted, confirm that {provider} displays this code:");
     eprintln!("  {user_code}");
     eprintln!("Waiting for authorization...");
-    if !browser_disabled(no_browser) {
+    if open {
         open_browser(verification_url);
+    }
+}
+
+/// A spinner with the elapsed time on stderr while something slow runs, only when stderr is a
+/// terminal (a log or CI output gets no animation and no control characters). Cleared when
+/// dropped, so an error or Ctrl-C never leaves half a line behind.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    pub fn spinner(message: &str) -> Progress {
+        if !stderr_is_terminal() {
+            return Progress { bar: None };
+        }
+        let style = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .expect("static template");
+        let bar = indicatif::ProgressBar::new_spinner()
+            .with_style(style)
+            .with_message(message.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Progress { bar: Some(bar) }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
     }
 }

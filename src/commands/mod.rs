@@ -1,5 +1,10 @@
 //! One file per subcommand; each takes its parsed arguments and returns the exit code.
 
+mod login;
+mod logout;
+mod ls;
+mod request;
+
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 
@@ -8,10 +13,10 @@ mod completions;
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Login(_) => Err(Error::NotImplemented("login")),
-        Command::Logout => Err(Error::NotImplemented("logout")),
-        Command::Request(_) => Err(Error::NotImplemented("request")),
-        Command::Ls(_) => Err(Error::NotImplemented("ls")),
+        Command::Login(args) => login::run(args),
+        Command::Logout => logout::run(),
+        Command::Request(args) => request::run(args),
+        Command::Ls(args) => ls::run(args),
         Command::Aws(_) => Err(Error::NotImplemented("aws")),
         Command::RunAs(_) => Err(Error::NotImplemented("run-as")),
         Command::Completions { shell } => Ok(completions::run(shell)),
