@@ -19,6 +19,8 @@ pub mod read {
     pub const P0_AWS_REASON: &str = "P0_AWS_REASON";
     /// Minimum lifetime (seconds) a cached credential must have left to be reused.
     pub const P0_MIN_CREDENTIAL_LIFETIME: &str = "P0_MIN_CREDENTIAL_LIFETIME";
+    /// Seconds to wait for another `p0` process fetching the same credentials (default 900).
+    pub const P0_LOCK_TIMEOUT: &str = "P0_LOCK_TIMEOUT";
     /// Log filter for `--debug`-style diagnostics on stderr (tracing syntax).
     pub const P0_LOG: &str = "P0_LOG";
     /// The Firebase Auth emulator convention: `host:port` serving Identity Toolkit and

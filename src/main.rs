@@ -10,6 +10,7 @@ mod credentials;
 mod device_flow;
 mod env;
 mod error;
+mod exports;
 mod http;
 mod launch;
 mod p0;
