@@ -3,6 +3,7 @@
 //! Data flows one way: CLI arguments -> a resolved plan (org, account, backend, role) ->
 //! credentials -> launch. `main` only parses, sets up diagnostics and maps errors to exit codes.
 
+mod accounts;
 mod backends;
 mod cli;
 mod commands;

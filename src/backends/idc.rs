@@ -77,6 +77,22 @@ pub async fn role_credentials(
     fetch_role_credentials(&cache, &instance, account_id, permission_set, force_login).await
 }
 
+/// Fails fast with `Error::IdcLoginRequired` when fetching would need a device authorization
+/// (no usable cached token) and there is no terminal to ask on: checked before the P0 request
+/// so a script never leaves behind a request it cannot use.
+pub fn check_sign_in_possible(cache: &Cache, instance: &IdcInstance) -> Result<()> {
+    if terminal::human_present()
+        || TokenStore::new(cache, instance)
+            .cached_token(None)
+            .is_some()
+    {
+        return Ok(());
+    }
+    Err(Error::IdcLoginRequired {
+        start_url: instance.start_url.clone(),
+    })
+}
+
 /// GetRoleCredentials with the cached token (or a device flow for a new one); a rejected token
 /// is evicted and replaced once; other failures are retried a few times, then
 /// `Error::IdcTimedOut`.

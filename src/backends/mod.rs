@@ -6,7 +6,7 @@
 //! `AWS_ENDPOINT_URL_*` overrides. Nothing here ever probes the EC2 metadata address.
 
 pub mod idc;
-// pub mod okta_saml; (needs crate::p0::OktaSession from the client branch)
+pub mod okta_saml;
 pub mod saml;
 
 use crate::env;

@@ -1,5 +1,7 @@
 //! One file per subcommand; each takes its parsed arguments and returns the exit code.
 
+mod aws;
+
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 
@@ -10,7 +12,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Logout => Err(Error::NotImplemented("logout")),
         Command::Request(_) => Err(Error::NotImplemented("request")),
         Command::Ls(_) => Err(Error::NotImplemented("ls")),
-        Command::Aws(_) => Err(Error::NotImplemented("aws")),
+        Command::Aws(args) => aws::run(args),
         Command::RunAs(_) => Err(Error::NotImplemented("run-as")),
         Command::Completions { .. } => Err(Error::NotImplemented("completions")),
     }

@@ -141,6 +141,13 @@ impl Cache {
         state::write_private(&self.path(key), &json)
     }
 
+    /// Whether the entry was (re)written at or after `since`.
+    pub fn written_since(&self, key: &CacheKey, since: std::time::SystemTime) -> bool {
+        std::fs::metadata(self.path(key))
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified >= since)
+    }
+
     pub fn remove(&self, key: &CacheKey) -> Result<()> {
         state::remove_if_exists(&self.path(key))
     }
