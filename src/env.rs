@@ -21,6 +21,12 @@ pub mod read {
     pub const P0_MIN_CREDENTIAL_LIFETIME: &str = "P0_MIN_CREDENTIAL_LIFETIME";
     /// Seconds to wait for another `p0` process fetching the same credentials (default 900).
     pub const P0_LOCK_TIMEOUT: &str = "P0_LOCK_TIMEOUT";
+    /// Tuning knob: the first delay (milliseconds, default 1000) of the capped exponential
+    /// backoff for P0 API retries (§3.1: 1, 2, 4, 8, 16, 30, 30, 30 times this, ±50 % jitter).
+    /// Tests shrink it; a slow link can widen it.
+    pub const P0_RETRY_BASE_MS: &str = "P0_RETRY_BASE_MS";
+    /// Firebase web API key used when the org document has no `config` (§1.1 defaults).
+    pub const P0_FS_API_KEY: &str = "P0_FS_API_KEY";
     /// Log filter for `--debug`-style diagnostics on stderr (tracing syntax).
     pub const P0_LOG: &str = "P0_LOG";
     /// The Firebase Auth emulator convention: `host:port` serving Identity Toolkit and

@@ -115,6 +115,10 @@ pub enum Error {
     WaitTimedOut,
     #[error("Did not receive access ID from server")]
     NoAccessId,
+    /// A POST that may have reached the server failed without an answer: repeating it could
+    /// create a second request, so the user decides.
+    #[error("The connection to {url} failed after the request was sent, so it may have been received. Check with `p0 ls` before trying again.")]
+    RequestOutcomeUnknown { url: String },
 
     // ---- AWS accounts (§4) ----
     #[error("P0 is not installed on any AWS account")]

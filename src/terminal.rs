@@ -59,3 +59,33 @@ pub fn show_device_prompt(
         open_browser(verification_url);
     }
 }
+
+/// A spinner with the elapsed time on stderr while something slow runs, only when stderr is a
+/// terminal (a log or CI output gets no animation and no control characters). Cleared when
+/// dropped, so an error or Ctrl-C never leaves half a line behind.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    pub fn spinner(message: &str) -> Progress {
+        if !stderr_is_terminal() {
+            return Progress { bar: None };
+        }
+        let style = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .expect("static template");
+        let bar = indicatif::ProgressBar::new_spinner()
+            .with_style(style)
+            .with_message(message.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Progress { bar: Some(bar) }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

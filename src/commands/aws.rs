@@ -8,11 +8,7 @@ use crate::error::{Error, Result};
 use crate::{exports, terminal};
 
 pub fn run(args: AwsArgs) -> Result<u8> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("starting the async runtime", e))?;
-    runtime.block_on(assume(args))
+    crate::p0::block_on(assume(args))
 }
 
 async fn assume(args: AwsArgs) -> Result<u8> {

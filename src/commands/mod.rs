@@ -1,6 +1,10 @@
 //! One file per subcommand; each takes its parsed arguments and returns the exit code.
 
 mod aws;
+mod login;
+mod logout;
+mod ls;
+mod request;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
@@ -8,10 +12,10 @@ use crate::error::{Error, Result};
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Login(_) => Err(Error::NotImplemented("login")),
-        Command::Logout => Err(Error::NotImplemented("logout")),
-        Command::Request(_) => Err(Error::NotImplemented("request")),
-        Command::Ls(_) => Err(Error::NotImplemented("ls")),
+        Command::Login(args) => login::run(args),
+        Command::Logout => logout::run(),
+        Command::Request(args) => request::run(args),
+        Command::Ls(args) => ls::run(args),
         Command::Aws(args) => aws::run(args),
         Command::RunAs(_) => Err(Error::NotImplemented("run-as")),
         Command::Completions { .. } => Err(Error::NotImplemented("completions")),

@@ -1,1 +1,229 @@
-//! (filled in by its issue)
+//! The P0 API client: org discovery, the login session (Okta device flow, Firebase), access
+//! requests and their poll stream. `P0Client` is the one way every command talks to P0.
+
+mod client;
+mod firebase;
+mod identity;
+mod okta;
+mod org;
+mod request;
+mod session;
+
+pub use client::{Replay, RetryPolicy};
+pub use session::{log_out_after_refusal, login, LoginOptions, Session};
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::state::StateDir;
+use crate::terminal::Progress;
+use serde_json::Value;
+use std::future::Future;
+use url::Url;
+
+/// An authenticated connection to the org's tenant API.
+pub struct P0Client {
+    session: Session,
+    api: Url,
+    org: String,
+    retry: RetryPolicy,
+}
+
+/// What the AWS backends need from the Okta session (token exchange, `/login/token/sso`).
+#[allow(dead_code)] // Read by the Okta SAML backend (branch `aws`).
+#[derive(Debug, Clone)]
+pub struct OktaSession {
+    pub base_url: Url,
+    pub client_id: String,
+    pub access_token: Secret<String>,
+    pub id_token: Secret<String>,
+}
+
+/// The result of `request_access`.
+#[allow(dead_code)] // Read by the AWS flows (branch `aws`).
+#[derive(Debug, Clone)]
+pub struct AccessGrant {
+    /// `None` when the server said the access already exists instead of creating a request.
+    pub request_id: Option<String>,
+    /// The request granted access the user did not have before (Okta may lag in showing it).
+    pub newly_granted: bool,
+}
+
+impl P0Client {
+    /// Loads the stored identity and makes sure the API bearer is valid: no network call when
+    /// the stored token is fresh; a securetoken refresh or Firebase sign-in when only it
+    /// expired; a new device-flow login when the Okta session expired and a human is present,
+    /// else `Error::LoginRequired`. No identity: `Error::NotLoggedIn`.
+    pub async fn connect() -> Result<P0Client> {
+        let state = StateDir::from_env()?;
+        let session = Session::resume(state, crate::http::client())?;
+        P0Client::from_session(session).await
+    }
+
+    /// A client over an existing session (also used by `p0 login` to check access).
+    pub async fn from_session(session: Session) -> Result<P0Client> {
+        session.bearer().await?;
+        let identity = session.identity();
+        let org = identity.slug().ok_or(Error::NotLoggedIn)?.to_string();
+        let api = session.config().api_url()?;
+        Ok(P0Client {
+            session,
+            api,
+            org,
+            retry: RetryPolicy::from_env(),
+        })
+    }
+
+    pub fn org(&self) -> &str {
+        &self.org
+    }
+
+    #[allow(dead_code)] // Called by the credential cache (branch `aws`).
+    pub fn state(&self) -> &StateDir {
+        self.session.state()
+    }
+
+    /// Okta tokens and endpoints for the SAML backend.
+    #[allow(dead_code)] // Called by the Okta SAML backend (branch `aws`).
+    pub fn okta(&self) -> Result<OktaSession> {
+        let identity = self.session.identity();
+        let login = identity.org.okta_login()?;
+        Ok(OktaSession {
+            base_url: login.base_url,
+            client_id: login.client_id,
+            access_token: identity.credential.access_token.clone(),
+            id_token: identity.credential.id_token.clone(),
+        })
+    }
+
+    /// `GET {tenant api}/o/{org}/{path}` with the bearer, §3.1 error rules and retries.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let response = self
+            .authorized(reqwest::Method::GET, path, None, Replay::Idempotent)
+            .await?;
+        let value = client::api_json(response).await?;
+        serde_json::from_value(value).map_err(|e| {
+            tracing::debug!("unexpected answer from {path}: {e}");
+            Error::InvalidResponse
+        })
+    }
+
+    /// `POST {tenant api}/o/{org}/{path}` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value, replay: Replay) -> Result<Value> {
+        let response = self
+            .authorized(reqwest::Method::POST, path, Some(body), replay)
+            .await?;
+        client::api_json(response).await
+    }
+
+    /// §3.4: creates the request and waits for it, printing progress, the approval and
+    /// `Existing access found.` on stderr; `This principal already has this access` counts as
+    /// existing access. Ctrl-C ends the wait at once with `Error::Interrupted`.
+    #[allow(dead_code)] // Called by the AWS flows (branch `aws`).
+    pub async fn request_access(&self, args: Vec<String>) -> Result<AccessGrant> {
+        interruptible(async {
+            let progress = Progress::spinner("Checking for access in P0");
+            let created = match self.create_request(args).await {
+                Err(Error::Api(message)) if message == request::ALREADY_HAS_ACCESS => {
+                    drop(progress);
+                    eprintln!("Existing access found.");
+                    return Ok(AccessGrant {
+                        request_id: None,
+                        newly_granted: false,
+                    });
+                }
+                other => other?,
+            };
+            drop(progress);
+            let request_id = created.id().ok_or(Error::NoAccessId)?.to_string();
+            let created = self.settle(created).await?;
+            if !created.is_quiet() {
+                eprintln!("Your request was approved");
+            }
+            if created.is_preexisting() {
+                eprintln!("Existing access found.");
+            } else {
+                eprintln!("Waiting for access to be provisioned");
+            }
+            Ok(AccessGrant {
+                request_id: Some(request_id),
+                newly_granted: created.is_new_access(),
+            })
+        })
+        .await
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut segments = vec!["o", self.org.as_str()];
+        segments.extend(path.split('/'));
+        org::join(&self.api, &segments)
+    }
+
+    /// Sends with the bearer and the retries `replay` allows. A 401 on a bearer that looked
+    /// fresh (the server ended the session early) renews it once and sends again: the server
+    /// refused the first one, so nothing was done twice.
+    async fn authorized(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        replay: Replay,
+    ) -> Result<reqwest::Response> {
+        let url = self.url(path);
+        let mut bearer = self.session.bearer().await?;
+        let mut renewed = false;
+        loop {
+            let response = client::send(&self.retry, replay, url.as_str(), || {
+                let request = self
+                    .session
+                    .http()
+                    .request(method.clone(), url.clone())
+                    .bearer_auth(bearer.expose())
+                    .header("Accept", "application/json");
+                match body {
+                    Some(body) => request.json(body),
+                    None => request,
+                }
+            })
+            .await?;
+            if response.status() != reqwest::StatusCode::UNAUTHORIZED || renewed {
+                return Ok(response);
+            }
+            tracing::debug!("{path}: the bearer was refused; renewing the session");
+            bearer = self.session.renew_after_rejection(&bearer).await?;
+            renewed = true;
+        }
+    }
+}
+
+/// Reads only local files (identity.json): the logged-in org, for cache keys, without network.
+#[allow(dead_code)] // Called by the credential cache (branch `aws`).
+pub fn stored_org(state: &StateDir) -> Option<String> {
+    identity::Identity::load(state)
+        .ok()
+        .flatten()
+        .and_then(|identity| identity.slug().map(String::from))
+}
+
+/// Ends `future` with `Error::Interrupted` as soon as Ctrl-C arrives. Dropping the future
+/// abandons any wait; files are only ever replaced whole, so nothing partial is left behind.
+pub async fn interruptible<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+    let interrupted = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handling available: never interrupt.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = future => result,
+        () = interrupted => Err(Error::Interrupted),
+    }
+}
+
+/// Runs a command's async body on a single-threaded runtime, interruptible by Ctrl-C.
+pub fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?;
+    runtime.block_on(interruptible(future))
+}

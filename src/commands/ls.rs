@@ -1,0 +1,219 @@
+//! `p0 ls ARGS... [--size N] [--json]` (§9): what the user can request. Items go to stdout (one
+//! per line, or JSON); the heading and notes go to stderr.
+
+use crate::cli::LsArgs;
+use crate::error::{Error, Result};
+use crate::p0::{self, P0Client, Replay};
+use crate::terminal::Progress;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::io::Write;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Listing {
+    #[serde(default)]
+    items: Vec<Item>,
+    #[serde(default)]
+    is_truncated: bool,
+    #[serde(default)]
+    term: Option<String>,
+    #[serde(default)]
+    arg: Option<String>,
+    #[serde(flatten)]
+    other: Map<String, Value>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Item {
+    key: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    is_preexisting: Option<bool>,
+}
+
+struct Options {
+    size: usize,
+    json: bool,
+    words: Vec<String>,
+}
+
+pub fn run(args: LsArgs) -> Result<u8> {
+    let options = split_options(args)?;
+    p0::block_on(async {
+        let client = P0Client::connect().await?;
+        // The admin listing has its own endpoint (§1 table).
+        let admin = options
+            .words
+            .iter()
+            .any(|w| w == "--all" || w == "--principal" || w.starts_with("--principal="));
+        let endpoint = if admin { "command/ls" } else { "command/" };
+        let mut argv = vec!["ls".to_string()];
+        argv.extend(options.words.iter().cloned());
+        // §9: P0's CLI asks for twice the size it shows.
+        argv.extend(["--size".to_string(), (2 * options.size).to_string()]);
+        let progress = Progress::spinner("Listing accessible resources");
+        // Listing changes nothing, so any failed attempt may be repeated.
+        let answer = client.run_command(argv, endpoint, Replay::Idempotent).await;
+        drop(progress);
+        let mut listing: Listing = serde_json::from_value(answer?).map_err(|e| {
+            tracing::debug!("unexpected ls answer: {e}");
+            Error::InvalidResponse
+        })?;
+        if listing.items.len() > options.size {
+            listing.items.truncate(options.size);
+            listing.is_truncated = true;
+        }
+        if options.json {
+            print_stdout(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&listing).expect("listing serializes")
+            ))?;
+        } else {
+            print_text(&mut listing, &options.words)?;
+        }
+        Ok(0)
+    })
+}
+
+fn print_text(listing: &mut Listing, words: &[String]) -> Result<()> {
+    let label = plural(listing.arg.as_deref().unwrap_or("item"));
+    if listing.items.is_empty() {
+        eprintln!("No {label}");
+        return Ok(());
+    }
+    let truncation = if listing.is_truncated {
+        format!(" the first {}", listing.items.len())
+    } else {
+        String::new()
+    };
+    let postfix = match &listing.term {
+        Some(term) if !term.is_empty() => format!(" matching '{term}'"),
+        _ if listing.is_truncated => format!(
+            " (use `p0 ls {} <like>` to narrow results, or --size)",
+            words.join(" ")
+        ),
+        _ => String::new(),
+    };
+    eprintln!("Showing{truncation} {label}{postfix}.");
+    eprintln!("Resources marked with * are already accessible to you:");
+    // Accessible first, otherwise in the server's order.
+    listing
+        .items
+        .sort_by_key(|item| !item.is_preexisting.unwrap_or(false));
+    let width = listing.items.iter().map(|i| i.key.len()).max().unwrap_or(0);
+    let plain = listing
+        .items
+        .iter()
+        .all(|i| i.group.is_none() && i.key == i.value);
+    let mut out = String::new();
+    for item in &listing.items {
+        let mark = if item.is_preexisting.unwrap_or(false) {
+            "* "
+        } else {
+            "  "
+        };
+        if plain {
+            out.push_str(&format!("{mark}{}\n", item.key));
+        } else {
+            let detail = match &item.group {
+                Some(group) => format!("{group} / {}", item.value),
+                None => item.value.clone(),
+            };
+            out.push_str(&format!("{mark}{:width$} - {detail}\n", item.key));
+        }
+    }
+    print_stdout(&out)
+}
+
+/// stdout may be a closed pipe (`p0 ls | head -1`): that is not worth a panic.
+fn print_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io("writing to stdout", e))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn plural(word: &str) -> String {
+    if word.ends_with('s') {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// `--size N`, `--size=N` and `--json` are ours wherever they appear (clap hands everything
+/// after the first word to `ARGS`).
+fn split_options(args: LsArgs) -> Result<Options> {
+    let mut options = Options {
+        size: args.size as usize,
+        json: args.json,
+        words: Vec::new(),
+    };
+    let mut words = args.args.into_iter();
+    while let Some(word) = words.next() {
+        let size = match word.as_str() {
+            "--json" => {
+                options.json = true;
+                continue;
+            }
+            "--size" => words.next(),
+            _ => match word.strip_prefix("--size=") {
+                Some(value) => Some(value.to_string()),
+                None => {
+                    if word != "--debug" {
+                        options.words.push(word);
+                    }
+                    continue;
+                }
+            },
+        };
+        options.size = size
+            .and_then(|s| s.parse().ok())
+            .filter(|&n| n > 0)
+            .ok_or_else(|| Error::Usage("--size needs a positive number".into()))?;
+    }
+    Ok(options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(words: &[&str]) -> Result<Options> {
+        split_options(LsArgs {
+            size: 15,
+            json: false,
+            args: words.iter().map(|w| w.to_string()).collect(),
+        })
+    }
+
+    #[test]
+    fn trailing_options_are_ours() {
+        let o = options(&["aws", "role", "--size", "3", "--json"]).unwrap();
+        assert_eq!((o.size, o.json), (3, true));
+        assert_eq!(o.words, ["aws", "role"]);
+        let o = options(&["aws", "--size=7", "permission-set"]).unwrap();
+        assert_eq!(o.size, 7);
+        assert_eq!(o.words, ["aws", "permission-set"]);
+        assert!(options(&["aws", "--size"]).is_err());
+        assert!(options(&["aws", "--size", "0"]).is_err());
+    }
+
+    #[test]
+    fn labels_are_plural() {
+        assert_eq!(plural("role"), "roles");
+        assert_eq!(plural("permission-set"), "permission-sets");
+        assert_eq!(plural("items"), "items");
+    }
+}

@@ -1,0 +1,65 @@
+//! `p0 request [--wait] ARGS...` (§3.2, §3.3): create an access request and, with `--wait`,
+//! follow it to a decision. Human text on stderr; the exit code tells scripts the outcome.
+
+use crate::cli::RequestArgs;
+use crate::error::Result;
+use crate::p0::{self, P0Client};
+use crate::terminal::Progress;
+
+pub fn run(args: RequestArgs) -> Result<u8> {
+    let (wait, words) = split_options(args.wait, args.args);
+    p0::block_on(async {
+        let client = P0Client::connect().await?;
+        let progress = Progress::spinner("Requesting access");
+        let created = client.create_request(words).await;
+        drop(progress);
+        let created = created?;
+        if let Some(message) = created.message() {
+            eprintln!("{message}");
+        }
+        if !wait {
+            return Ok(0);
+        }
+        let created = client.settle(created).await?;
+        if !created.is_quiet() {
+            eprintln!("Your request was approved");
+        }
+        Ok(0)
+    })
+}
+
+/// The user's words without `--wait`/`-w` and `--debug`, which are ours wherever they appear
+/// (clap hands everything after the first word to `ARGS`); the rest goes to P0 as typed.
+fn split_options(wait: bool, words: Vec<String>) -> (bool, Vec<String>) {
+    let mut waiting = wait;
+    let rest = words
+        .into_iter()
+        .filter(|word| match word.as_str() {
+            "--wait" | "-w" => {
+                waiting = true;
+                false
+            }
+            "--debug" => false,
+            _ => true,
+        })
+        .collect();
+    (waiting, rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_options_are_taken_out_wherever_they_are() {
+        let words = [
+            "aws", "role", "Admin", "-w", "--reason", "deploy", "--debug",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (wait, rest) = split_options(false, words);
+        assert!(wait);
+        assert_eq!(rest, ["aws", "role", "Admin", "--reason", "deploy"]);
+        assert_eq!(split_options(true, vec![]), (true, vec![]));
+    }
+}

@@ -1,0 +1,240 @@
+//! The API bearer from Firebase Auth over REST (§2.5): `signInWithIdp` with the Okta tokens, and
+//! (unlike P0's CLI) `securetoken` refreshes, so the ID token is reused across commands.
+//!
+//! `FIREBASE_AUTH_EMULATOR_HOST=host:port` redirects both services as Firebase's own tools do:
+//! `http://{host}/identitytoolkit.googleapis.com/...` and `http://{host}/securetoken.googleapis.com/...`.
+
+use super::client::{self, Replay, RetryPolicy};
+use super::identity::{now_secs, FirebaseSession, OktaCredential};
+use crate::env;
+use crate::error::{Error, Result};
+use crate::http;
+use crate::secret::Secret;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use url::Url;
+
+const IDENTITY_TOOLKIT: &str = "identitytoolkit.googleapis.com";
+const SECURE_TOKEN: &str = "securetoken.googleapis.com";
+
+/// Why Firebase refused.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The Okta tokens (or the refresh token) are no longer accepted: the session is over.
+    Expired,
+    /// Anything else: shown with the tenant's contact message.
+    Other(String),
+}
+
+pub enum Outcome {
+    Session(FirebaseSession),
+    Refused(Refusal),
+}
+
+/// Where one Firebase service lives: its public host, or the emulator's path under
+/// `http://{FIREBASE_AUTH_EMULATOR_HOST}/`.
+fn service_base(service: &str) -> Result<Url> {
+    match env::get(env::read::FIREBASE_AUTH_EMULATOR_HOST) {
+        // http::service_url keeps plain http to loopback hosts: real Okta tokens are sent here.
+        Some(host) => http::service_url(&format!("http://{host}/{service}/")),
+        None => http::service_url(&format!("https://{service}/")),
+    }
+}
+
+fn endpoint(service: &str, path: &str, api_key: &str) -> Result<Url> {
+    let mut url = service_base(service)?.join(path).expect("static path");
+    url.query_pairs_mut().append_pair("key", api_key);
+    Ok(url)
+}
+
+/// `accounts:signInWithIdp` with the Okta tokens as provider `provider_id` in `tenant_id`.
+pub async fn sign_in_with_idp(
+    http: &reqwest::Client,
+    api_key: &str,
+    tenant_id: Option<&str>,
+    provider_id: &str,
+    okta: &OktaCredential,
+) -> Result<Outcome> {
+    let url = endpoint(IDENTITY_TOOLKIT, "v1/accounts:signInWithIdp", api_key)?;
+    let post_body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("id_token", okta.id_token.expose())
+        .append_pair("access_token", okta.access_token.expose())
+        .append_pair("providerId", provider_id)
+        .finish();
+    let mut body = json!({
+        "requestUri": "http://localhost",
+        "returnSecureToken": true,
+        "postBody": post_body,
+    });
+    if let Some(tenant) = tenant_id {
+        body["tenantId"] = json!(tenant);
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct SignIn {
+        id_token: Secret<String>,
+        refresh_token: Secret<String>,
+        expires_in: Value,
+    }
+    let issued_at = now_secs();
+    let answer = call(http, &url, |request| request.json(&body)).await?;
+    Ok(match answer {
+        Ok(value) => {
+            let signed_in: SignIn =
+                serde_json::from_value(value).map_err(|_| Error::InvalidResponse)?;
+            Outcome::Session(session(
+                signed_in.id_token,
+                signed_in.refresh_token,
+                &signed_in.expires_in,
+                issued_at,
+                okta,
+            ))
+        }
+        Err(refusal) => Outcome::Refused(refusal),
+    })
+}
+
+/// `securetoken` `grant_type=refresh_token`: a new ID token without the Okta round trip.
+pub async fn refresh(
+    http: &reqwest::Client,
+    api_key: &str,
+    refresh_token: &Secret<String>,
+    okta: &OktaCredential,
+) -> Result<Outcome> {
+    let url = endpoint(SECURE_TOKEN, "v1/token", api_key)?;
+    #[derive(Deserialize)]
+    struct Refreshed {
+        id_token: Secret<String>,
+        refresh_token: Secret<String>,
+        expires_in: Value,
+    }
+    let issued_at = now_secs();
+    let answer = call(http, &url, |request| {
+        request.form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose().as_str()),
+        ])
+    })
+    .await?;
+    Ok(match answer {
+        Ok(value) => {
+            let refreshed: Refreshed =
+                serde_json::from_value(value).map_err(|_| Error::InvalidResponse)?;
+            Outcome::Session(session(
+                refreshed.id_token,
+                refreshed.refresh_token,
+                &refreshed.expires_in,
+                issued_at,
+                okta,
+            ))
+        }
+        Err(refusal) => Outcome::Refused(refusal),
+    })
+}
+
+fn session(
+    id_token: Secret<String>,
+    refresh_token: Secret<String>,
+    expires_in: &Value,
+    issued_at: f64,
+    okta: &OktaCredential,
+) -> FirebaseSession {
+    // Google sends `expiresIn` as a string of seconds.
+    let lifetime = match expires_in {
+        Value::String(s) => s.parse().unwrap_or(3600.0),
+        other => other.as_f64().unwrap_or(3600.0),
+    };
+    FirebaseSession {
+        id_token,
+        refresh_token,
+        expires_at: (issued_at + lifetime).min(okta.expires_at),
+    }
+}
+
+/// One POST with the shared retries; a Google error answer becomes a `Refusal`.
+async fn call(
+    http: &reqwest::Client,
+    url: &Url,
+    body: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+) -> Result<std::result::Result<Value, Refusal>> {
+    // The key in the query is public (it ships in web pages), but it is not ours to log.
+    let shown = crate::secret::redact_url(url.as_str());
+    let response = client::send(&RetryPolicy::from_env(), Replay::Idempotent, &shown, || {
+        body(http.post(url.clone()))
+    })
+    .await?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let value: Option<Value> = serde_json::from_str(&text).ok();
+    match value {
+        Some(value) if status.is_success() && value.get("error").is_none() => Ok(Ok(value)),
+        Some(value) => Ok(Err(refusal(&value))),
+        None => Ok(Err(Refusal::Other(format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        )))),
+    }
+}
+
+/// Google's `{"error":{"code":400,"message":"INVALID_IDP_RESPONSE : ..."}}`. The codes the
+/// Firebase SDK reports as `auth/invalid-credential` (or a dead refresh token) mean the session
+/// is over; everything else is unexpected.
+fn refusal(value: &Value) -> Refusal {
+    let message = value
+        .pointer("/error/message")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let code = message.split([' ', ':']).next().unwrap_or_default();
+    tracing::debug!("Firebase refused: {message}");
+    match code {
+        "INVALID_IDP_RESPONSE"
+        | "INVALID_PENDING_TOKEN"
+        | "INVALID_CREDENTIAL"
+        | "INVALID_REFRESH_TOKEN"
+        | "TOKEN_EXPIRED"
+        | "USER_DISABLED"
+        | "USER_NOT_FOUND" => Refusal::Expired,
+        _ => Refusal::Other(message.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_credentials_are_told_apart() {
+        let refused = |message: &str| refusal(&json!({"error": {"code": 400, "message": message}}));
+        assert!(matches!(
+            refused("INVALID_IDP_RESPONSE : The supplied auth credential is expired."),
+            Refusal::Expired
+        ));
+        assert!(matches!(refused("INVALID_REFRESH_TOKEN"), Refusal::Expired));
+        assert!(matches!(refused("TENANT_NOT_FOUND"), Refusal::Other(_)));
+    }
+
+    #[test]
+    fn firebase_tokens_never_outlive_the_okta_session() {
+        let okta: OktaCredential = serde_json::from_value(json!({
+            "access_token": "a", "id_token": "i", "expires_at": 1500.0
+        }))
+        .unwrap();
+        let s = session(
+            Secret::new("x".into()),
+            Secret::new("y".into()),
+            &json!("3600"),
+            1000.0,
+            &okta,
+        );
+        assert_eq!(s.expires_at, 1500.0);
+        let s = session(
+            Secret::new("x".into()),
+            Secret::new("y".into()),
+            &json!(100),
+            1000.0,
+            &okta,
+        );
+        assert_eq!(s.expires_at, 1100.0);
+    }
+}

@@ -1,0 +1,211 @@
+//! `identity.json` (§2.4): the Okta token response with its expiry and the org document, in
+//! P0's own format so a user can switch between this tool and P0's CLI.
+//!
+//! One addition P0's CLI ignores: `firebaseSession`, the Firebase ID and refresh tokens, so the
+//! next command within the hour makes no sign-in call. It lives in the same file so it can never
+//! outlive or belong to another login: when P0's CLI rewrites the file, the key is gone.
+
+use super::org::OrgDocument;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::state::{self, StateDir};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// §2.3: an authenticated command needs more than this left on the Okta session.
+pub const COMMAND_MARGIN_SECS: f64 = 60.0;
+/// §2.1: `p0 login` counts a session as current with more than this left.
+pub const LOGIN_MARGIN_SECS: f64 = 300.0;
+/// A cached Firebase ID token is renewed this long before it expires, as the Firebase SDK does.
+pub const FIREBASE_MARGIN_SECS: f64 = 300.0;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Identity {
+    pub credential: OktaCredential,
+    pub org: OrgDocument,
+    #[serde(
+        rename = "firebaseSession",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
+    pub firebase: Option<FirebaseSession>,
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// The Okta token response, stored whole (§2.2), plus `expires_at`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OktaCredential {
+    pub access_token: Secret<String>,
+    #[serde(default)]
+    pub id_token: Secret<String>,
+    /// Epoch seconds: issue time + `expires_in` - 1.
+    #[serde(default)]
+    pub expires_at: f64,
+    /// `token_type`, `scope`, `expires_in` and anything else Okta sent, kept as they came.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FirebaseSession {
+    pub id_token: Secret<String>,
+    pub refresh_token: Secret<String>,
+    /// Epoch seconds, never later than the Okta session's end (§10: Firebase may reject tokens
+    /// minted from an expired Okta id_token, so none is trusted beyond it).
+    pub expires_at: f64,
+}
+
+/// A malformed `firebaseSession` is dropped (and a new sign-in made), never a reason to
+/// treat the whole identity as unreadable.
+fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<FirebaseSession>, D::Error> {
+    let value = Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
+pub fn now_secs() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
+}
+
+impl OktaCredential {
+    /// Parses a token endpoint answer and stamps its expiry as P0's CLI does (§2.4).
+    pub fn from_token_response(response: Value, issued_at: f64) -> Result<Self> {
+        let mut credential: OktaCredential =
+            serde_json::from_value(response).map_err(|_| Error::InvalidResponse)?;
+        let expires_in = credential
+            .other
+            .get("expires_in")
+            .and_then(Value::as_f64)
+            .unwrap_or(3600.0);
+        credential.expires_at = issued_at + expires_in - 1.0;
+        Ok(credential)
+    }
+
+    pub fn remaining(&self) -> f64 {
+        self.expires_at - now_secs()
+    }
+}
+
+impl FirebaseSession {
+    pub fn is_fresh(&self) -> bool {
+        self.expires_at - now_secs() > FIREBASE_MARGIN_SECS
+    }
+}
+
+impl Identity {
+    pub fn slug(&self) -> Option<&str> {
+        self.org.slug.as_deref()
+    }
+
+    /// Old identity files lack `org.auth`; P0's CLI logs in again for them (§1.4).
+    pub fn is_current_format(&self) -> bool {
+        self.org.auth.is_some()
+    }
+
+    /// Reads the identity; `Ok(None)` when there is none. A file that cannot be parsed counts as
+    /// none (P0's CLI ignores errors here too), so a new login simply replaces it.
+    pub fn load(state: &StateDir) -> Result<Option<Identity>> {
+        let path = state.identity_path();
+        let text = match std::fs::read(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        };
+        match serde_json::from_slice(&text) {
+            Ok(identity) => Ok(Some(identity)),
+            Err(e) => {
+                tracing::debug!("ignoring unreadable {}: {e}", path.display());
+                Ok(None)
+            }
+        }
+    }
+
+    /// Writes the identity atomically, 0600, JSON with 2-space indent (§2.4).
+    pub fn save(&self, state: &StateDir) -> Result<()> {
+        let text = serde_json::to_vec_pretty(self).expect("identity serializes");
+        state::write_private(&state.identity_path(), &text)
+    }
+}
+
+/// Removes the identity and the cache (logout, or a login that turned out to be unusable).
+pub fn forget(state: &StateDir) -> Result<()> {
+    state::remove_if_exists(&state.identity_path())?;
+    state::remove_dir_if_exists(&state.cache_dir())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn p0_cli_identity() -> Value {
+        // The shape P0's CLI writes (§2.4).
+        json!({
+            "credential": {
+                "access_token": "at", "id_token": "it", "token_type": "Bearer",
+                "scope": "openid email profile okta.apps.sso", "expires_in": 3600,
+                "expires_at": 1_900_000_000.5
+            },
+            "org": {"tenantId": "t", "auth": {"type": "sso"}, "slug": "acme", "ssoOnly": true}
+        })
+    }
+
+    #[test]
+    fn reads_and_writes_p0_cli_files_without_losing_fields() {
+        let identity: Identity = serde_json::from_value(p0_cli_identity()).unwrap();
+        assert_eq!(identity.slug(), Some("acme"));
+        assert!(identity.firebase.is_none());
+        assert_eq!(serde_json::to_value(&identity).unwrap(), p0_cli_identity());
+    }
+
+    #[test]
+    fn token_responses_get_an_expiry() {
+        let response =
+            json!({"access_token": "a", "id_token": "i", "expires_in": 3600, "scope": "s"});
+        let credential = OktaCredential::from_token_response(response, 1000.0).unwrap();
+        assert_eq!(credential.expires_at, 4599.0);
+        assert_eq!(serde_json::to_value(&credential).unwrap()["scope"], "s");
+        assert!(OktaCredential::from_token_response(json!({"error": "x"}), 0.0).is_err());
+    }
+
+    #[test]
+    fn a_broken_firebase_session_is_dropped_not_fatal() {
+        let mut value = p0_cli_identity();
+        value["firebaseSession"] = json!({"idToken": 3});
+        let identity: Identity = serde_json::from_value(value).unwrap();
+        assert!(identity.firebase.is_none());
+    }
+
+    #[test]
+    fn files_are_private_and_pretty() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let state = StateDir::at(tmp.path().join(".p0"), "");
+        assert!(Identity::load(&state).unwrap().is_none());
+        let mut identity: Identity = serde_json::from_value(p0_cli_identity()).unwrap();
+        identity.firebase = Some(FirebaseSession {
+            id_token: Secret::new("fb".into()),
+            refresh_token: Secret::new("rt".into()),
+            expires_at: 1.0,
+        });
+        identity.save(&state).unwrap();
+        let text = std::fs::read_to_string(state.identity_path()).unwrap();
+        assert!(text.starts_with("{\n  \"credential\": {\n    \""), "{text}");
+        let mode = std::fs::metadata(state.identity_path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let again = Identity::load(&state).unwrap().unwrap();
+        assert_eq!(again.firebase.unwrap().refresh_token.expose(), "rt");
+        std::fs::create_dir_all(state.cache_dir()).unwrap();
+        forget(&state).unwrap();
+        assert!(!state.identity_path().exists() && !state.cache_dir().exists());
+    }
+}

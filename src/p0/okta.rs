@@ -1,0 +1,158 @@
+//! Okta sign-in by the OAuth device authorization grant (§2.2), on the shared polling loop.
+
+use super::client::{self, Replay, RetryPolicy};
+use super::identity::{now_secs, OktaCredential};
+use super::org::{join, OktaLogin};
+use crate::device_flow::{self, Poll};
+use crate::error::{Error, Result};
+use crate::secret::redact_url;
+use crate::terminal;
+use serde::Deserialize;
+use serde_json::Value;
+use std::time::Duration;
+
+const SCOPE: &str = "openid email profile okta.apps.sso";
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// RFC 8628 §3.2: the polling interval when the server names none.
+const DEFAULT_INTERVAL_SECS: u64 = 5;
+
+#[derive(Deserialize)]
+struct DeviceAuthorization {
+    device_code: String,
+    user_code: String,
+    #[serde(default)]
+    verification_uri: Option<String>,
+    #[serde(default)]
+    verification_uri_complete: Option<String>,
+    expires_in: u64,
+    #[serde(default)]
+    interval: Option<u64>,
+}
+
+/// Runs the device flow: the link and code on stderr (browser opened unless `no_browser`),
+/// then polling until Okta answers. Returns the token response with its expiry.
+pub async fn device_login(
+    http: &reqwest::Client,
+    login: &OktaLogin,
+    no_browser: bool,
+) -> Result<OktaCredential> {
+    let authorize_url = join(&login.base_url, &["oauth2", "v1", "device", "authorize"]);
+    let token_url = join(&login.base_url, &["oauth2", "v1", "token"]);
+    let policy = RetryPolicy::from_env();
+
+    let response = client::send(
+        &policy,
+        Replay::OnlyIfUnsent,
+        authorize_url.as_str(),
+        || {
+            http.post(authorize_url.clone())
+                .header("Accept", "application/json")
+                .form(&[("client_id", login.client_id.as_str()), ("scope", SCOPE)])
+        },
+    )
+    .await?;
+    let (status, body) = read(response).await;
+    if !status.is_success() {
+        return Err(fetch_error(&authorize_url, status, body));
+    }
+    let device: DeviceAuthorization =
+        serde_json::from_str(&body).map_err(|_| Error::InvalidResponse)?;
+    let link = device
+        .verification_uri_complete
+        .as_deref()
+        .or(device.verification_uri.as_deref())
+        .ok_or(Error::InvalidResponse)?;
+    terminal::show_device_prompt("Okta", link, &device.user_code, no_browser);
+
+    let interval = Duration::from_secs(device.interval.unwrap_or(DEFAULT_INTERVAL_SECS));
+    let (device_code, token_url, policy) = (device.device_code.as_str(), &token_url, &policy);
+    let poll = move || async move {
+        let issued_at = now_secs();
+        let response = client::send(policy, Replay::OnlyIfUnsent, token_url.as_str(), || {
+            http.post(token_url.clone())
+                .header("Accept", "application/json")
+                .form(&[
+                    ("client_id", login.client_id.as_str()),
+                    ("device_code", device_code),
+                    ("grant_type", DEVICE_GRANT),
+                ])
+        })
+        .await?;
+        let (status, body) = read(response).await;
+        if status.is_success() {
+            let value: Value = serde_json::from_str(&body).map_err(|_| Error::InvalidResponse)?;
+            return OktaCredential::from_token_response(value, issued_at).map(Poll::Granted);
+        }
+        classify_token_error(status, &body).ok_or_else(|| fetch_error(token_url, status, body))
+    };
+    device_flow::wait_for_approval(interval, Duration::from_secs(device.expires_in), poll).await
+}
+
+/// RFC 8628 §3.5 answers that keep or end the wait; `None` for anything else.
+fn classify_token_error(status: reqwest::StatusCode, body: &str) -> Option<Poll<OktaCredential>> {
+    if status != reqwest::StatusCode::BAD_REQUEST {
+        return None;
+    }
+    let error: Value = serde_json::from_str(body).ok()?;
+    match error.get("error")?.as_str()? {
+        "authorization_pending" => Some(Poll::Pending),
+        "slow_down" => Some(Poll::SlowDown),
+        "access_denied" => Some(Poll::Denied),
+        "expired_token" => Some(Poll::Expired),
+        _ => None,
+    }
+}
+
+async fn read(response: reqwest::Response) -> (reqwest::StatusCode, String) {
+    let status = response.status();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// §2.2's words for an answer we have no better ones for.
+pub fn fetch_error(url: &url::Url, status: reqwest::StatusCode, body: String) -> Error {
+    Error::Fetch {
+        url: redact_url(url.as_str()),
+        status: status.as_u16(),
+        status_text: status.canonical_reason().unwrap_or("").to_string(),
+        body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+
+    #[test]
+    fn token_errors_map_to_rfc_8628_outcomes() {
+        let poll = |body: &str| classify_token_error(StatusCode::BAD_REQUEST, body);
+        assert!(matches!(
+            poll(r#"{"error":"authorization_pending"}"#),
+            Some(Poll::Pending)
+        ));
+        assert!(matches!(
+            poll(r#"{"error":"slow_down"}"#),
+            Some(Poll::SlowDown)
+        ));
+        assert!(matches!(
+            poll(r#"{"error":"access_denied"}"#),
+            Some(Poll::Denied)
+        ));
+        assert!(matches!(
+            poll(r#"{"error":"expired_token"}"#),
+            Some(Poll::Expired)
+        ));
+        assert!(poll(r#"{"error":"invalid_client"}"#).is_none());
+        assert!(classify_token_error(StatusCode::INTERNAL_SERVER_ERROR, "{}").is_none());
+    }
+
+    #[test]
+    fn fetch_errors_use_the_protocol_words() {
+        let url = url::Url::parse("https://acme.okta.com/oauth2/v1/token").unwrap();
+        let error = fetch_error(&url, StatusCode::UNAUTHORIZED, "{}".into());
+        assert_eq!(
+            error.to_string(),
+            "Error in fetch request to https://acme.okta.com/oauth2/v1/token:\n401 Unauthorized\n\n{}"
+        );
+    }
+}

@@ -1,0 +1,334 @@
+//! Access requests (§3.2–§3.4): creating one through `/command/`, following its NDJSON poll
+//! stream to a decision, and the outcomes' texts and exit codes.
+
+use super::client::{self, Replay};
+use super::P0Client;
+use crate::error::{Error, Result};
+use crate::terminal::Progress;
+use serde_json::{json, Map, Value};
+use std::time::Duration;
+
+/// §3.3: the client's own limit on waiting, retries included.
+const WAIT_LIMIT: Duration = Duration::from_secs(600);
+/// A poll stream silent for this long (no heartbeat, no data) is treated as cut.
+const STREAM_IDLE_LIMIT: Duration = Duration::from_secs(120);
+/// The create error that means the access already exists (§3.4).
+pub(super) const ALREADY_HAS_ACCESS: &str = "This principal already has this access";
+const SCRIPT_NAME: &str = "p0";
+
+/// A created request, as the server answered (`ok`, `message`, `id`, `request`, flags).
+#[derive(Debug, Clone)]
+pub struct Created(pub Value);
+
+impl Created {
+    pub fn id(&self) -> Option<&str> {
+        self.0.get("id").and_then(Value::as_str)
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        self.0.get("message").and_then(Value::as_str)
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.0.get(name).and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    pub fn is_preexisting(&self) -> bool {
+        self.flag("isPreexisting")
+    }
+
+    /// Existing, standing or auto-approved access: no approval message (§3.4).
+    pub fn is_quiet(&self) -> bool {
+        self.is_preexisting() || self.flag("isPersistent") || self.flag("isPreapproved")
+    }
+
+    /// Access the request itself granted (as opposed to access the user already had).
+    pub fn is_new_access(&self) -> bool {
+        !(self.is_preexisting() || self.flag("isPersistent"))
+    }
+
+    fn status(&self) -> Option<&str> {
+        self.0.pointer("/request/status").and_then(Value::as_str)
+    }
+
+    /// The first data line merged over the create response, as P0's CLI does.
+    fn merge(&mut self, data: Map<String, Value>) {
+        if let Value::Object(fields) = &mut self.0 {
+            fields.extend(data);
+        }
+    }
+}
+
+/// What a request's status means (§3.3). `DENIED_NOTIFIED` and its kind are the same decision
+/// after the notification went out; P0's CLI reported them as "did not complete" (exit 4),
+/// which told scripts to retry a denied request.
+pub fn outcome(created: &Created) -> Result<()> {
+    let status = created.status().unwrap_or_default();
+    let message = created
+        .0
+        .pointer("/request/error/message")
+        .and_then(Value::as_str)
+        .map(String::from);
+    match status.strip_suffix("_NOTIFIED").unwrap_or(status) {
+        "APPROVED" | "DONE" => Ok(()),
+        "DENIED" => Err(Error::RequestDenied(message)),
+        "ERRORED" => Err(Error::RequestErrored(message)),
+        "EXPIRED" => Err(Error::AccessExpired(message)),
+        "REVOKED" => Err(Error::AccessRevoked(message)),
+        _ => Err(Error::RequestNotComplete(message)),
+    }
+}
+
+fn is_decided(status: &str) -> bool {
+    matches!(
+        status.strip_suffix("_NOTIFIED").unwrap_or(status),
+        "APPROVED" | "DONE" | "DENIED" | "ERRORED" | "EXPIRED" | "REVOKED"
+    )
+}
+
+/// Splits complete lines off a byte stream; a line cut by the network stays pending.
+#[derive(Default)]
+pub struct LineBuffer {
+    pending: Vec<u8>,
+}
+
+impl LineBuffer {
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<Vec<u8>> {
+        self.pending.extend_from_slice(chunk);
+        let mut lines = Vec::new();
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            let trimmed = line.trim_ascii();
+            if !trimmed.is_empty() {
+                lines.push(trimmed.to_vec());
+            }
+        }
+        lines
+    }
+}
+
+/// One line of the poll stream.
+#[derive(Debug)]
+pub enum StreamLine {
+    Heartbeat,
+    Data(Map<String, Value>),
+    Failed(String),
+    Other,
+}
+
+pub fn parse_line(line: &[u8]) -> StreamLine {
+    let Ok(value) = serde_json::from_slice::<Value>(line) else {
+        tracing::debug!("ignoring a poll line that is not JSON");
+        return StreamLine::Other;
+    };
+    match value.get("type").and_then(Value::as_str) {
+        Some("heartbeat") => StreamLine::Heartbeat,
+        Some("error") => StreamLine::Failed(
+            value
+                .get("error")
+                .map(client::error_text)
+                .unwrap_or_default(),
+        ),
+        Some("data") => match value.get("data") {
+            Some(Value::Object(data)) => match data.get("error") {
+                Some(error) => StreamLine::Failed(client::error_text(error)),
+                None => StreamLine::Data(data.clone()),
+            },
+            _ => StreamLine::Other,
+        },
+        _ => StreamLine::Other,
+    }
+}
+
+/// How one poll connection ended without a decision.
+enum StreamEnd {
+    Decided(Map<String, Value>),
+    /// Cut, closed or silent; `progressed` when it delivered at least one line.
+    Cut {
+        progressed: bool,
+    },
+}
+
+impl P0Client {
+    /// `POST /o/{org}/command/` with `argv` (§3.2). `ok` is required.
+    pub(crate) async fn run_command(
+        &self,
+        argv: Vec<String>,
+        endpoint: &str,
+        replay: Replay,
+    ) -> Result<Value> {
+        let body = json!({"argv": argv, "scriptName": SCRIPT_NAME});
+        let value = self.post_json(endpoint, &body, replay).await?;
+        if value.get("ok").and_then(Value::as_bool) != Some(true) {
+            return Err(Error::InvalidResponse);
+        }
+        Ok(value)
+    }
+
+    /// Creates an access request from the user's words after `p0 request`.
+    pub(crate) async fn create_request(&self, args: Vec<String>) -> Result<Created> {
+        let argv = std::iter::once("request".to_string()).chain(args).collect();
+        // Never blindly repeated: a second POST could make a second request.
+        self.run_command(argv, "command/", Replay::OnlyIfUnsent)
+            .await
+            .map(Created)
+    }
+
+    /// Waits for the request's decision (unless the create answer already holds one) and
+    /// returns the merged answer when access was granted; the §3.3 error otherwise.
+    pub(crate) async fn settle(&self, mut created: Created) -> Result<Created> {
+        if !created.status().is_some_and(is_decided) {
+            let id = created.id().ok_or(Error::NoAccessId)?.to_string();
+            eprintln!("Will wait up to 5 minutes for this request to complete...");
+            let progress = Progress::spinner("Waiting for the request to be decided");
+            let data = tokio::time::timeout(WAIT_LIMIT, self.poll(&id))
+                .await
+                .map_err(|_| Error::WaitTimedOut)?;
+            drop(progress);
+            created.merge(data?);
+        }
+        outcome(&created)?;
+        Ok(created)
+    }
+
+    /// Follows `/command/{id}/poll` to its first data line, reconnecting when the stream is cut.
+    async fn poll(&self, id: &str) -> Result<Map<String, Value>> {
+        let path = format!("command/{id}/poll");
+        let mut failures = 0;
+        loop {
+            // `Network` means the connection retries are already spent.
+            let end = match self.poll_once(&path).await {
+                Err(Error::Network { .. }) => return Err(Error::NetworkExhausted),
+                other => other?,
+            };
+            match end {
+                StreamEnd::Decided(data) => return Ok(data),
+                StreamEnd::Cut { progressed } => {
+                    if progressed {
+                        failures = 0;
+                    }
+                    if failures >= self.retry.max_retries {
+                        return Err(Error::NetworkExhausted);
+                    }
+                    let delay = self.retry.delay(failures);
+                    tracing::debug!("poll stream ended early; reconnecting in {delay:?}");
+                    tokio::time::sleep(delay).await;
+                    failures += 1;
+                }
+            }
+        }
+    }
+
+    async fn poll_once(&self, path: &str) -> Result<StreamEnd> {
+        let mut response = self
+            .authorized(reqwest::Method::GET, path, None, Replay::Idempotent)
+            .await?;
+        if !response.status().is_success() {
+            return Err(client::api_json(response).await.err().unwrap_or_else(|| {
+                client::http_error(reqwest::StatusCode::INTERNAL_SERVER_ERROR)
+            }));
+        }
+        let mut lines = LineBuffer::default();
+        let mut progressed = false;
+        loop {
+            let chunk = match tokio::time::timeout(STREAM_IDLE_LIMIT, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => chunk,
+                Ok(Ok(None)) => return Ok(StreamEnd::Cut { progressed }),
+                Ok(Err(e)) => {
+                    tracing::debug!("poll stream broke: {e}");
+                    return Ok(StreamEnd::Cut { progressed });
+                }
+                Err(_) => {
+                    tracing::debug!("poll stream silent for {STREAM_IDLE_LIMIT:?}");
+                    return Ok(StreamEnd::Cut { progressed });
+                }
+            };
+            for line in lines.push(&chunk) {
+                progressed = true;
+                match parse_line(&line) {
+                    StreamLine::Heartbeat => tracing::debug!("poll: heartbeat"),
+                    StreamLine::Data(data) => return Ok(StreamEnd::Decided(data)),
+                    StreamLine::Failed(error) => return Err(Error::Api(error)),
+                    StreamLine::Other => {}
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn created(value: Value) -> Created {
+        Created(value)
+    }
+
+    #[test]
+    fn statuses_map_to_the_protocol_outcomes() {
+        let status = |s: &str| outcome(&created(json!({"request": {"status": s}})));
+        for ok in ["APPROVED", "APPROVED_NOTIFIED", "DONE", "DONE_NOTIFIED"] {
+            assert!(status(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(status("DENIED").unwrap_err().exit_code(), 2);
+        assert_eq!(status("DENIED_NOTIFIED").unwrap_err().exit_code(), 2);
+        assert_eq!(status("ERRORED").unwrap_err().exit_code(), 1);
+        assert_eq!(
+            status("EXPIRED").unwrap_err().to_string(),
+            "Your access has expired"
+        );
+        assert_eq!(
+            status("REVOKED").unwrap_err().to_string(),
+            "Your access was revoked"
+        );
+        let pending = status("PENDING_APPROVAL").unwrap_err();
+        assert_eq!(pending.exit_code(), 4);
+        assert_eq!(
+            pending.to_string(),
+            "Your request did not complete within 5 minutes."
+        );
+        let with_message = outcome(&created(
+            json!({"request": {"status": "DENIED", "error": {"message": "not on call"}}}),
+        ));
+        assert_eq!(
+            with_message.unwrap_err().to_string(),
+            "Your request was denied: not on call"
+        );
+    }
+
+    #[test]
+    fn lines_split_across_reads_are_joined() {
+        let mut buffer = LineBuffer::default();
+        assert!(buffer.push(b"{\"type\":\"heart").is_empty());
+        let lines = buffer.push(b"beat\"}\n\n{\"type\":\"data\",\"data\":{\"request\":{}}}\n{\"ty");
+        assert_eq!(lines.len(), 2);
+        assert!(matches!(parse_line(&lines[0]), StreamLine::Heartbeat));
+        assert!(matches!(parse_line(&lines[1]), StreamLine::Data(_)));
+        // The cut line never becomes a line.
+        assert!(buffer.push(b"").is_empty());
+    }
+
+    #[test]
+    fn error_lines_and_data_errors_are_fatal() {
+        assert!(matches!(
+            parse_line(br#"{"type":"error","error":"boom"}"#),
+            StreamLine::Failed(e) if e == "boom"
+        ));
+        assert!(matches!(
+            parse_line(br#"{"type":"data","data":{"error":"gone"}}"#),
+            StreamLine::Failed(e) if e == "gone"
+        ));
+        assert!(matches!(parse_line(b"garbage"), StreamLine::Other));
+    }
+
+    #[test]
+    fn data_is_merged_over_the_create_answer() {
+        let mut c = created(json!({"ok": true, "id": "r1", "isPreexisting": false,
+            "request": {"status": "NEW"}}));
+        let data = json!({"request": {"status": "APPROVED"}});
+        c.merge(data.as_object().unwrap().clone());
+        assert_eq!(c.status(), Some("APPROVED"));
+        assert_eq!(c.id(), Some("r1"));
+        assert!(c.is_new_access() && !c.is_quiet());
+    }
+}

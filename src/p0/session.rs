@@ -1,0 +1,396 @@
+//! The login session: `p0 login` (§2.1), and keeping the API bearer valid for every other
+//! command (§2.3, §2.5) with as few sign-in calls as possible.
+//!
+//! Fast path: a fresh Firebase ID token (or, for `useProviderToken` orgs, a fresh Okta access
+//! token) in identity.json is used with no network call. Otherwise, under a lock so parallel
+//! `p0` processes renew once: a securetoken refresh, else a Firebase sign-in with the Okta
+//! tokens, else (the Okta session is over) a new device-flow login when a human can answer it,
+//! or `Error::LoginRequired` at once when not.
+
+use super::firebase::{self, Outcome, Refusal};
+use super::identity::{self, Identity, COMMAND_MARGIN_SECS, LOGIN_MARGIN_SECS};
+use super::okta;
+use super::org::{self, TenantConfig};
+use crate::env;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::state::{self, StateDir};
+use crate::terminal;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::os::unix::fs::OpenOptionsExt;
+use std::time::Duration;
+
+/// How long to wait for another `p0` that is renewing the session (it may be in a device flow,
+/// which Okta lets last 10 minutes).
+const LOCK_TIMEOUT: Duration = Duration::from_secs(600);
+const LOCK_POLL: Duration = Duration::from_millis(50);
+
+/// What may happen when the Okta session is over.
+#[derive(Debug, Clone, Copy)]
+pub enum Relogin {
+    /// Any command but `p0 login`: a device flow only when a human can see it.
+    IfHuman,
+    /// `p0 login`: the user asked for a login, so the prompt is shown terminal or not.
+    Always { no_browser: bool },
+}
+
+pub struct Session {
+    state: StateDir,
+    http: reqwest::Client,
+    config: TenantConfig,
+    relogin: Relogin,
+    /// The identity as last read or written.
+    identity: std::sync::Mutex<Identity>,
+    /// One task of this process renews at a time (the file lock covers other processes).
+    renewing: tokio::sync::Mutex<()>,
+}
+
+impl Session {
+    pub fn new(
+        state: StateDir,
+        http: reqwest::Client,
+        config: TenantConfig,
+        identity: Identity,
+        relogin: Relogin,
+    ) -> Self {
+        Session {
+            state,
+            http,
+            config,
+            relogin,
+            identity: std::sync::Mutex::new(identity),
+            renewing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The stored session for `state`, without any network call. `NotLoggedIn` without an
+    /// identity, `MissingConfig` without the tenant config.
+    pub fn resume(state: StateDir, http: reqwest::Client) -> Result<Session> {
+        let identity = Identity::load(&state)?.ok_or(Error::NotLoggedIn)?;
+        if identity.slug().is_none() {
+            return Err(Error::NotLoggedIn);
+        }
+        let config = TenantConfig::load(&state)?;
+        Ok(Session::new(
+            state,
+            http,
+            config,
+            identity,
+            Relogin::IfHuman,
+        ))
+    }
+
+    #[allow(dead_code)] // Through P0Client::state, for the AWS flows (branch `aws`).
+    pub fn state(&self) -> &StateDir {
+        &self.state
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn config(&self) -> &TenantConfig {
+        &self.config
+    }
+
+    /// A copy of the current identity (for the Okta tokens the AWS backends need).
+    pub fn identity(&self) -> Identity {
+        self.identity
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn set_identity(&self, identity: Identity) {
+        *self
+            .identity
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = identity;
+    }
+
+    /// A valid bearer: the stored one when fresh, else renewed.
+    pub async fn bearer(&self) -> Result<Secret<String>> {
+        self.ensure(None).await
+    }
+
+    /// A bearer after the API refused `rejected` (401): the stored session looked fresh but the
+    /// server has ended it, so renew even though the clock says otherwise.
+    pub async fn renew_after_rejection(&self, rejected: &Secret<String>) -> Result<Secret<String>> {
+        self.ensure(Some(rejected)).await
+    }
+
+    async fn ensure(&self, rejected: Option<&Secret<String>>) -> Result<Secret<String>> {
+        let _renewing = self.renewing.lock().await;
+        let mut identity = self.identity();
+        if let Some(bearer) = usable_bearer(&identity).filter(|b| Some(b) != rejected) {
+            return Ok(bearer);
+        }
+        let _lock = SessionLock::acquire(&self.state).await?;
+        // Another process may have renewed while we waited for the lock.
+        if let Some(stored) = Identity::load(&self.state)?.filter(|s| s.slug() == identity.slug()) {
+            if let Some(bearer) = usable_bearer(&stored).filter(|b| Some(b) != rejected) {
+                tracing::debug!("using the session another p0 process renewed");
+                self.set_identity(stored);
+                return Ok(bearer);
+            }
+            if stored.credential.expires_at > identity.credential.expires_at {
+                identity = stored;
+            }
+        }
+        let bearer = self.renew(&mut identity, rejected.is_some()).await;
+        self.set_identity(identity);
+        bearer
+    }
+
+    /// Renews the bearer of `identity` (the session lock is held), saving what changed.
+    async fn renew(&self, identity: &mut Identity, rejected: bool) -> Result<Secret<String>> {
+        let slug = identity.slug().unwrap_or_default().to_string();
+        // For provider-token orgs the Okta access token is the bearer: a rejected one means
+        // the Okta session is over.
+        let mut okta_over = rejected && identity.org.uses_provider_token();
+        let mut relogged = false;
+        loop {
+            if okta_over
+                || identity.credential.remaining() <= COMMAND_MARGIN_SECS
+                || !identity.is_current_format()
+            {
+                if relogged {
+                    return Err(Error::CredentialsExpired);
+                }
+                self.relogin(identity, &slug).await?;
+                relogged = true;
+                if identity.credential.remaining() <= COMMAND_MARGIN_SECS {
+                    return Err(Error::CredentialsExpired);
+                }
+            }
+            if identity.org.uses_provider_token() {
+                return Ok(identity.credential.access_token.clone());
+            }
+            match self.firebase_session(identity).await? {
+                Outcome::Session(session) => {
+                    let bearer = session.id_token.clone();
+                    identity.firebase = Some(session);
+                    identity.save(&self.state)?;
+                    return Ok(bearer);
+                }
+                Outcome::Refused(Refusal::Expired) => okta_over = true,
+                Outcome::Refused(Refusal::Other(message)) => {
+                    tracing::debug!("Firebase sign-in failed: {message}");
+                    return Err(Error::AuthenticationUnexpected {
+                        contact: self.config.contact_message(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A refresh with the stored refresh token when there is one, else a sign-in with the Okta
+    /// tokens (which also covers a refresh token Firebase no longer accepts).
+    async fn firebase_session(&self, identity: &mut Identity) -> Result<Outcome> {
+        let unexpected = || Error::AuthenticationUnexpected {
+            contact: self.config.contact_message(),
+        };
+        let api_key = self
+            .config
+            .fs
+            .as_ref()
+            .and_then(|fs| fs.api_key.clone())
+            .or_else(|| env::get(env::read::P0_FS_API_KEY))
+            .ok_or_else(|| {
+                tracing::debug!("the tenant config has no Firebase apiKey");
+                unexpected()
+            })?;
+        if let Some(stored) = identity.firebase.take() {
+            match firebase::refresh(
+                &self.http,
+                &api_key,
+                &stored.refresh_token,
+                &identity.credential,
+            )
+            .await?
+            {
+                Outcome::Session(session) => return Ok(Outcome::Session(session)),
+                Outcome::Refused(refusal) => {
+                    tracing::debug!("refresh refused ({refusal:?}); signing in again")
+                }
+            }
+        }
+        let provider_id = identity
+            .org
+            .auth
+            .as_ref()
+            .and_then(|a| a.provider.as_ref())
+            .and_then(|p| p.provider_id.clone())
+            .ok_or(Error::UnsupportedLogin)?;
+        firebase::sign_in_with_idp(
+            &self.http,
+            &api_key,
+            identity.org.tenant_id.as_deref(),
+            &provider_id,
+            &identity.credential,
+        )
+        .await
+    }
+
+    /// A new Okta login for the stored org, when allowed (§2.3).
+    async fn relogin(&self, identity: &mut Identity, slug: &str) -> Result<()> {
+        let no_browser = match self.relogin {
+            Relogin::Always { no_browser } => no_browser,
+            Relogin::IfHuman if terminal::human_present() => false,
+            Relogin::IfHuman => {
+                return Err(Error::LoginRequired {
+                    what: "Your P0 session has expired, so this command".into(),
+                    org: slug.to_string(),
+                })
+            }
+        };
+        if !identity.is_current_format() {
+            // Old identity files lack the login settings (§1.4): fetch the org document again.
+            let mut document =
+                org::fetch_org(&self.http, &self.state, &self.config.api_url()?, slug).await?;
+            document.slug = Some(slug.to_string());
+            identity.org = document;
+        }
+        if matches!(self.relogin, Relogin::IfHuman) {
+            eprintln!("Your P0 session for {slug} has expired. Signing in again.");
+        }
+        let login = identity.org.okta_login()?;
+        identity.credential = okta::device_login(&self.http, &login, no_browser).await?;
+        identity.firebase = None;
+        identity.save(&self.state)?;
+        eprintln!(
+            "Saving authorization to {}.",
+            self.state.identity_path().display()
+        );
+        Ok(())
+    }
+}
+
+/// The stored bearer when it can be used without any network call.
+fn usable_bearer(identity: &Identity) -> Option<Secret<String>> {
+    if !identity.is_current_format() || identity.credential.remaining() <= COMMAND_MARGIN_SECS {
+        return None;
+    }
+    if identity.org.uses_provider_token() {
+        return Some(identity.credential.access_token.clone());
+    }
+    identity
+        .firebase
+        .as_ref()
+        .filter(|f| f.is_fresh())
+        .map(|f| f.id_token.clone())
+}
+
+/// One `p0` at a time renews the session (or logs in), so parallel commands share one
+/// sign-in and never open several browser tabs. Released when dropped.
+pub struct SessionLock {
+    _file: File,
+}
+
+impl SessionLock {
+    pub async fn acquire(state: &StateDir) -> Result<SessionLock> {
+        let path = state.identity_path().with_extension("lock");
+        state::ensure_private_dir(state.root())?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        let deadline = tokio::time::Instant::now() + LOCK_TIMEOUT;
+        let mut announced = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(SessionLock { _file: file }),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(e)) => {
+                    return Err(Error::io(format!("locking {}", path.display()), e))
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::LockTimeout {
+                    path: path.display().to_string(),
+                    seconds: LOCK_TIMEOUT.as_secs(),
+                });
+            }
+            if !announced {
+                tracing::debug!("waiting for another p0 process renewing the session");
+                announced = true;
+            }
+            // Polling keeps the wait cancellable by Ctrl-C, unlike a blocked thread.
+            tokio::time::sleep(LOCK_POLL).await;
+        }
+    }
+}
+
+/// What `p0 login` was asked.
+pub struct LoginOptions {
+    pub org: Option<String>,
+    pub refresh: bool,
+    pub no_browser: bool,
+}
+
+/// `p0 login` (§2.1). Returns the session so the caller can check access with it.
+pub async fn login(state: StateDir, options: LoginOptions) -> Result<(Session, bool)> {
+    let http = crate::http::client();
+    let existing = Identity::load(&state).ok().flatten();
+    let slug = options
+        .org
+        .or_else(|| env::get(env::read::P0_ORG))
+        .or_else(|| existing.as_ref().and_then(|i| i.slug().map(String::from)))
+        .ok_or(Error::OrgRequired)?;
+
+    let bootstrap = org::bootstrap_url()?;
+    let mut document = org::fetch_org(&http, &state, &bootstrap, &slug).await?;
+    let config = document
+        .config
+        .clone()
+        .unwrap_or_else(|| TenantConfig::defaults(&bootstrap));
+    let api = config.api_url()?;
+    // The tenant API is authoritative for its own org document (§2.1 step 3).
+    if api.as_str().trim_end_matches('/') != bootstrap.as_str().trim_end_matches('/') {
+        document = org::fetch_org(&http, &state, &api, &slug).await?;
+    }
+    document.slug = Some(slug.clone());
+    config.save(&state)?;
+
+    let current = existing.filter(|i| {
+        !options.refresh
+            && i.slug() == Some(slug.as_str())
+            && i.is_current_format()
+            && i.credential.remaining() > LOGIN_MARGIN_SECS
+    });
+    let relogin = Relogin::Always {
+        no_browser: options.no_browser,
+    };
+    if let Some(identity) = current {
+        return Ok((Session::new(state, http, config, identity, relogin), false));
+    }
+
+    let login = document.okta_login()?;
+    let _lock = SessionLock::acquire(&state).await?;
+    let credential = okta::device_login(&http, &login, options.no_browser).await?;
+    let identity = Identity {
+        credential,
+        org: document,
+        firebase: None,
+        other: Default::default(),
+    };
+    // §2.4: a new identity starts with an empty cache.
+    state::remove_dir_if_exists(&state.cache_dir())?;
+    identity.save(&state)?;
+    eprintln!(
+        "Saving authorization to {}.",
+        state.identity_path().display()
+    );
+    Ok((Session::new(state, http, config, identity, relogin), true))
+}
+
+/// Forgets the login after the org refused it (§2.1 step 5).
+pub fn log_out_after_refusal(state: &StateDir) -> Error {
+    if let Err(e) = identity::forget(state) {
+        tracing::debug!("could not remove the identity: {e}");
+    }
+    Error::OrgNotFoundLoggingOut
+}
