@@ -129,7 +129,7 @@ pub async fn obtain(want: &Want) -> Result<(ResolvedAccount, AwsCredentials)> {
     };
     let just_granted = if want.request || kind == BackendKind::Idc {
         client
-            .request_access(request_argv(want, kind))
+            .request_access(request_args(want, kind))
             .await?
             .newly_granted
     } else {
@@ -183,14 +183,9 @@ async fn fetch_config(client: &P0Client, cache: &Cache, org: &str) -> Result<Aws
     Ok(AwsConfig::from_response(&body))
 }
 
-/// P0's request argv (§3.5): the account exactly as the user typed it.
-fn request_argv(want: &Want, kind: BackendKind) -> Vec<String> {
-    let mut argv: Vec<String> = vec![
-        "request".into(),
-        "aws".into(),
-        kind.request_word().into(),
-        want.role.clone(),
-    ];
+/// The words after `request` in P0's argv (§3.5): the account exactly as the user typed it.
+fn request_args(want: &Want, kind: BackendKind) -> Vec<String> {
+    let mut argv: Vec<String> = vec!["aws".into(), kind.request_word().into(), want.role.clone()];
     if let Some(reason) = &want.reason {
         argv.extend(["--reason".into(), reason.clone()]);
     }
@@ -205,7 +200,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn request_argv_matches_the_protocol() {
+    fn request_args_match_the_protocol() {
         let want = Want {
             account: Some("prod".into()),
             role: "p0-grants/ReadOnly".into(),
@@ -213,9 +208,8 @@ mod tests {
             ..Want::default()
         };
         assert_eq!(
-            request_argv(&want, BackendKind::OktaSaml),
+            request_args(&want, BackendKind::OktaSaml),
             [
-                "request",
                 "aws",
                 "role",
                 "p0-grants/ReadOnly",
@@ -230,8 +224,8 @@ mod tests {
             ..Want::default()
         };
         assert_eq!(
-            request_argv(&bare, BackendKind::Idc),
-            ["request", "aws", "permission-set", "Developer"]
+            request_args(&bare, BackendKind::Idc),
+            ["aws", "permission-set", "Developer"]
         );
     }
 
