@@ -109,3 +109,28 @@ fn refresh_credentials_forces_a_new_fetch() {
     assert_eq!(again["AWS_ACCESS_KEY_ID"], refreshed["AWS_ACCESS_KEY_ID"]);
     assert_eq!(total_calls(&sb), 0);
 }
+
+#[test]
+fn a_stuck_holder_of_the_lock_ends_in_a_clear_timeout() {
+    let sb = logged_in(common::default_scenario());
+    let locks = sb.home().join(".p0/locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let held =
+        std::fs::File::create(locks.join(format!("aws~okta~acme~{PROD}~Admin.lock"))).unwrap();
+    held.lock().unwrap();
+    let output = sb
+        .p0()
+        .env("P0_LOCK_TIMEOUT", "1")
+        .args(ASSUME_ADMIN)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("waiting for another p0 process"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(sb.count("p0.command"), 0);
+    held.unlock().unwrap();
+    p0_ok(&sb, &ASSUME_ADMIN);
+}

@@ -133,3 +133,43 @@ fn a_transient_failure_is_retried() {
     p0_ok(&sb, &[&ASSUME_DEV[..], &["--refresh-credentials"]].concat());
     assert_eq!(sb.count("sso.role_credentials"), 3);
 }
+
+#[test]
+fn exports_evaluated_by_a_shell_give_the_aws_cli_the_permission_set() {
+    let sb = logged_in(common::default_scenario());
+    // The first run signs in to Identity Center on a terminal; the shell then hits the cache.
+    assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
+    let output = sh(
+        &sb,
+        r#"eval "$(p0 aws --account dev permission-set assume Developer)" && aws sts get-caller-identity --query Arn --output text"#,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let arn = stdout(&output);
+    assert!(arn.contains(":assumed-role/"), "{arn}");
+    assert!(arn.contains("Developer"), "{arn}");
+}
+
+#[test]
+fn pending_and_slow_down_polls_are_waited_out() {
+    let mut scenario = common::default_scenario();
+    scenario["idc"]["device"] = json!({"approval": "auto", "interval": 0,
+                                        "pending_polls": 2, "slow_down_polls": 1});
+    let sb = logged_in(scenario);
+    let output = sb.p0_in_terminal(&ASSUME_DEV);
+    assert!(output.status.success(), "{}", stdout(&output));
+    assert_eq!(sb.count("oidc.token"), 4, "{:?}", sb.calls());
+}
+
+#[test]
+fn a_denied_device_authorization_fails() {
+    let mut scenario = common::default_scenario();
+    scenario["idc"]["device"] = json!({"approval": "deny", "interval": 0});
+    let sb = logged_in(scenario);
+    let output = sb.p0_in_terminal(&ASSUME_DEV);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("Access denied, try again"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -282,3 +282,45 @@ fn on_a_terminal_the_exports_come_with_instructions() {
         "{text}"
     );
 }
+
+#[test]
+fn a_malformed_assertion_is_an_error_not_a_crash() {
+    let sb = logged_in(common::default_scenario());
+    sb.fault(json!({"endpoint": "okta.sso", "saml": "malformed"}));
+    let err = p0_fails(
+        &sb,
+        &["aws", "--account", "prod", "role", "assume", "Admin"],
+        69,
+    );
+    assert!(
+        err.contains("Could not read the SAML assertion from Okta"),
+        "{err}"
+    );
+}
+
+#[test]
+fn debug_output_never_shows_secrets() {
+    let sb = logged_in(common::default_scenario());
+    let output = sb
+        .p0()
+        .args([
+            "--debug",
+            "aws",
+            "--account",
+            "prod",
+            "role",
+            "assume",
+            "Admin",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let vars = exports(&output);
+    let debug = stderr(&output);
+    assert!(!debug.is_empty());
+    for secret in ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+        assert!(!debug.contains(&vars[secret]), "{secret} leaked:\n{debug}");
+    }
+    assert!(!debug.contains("SAMLResponse="), "{debug}");
+    assert!(!debug.contains("token="), "{debug}");
+}

@@ -146,7 +146,7 @@ async fn token_exchange(
             Error::OktaSessionExpired
         });
     }
-    Err(fetch_error(&url, status, body))
+    Err(fetch_error(&secret::redact_url(url.as_str()), status, body))
 }
 
 /// Okta's SSO page for the web SSO token, which carries the SAML form (§5.3). No cookies.
@@ -168,12 +168,7 @@ async fn sso_page(
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     if !status.is_success() {
-        return Err(Error::Fetch {
-            url: shown,
-            status: status.as_u16(),
-            status_text: status.canonical_reason().unwrap_or_default().to_string(),
-            body,
-        });
+        return Err(fetch_error(&shown, status, body));
     }
     Ok(body)
 }
@@ -184,9 +179,10 @@ fn okta_url(okta: &OktaSession, path: &str) -> Result<url::Url> {
         .map_err(|e| Error::Usage(format!("Invalid Okta URL {}: {e}", okta.base_url)))
 }
 
-fn fetch_error(url: &url::Url, status: reqwest::StatusCode, body: String) -> Error {
+/// `Error in fetch request to ...` (§2.2); `url` must already be redacted.
+fn fetch_error(url: &str, status: reqwest::StatusCode, body: String) -> Error {
     Error::Fetch {
-        url: secret::redact_url(url.as_str()),
+        url: url.to_string(),
         status: status.as_u16(),
         status_text: status.canonical_reason().unwrap_or_default().to_string(),
         body,

@@ -241,6 +241,8 @@ pub(crate) mod tests {
             ["Admin", "p0-grants/P0GrantsRole1", "GovAdmin", "Other"]
         );
         assert_eq!(roles[2].partition, Partition::AwsUsGov);
+        assert_eq!(roles[2].partition.sts_region(), "us-gov-east-1");
+        assert_eq!(roles[0].partition.sts_region(), "us-east-1");
         assert_eq!(roles[2].account_id, "111122223333");
         assert_eq!(roles[0].partition, Partition::Aws);
 
