@@ -8,6 +8,7 @@
 
 use crate::credentials::cache::{Cache, CacheKey};
 use crate::error::{Error, Result};
+use crate::p0::P0Client;
 use crate::state::StateDir;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -287,6 +288,15 @@ pub fn store_local_config(cache: &Cache, org: &str, body: &Value) -> Result<()> 
         body: body.clone(),
     };
     cache.write(&local_copy_key(org), &copy)
+}
+
+/// Fetches the org's account config from P0 and keeps a local copy of it.
+pub async fn fetch_config(client: &P0Client, cache: &Cache, org: &str) -> Result<AwsConfig> {
+    let body: Value = client.get_json("integrations/aws/config").await?;
+    if let Err(e) = store_local_config(cache, org, &body) {
+        tracing::debug!("could not keep a local copy of the AWS config: {e}");
+    }
+    Ok(AwsConfig::from_response(&body))
 }
 
 /// The families of the logged-in org's accounts, from local files only (for `p0 aws --help`,

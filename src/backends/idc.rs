@@ -9,7 +9,7 @@
 
 use super::{describe_sdk_error, endpoint_override, expiration_from_unix_millis, jittered};
 use crate::credentials::cache::{Cache, CacheKey};
-use crate::credentials::AwsCredentials;
+use crate::credentials::{self, AwsCredentials};
 use crate::device_flow::{self, Poll};
 use crate::env;
 use crate::error::{Error, Result};
@@ -59,8 +59,9 @@ impl IdcInstance {
 }
 
 /// Credentials for a permission set in an account, straight from Identity Center (no P0), for
-/// `p0 run-as --sso-start-url URL --sso-region R --account ID --role PS`. Shares the token
-/// cache with the P0 path. `force_login` runs a new device flow even if a token is cached.
+/// `p0 run-as --sso-start-url URL --sso-region R --account ID --role PS`. Credentials are
+/// cached like the P0 path's, and the token cache is shared with it. `force_login` runs a new
+/// device flow (and fetches new credentials) even if a token is cached.
 #[allow(dead_code)] // Called by `p0 run-as` (the lead's src/commands/run_as.rs).
 pub async fn role_credentials(
     start_url: &str,
@@ -74,7 +75,24 @@ pub async fn role_credentials(
         start_url: start_url.to_string(),
         region: region.to_string(),
     };
-    fetch_role_credentials(&cache, &instance, account_id, permission_set, force_login).await
+    // No org here: the instance stands in for it in the key.
+    let key = CacheKey::new(&[
+        "aws",
+        "idc-direct",
+        region,
+        start_url,
+        account_id,
+        permission_set,
+    ]);
+    credentials::single_flight(
+        &cache,
+        &key,
+        account_id,
+        permission_set,
+        force_login,
+        || fetch_role_credentials(&cache, &instance, account_id, permission_set, force_login),
+    )
+    .await
 }
 
 /// Fails fast with `Error::IdcLoginRequired` when fetching would need a device authorization

@@ -4,7 +4,7 @@
 pub mod cache;
 pub mod lock;
 
-use crate::accounts::{self, AwsConfig, Backend, BackendKind, ResolvedAccount};
+use crate::accounts::{self, Backend, BackendKind, ResolvedAccount};
 use crate::backends::{idc, okta_saml};
 use crate::error::{Error, Result};
 use crate::p0::{self, P0Client};
@@ -12,6 +12,8 @@ use crate::secret::Secret;
 use crate::state::{self, StateDir};
 use cache::{Cache, CacheKey};
 use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::time::SystemTime;
 use time::OffsetDateTime;
 
 /// A set of temporary AWS credentials. The secret parts redact themselves in logs.
@@ -77,7 +79,6 @@ pub async fn obtain(want: &Want) -> Result<(ResolvedAccount, AwsCredentials)> {
     let state = StateDir::from_env()?;
     let org = p0::stored_org(&state).ok_or(Error::NotLoggedIn)?;
     let cache = Cache::new(&state);
-    let started = std::time::SystemTime::now();
 
     let mut client = None;
     let account = match accounts::local_config(&cache, &org)
@@ -86,7 +87,7 @@ pub async fn obtain(want: &Want) -> Result<(ResolvedAccount, AwsCredentials)> {
         Some(account) => account,
         None => {
             let connected = P0Client::connect().await?;
-            let account = fetch_config(&connected, &cache, &org)
+            let account = accounts::fetch_config(&connected, &cache, &org)
                 .await?
                 .resolve(want.account.as_deref(), want.family)?;
             client = Some(connected);
@@ -95,51 +96,74 @@ pub async fn obtain(want: &Want) -> Result<(ResolvedAccount, AwsCredentials)> {
     };
 
     let key = credential_key(&org, &account, &want.role);
-    if !want.force_refresh {
-        if let Some(credentials) = cache.credentials(&key, account.id(), &want.role) {
-            tracing::debug!("using cached credentials for {}", key.file_stem());
-            return Ok((account, credentials));
-        }
-    }
-    let _lock = cache.lock(&key).await?;
-    // Whoever held the lock may have fetched exactly this; with --refresh-credentials only
-    // credentials fetched after this process started count.
-    if !want.force_refresh || cache.written_since(&key, started) {
-        if let Some(credentials) = cache.credentials(&key, account.id(), &want.role) {
-            tracing::debug!("another p0 process fetched {}", key.file_stem());
-            return Ok((account, credentials));
-        }
-    }
+    let credentials = single_flight(
+        &cache,
+        &key,
+        account.id(),
+        &want.role,
+        want.force_refresh,
+        || async {
+            let client = match client {
+                Some(client) => client,
+                None => P0Client::connect().await?,
+            };
+            fetch(&state, &cache, &client, &account, want).await
+        },
+    )
+    .await?;
+    Ok((account, credentials))
+}
 
-    let client = match client {
-        Some(client) => client,
-        None => P0Client::connect().await?,
-    };
-    let kind = account.backend().kind();
-    let idc_instance = match account.backend() {
-        Backend::Idc {
-            region,
-            identity_store_id,
-        } => {
-            let instance = idc::IdcInstance::for_identity_store(identity_store_id, region);
-            idc::check_sign_in_possible(&cache, &instance)?;
-            Some(instance)
+/// The cache, else one fetch shared by every process asking for `key` at the same time: the
+/// cache is read, the per-key lock taken, the cache read again (whoever held the lock may have
+/// just fetched exactly this), and only then `fetch` runs and its result is stored. With
+/// `force_refresh` only credentials stored after this call began count.
+pub async fn single_flight<F, Fut>(
+    cache: &Cache,
+    key: &CacheKey,
+    account_id: &str,
+    role: &str,
+    force_refresh: bool,
+    fetch: F,
+) -> Result<AwsCredentials>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<AwsCredentials>>,
+{
+    let started = SystemTime::now();
+    if !force_refresh {
+        if let Some(credentials) = cache.credentials(key, account_id, role) {
+            tracing::debug!("using cached credentials {}", key.file_stem());
+            return Ok(credentials);
         }
-        Backend::OktaSaml { .. } => None,
-    };
-    let just_granted = if want.request || kind == BackendKind::Idc {
-        client
-            .request_access(request_args(want, kind))
-            .await?
-            .newly_granted
-    } else {
-        false
-    };
-    let credentials = match account.backend() {
+    }
+    let _lock = cache.lock(key).await?;
+    if !force_refresh || cache.written_since(key, started) {
+        if let Some(credentials) = cache.credentials(key, account_id, role) {
+            tracing::debug!("another p0 process fetched {}", key.file_stem());
+            return Ok(credentials);
+        }
+    }
+    let credentials = fetch().await?;
+    cache.store_credentials(key, account_id, role, &credentials)?;
+    Ok(credentials)
+}
+
+/// A cache miss: the P0 request (when asked for; always for Identity Center, §3.5), then
+/// the account's backend.
+async fn fetch(
+    state: &StateDir,
+    cache: &Cache,
+    client: &P0Client,
+    account: &ResolvedAccount,
+    want: &Want,
+) -> Result<AwsCredentials> {
+    match account.backend() {
         Backend::OktaSaml {
             app_id,
             identity_provider,
         } => {
+            let just_granted = want.request && request(client, want, BackendKind::OktaSaml).await?;
             let target = okta_saml::SamlTarget {
                 app_id,
                 identity_provider,
@@ -152,15 +176,25 @@ pub async fn obtain(want: &Want) -> Result<(ResolvedAccount, AwsCredentials)> {
                 // The stored session is useless now: the next command signs in afresh.
                 state::remove_if_exists(&state.identity_path())?;
             }
-            result?
+            result
         }
-        Backend::Idc { .. } => {
-            let instance = idc_instance.expect("set for Identity Center accounts above");
-            idc::fetch_role_credentials(&cache, &instance, account.id(), &want.role, false).await?
+        Backend::Idc {
+            region,
+            identity_store_id,
+        } => {
+            let instance = idc::IdcInstance::for_identity_store(identity_store_id, region);
+            // Before the request: a script must not leave behind a request it cannot use.
+            idc::check_sign_in_possible(cache, &instance)?;
+            request(client, want, BackendKind::Idc).await?;
+            idc::fetch_role_credentials(cache, &instance, account.id(), &want.role, false).await
         }
-    };
-    cache.store_credentials(&key, account.id(), &want.role, &credentials)?;
-    Ok((account, credentials))
+    }
+}
+
+/// Makes the P0 request and waits for it; whether it granted access just now.
+async fn request(client: &P0Client, want: &Want, kind: BackendKind) -> Result<bool> {
+    let grant = client.request_access(request_args(want, kind)).await?;
+    Ok(grant.newly_granted)
 }
 
 /// The cache entry of one org, backend, account and role.
@@ -172,15 +206,6 @@ fn credential_key(org: &str, account: &ResolvedAccount, role: &str) -> CacheKey 
         account.id(),
         role,
     ])
-}
-
-/// Fetches the org's account config from P0 and keeps a local copy.
-async fn fetch_config(client: &P0Client, cache: &Cache, org: &str) -> Result<AwsConfig> {
-    let body: serde_json::Value = client.get_json("integrations/aws/config").await?;
-    if let Err(e) = accounts::store_local_config(cache, org, &body) {
-        tracing::debug!("could not keep a local copy of the AWS config: {e}");
-    }
-    Ok(AwsConfig::from_response(&body))
 }
 
 /// The words after `request` in P0's argv (§3.5): the account exactly as the user typed it.
@@ -227,6 +252,47 @@ mod tests {
             request_args(&bare, BackendKind::Idc),
             ["aws", "permission-set", "Developer"]
         );
+    }
+
+    fn fresh_credentials(id: &str) -> AwsCredentials {
+        AwsCredentials {
+            access_key_id: id.into(),
+            secret_access_key: Secret::new("s".into()),
+            session_token: Secret::new("t".into()),
+            expiration: OffsetDateTime::now_utc() + time::Duration::hours(1),
+        }
+    }
+
+    #[tokio::test]
+    async fn single_flight_fetches_once_for_concurrent_callers_and_reuses_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(&StateDir::at(dir.path(), ""));
+        let key = CacheKey::new(&["aws", "idc", "acme", "1", "Dev"]);
+        let fetches = std::sync::atomic::AtomicU32::new(0);
+        let fetch = || async {
+            let n = fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            Ok(fresh_credentials(&format!("ASIA{n}")))
+        };
+        let (a, b) = tokio::join!(
+            single_flight(&cache, &key, "1", "Dev", false, fetch),
+            single_flight(&cache, &key, "1", "Dev", false, fetch),
+        );
+        assert_eq!(a.unwrap().access_key_id, b.unwrap().access_key_id);
+        assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        let cached = single_flight(&cache, &key, "1", "Dev", false, fetch).await;
+        assert_eq!(cached.unwrap().access_key_id, "ASIA0");
+        let forced = single_flight(&cache, &key, "1", "Dev", true, fetch).await;
+        assert_eq!(forced.unwrap().access_key_id, "ASIA1");
+        let failed = single_flight(&cache, &key, "1", "Dev", true, || async {
+            Err(Error::IdcTimedOut)
+        })
+        .await;
+        assert!(matches!(failed, Err(Error::IdcTimedOut)));
+        // A failed fetch leaves the last good entry alone.
+        let cached = single_flight(&cache, &key, "1", "Dev", false, fetch).await;
+        assert_eq!(cached.unwrap().access_key_id, "ASIA1");
     }
 
     #[test]
