@@ -418,6 +418,25 @@ mod tests {
     }
 
     #[test]
+    fn help_families_come_from_local_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::at(dir.path(), "");
+        assert_eq!(cached_families(&state), None, "not logged in");
+        // An identity as P0's CLI writes it (§2.4): only the org slug is read.
+        let identity = json!({
+            "credential": {"access_token": "at", "id_token": "it", "expires_at": 1.0},
+            "org": {"tenantId": "t", "auth": {"type": "sso"}, "slug": "acme"}
+        });
+        crate::state::write_private(&state.identity_path(), identity.to_string().as_bytes())
+            .unwrap();
+        assert_eq!(cached_families(&state), None, "no local copy yet");
+        let body = json!({"config": {"iam-write": {"1": {"state": "installed",
+            "login": {"type": "idc", "idcRegion": "r", "identityStoreId": "d"}}}}});
+        store_local_config(&Cache::new(&state), "acme", &body).unwrap();
+        assert_eq!(cached_families(&state), Some((false, true)));
+    }
+
+    #[test]
     fn local_copy_round_trips_and_ages_out() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(&StateDir::at(dir.path(), ""));
