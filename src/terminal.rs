@@ -50,12 +50,17 @@ pub fn show_device_prompt(
     user_code: &str,
     no_browser: bool,
 ) {
-    eprintln!("Opening {provider} sign-in in your browser. If it does not open, visit:");
+    let open = !browser_disabled(no_browser);
+    if open {
+        eprintln!("Opening {provider} sign-in in your browser. If it does not open, visit:");
+    } else {
+        eprintln!("To sign in with {provider}, visit:");
+    }
     eprintln!("  {verification_url}");
     eprintln!("When prompted, confirm that {provider} displays this code:");
     eprintln!("  {user_code}");
     eprintln!("Waiting for authorization...");
-    if !browser_disabled(no_browser) {
+    if open {
         open_browser(verification_url);
     }
 }

@@ -275,6 +275,36 @@ fn children_run_without_a_terminal_unless_asked_for_one() {
     assert_eq!(text(&output.stdout), "all-terminals\n");
 }
 
+/// Whether something still listens at `http://127.0.0.1:PORT`.
+fn listening(url: &str) -> bool {
+    let address = url.trim_start_matches("http://");
+    std::net::TcpStream::connect(address).is_ok()
+}
+
+fn wait_until_closed(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while listening(url) {
+        assert!(Instant::now() < deadline, "{url} still listens");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn moto_never_outlives_the_sandbox() {
+    let mut sb = Sandbox::start(default_scenario());
+    let moto = sb.urls().moto.clone();
+    assert!(listening(&moto));
+    let status = sb.close_stdin_and_wait(Duration::from_secs(5));
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    wait_until_closed(&moto);
+
+    let sb = Sandbox::start(default_scenario());
+    let moto = sb.urls().moto.clone();
+    let pid = nix::unistd::Pid::from_raw(sb.pid() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
+    wait_until_closed(&moto);
+}
+
 // ---- P0, Okta and Firebase as the protocol describes them ----
 
 #[test]
@@ -934,8 +964,12 @@ print(json.dumps({
 sys.stdout.flush()
 # The test grants the permission set (a P0 request), then asks for credentials.
 sys.stdin.readline()
+# Renewed as botocore's SSO token provider does it.
+renewed = oidc.create_token(
+    clientId=client["clientId"], clientSecret=client["clientSecret"],
+    grantType="refresh_token", refreshToken=token["refreshToken"])
 creds = sso.get_role_credentials(
-    roleName="Developer", accountId="210987654321", accessToken=token["accessToken"])
+    roleName="Developer", accountId="210987654321", accessToken=renewed["accessToken"])
 print(json.dumps(creds["roleCredentials"]))
 "#;
 
@@ -1052,7 +1086,144 @@ fn botocore_drives_identity_center_and_the_credentials_work_in_sts() {
     assert!(suffix.bytes().all(|b| b.is_ascii_hexdigit()));
     let counts = sb.calls();
     assert_eq!(counts["oidc.register"], 1);
-    assert_eq!(counts["oidc.token"], 3);
+    assert_eq!(counts["oidc.token"], 4);
     assert_eq!(counts["sso.role_credentials"], 3);
     assert_eq!(counts["sts.GetCallerIdentity"], 1);
+}
+
+#[test]
+fn request_policies_and_account_resolution() {
+    let mut scenario = default_scenario();
+    let roles = &mut scenario["accounts"][0]["roles"];
+    roles["p0-grants/ReadOnly"] = json!({"assigned": true, "policy": {"preexisting": true}});
+    roles["Audit"] = json!({"policy": {"outcome": "already"}});
+    roles["Break"] = json!({"policy": {"outcome": "error", "message": "boom",
+                                       "persistent": true, "preapproved": true}});
+    let accounts = scenario["accounts"].as_array_mut().unwrap();
+    accounts.push(
+        json!({"id": "111111111111", "label": "staging", "backend": "okta-saml",
+        "app_id": "0oa-aws-staging", "identity_provider": "OktaP0",
+        "roles": {"Admin": {}}}),
+    );
+    accounts.push(
+        json!({"id": "222222222222", "label": "legacy", "installed": false,
+        "backend": "okta-saml", "app_id": "0oa-aws-legacy", "identity_provider": "OktaP0",
+        "roles": {"Admin": {}}}),
+    );
+    let sb = Sandbox::start(scenario);
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let p0 = sb.urls().p0.clone();
+    let create = |argv: &[&str]| {
+        post_bearer(
+            &format!("{p0}/o/acme/command/"),
+            &bearer,
+            &json!({"argv": argv, "scriptName": "p0"}),
+        )
+    };
+    let first_data_line = |id: &str| {
+        let mut stream = agent()
+            .get(format!("{p0}/o/acme/command/{id}/poll"))
+            .header("authorization", &format!("Bearer {bearer}"))
+            .call()
+            .unwrap();
+        let body = stream.body_mut().read_to_string().unwrap();
+        let line = body
+            .lines()
+            .find(|l| l.contains("\"data\""))
+            .unwrap()
+            .to_string();
+        serde_json::from_str::<Value>(&line).unwrap()["data"]["request"].clone()
+    };
+
+    let (status, existing) = create(&["request", "aws", "role", "p0-grants/ReadOnly"]);
+    assert_eq!(status, 200, "{existing}");
+    assert_eq!(existing["isPreexisting"], true);
+    assert_eq!(existing["request"]["status"], "DONE");
+    assert_eq!(
+        first_data_line(existing["id"].as_str().unwrap())["status"],
+        "DONE"
+    );
+
+    assert_eq!(
+        create(&["request", "aws", "role", "Audit"]).1,
+        json!({"error": "This principal already has this access"})
+    );
+
+    let (_, broken) = create(&["request", "aws", "role", "Break", "--reason", "x"]);
+    assert_eq!(
+        (&broken["isPersistent"], &broken["isPreapproved"]),
+        (&json!(true), &json!(true))
+    );
+    let resolved = first_data_line(broken["id"].as_str().unwrap());
+    assert_eq!(resolved["status"], "ERRORED");
+    assert_eq!(resolved["error"]["message"], "boom");
+
+    // Admin exists in prod and staging: --account decides, by id or label.
+    let (status, ambiguous) = create(&["request", "aws", "role", "Admin"]);
+    assert_eq!(status, 400);
+    assert!(
+        ambiguous["error"].as_str().unwrap().contains("--account"),
+        "{ambiguous}"
+    );
+    assert_eq!(
+        create(&[
+            "request",
+            "aws",
+            "role",
+            "Admin",
+            "--account",
+            "111111111111"
+        ])
+        .0,
+        200
+    );
+    assert_eq!(
+        create(&["request", "--account=staging", "aws", "role", "Admin"]).0,
+        200
+    );
+    let (status, pending) = create(&["request", "aws", "role", "Admin", "--account", "legacy"]);
+    assert_eq!(
+        status, 400,
+        "a pending account takes no requests: {pending}"
+    );
+    let (status, wrong_kind) = create(&[
+        "request",
+        "aws",
+        "permission-set",
+        "Developer",
+        "--account",
+        "prod",
+    ]);
+    assert_eq!(status, 400, "{wrong_kind}");
+    // The only account offering a permission set needs no --account.
+    assert_eq!(
+        create(&["request", "aws", "permission-set", "Developer"]).0,
+        200
+    );
+
+    let (status, listed) = create(&["ls", "aws", "role", "a", "--size", "2"]);
+    assert_eq!(status, 200);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        listed["isTruncated"], true,
+        "five roles contain 'a', two are shown"
+    );
+    assert_eq!(listed["term"], "a");
+
+    let (_, saml) = saml_response(&sb, &okta).unwrap();
+    let xml = decode_assertion(&saml);
+    assert!(
+        xml.contains(",arn:aws:iam::123456789012:role/p0-grants/ReadOnly<"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(",arn:aws:iam::123456789012:role/Audit<"),
+        "`already` holds it"
+    );
+    assert!(
+        !xml.contains("111111111111"),
+        "another app's account is not in this assertion"
+    );
+    assert_eq!(sb.count("p0.command"), 10);
 }

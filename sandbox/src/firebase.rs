@@ -37,8 +37,17 @@ fn bad_request(message: &str) -> Response {
     google_error(StatusCode::BAD_REQUEST, message, "INVALID_ARGUMENT")
 }
 
-fn check_key(app: &Shared, query: &HashMap<String, String>) -> Result<(), Response> {
-    match query.get("key") {
+/// The API key, as `?key=` or (as Google also takes it) the `x-goog-api-key` header.
+fn check_key(
+    app: &Shared,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<(), Response> {
+    let header = headers
+        .get("x-goog-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    match query.get("key").cloned().or(header) {
         Some(key) if *key == app.firebase_api_key => Ok(()),
         _ => Err(bad_request(
             "API key not valid. Please pass a valid API key.",
@@ -87,12 +96,13 @@ async fn sign_in_with_idp(
     State(app): State<Shared>,
     kill: ConnKill,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if let Err(response) = app.enter("firebase.sign_in", Shape::Google, &kill).await {
         return response;
     }
-    if let Err(response) = check_key(&app, &query) {
+    if let Err(response) = check_key(&app, &query, &headers) {
         return response;
     }
     let body = match json_body(&body) {
@@ -171,12 +181,13 @@ async fn lookup(
     State(app): State<Shared>,
     kill: ConnKill,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if let Err(response) = app.enter("firebase.lookup", Shape::Google, &kill).await {
         return response;
     }
-    if let Err(response) = check_key(&app, &query) {
+    if let Err(response) = check_key(&app, &query, &headers) {
         return response;
     }
     let body = match json_body(&body) {
@@ -240,7 +251,7 @@ async fn refresh(
     if let Err(response) = app.enter("firebase.refresh", Shape::Google, &kill).await {
         return response;
     }
-    if let Err(response) = check_key(&app, &query) {
+    if let Err(response) = check_key(&app, &query, &headers) {
         return response;
     }
     let fields = refresh_fields(&headers, &body);

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const CLIENT_SECRET_LIFETIME_SECS: u64 = 90 * 24 * 3600;
+const REFRESH_TOKEN_LIFETIME_SECS: u64 = 90 * 24 * 3600;
 
 pub fn oidc_router(app: Shared) -> Router {
     Router::new()
@@ -186,64 +187,56 @@ async fn create_token(State(app): State<Shared>, kill: ConnKill, body: Bytes) ->
         Ok(client_id) => client_id,
         Err(response) => return response,
     };
-    if body["grantType"].as_str() != Some(DEVICE_GRANT) {
-        return oidc_error(
-            StatusCode::BAD_REQUEST,
-            "UnsupportedGrantTypeException",
-            "unsupported_grant_type",
-            "Unsupported grant type",
-        );
-    }
-    let device_code = match string_field(&body, "deviceCode") {
-        Ok(code) => code,
-        Err(response) => return response,
-    };
-    let bad = |kind: &str, error: &str, description: &str| {
-        oidc_error(StatusCode::BAD_REQUEST, kind, error, description)
-    };
-    let device = match app.poll_device(DeviceKind::Idc, device_code, &client_id) {
-        DevicePoll::Granted(device) => device,
-        DevicePoll::Pending => {
-            return bad(
-                "AuthorizationPendingException",
-                "authorization_pending",
-                "Authorization is still pending",
-            )
+    let (identity_store, refresh_token) = match body["grantType"].as_str() {
+        Some(DEVICE_GRANT) => match device_grant(&app, &body, &client_id) {
+            Ok(identity_store) => (identity_store, None),
+            Err(response) => return response,
+        },
+        // As botocore's SSO token provider renews an expired access token.
+        Some("refresh_token") => {
+            let token = match string_field(&body, "refreshToken") {
+                Ok(token) => token,
+                Err(response) => return response,
+            };
+            match app.valid_token(token, &[TokenKind::IdcRefresh]) {
+                Ok(info) => (info.audience.unwrap_or_default(), Some(token.to_string())),
+                Err(_) => {
+                    return oidc_error(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidGrantException",
+                        "invalid_grant",
+                        "Invalid refresh token provided",
+                    )
+                }
+            }
         }
-        DevicePoll::SlowDown => return bad("SlowDownException", "slow_down", "Slow down"),
-        DevicePoll::Denied => {
-            return bad("AccessDeniedException", "access_denied", "Access denied")
-        }
-        DevicePoll::Expired => {
-            return bad(
-                "ExpiredTokenException",
-                "expired_token",
-                "Device code has expired",
-            )
-        }
-        DevicePoll::Invalid => {
-            return bad(
-                "InvalidGrantException",
-                "invalid_grant",
-                "Invalid device code provided",
+        _ => {
+            return oidc_error(
+                StatusCode::BAD_REQUEST,
+                "UnsupportedGrantTypeException",
+                "unsupported_grant_type",
+                "Unsupported grant type",
             )
         }
     };
     let lifetime = app.scenario.idc.token_lifetime_secs;
     let access_token = format!("aoa{}", tokens::random_b64url(240));
-    let refresh_token = format!("aor{}", tokens::random_b64url(240));
     app.register_token(
         &access_token,
         TokenKind::IdcAccess,
         lifetime,
-        Some(device.detail.clone()),
+        Some(identity_store.clone()),
     );
-    app.register_token(
-        &refresh_token,
-        TokenKind::IdcRefresh,
-        90 * 24 * 3600,
-        Some(device.detail),
-    );
+    let refresh_token = refresh_token.unwrap_or_else(|| {
+        let token = format!("aor{}", tokens::random_b64url(240));
+        app.register_token(
+            &token,
+            TokenKind::IdcRefresh,
+            REFRESH_TOKEN_LIFETIME_SECS,
+            Some(identity_store),
+        );
+        token
+    });
     Json(json!({
         "accessToken": access_token,
         "tokenType": "Bearer",
@@ -251,6 +244,39 @@ async fn create_token(State(app): State<Shared>, kill: ConnKill, body: Bytes) ->
         "refreshToken": refresh_token,
     }))
     .into_response()
+}
+
+/// A device-code poll; the identity store of its start URL once granted.
+fn device_grant(app: &Shared, body: &Value, client_id: &str) -> Result<String, Response> {
+    let device_code = string_field(body, "deviceCode")?;
+    let bad = |kind: &str, error: &str, description: &str| {
+        Err(oidc_error(
+            StatusCode::BAD_REQUEST,
+            kind,
+            error,
+            description,
+        ))
+    };
+    match app.poll_device(DeviceKind::Idc, device_code, client_id) {
+        DevicePoll::Granted(device) => Ok(device.detail),
+        DevicePoll::Pending => bad(
+            "AuthorizationPendingException",
+            "authorization_pending",
+            "Authorization is still pending",
+        ),
+        DevicePoll::SlowDown => bad("SlowDownException", "slow_down", "Slow down"),
+        DevicePoll::Denied => bad("AccessDeniedException", "access_denied", "Access denied"),
+        DevicePoll::Expired => bad(
+            "ExpiredTokenException",
+            "expired_token",
+            "Device code has expired",
+        ),
+        DevicePoll::Invalid => bad(
+            "InvalidGrantException",
+            "invalid_grant",
+            "Invalid device code provided",
+        ),
+    }
 }
 
 fn portal_error(status: StatusCode, kind: &str, message: &str) -> Response {

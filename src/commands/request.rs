@@ -3,26 +3,21 @@
 
 use crate::cli::RequestArgs;
 use crate::error::Result;
-use crate::p0::{self, P0Client};
-use crate::terminal::Progress;
+use crate::p0::{self, P0Client, Submitted};
 
 pub fn run(args: RequestArgs) -> Result<u8> {
     let (wait, words) = split_options(args.wait, args.args);
     p0::block_on(async {
         let client = P0Client::connect().await?;
-        let progress = Progress::spinner("Requesting access");
-        let created = client.create_request(words).await;
-        drop(progress);
-        let created = created?;
+        let created = match client.submit(words, "Requesting access").await? {
+            Submitted::AlreadyHad => return Ok(0),
+            Submitted::Created(created) => created,
+        };
         if let Some(message) = created.message() {
             eprintln!("{message}");
         }
-        if !wait {
-            return Ok(0);
-        }
-        let created = client.settle(created).await?;
-        if !created.is_quiet() {
-            eprintln!("Your request was approved");
+        if wait {
+            p0::report_granted(&client.settle(created).await?);
         }
         Ok(0)
     })

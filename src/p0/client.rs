@@ -84,7 +84,11 @@ pub async fn send(
 ) -> Result<reqwest::Response> {
     let mut retry = 0;
     loop {
-        let server_wait = match build().send().await {
+        let outcome = build().send().await;
+        if let Ok(response) = &outcome {
+            tracing::debug!("{} -> {}", redact_url(shown_url), response.status());
+        }
+        let server_wait = match outcome {
             Ok(response) if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS => {
                 return Ok(response)
             }

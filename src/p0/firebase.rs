@@ -16,6 +16,7 @@ use url::Url;
 
 const IDENTITY_TOOLKIT: &str = "identitytoolkit.googleapis.com";
 const SECURE_TOKEN: &str = "securetoken.googleapis.com";
+const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why Firebase refused.
 #[derive(Debug)]
@@ -33,8 +34,8 @@ pub enum Outcome {
 
 /// Where one Firebase service lives: its public host, or the emulator's path under
 /// `http://{FIREBASE_AUTH_EMULATOR_HOST}/`.
-fn service_base(service: &str) -> Result<Url> {
-    match env::get(env::read::FIREBASE_AUTH_EMULATOR_HOST) {
+fn service_base(service: &str, emulator_host: Option<&str>) -> Result<Url> {
+    match emulator_host {
         // http::service_url keeps plain http to loopback hosts: real Okta tokens are sent here.
         Some(host) => http::service_url(&format!("http://{host}/{service}/")),
         None => http::service_url(&format!("https://{service}/")),
@@ -42,7 +43,10 @@ fn service_base(service: &str) -> Result<Url> {
 }
 
 fn endpoint(service: &str, path: &str, api_key: &str) -> Result<Url> {
-    let mut url = service_base(service)?.join(path).expect("static path");
+    let emulator = env::get(env::read::FIREBASE_AUTH_EMULATOR_HOST);
+    let mut url = service_base(service, emulator.as_deref())?
+        .join(path)
+        .expect("static path");
     url.query_pairs_mut().append_pair("key", api_key);
     Ok(url)
 }
@@ -160,7 +164,7 @@ async fn call(
     // The key in the query is public (it ships in web pages), but it is not ours to log.
     let shown = crate::secret::redact_url(url.as_str());
     let response = client::send(&RetryPolicy::from_env(), Replay::Idempotent, &shown, || {
-        body(http.post(url.clone()))
+        body(http.post(url.clone()).timeout(CALL_TIMEOUT))
     })
     .await?;
     let status = response.status();
@@ -202,6 +206,34 @@ fn refusal(value: &Value) -> Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_emulator_serves_both_services_under_its_host() {
+        let url = |service, host| {
+            service_base(service, host)
+                .unwrap()
+                .join("v1/token")
+                .unwrap()
+        };
+        assert_eq!(
+            url(SECURE_TOKEN, None).as_str(),
+            "https://securetoken.googleapis.com/v1/token"
+        );
+        assert_eq!(
+            url(SECURE_TOKEN, Some("127.0.0.1:9099")).as_str(),
+            "http://127.0.0.1:9099/securetoken.googleapis.com/v1/token"
+        );
+        let sign_in = service_base(IDENTITY_TOOLKIT, Some("localhost:9099"))
+            .unwrap()
+            .join("v1/accounts:signInWithIdp")
+            .unwrap();
+        assert_eq!(
+            sign_in.as_str(),
+            "http://localhost:9099/identitytoolkit.googleapis.com/v1/accounts:signInWithIdp"
+        );
+        // Real tokens never travel in clear text to another machine.
+        assert!(service_base(IDENTITY_TOOLKIT, Some("10.0.0.5:9099")).is_err());
+    }
 
     #[test]
     fn expired_credentials_are_told_apart() {

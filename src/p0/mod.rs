@@ -10,6 +10,7 @@ mod request;
 mod session;
 
 pub use client::{Replay, RetryPolicy};
+pub use request::Created;
 pub use session::{log_out_after_refusal, login, LoginOptions, Session};
 
 use crate::error::{Error, Result};
@@ -19,6 +20,10 @@ use crate::terminal::Progress;
 use serde_json::Value;
 use std::future::Future;
 use url::Url;
+
+/// How long one ordinary API call may take before it counts as a network failure (the poll
+/// stream is long-lived and watched for silence instead).
+pub(crate) const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// An authenticated connection to the org's tenant API.
 pub struct P0Client {
@@ -98,7 +103,13 @@ impl P0Client {
     /// `GET {tenant api}/o/{org}/{path}` with the bearer, §3.1 error rules and retries.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
         let response = self
-            .authorized(reqwest::Method::GET, path, None, Replay::Idempotent)
+            .authorized(
+                reqwest::Method::GET,
+                path,
+                None,
+                Replay::Idempotent,
+                Some(CALL_TIMEOUT),
+            )
             .await?;
         let value = client::api_json(response).await?;
         serde_json::from_value(value).map_err(|e| {
@@ -110,7 +121,13 @@ impl P0Client {
     /// `POST {tenant api}/o/{org}/{path}` with a JSON body.
     pub async fn post_json(&self, path: &str, body: &Value, replay: Replay) -> Result<Value> {
         let response = self
-            .authorized(reqwest::Method::POST, path, Some(body), replay)
+            .authorized(
+                reqwest::Method::POST,
+                path,
+                Some(body),
+                replay,
+                Some(CALL_TIMEOUT),
+            )
             .await?;
         client::api_json(response).await
     }
@@ -121,27 +138,19 @@ impl P0Client {
     #[allow(dead_code)] // Called by the AWS flows (branch `aws`).
     pub async fn request_access(&self, args: Vec<String>) -> Result<AccessGrant> {
         interruptible(async {
-            let progress = Progress::spinner("Checking for access in P0");
-            let created = match self.create_request(args).await {
-                Err(Error::Api(message)) if message == request::ALREADY_HAS_ACCESS => {
-                    drop(progress);
-                    eprintln!("Existing access found.");
+            let created = match self.submit(args, "Checking for access in P0").await? {
+                Submitted::AlreadyHad => {
                     return Ok(AccessGrant {
                         request_id: None,
                         newly_granted: false,
-                    });
+                    })
                 }
-                other => other?,
+                Submitted::Created(created) => created,
             };
-            drop(progress);
             let request_id = created.id().ok_or(Error::NoAccessId)?.to_string();
             let created = self.settle(created).await?;
-            if !created.is_quiet() {
-                eprintln!("Your request was approved");
-            }
-            if created.is_preexisting() {
-                eprintln!("Existing access found.");
-            } else {
+            report_granted(&created);
+            if !created.is_preexisting() {
                 eprintln!("Waiting for access to be provisioned");
             }
             Ok(AccessGrant {
@@ -150,6 +159,21 @@ impl P0Client {
             })
         })
         .await
+    }
+
+    /// Creates the request behind a spinner. `This principal already has this access` is not
+    /// a failure but existing access (§3.4), reported as such.
+    pub(crate) async fn submit(&self, args: Vec<String>, activity: &str) -> Result<Submitted> {
+        let progress = Progress::spinner(activity);
+        let created = self.create_request(args).await;
+        drop(progress);
+        match created {
+            Err(Error::Api(message)) if message == request::ALREADY_HAS_ACCESS => {
+                eprintln!("Existing access found.");
+                Ok(Submitted::AlreadyHad)
+            }
+            other => other.map(Submitted::Created),
+        }
     }
 
     fn url(&self, path: &str) -> Url {
@@ -167,6 +191,7 @@ impl P0Client {
         path: &str,
         body: Option<&Value>,
         replay: Replay,
+        timeout: Option<std::time::Duration>,
     ) -> Result<reqwest::Response> {
         let url = self.url(path);
         let mut bearer = self.session.bearer().await?;
@@ -179,6 +204,10 @@ impl P0Client {
                     .request(method.clone(), url.clone())
                     .bearer_auth(bearer.expose())
                     .header("Accept", "application/json");
+                let request = match timeout {
+                    Some(timeout) => request.timeout(timeout),
+                    None => request,
+                };
                 match body {
                     Some(body) => request.json(body),
                     None => request,
@@ -192,6 +221,23 @@ impl P0Client {
             bearer = self.session.renew_after_rejection(&bearer).await?;
             renewed = true;
         }
+    }
+}
+
+/// What creating a request produced.
+pub(crate) enum Submitted {
+    /// The server refused to create one because the access already exists.
+    AlreadyHad,
+    Created(Created),
+}
+
+/// §3.4: the approval is news only for access that needed one; existing access says so.
+pub(crate) fn report_granted(created: &Created) {
+    if !created.is_quiet() {
+        eprintln!("Your request was approved");
+    }
+    if created.is_preexisting() {
+        eprintln!("Existing access found.");
     }
 }
 

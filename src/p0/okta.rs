@@ -70,6 +70,7 @@ pub async fn device_login(
         let issued_at = now_secs();
         let response = client::send(policy, Replay::OnlyIfUnsent, token_url.as_str(), || {
             http.post(token_url.clone())
+                .timeout(super::CALL_TIMEOUT)
                 .header("Accept", "application/json")
                 .form(&[
                     ("client_id", login.client_id.as_str()),

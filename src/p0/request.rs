@@ -221,7 +221,7 @@ impl P0Client {
 
     async fn poll_once(&self, path: &str) -> Result<StreamEnd> {
         let mut response = self
-            .authorized(reqwest::Method::GET, path, None, Replay::Idempotent)
+            .authorized(reqwest::Method::GET, path, None, Replay::Idempotent, None)
             .await?;
         if !response.status().is_success() {
             return Err(client::api_json(response).await.err().unwrap_or_else(|| {

@@ -123,6 +123,10 @@ impl Session {
         let _renewing = self.renewing.lock().await;
         let mut identity = self.identity();
         if let Some(bearer) = usable_bearer(&identity).filter(|b| Some(b) != rejected) {
+            tracing::debug!(
+                "using the stored session ({:.0} s left on Okta's)",
+                identity.credential.remaining()
+            );
             return Ok(bearer);
         }
         let _lock = SessionLock::acquire(&self.state).await?;
@@ -201,6 +205,7 @@ impl Session {
                 unexpected()
             })?;
         if let Some(stored) = identity.firebase.take() {
+            tracing::debug!("refreshing the Firebase ID token");
             match firebase::refresh(
                 &self.http,
                 &api_key,
@@ -222,6 +227,10 @@ impl Session {
             .and_then(|a| a.provider.as_ref())
             .and_then(|p| p.provider_id.clone())
             .ok_or(Error::UnsupportedLogin)?;
+        tracing::debug!(
+            "signing in to Firebase (tenant {:?}, provider {provider_id})",
+            identity.org.tenant_id
+        );
         firebase::sign_in_with_idp(
             &self.http,
             &api_key,

@@ -213,6 +213,17 @@ impl Sandbox {
         &self.urls
     }
 
+    /// The sandbox process id (to signal it in lifecycle tests).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Closes the sandbox's stdin (it exits, stopping moto) and waits up to `timeout`.
+    pub fn close_stdin_and_wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        drop(self.stdin.take());
+        wait_with_timeout(&mut self.child, timeout)
+    }
+
     /// The sandbox's stderr so far (its log, with moto's request log).
     pub fn log(&self) -> String {
         fs::read_to_string(self.dir.path().join("sandbox.log")).unwrap_or_default()

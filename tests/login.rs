@@ -1,0 +1,495 @@
+//! `p0 login` / `p0 logout` and the session every other command relies on, against the
+//! sandbox's P0, Okta and Firebase (emulator paths).
+
+mod common;
+
+use common::{default_scenario, Sandbox};
+use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn run(sb: &Sandbox, args: &[&str]) -> Output {
+    sb.p0()
+        .args(args)
+        .env("P0_RETRY_BASE_MS", "5")
+        .output()
+        .expect("p0 runs")
+}
+
+fn identity_path(sb: &Sandbox) -> PathBuf {
+    sb.home().join(".p0/identity.json")
+}
+
+fn identity(sb: &Sandbox) -> Value {
+    serde_json::from_slice(&std::fs::read(identity_path(sb)).expect("identity.json")).unwrap()
+}
+
+fn edit_identity(sb: &Sandbox, edit: impl FnOnce(&mut Value)) {
+    let mut value = identity(sb);
+    edit(&mut value);
+    std::fs::write(
+        identity_path(sb),
+        serde_json::to_vec_pretty(&value).unwrap(),
+    )
+    .unwrap();
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// Sign-in traffic of any kind: Okta, Firebase.
+fn sign_in_calls(sb: &Sandbox) -> u64 {
+    [
+        "okta.device_authorize",
+        "okta.device_token",
+        "firebase.sign_in",
+        "firebase.refresh",
+        "firebase.lookup",
+    ]
+    .iter()
+    .map(|name| sb.count(name))
+    .sum()
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn login_to_a_firebase_org_keeps_p0s_files_and_the_firebase_session() {
+    let sb = Sandbox::start(default_scenario());
+    let out = run(&sb, &["login", "acme"]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(out.stdout.is_empty(), "stdout: {}", text(&out.stdout));
+    assert!(
+        err.contains("confirm that Okta displays this code:"),
+        "{err}"
+    );
+    assert!(err.contains(&format!(
+        "Saving authorization to {}.",
+        identity_path(&sb).display()
+    )));
+    assert!(err.contains("You are now logged in to the acme organization, and can use the p0 CLI."));
+    assert_eq!(sb.count("okta.device_authorize"), 1);
+    assert_eq!(sb.count("firebase.sign_in"), 1);
+    assert_eq!(sb.count("p0.account"), 1);
+
+    // §2.4 and §1.5 formats, private files in a private directory.
+    let identity = identity(&sb);
+    assert_eq!(identity["org"]["slug"], "acme");
+    assert!(identity["credential"]["access_token"].is_string());
+    assert!(identity["credential"]["id_token"].is_string());
+    let expires_at = identity["credential"]["expires_at"].as_f64().unwrap();
+    assert!(expires_at > now() + 3000.0 && expires_at < now() + 3600.0);
+    assert!(identity["firebaseSession"]["refreshToken"].is_string());
+    let raw = std::fs::read_to_string(identity_path(&sb)).unwrap();
+    assert!(raw.starts_with("{\n  \""), "2-space JSON: {raw}");
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(sb.home().join(".p0/config.json")).unwrap()).unwrap();
+    assert!(config["appUrl"].is_string() && config["fs"]["apiKey"].is_string());
+    assert_eq!(mode(&identity_path(&sb)), 0o600);
+    assert_eq!(mode(&sb.home().join(".p0/config.json")), 0o600);
+    assert_eq!(mode(&sb.home().join(".p0")), 0o700);
+}
+
+#[test]
+fn login_to_a_provider_token_org_skips_firebase() {
+    let mut scenario = default_scenario();
+    scenario["use_provider_token"] = json!(true);
+    let sb = Sandbox::start(scenario);
+    let out = run(&sb, &["login", "acme"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert_eq!(sb.count("firebase.sign_in"), 0);
+    assert_eq!(sb.count("p0.account"), 1);
+    assert!(identity(&sb).get("firebaseSession").is_none());
+
+    sb.reset_calls();
+    let out = run(
+        &sb,
+        &["request", "aws", "role", "Admin", "--account", "prod"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sign_in_calls(&sb), 0);
+    assert_eq!(sb.count("p0.command"), 1);
+}
+
+#[test]
+fn a_second_command_within_the_hour_makes_no_sign_in_call() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    sb.reset_calls();
+    for _ in 0..2 {
+        let out = run(&sb, &["ls", "aws", "role"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = run(&sb, &["login"]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("You are currently logged in to the acme organization."),
+        "{err}"
+    );
+    assert_eq!(sign_in_calls(&sb), 0, "{:?}", sb.calls());
+    assert_eq!(sb.count("p0.command"), 2);
+}
+
+#[test]
+fn an_expired_firebase_token_is_refreshed_without_okta() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    edit_identity(&sb, |identity| {
+        identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
+    });
+    sb.reset_calls();
+    let out = run(&sb, &["ls", "aws", "role"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sb.count("firebase.refresh"), 1);
+    assert_eq!(sb.count("firebase.sign_in"), 0);
+    assert_eq!(sb.count("okta.device_authorize"), 0);
+    let refreshed = identity(&sb)["firebaseSession"]["expiresAt"]
+        .as_f64()
+        .unwrap();
+    assert!(refreshed > now() + 600.0);
+}
+
+#[test]
+fn an_identity_written_by_p0s_cli_is_used_and_extended() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    // P0's CLI rewrites the file without our key; we sign in to Firebase once and carry on.
+    edit_identity(&sb, |identity| {
+        identity.as_object_mut().unwrap().remove("firebaseSession");
+    });
+    sb.reset_calls();
+    let out = run(&sb, &["ls", "aws", "role"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sb.count("firebase.sign_in"), 1);
+    assert_eq!(sb.count("okta.device_authorize"), 0);
+    assert!(identity(&sb)["firebaseSession"].is_object());
+}
+
+#[test]
+fn an_expired_session_without_a_terminal_fails_at_once_with_the_hint() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    edit_identity(&sb, |identity| {
+        identity["credential"]["expires_at"] = json!(now() - 5.0);
+    });
+    sb.reset_calls();
+    let started = Instant::now();
+    let out = run(
+        &sb,
+        &[
+            "request",
+            "--wait",
+            "aws",
+            "role",
+            "Admin",
+            "--account",
+            "prod",
+        ],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(77), "{err}");
+    assert!(err.contains("p0 login acme"), "{err}");
+    assert!(err.contains("no terminal"), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(sb.count("okta.device_authorize"), 0);
+    assert_eq!(sb.count("p0.command"), 0);
+}
+
+#[test]
+fn a_session_the_server_ended_without_a_terminal_fails_with_77() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    sb.control_post("/expire", json!({"what": "all"}));
+    sb.reset_calls();
+    let out = run(&sb, &["ls", "aws", "role"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(77), "{err}");
+    assert!(err.contains("p0 login acme"), "{err}");
+    assert_eq!(sb.count("okta.device_authorize"), 0);
+}
+
+#[test]
+fn an_expired_session_with_a_terminal_signs_in_again_and_carries_on() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    edit_identity(&sb, |identity| {
+        identity["credential"]["expires_at"] = json!(now() - 5.0);
+    });
+    sb.reset_calls();
+    let out = sb.p0_in_terminal(&[
+        "request",
+        "--wait",
+        "aws",
+        "role",
+        "Admin",
+        "--account",
+        "prod",
+    ]);
+    let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("confirm that Okta displays this code:"),
+        "{shown}"
+    );
+    assert!(shown.contains("Your request was approved"), "{shown}");
+    assert_eq!(sb.count("okta.device_authorize"), 1);
+    assert_eq!(sb.count("p0.command"), 1);
+    let expires_at = identity(&sb)["credential"]["expires_at"].as_f64().unwrap();
+    assert!(expires_at > now() + 3000.0);
+}
+
+#[test]
+fn a_session_the_server_ended_with_a_terminal_signs_in_again() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    sb.control_post("/expire", json!({"what": "all"}));
+    sb.reset_calls();
+    let out = sb.p0_in_terminal(&["ls", "aws", "role"]);
+    let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{shown}");
+    assert_eq!(sb.count("okta.device_authorize"), 1);
+    assert!(shown.contains("Admin"), "{shown}");
+}
+
+#[test]
+fn slow_down_widens_the_interval_instead_of_failing() {
+    let mut scenario = default_scenario();
+    scenario["okta"]["device"]["slow_down_polls"] = json!(1);
+    scenario["okta"]["device"]["pending_polls"] = json!(1);
+    let sb = Sandbox::start(scenario);
+    let started = Instant::now();
+    let out = run(&sb, &["login", "acme"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sb.count("okta.device_token"), 3);
+    // RFC 8628: every poll after slow_down waits 5 s longer.
+    assert!(started.elapsed() >= Duration::from_secs(5));
+}
+
+#[test]
+fn a_denied_device_authorization_ends_the_login() {
+    let mut scenario = default_scenario();
+    scenario["okta"]["device"]["approval"] = json!("deny");
+    let sb = Sandbox::start(scenario);
+    let out = run(&sb, &["login", "acme"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("Access denied, try again"));
+    assert!(!identity_path(&sb).exists());
+}
+
+#[test]
+fn an_expired_device_code_ends_the_login() {
+    let mut scenario = default_scenario();
+    scenario["okta"]["device"]["approval"] = json!("manual");
+    scenario["okta"]["device"]["expires_in"] = json!(2);
+    scenario["okta"]["device"]["interval"] = json!(1);
+    let sb = Sandbox::start(scenario);
+    let out = run(&sb, &["login", "acme"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Expired awaiting in-browser authorization."),
+        "{err}"
+    );
+    assert!(!identity_path(&sb).exists());
+}
+
+#[test]
+fn a_manual_approval_is_waited_for() {
+    let mut scenario = default_scenario();
+    scenario["okta"]["device"]["approval"] = json!("manual");
+    scenario["okta"]["device"]["interval"] = json!(1);
+    let sb = Sandbox::start(scenario);
+    let child = sb
+        .p0()
+        .args(["login", "acme"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    sb.control_post("/device/approve", json!({}));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
+    let sb = Sandbox::start(default_scenario());
+    let out = run(&sb, &["login", "no-such-org"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr).trim(), "Could not find organization");
+
+    let out = sb
+        .p0()
+        .args(["login", "acme"])
+        .env("P0_RETRY_BASE_MS", "1")
+        .env("P0_APP_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "Network error: Unable to reach the server at http://127.0.0.1:9/orgs/acme."
+    );
+
+    let out = sb.p0().arg("login").output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    assert!(text(&out.stderr).contains("The organization ID is required."));
+
+    let out = run(&sb, &["ls", "aws", "role"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "Please run `p0 login <organization>`."
+    );
+}
+
+#[test]
+fn logout_forgets_identity_config_and_cache() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    std::fs::create_dir_all(sb.home().join(".p0/cache")).unwrap();
+    std::fs::write(sb.home().join(".p0/cache/x.json"), "{}").unwrap();
+    let out = run(&sb, &["logout"]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    for name in ["identity.json", "config.json", "cache"] {
+        assert!(!sb.home().join(".p0").join(name).exists(), "{name}");
+    }
+}
+
+#[test]
+fn p0_org_names_the_state_files() {
+    let sb = Sandbox::start(default_scenario());
+    let out = sb
+        .p0()
+        .args(["login"])
+        .env("P0_ORG", "acme")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(sb.home().join(".p0/identity-acme.json").exists());
+    assert!(sb.home().join(".p0/config-acme.json").exists());
+    assert!(!identity_path(&sb).exists());
+}
+
+#[test]
+fn an_id_token_the_server_refuses_is_refreshed_once() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    sb.control_post("/expire", json!({"what": "firebase"}));
+    sb.reset_calls();
+    let out = sb
+        .p0()
+        .args(["ls", "aws", "role"])
+        .env("P0_LOG", "p0=debug")
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("the bearer was refused"), "{err}");
+    assert_eq!(sb.count("firebase.refresh"), 1);
+    assert_eq!(sb.count("firebase.sign_in"), 0);
+    assert_eq!(sb.count("okta.device_authorize"), 0);
+    assert_eq!(sb.count("p0.command"), 2);
+}
+
+#[test]
+fn parallel_commands_renew_the_session_once() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    edit_identity(&sb, |identity| {
+        identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
+    });
+    sb.reset_calls();
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            sb.p0()
+                .args(["ls", "aws", "role"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    assert_eq!(
+        sb.count("firebase.refresh") + sb.count("firebase.sign_in"),
+        1
+    );
+    assert_eq!(sb.count("p0.command"), 8);
+}
+
+#[test]
+fn debug_output_never_shows_a_token() {
+    let sb = Sandbox::start(default_scenario());
+    let secrets = |identity: &Value| -> Vec<String> {
+        [
+            &identity["credential"]["access_token"],
+            &identity["credential"]["id_token"],
+            &identity["firebaseSession"]["idToken"],
+            &identity["firebaseSession"]["refreshToken"],
+        ]
+        .iter()
+        .map(|v| v.as_str().expect("a token").to_string())
+        .collect()
+    };
+    let login = sb.p0().args(["--debug", "login", "acme"]).output().unwrap();
+    assert!(login.status.success(), "{}", text(&login.stderr));
+    let mut tokens = secrets(&identity(&sb));
+    edit_identity(&sb, |identity| {
+        identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
+    });
+    let request = sb
+        .p0()
+        .args([
+            "--debug",
+            "request",
+            "--wait",
+            "aws",
+            "role",
+            "Admin",
+            "--account",
+            "prod",
+        ])
+        .output()
+        .unwrap();
+    assert!(request.status.success(), "{}", text(&request.stderr));
+    tokens.extend(secrets(&identity(&sb)));
+    let shown = format!("{}{}", text(&login.stderr), text(&request.stderr));
+    // The debug channel is on and talks about the very calls that carry the tokens.
+    assert!(shown.contains("signing in to Firebase"), "{shown}");
+    assert!(
+        shown.contains("refreshing the Firebase ID token"),
+        "{shown}"
+    );
+    assert!(shown.contains("/oauth2/v1/token -> 200"), "{shown}");
+    for token in tokens {
+        assert!(token.len() > 8);
+        assert!(!shown.contains(&token), "a token reached the debug output");
+    }
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(sb.home().join(".p0/config.json")).unwrap()).unwrap();
+    let api_key = config["fs"]["apiKey"].as_str().unwrap();
+    assert!(!shown.contains(&format!("key={api_key}")), "{shown}");
+}
