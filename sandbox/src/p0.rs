@@ -598,9 +598,9 @@ fn create_request(
         format!("Requested {what} (request {id}); it will be reviewed shortly.{reason}")
     };
     let mut request_json = request_object(app, &id, &request, created_status);
-    if created_status != "DONE" {
+    if let (false, Some(object)) = (policy.preexisting, request_json.as_object_mut()) {
         // The outcome's message belongs to the resolved request, not to the new one.
-        request_json.as_object_mut().map(|o| o.remove("error"));
+        object.remove("error");
     }
     Json(json!({
         "ok": true,
