@@ -173,3 +173,18 @@ fn a_denied_device_authorization_fails() {
         stdout(&output)
     );
 }
+
+#[test]
+fn an_expired_token_is_renewed_with_its_refresh_token_without_a_human() {
+    let mut scenario = common::default_scenario();
+    // Shorter than the margin p0 keeps: the cached access token is never used as is.
+    scenario["idc"]["token_lifetime_secs"] = json!(60);
+    let sb = logged_in(scenario);
+    assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
+    sb.reset_calls();
+    p0_ok(&sb, &[&ASSUME_DEV[..], &["--refresh-credentials"]].concat());
+    assert_eq!(sb.count("oidc.device_authorization"), 0, "{:?}", sb.calls());
+    assert_eq!(sb.count("oidc.token"), 1, "one refresh_token grant");
+    assert_eq!(sb.count("oidc.register"), 0);
+    assert_eq!(sb.count("sso.role_credentials"), 1);
+}

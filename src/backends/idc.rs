@@ -4,7 +4,8 @@
 //! Better than P0's CLI where it falls short: the client registration's expiry is compared in
 //! the unit AWS gives it (seconds), registrations and tokens are keyed by region and start URL
 //! (two instances never share a token), `slow_down` widens the poll interval instead of failing,
-//! a token the portal rejects is evicted and replaced by one fresh device flow, and parallel
+//! an expired token is renewed with its refresh token (no human needed), a token the portal
+//! rejects is evicted and replaced by a refresh or else one fresh device flow, and parallel
 //! processes share one device flow through a lock instead of opening a browser tab each.
 
 use super::{describe_sdk_error, endpoint_override, expiration_from_unix_millis, jittered};
@@ -25,6 +26,7 @@ use time::OffsetDateTime;
 
 const CLIENT_NAME: &str = "p0Cli";
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+const REFRESH_GRANT: &str = "refresh_token";
 const SCOPE: &str = "sso:account:access";
 /// How long a client registration is kept at most (AWS issues them for 90 days).
 const CLIENT_MAX_AGE: time::Duration = time::Duration::days(90);
@@ -99,11 +101,7 @@ pub async fn role_credentials(
 /// (no usable cached token) and there is no terminal to ask on: checked before the P0 request
 /// so a script never leaves behind a request it cannot use.
 pub fn check_sign_in_possible(cache: &Cache, instance: &IdcInstance) -> Result<()> {
-    if terminal::human_present()
-        || TokenStore::new(cache, instance)
-            .cached_token(None)
-            .is_some()
-    {
+    if terminal::human_present() || TokenStore::new(cache, instance).available_without_sign_in() {
         return Ok(());
     }
     Err(Error::IdcLoginRequired {
@@ -150,10 +148,8 @@ pub async fn fetch_role_credentials(
             error.as_service_error(),
             Some(GetRoleCredentialsError::UnauthorizedException(_))
         );
-        if rejected && !token.fresh {
-            tracing::debug!(
-                "the portal rejected the cached Identity Center token; signing in again"
-            );
+        if rejected && token.source != TokenSource::DeviceFlow {
+            tracing::debug!("the portal rejected the Identity Center token; replacing it");
             token = tokens.access_token(&oidc, false, Some(&token)).await?;
             continue;
         }
@@ -222,12 +218,14 @@ impl RegisteredClient {
     }
 }
 
-/// A cached Identity Center access token.
+/// A cached Identity Center access token, and the refresh token that renews it.
 #[derive(Debug, Serialize, Deserialize)]
 struct CachedToken {
     access_token: Secret<String>,
     /// Epoch seconds.
     expires_at: i64,
+    #[serde(default)]
+    refresh_token: Option<Secret<String>>,
 }
 
 impl CachedToken {
@@ -236,10 +234,20 @@ impl CachedToken {
     }
 }
 
-/// An access token to use, and whether it comes from a device flow just now.
+/// An access token to use, and where it came from.
 struct Token {
     access_token: Secret<String>,
-    fresh: bool,
+    source: TokenSource,
+}
+
+/// Where a token came from decides what to try when the portal rejects it: a cached token is
+/// refreshed, a refreshed one replaced by a device flow, and one from a device flow just now
+/// is not replaced again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenSource {
+    Cache,
+    Refresh,
+    DeviceFlow,
 }
 
 /// Client registrations and tokens of one instance, in the shared cache.
@@ -266,12 +274,30 @@ impl<'a> TokenStore<'a> {
         let is_rejected = rejected.is_some_and(|r| r.access_token == cached.access_token);
         (cached.usable(OffsetDateTime::now_utc()) && !is_rejected).then_some(Token {
             access_token: cached.access_token,
-            fresh: false,
+            source: TokenSource::Cache,
         })
     }
 
-    /// The cached token unless `force_login` or it was `rejected`; otherwise a device flow,
-    /// run by one process at a time: others waiting on the lock then find its token.
+    /// The cached client registration, while usable.
+    fn cached_client(&self) -> Option<RegisteredClient> {
+        self.cache
+            .read::<RegisteredClient>(&self.client_key)
+            .filter(|c| c.usable(OffsetDateTime::now_utc()))
+    }
+
+    /// Whether a token can be had without a human: cached and valid, or renewable.
+    fn available_without_sign_in(&self) -> bool {
+        self.cached_token(None).is_some()
+            || (self.cached_client().is_some()
+                && self
+                    .cache
+                    .read::<CachedToken>(&self.token_key)
+                    .is_some_and(|t| t.refresh_token.is_some()))
+    }
+
+    /// The cached token unless `force_login` or it was `rejected`; otherwise the refresh token
+    /// (as botocore renews SSO tokens), and failing that a device flow. One process at a time
+    /// renews: others waiting on the lock then find its token.
     async fn access_token(
         &self,
         oidc: &aws_sdk_ssooidc::Client,
@@ -289,9 +315,13 @@ impl<'a> TokenStore<'a> {
                 return Ok(token);
             }
         }
-        if rejected.is_some() {
-            self.cache.remove(&self.token_key)?;
+        let may_refresh = !force_login && rejected.is_none_or(|r| r.source == TokenSource::Cache);
+        if may_refresh {
+            if let Some(token) = self.refreshed_token(oidc).await? {
+                return Ok(token);
+            }
         }
+        self.cache.remove(&self.token_key)?;
         if !terminal::human_present() {
             return Err(Error::IdcLoginRequired {
                 start_url: self.instance.start_url.clone(),
@@ -302,17 +332,63 @@ impl<'a> TokenStore<'a> {
         self.cache.write(&self.token_key, &token)?;
         Ok(Token {
             access_token: token.access_token,
-            fresh: true,
+            source: TokenSource::DeviceFlow,
         })
+    }
+
+    /// A new access token from the cached refresh token, if there is one and Identity Center
+    /// accepts it (called under the token lock).
+    async fn refreshed_token(&self, oidc: &aws_sdk_ssooidc::Client) -> Result<Option<Token>> {
+        let Some(refresh_token) = self
+            .cache
+            .read::<CachedToken>(&self.token_key)
+            .and_then(|t| t.refresh_token)
+        else {
+            return Ok(None);
+        };
+        // A refresh token is bound to the registration that obtained it.
+        let Some(client) = self.cached_client() else {
+            return Ok(None);
+        };
+        let result = oidc
+            .create_token()
+            .client_id(&client.client_id)
+            .client_secret(client.client_secret.expose())
+            .grant_type(REFRESH_GRANT)
+            .refresh_token(refresh_token.expose())
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(e) => {
+                tracing::debug!(
+                    "refreshing the Identity Center token failed: {}",
+                    describe_sdk_error(&e)
+                );
+                return Ok(None);
+            }
+        };
+        let Some(token) = cached_token_from(
+            output.access_token(),
+            output.expires_in(),
+            output.refresh_token(),
+        ) else {
+            return Ok(None);
+        };
+        let token = CachedToken {
+            refresh_token: token.refresh_token.or(Some(refresh_token)),
+            ..token
+        };
+        self.cache.write(&self.token_key, &token)?;
+        Ok(Some(Token {
+            access_token: token.access_token,
+            source: TokenSource::Refresh,
+        }))
     }
 
     /// The cached registration while usable, else a new one (called under the token lock).
     async fn registered_client(&self, oidc: &aws_sdk_ssooidc::Client) -> Result<RegisteredClient> {
-        if let Some(client) = self
-            .cache
-            .read::<RegisteredClient>(&self.client_key)
-            .filter(|c| c.usable(OffsetDateTime::now_utc()))
-        {
+        if let Some(client) = self.cached_client() {
             return Ok(client);
         }
         let output = oidc
@@ -320,6 +396,7 @@ impl<'a> TokenStore<'a> {
             .client_name(CLIENT_NAME)
             .client_type("public")
             .grant_types(DEVICE_GRANT)
+            .grant_types(REFRESH_GRANT)
             .scopes(SCOPE)
             .send()
             .await
@@ -341,6 +418,19 @@ impl<'a> TokenStore<'a> {
         self.cache.write(&self.client_key, &client)?;
         Ok(client)
     }
+}
+
+/// A CreateToken answer as a cache entry; `None` without an access token.
+fn cached_token_from(
+    access_token: Option<&str>,
+    expires_in: i32,
+    refresh_token: Option<&str>,
+) -> Option<CachedToken> {
+    Some(CachedToken {
+        access_token: Secret::new(access_token?.to_string()),
+        expires_at: OffsetDateTime::now_utc().unix_timestamp() + i64::from(expires_in),
+        refresh_token: refresh_token.map(|t| Secret::new(t.to_string())),
+    })
 }
 
 /// StartDeviceAuthorization, the prompt on stderr, then CreateToken until approved.
@@ -385,17 +475,13 @@ async fn device_authorization(
                 .send()
                 .await;
             match result {
-                Ok(output) => {
-                    let access_token = output
-                        .access_token()
-                        .ok_or_else(|| sdk_error(&"CreateToken returned no access token"))?;
-                    let expires_at =
-                        OffsetDateTime::now_utc().unix_timestamp() + i64::from(output.expires_in());
-                    Ok(Poll::Granted(CachedToken {
-                        access_token: Secret::new(access_token.to_string()),
-                        expires_at,
-                    }))
-                }
+                Ok(output) => cached_token_from(
+                    output.access_token(),
+                    output.expires_in(),
+                    output.refresh_token(),
+                )
+                .map(Poll::Granted)
+                .ok_or_else(|| sdk_error(&"CreateToken returned no access token")),
                 Err(e) => match e.as_service_error() {
                     Some(CreateTokenError::AuthorizationPendingException(_)) => Ok(Poll::Pending),
                     Some(CreateTokenError::SlowDownException(_)) => Ok(Poll::SlowDown),
@@ -447,6 +533,7 @@ mod tests {
         let token = |left: time::Duration| CachedToken {
             access_token: Secret::new("t".into()),
             expires_at: (now + left).unix_timestamp(),
+            refresh_token: None,
         };
         assert!(token(time::Duration::hours(8)).usable(now));
         assert!(!token(time::Duration::minutes(1)).usable(now));
