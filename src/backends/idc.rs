@@ -91,7 +91,7 @@ pub async fn role_credentials(
         &key,
         account_id,
         permission_set,
-        force_login,
+        credentials::Reuse::configured(force_login),
         || fetch_role_credentials(&cache, &instance, account_id, permission_set, force_login),
     )
     .await

@@ -153,12 +153,13 @@ impl Cache {
     }
 
     /// Cached credentials for `key`, if they were fetched for this account and role and have
-    /// more than the minimum lifetime left.
+    /// at least `min_lifetime` left.
     pub fn credentials(
         &self,
         key: &CacheKey,
         account_id: &str,
         role: &str,
+        min_lifetime: time::Duration,
     ) -> Option<AwsCredentials> {
         let entry: CredentialEntry = self.read(key)?;
         if entry.account_id != account_id || entry.role != role {
@@ -166,7 +167,7 @@ impl Cache {
             return None;
         }
         let left = entry.credentials.remaining();
-        if left < min_lifetime() {
+        if left < min_lifetime {
             tracing::debug!("cached credentials have only {left} left");
             return None;
         }
@@ -192,7 +193,7 @@ impl Cache {
 }
 
 /// `P0_MIN_CREDENTIAL_LIFETIME` seconds, else [`DEFAULT_MIN_LIFETIME`].
-pub fn min_lifetime() -> time::Duration {
+pub fn default_min_lifetime() -> time::Duration {
     let seconds = env::get(env::read::P0_MIN_CREDENTIAL_LIFETIME)
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs)
@@ -254,7 +255,9 @@ mod tests {
     fn stores_and_reuses_credentials_with_enough_lifetime() {
         let (_dir, cache) = cache();
         let key = CacheKey::new(&["aws", "okta", "acme", "123456789012", "Admin"]);
-        assert!(cache.credentials(&key, "123456789012", "Admin").is_none());
+        assert!(cache
+            .credentials(&key, "123456789012", "Admin", default_min_lifetime())
+            .is_none());
         cache
             .store_credentials(
                 &key,
@@ -263,9 +266,13 @@ mod tests {
                 &credentials(time::Duration::hours(1)),
             )
             .unwrap();
-        let hit = cache.credentials(&key, "123456789012", "Admin").unwrap();
+        let hit = cache
+            .credentials(&key, "123456789012", "Admin", default_min_lifetime())
+            .unwrap();
         assert_eq!(hit.access_key_id, "ASIAEXAMPLE");
-        assert!(cache.credentials(&key, "123456789012", "Other").is_none());
+        assert!(cache
+            .credentials(&key, "123456789012", "Other", default_min_lifetime())
+            .is_none());
 
         cache
             .store_credentials(
@@ -275,7 +282,9 @@ mod tests {
                 &credentials(time::Duration::minutes(2)),
             )
             .unwrap();
-        assert!(cache.credentials(&key, "123456789012", "Admin").is_none());
+        assert!(cache
+            .credentials(&key, "123456789012", "Admin", default_min_lifetime())
+            .is_none());
     }
 
     #[test]
@@ -287,12 +296,18 @@ mod tests {
             .unwrap();
         let whole = std::fs::read(cache.path(&key)).unwrap();
         std::fs::write(cache.path(&key), &whole[..whole.len() / 2]).unwrap();
-        assert!(cache.credentials(&key, "1", "Dev").is_none());
+        assert!(cache
+            .credentials(&key, "1", "Dev", default_min_lifetime())
+            .is_none());
         std::fs::write(cache.path(&key), b"\0\xff garbage").unwrap();
-        assert!(cache.credentials(&key, "1", "Dev").is_none());
+        assert!(cache
+            .credentials(&key, "1", "Dev", default_min_lifetime())
+            .is_none());
         cache
             .store_credentials(&key, "1", "Dev", &credentials(time::Duration::hours(1)))
             .unwrap();
-        assert!(cache.credentials(&key, "1", "Dev").is_some());
+        assert!(cache
+            .credentials(&key, "1", "Dev", default_min_lifetime())
+            .is_some());
     }
 }

@@ -63,6 +63,10 @@ pub struct Want {
     pub force_refresh: bool,
     /// DurationSeconds for STS (Okta SAML only).
     pub duration: Option<i32>,
+    /// Cached credentials are reused only with at least this much lifetime left; `None` means
+    /// `P0_MIN_CREDENTIAL_LIFETIME`, else 5 minutes. A credential server renewing ahead of
+    /// expiry asks for more.
+    pub min_lifetime: Option<std::time::Duration>,
     /// The family the command is for (`role assume` or `permission-set assume`); `None` lets
     /// the account decide (`p0 run-as`).
     pub family: Option<BackendKind>,
@@ -96,34 +100,51 @@ pub async fn obtain(want: &Want) -> Result<(ResolvedAccount, AwsCredentials)> {
     };
 
     let key = credential_key(&org, &account, &want.role);
-    let credentials = single_flight(
-        &cache,
-        &key,
-        account.id(),
-        &want.role,
-        want.force_refresh,
-        || async {
-            let client = match client {
-                Some(client) => client,
-                None => P0Client::connect().await?,
-            };
-            fetch(&state, &cache, &client, &account, want).await
-        },
-    )
+    let reuse = Reuse {
+        force_refresh: want.force_refresh,
+        min_lifetime: want
+            .min_lifetime
+            .and_then(|d| time::Duration::try_from(d).ok())
+            .unwrap_or_else(cache::default_min_lifetime),
+    };
+    let credentials = single_flight(&cache, &key, account.id(), &want.role, reuse, || async {
+        let client = match client {
+            Some(client) => client,
+            None => P0Client::connect().await?,
+        };
+        fetch(&state, &cache, &client, &account, want).await
+    })
     .await?;
     Ok((account, credentials))
 }
 
+/// When cached credentials may be reused.
+#[derive(Debug, Clone, Copy)]
+pub struct Reuse {
+    /// Only credentials stored after the request began count (`--refresh-credentials`).
+    pub force_refresh: bool,
+    pub min_lifetime: time::Duration,
+}
+
+impl Reuse {
+    /// Reuse cached credentials with the configured minimum lifetime left, unless `force_refresh`.
+    pub fn configured(force_refresh: bool) -> Reuse {
+        Reuse {
+            force_refresh,
+            min_lifetime: cache::default_min_lifetime(),
+        }
+    }
+}
+
 /// The cache, else one fetch shared by every process asking for `key` at the same time: the
 /// cache is read, the per-key lock taken, the cache read again (whoever held the lock may have
-/// just fetched exactly this), and only then `fetch` runs and its result is stored. With
-/// `force_refresh` only credentials stored after this call began count.
+/// just fetched exactly this), and only then `fetch` runs and its result is stored.
 pub async fn single_flight<F, Fut>(
     cache: &Cache,
     key: &CacheKey,
     account_id: &str,
     role: &str,
-    force_refresh: bool,
+    reuse: Reuse,
     fetch: F,
 ) -> Result<AwsCredentials>
 where
@@ -131,15 +152,16 @@ where
     Fut: Future<Output = Result<AwsCredentials>>,
 {
     let started = SystemTime::now();
-    if !force_refresh {
-        if let Some(credentials) = cache.credentials(key, account_id, role) {
+    let cached = || cache.credentials(key, account_id, role, reuse.min_lifetime);
+    if !reuse.force_refresh {
+        if let Some(credentials) = cached() {
             tracing::debug!("using cached credentials {}", key.file_stem());
             return Ok(credentials);
         }
     }
     let _lock = cache.lock(key).await?;
-    if !force_refresh || cache.written_since(key, started) {
-        if let Some(credentials) = cache.credentials(key, account_id, role) {
+    if !reuse.force_refresh || cache.written_since(key, started) {
+        if let Some(credentials) = cached() {
             tracing::debug!("another p0 process fetched {}", key.file_stem());
             return Ok(credentials);
         }
@@ -275,23 +297,28 @@ mod tests {
             Ok(fresh_credentials(&format!("ASIA{n}")))
         };
         let (a, b) = tokio::join!(
-            single_flight(&cache, &key, "1", "Dev", false, fetch),
-            single_flight(&cache, &key, "1", "Dev", false, fetch),
+            single_flight(&cache, &key, "1", "Dev", Reuse::configured(false), fetch),
+            single_flight(&cache, &key, "1", "Dev", Reuse::configured(false), fetch),
         );
         assert_eq!(a.unwrap().access_key_id, b.unwrap().access_key_id);
         assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
 
-        let cached = single_flight(&cache, &key, "1", "Dev", false, fetch).await;
+        let cached = single_flight(&cache, &key, "1", "Dev", Reuse::configured(false), fetch).await;
         assert_eq!(cached.unwrap().access_key_id, "ASIA0");
-        let forced = single_flight(&cache, &key, "1", "Dev", true, fetch).await;
+        let forced = single_flight(&cache, &key, "1", "Dev", Reuse::configured(true), fetch).await;
         assert_eq!(forced.unwrap().access_key_id, "ASIA1");
-        let failed = single_flight(&cache, &key, "1", "Dev", true, || async {
-            Err(Error::IdcTimedOut)
-        })
+        let failed = single_flight(
+            &cache,
+            &key,
+            "1",
+            "Dev",
+            Reuse::configured(true),
+            || async { Err(Error::IdcTimedOut) },
+        )
         .await;
         assert!(matches!(failed, Err(Error::IdcTimedOut)));
         // A failed fetch leaves the last good entry alone.
-        let cached = single_flight(&cache, &key, "1", "Dev", false, fetch).await;
+        let cached = single_flight(&cache, &key, "1", "Dev", Reuse::configured(false), fetch).await;
         assert_eq!(cached.unwrap().access_key_id, "ASIA1");
     }
 
