@@ -170,6 +170,12 @@ pub enum Error {
     NotExecutable(String),
     #[error("Refusing to run: `p0 run-as` for {0} is already running this command (a cycle)")]
     RunAsCycle(String),
+
+    // ---- AWS credentials (issue 4) ----
+    /// Identity Center needs a device authorization and there is no terminal to ask on.
+    /// (`p0 login` would not help: the Identity Center sign-in is separate from P0's.)
+    #[error("AWS IAM Identity Center ({start_url}) needs you to sign in, but there is no terminal to ask on. Run the same p0 command once in a terminal (the sign-in is then cached until it expires), then try again.")]
+    IdcLoginRequired { start_url: String },
 }
 
 fn detail(message: &Option<String>) -> String {
@@ -209,7 +215,7 @@ impl Error {
             Usage(_) | OrgRequired => exit::USAGE,
             RequestDenied(_) => exit::DENIED,
             RequestNotComplete(_) => exit::NOT_COMPLETE,
-            LoginRequired { .. } => exit::LOGIN_REQUIRED,
+            LoginRequired { .. } | IdcLoginRequired { .. } => exit::LOGIN_REQUIRED,
             LockTimeout { .. } => exit::TEMPFAIL,
             Interrupted => exit::INTERRUPTED,
             CommandNotFound(_) => exit::NOT_FOUND,

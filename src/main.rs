@@ -3,6 +3,7 @@
 //! Data flows one way: CLI arguments -> a resolved plan (org, account, backend, role) ->
 //! credentials -> launch. `main` only parses, sets up diagnostics and maps errors to exit codes.
 
+mod accounts;
 mod backends;
 mod cli;
 mod commands;
@@ -10,6 +11,7 @@ mod credentials;
 mod device_flow;
 mod env;
 mod error;
+mod exports;
 mod http;
 mod launch;
 mod p0;

@@ -1,5 +1,6 @@
 //! One file per subcommand; each takes its parsed arguments and returns the exit code.
 
+mod aws;
 mod login;
 mod logout;
 mod ls;
@@ -17,7 +18,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Logout => logout::run(),
         Command::Request(args) => request::run(args),
         Command::Ls(args) => ls::run(args),
-        Command::Aws(_) => Err(Error::NotImplemented("aws")),
+        Command::Aws(args) => aws::run(args),
         Command::RunAs(_) => Err(Error::NotImplemented("run-as")),
         Command::Completions { shell } => Ok(completions::run(shell)),
     }

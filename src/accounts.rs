@@ -1,0 +1,463 @@
+//! The org's AWS accounts (protocol §4): `GET /o/{org}/integrations/aws/config`, a small local
+//! copy of it so a warm run resolves `--account prod` with no network call, and resolution of
+//! `--account` / `P0_AWS_ACCOUNT` with P0's own messages.
+//!
+//! Unlike P0's CLI, which lets the first installed account decide whether `role assume` or
+//! `permission-set assume` exists, the backend is chosen per resolved account, so an org that
+//! mixes Okta SAML and Identity Center accounts works for both.
+
+use crate::credentials::cache::{Cache, CacheKey};
+use crate::error::{Error, Result};
+use crate::p0::P0Client;
+use crate::state::StateDir;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+/// A local copy of the config older than this is fetched again before use.
+const LOCAL_COPY_MAX_AGE: time::Duration = time::Duration::hours(12);
+
+/// The two families of AWS access, and their subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// `role assume`: IAM roles through Okta SAML federation.
+    OktaSaml,
+    /// `permission-set assume`: permission sets through IAM Identity Center.
+    Idc,
+}
+
+impl BackendKind {
+    /// The name used in cache keys.
+    pub fn key(self) -> &'static str {
+        match self {
+            BackendKind::OktaSaml => "okta",
+            BackendKind::Idc => "idc",
+        }
+    }
+
+    /// The resource word of P0's request argv (§3.5).
+    pub fn request_word(self) -> &'static str {
+        match self {
+            BackendKind::OktaSaml => "role",
+            BackendKind::Idc => "permission-set",
+        }
+    }
+}
+
+/// How credentials for an account are obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// The partition (aws or aws-us-gov) is taken from the SAML assertion's role ARNs (§5.4).
+    OktaSaml {
+        app_id: String,
+        identity_provider: String,
+    },
+    Idc {
+        region: String,
+        identity_store_id: String,
+    },
+}
+
+impl Backend {
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Backend::OktaSaml { .. } => BackendKind::OktaSaml,
+            Backend::Idc { .. } => BackendKind::Idc,
+        }
+    }
+}
+
+/// An installed account that `--account` resolved to, with a backend `p0` can use. Only
+/// resolution constructs one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedAccount {
+    id: String,
+    label: Option<String>,
+    backend: Backend,
+}
+
+impl ResolvedAccount {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    #[allow(dead_code)] // For `p0 run-as` prompts and the P0_RUN_AS marker (the lead).
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+}
+
+/// How an item of the config says users log in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Login {
+    Okta {
+        app_id: String,
+        identity_provider: String,
+    },
+    Idc {
+        region: String,
+        identity_store_id: String,
+    },
+    /// `iam`, a federated provider other than Okta SAML, or anything newer than this client.
+    Other,
+}
+
+#[derive(Debug, Clone)]
+struct Item {
+    id: String,
+    label: Option<String>,
+    login: Login,
+}
+
+impl Item {
+    fn display_name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// The installed accounts of an org, sorted by id (§4).
+#[derive(Debug, Clone)]
+pub struct AwsConfig {
+    installed: Vec<Item>,
+}
+
+impl AwsConfig {
+    /// Reads the body of `GET /o/{org}/integrations/aws/config`. Items this client cannot
+    /// understand are kept as unusable rather than failing the whole config.
+    pub fn from_response(body: &Value) -> AwsConfig {
+        let empty = Map::new();
+        let items = body
+            .pointer("/config/iam-write")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let mut installed: Vec<Item> = items
+            .iter()
+            .filter(|(_, item)| item.get("state").and_then(Value::as_str) == Some("installed"))
+            .map(|(id, item)| Item {
+                id: id.clone(),
+                label: item
+                    .get("label")
+                    .and_then(Value::as_str)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string),
+                login: login_of(item.get("login").unwrap_or(&Value::Null)),
+            })
+            .collect();
+        installed.sort_by(|a, b| a.id.cmp(&b.id));
+        AwsConfig { installed }
+    }
+
+    /// Which families the org's installed accounts use: (Okta SAML, Identity Center).
+    pub fn families(&self) -> (bool, bool) {
+        let has = |f: fn(&Login) -> bool| self.installed.iter().any(|i| f(&i.login));
+        (
+            has(|l| matches!(l, Login::Okta { .. })),
+            has(|l| matches!(l, Login::Idc { .. })),
+        )
+    }
+
+    /// Resolves `wanted` (an id or label; `None` when only one account is installed) to an
+    /// account whose backend `p0` can use, of the `family` asked for if any.
+    pub fn resolve(
+        &self,
+        wanted: Option<&str>,
+        family: Option<BackendKind>,
+    ) -> Result<ResolvedAccount> {
+        if self.installed.is_empty() {
+            return Err(Error::AwsNotInstalled);
+        }
+        let item = match wanted {
+            Some(wanted) => self
+                .installed
+                .iter()
+                .find(|i| i.id == wanted || i.label.as_deref() == Some(wanted))
+                .ok_or_else(|| Error::AwsAccountNotInstalled(wanted.to_string()))?,
+            None => match self.installed.as_slice() {
+                [only] => only,
+                many => {
+                    return Err(Error::AwsAccountAmbiguous(
+                        many.iter().map(|i| i.display_name().to_string()).collect(),
+                    ))
+                }
+            },
+        };
+        let backend = match &item.login {
+            Login::Okta {
+                app_id,
+                identity_provider,
+            } => Backend::OktaSaml {
+                app_id: app_id.clone(),
+                identity_provider: identity_provider.clone(),
+            },
+            Login::Idc {
+                region,
+                identity_store_id,
+            } => Backend::Idc {
+                region: region.clone(),
+                identity_store_id: identity_store_id.clone(),
+            },
+            Login::Other => return Err(wrong_family(item, wanted, family)),
+        };
+        if family.is_some_and(|f| f != backend.kind()) {
+            return Err(wrong_family(item, wanted, family));
+        }
+        Ok(ResolvedAccount {
+            id: item.id.clone(),
+            label: item.label.clone(),
+            backend,
+        })
+    }
+}
+
+/// §4's wrong-login-type texts. Without an explicit family (`p0 run-as`), an account with no
+/// usable backend gets the Okta text, the family P0 falls back to.
+fn wrong_family(item: &Item, wanted: Option<&str>, family: Option<BackendKind>) -> Error {
+    match family {
+        Some(BackendKind::Idc) => Error::NotIdc(wanted.unwrap_or(item.display_name()).to_string()),
+        _ => Error::NotOktaSaml(item.display_name().to_string()),
+    }
+}
+
+fn login_of(login: &Value) -> Login {
+    let text = |v: &Value, key: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    match login.get("type").and_then(Value::as_str) {
+        Some("federated") => {
+            let provider = login.get("provider").unwrap_or(&Value::Null);
+            let is_okta = provider.get("type").and_then(Value::as_str) == Some("okta");
+            let method = provider
+                .pointer("/method/type")
+                .and_then(Value::as_str)
+                .unwrap_or("saml");
+            match (
+                is_okta && method == "saml",
+                text(provider, "appId"),
+                text(provider, "identityProvider"),
+            ) {
+                (true, Some(app_id), Some(identity_provider)) => Login::Okta {
+                    app_id,
+                    identity_provider,
+                },
+                _ => Login::Other,
+            }
+        }
+        Some("idc") => match (text(login, "idcRegion"), text(login, "identityStoreId")) {
+            (Some(region), Some(identity_store_id)) => Login::Idc {
+                region,
+                identity_store_id,
+            },
+            _ => Login::Other,
+        },
+        _ => Login::Other,
+    }
+}
+
+/// The local copy of an org's config, as fetched.
+#[derive(Debug, Serialize, Deserialize)]
+struct LocalCopy {
+    /// Epoch seconds.
+    fetched_at: i64,
+    body: Value,
+}
+
+fn local_copy_key(org: &str) -> CacheKey {
+    CacheKey::new(&["aws-config", org])
+}
+
+/// The org's config from the local copy, when there is one young enough.
+pub fn local_config(cache: &Cache, org: &str) -> Option<AwsConfig> {
+    let copy: LocalCopy = cache.read(&local_copy_key(org))?;
+    let age = OffsetDateTime::now_utc().unix_timestamp() - copy.fetched_at;
+    (0..LOCAL_COPY_MAX_AGE.whole_seconds())
+        .contains(&age)
+        .then(|| AwsConfig::from_response(&copy.body))
+}
+
+/// Keeps `body` (a config just fetched) as the org's local copy.
+pub fn store_local_config(cache: &Cache, org: &str, body: &Value) -> Result<()> {
+    let copy = LocalCopy {
+        fetched_at: OffsetDateTime::now_utc().unix_timestamp(),
+        body: body.clone(),
+    };
+    cache.write(&local_copy_key(org), &copy)
+}
+
+/// Fetches the org's account config from P0 and keeps a local copy of it.
+pub async fn fetch_config(client: &P0Client, cache: &Cache, org: &str) -> Result<AwsConfig> {
+    let body: Value = client.get_json("integrations/aws/config").await?;
+    if let Err(e) = store_local_config(cache, org, &body) {
+        tracing::debug!("could not keep a local copy of the AWS config: {e}");
+    }
+    Ok(AwsConfig::from_response(&body))
+}
+
+/// The families of the logged-in org's accounts, from local files only (for `p0 aws --help`,
+/// which must never wait on the network): `None` when nothing is known locally.
+#[allow(dead_code)] // Called by the lead's clap wiring of `p0 aws --help`.
+pub fn cached_families(state: &StateDir) -> Option<(bool, bool)> {
+    let org = crate::p0::stored_org(state)?;
+    let copy: LocalCopy = Cache::new(state).read(&local_copy_key(&org))?;
+    Some(AwsConfig::from_response(&copy.body).families())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn mixed_org() -> AwsConfig {
+        AwsConfig::from_response(&json!({"config": {"iam-write": {
+            "210987654321": {"label": "dev", "state": "installed",
+                "login": {"type": "idc", "parent": "o-1", "idcArn": "arn:aws:sso:::instance/ssoins-1",
+                          "idcRegion": "us-west-2", "identityStoreId": "d-1234567890"}},
+            "123456789012": {"label": "prod", "state": "installed",
+                "login": {"type": "federated", "provider": {"type": "okta", "appId": "0oa-aws-prod",
+                          "identityProvider": "OktaP0", "method": {"type": "saml"}}}},
+            "333333333333": {"state": "installed",
+                "login": {"type": "iam", "identity": {"type": "email"}}},
+            "444444444444": {"label": "pending", "state": "pending",
+                "login": {"type": "idc", "idcRegion": "us-east-1", "identityStoreId": "d-4"}}
+        }}}))
+    }
+
+    #[test]
+    fn resolves_by_id_or_label_and_picks_the_backend_per_account() {
+        let config = mixed_org();
+        let prod = config.resolve(Some("prod"), None).unwrap();
+        assert_eq!(prod, config.resolve(Some("123456789012"), None).unwrap());
+        assert_eq!(prod.id(), "123456789012");
+        assert_eq!(
+            prod.backend(),
+            &Backend::OktaSaml {
+                app_id: "0oa-aws-prod".into(),
+                identity_provider: "OktaP0".into()
+            }
+        );
+        let dev = config.resolve(Some("dev"), Some(BackendKind::Idc)).unwrap();
+        assert_eq!(
+            dev.backend(),
+            &Backend::Idc {
+                region: "us-west-2".into(),
+                identity_store_id: "d-1234567890".into()
+            }
+        );
+        assert_eq!(config.families(), (true, true));
+    }
+
+    #[test]
+    fn protocol_messages_for_unknown_ambiguous_and_missing() {
+        let config = mixed_org();
+        assert_eq!(
+            config
+                .resolve(Some("staging"), None)
+                .unwrap_err()
+                .to_string(),
+            "P0 is not installed on AWS account staging"
+        );
+        // Not installed counts as unknown.
+        assert_eq!(
+            config
+                .resolve(Some("pending"), None)
+                .unwrap_err()
+                .to_string(),
+            "P0 is not installed on AWS account pending"
+        );
+        assert_eq!(
+            config.resolve(None, None).unwrap_err().to_string(),
+            "Please select a unique AWS account with --account; valid accounts are:\nprod\ndev\n333333333333"
+        );
+        let none = AwsConfig::from_response(&json!({"config": {"iam-write": {}}}));
+        assert_eq!(
+            none.resolve(Some("prod"), None).unwrap_err().to_string(),
+            "P0 is not installed on any AWS account"
+        );
+        assert_eq!(none.families(), (false, false));
+    }
+
+    #[test]
+    fn the_only_account_needs_no_flag() {
+        let config = AwsConfig::from_response(&json!({"config": {"iam-write": {
+            "123456789012": {"state": "installed", "login": {"type": "federated",
+                "provider": {"type": "okta", "appId": "a", "identityProvider": "p"}}}}}}));
+        assert_eq!(config.resolve(None, None).unwrap().id(), "123456789012");
+        assert_eq!(config.families(), (true, false));
+    }
+
+    #[test]
+    fn wrong_family_texts() {
+        let config = mixed_org();
+        assert_eq!(
+            config
+                .resolve(Some("210987654321"), Some(BackendKind::OktaSaml))
+                .unwrap_err()
+                .to_string(),
+            "Account dev is not configured for Okta SAML login."
+        );
+        assert_eq!(
+            config
+                .resolve(Some("prod"), Some(BackendKind::Idc))
+                .unwrap_err()
+                .to_string(),
+            "Unexpected login type. Expected IDC to be enabled for account prod"
+        );
+        assert_eq!(
+            config
+                .resolve(Some("333333333333"), None)
+                .unwrap_err()
+                .to_string(),
+            "Account 333333333333 is not configured for Okta SAML login."
+        );
+    }
+
+    #[test]
+    fn help_families_come_from_local_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::at(dir.path(), "");
+        assert_eq!(cached_families(&state), None, "not logged in");
+        // An identity as P0's CLI writes it (§2.4): only the org slug is read.
+        let identity = json!({
+            "credential": {"access_token": "at", "id_token": "it", "expires_at": 1.0},
+            "org": {"tenantId": "t", "auth": {"type": "sso"}, "slug": "acme"}
+        });
+        crate::state::write_private(&state.identity_path(), identity.to_string().as_bytes())
+            .unwrap();
+        assert_eq!(cached_families(&state), None, "no local copy yet");
+        let body = json!({"config": {"iam-write": {"1": {"state": "installed",
+            "login": {"type": "idc", "idcRegion": "r", "identityStoreId": "d"}}}}});
+        store_local_config(&Cache::new(&state), "acme", &body).unwrap();
+        assert_eq!(cached_families(&state), Some((false, true)));
+    }
+
+    #[test]
+    fn local_copy_round_trips_and_ages_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(&StateDir::at(dir.path(), ""));
+        assert!(local_config(&cache, "acme").is_none());
+        let body = json!({"config": {"iam-write": {"1": {"state": "installed",
+            "login": {"type": "idc", "idcRegion": "r", "identityStoreId": "d"}}}}});
+        store_local_config(&cache, "acme", &body).unwrap();
+        assert_eq!(
+            local_config(&cache, "acme").unwrap().families(),
+            (false, true)
+        );
+        assert!(local_config(&cache, "other").is_none());
+        cache
+            .write(
+                &local_copy_key("acme"),
+                &LocalCopy {
+                    fetched_at: 0,
+                    body,
+                },
+            )
+            .unwrap();
+        assert!(local_config(&cache, "acme").is_none());
+    }
+}

@@ -1,0 +1,557 @@
+//! AWS IAM Identity Center (protocol §6): an OIDC client registration, a device-authorization
+//! token, then GetRoleCredentials for one account and permission set.
+//!
+//! Better than P0's CLI where it falls short: the client registration's expiry is compared in
+//! the unit AWS gives it (seconds), registrations and tokens are keyed by region and start URL
+//! (two instances never share a token), `slow_down` widens the poll interval instead of failing,
+//! an expired token is renewed with its refresh token (no human needed), a token the portal
+//! rejects is evicted and replaced by a refresh or else one fresh device flow, and parallel
+//! processes share one device flow through a lock instead of opening a browser tab each.
+
+use super::{describe_sdk_error, endpoint_override, expiration_from_unix_millis, jittered};
+use crate::credentials::cache::{Cache, CacheKey};
+use crate::credentials::{self, AwsCredentials};
+use crate::device_flow::{self, Poll};
+use crate::env;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::state::StateDir;
+use crate::terminal;
+use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
+use aws_smithy_types::retry::RetryConfig;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+const CLIENT_NAME: &str = "p0Cli";
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+const REFRESH_GRANT: &str = "refresh_token";
+const SCOPE: &str = "sso:account:access";
+/// How long a client registration is kept at most (AWS issues them for 90 days).
+const CLIENT_MAX_AGE: time::Duration = time::Duration::days(90);
+/// A registration or token with less than this left is replaced before use.
+const SAFETY_MARGIN: time::Duration = time::Duration::minutes(5);
+/// GetRoleCredentials: retries after the first attempt (an approval may take a moment to be
+/// provisioned), about a second apart (§6.4).
+const ROLE_CREDENTIAL_RETRIES: u32 = 4;
+const ROLE_CREDENTIAL_RETRY_DELAY: Duration = Duration::from_secs(1);
+
+/// One Identity Center instance: where users sign in, and its region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdcInstance {
+    pub start_url: String,
+    pub region: String,
+}
+
+impl IdcInstance {
+    /// The instance of an identity store as P0 configures it (§6.3): the AWS access portal
+    /// `https://{id}.awsapps.com/start`, or its GovCloud form.
+    pub fn for_identity_store(identity_store_id: &str, region: &str) -> IdcInstance {
+        let start_url = if region.contains("us-gov") {
+            format!("https://start.us-gov-home.awsapps.com/directory/{identity_store_id}")
+        } else {
+            format!("https://{identity_store_id}.awsapps.com/start")
+        };
+        IdcInstance {
+            start_url,
+            region: region.to_string(),
+        }
+    }
+}
+
+/// Credentials for a permission set in an account, straight from Identity Center (no P0), for
+/// `p0 run-as --sso-start-url URL --sso-region R --account ID --role PS`. Credentials are
+/// cached like the P0 path's, and the token cache is shared with it. `force_login` runs a new
+/// device flow (and fetches new credentials) even if a token is cached.
+#[allow(dead_code)] // Called by `p0 run-as` (the lead's src/commands/run_as.rs).
+pub async fn role_credentials(
+    start_url: &str,
+    region: &str,
+    account_id: &str,
+    permission_set: &str,
+    force_login: bool,
+) -> Result<AwsCredentials> {
+    let cache = Cache::new(&StateDir::from_env()?);
+    let instance = IdcInstance {
+        start_url: start_url.to_string(),
+        region: region.to_string(),
+    };
+    // No org here: the instance stands in for it in the key.
+    let key = CacheKey::new(&[
+        "aws",
+        "idc-direct",
+        region,
+        start_url,
+        account_id,
+        permission_set,
+    ]);
+    credentials::single_flight(
+        &cache,
+        &key,
+        account_id,
+        permission_set,
+        credentials::Reuse::configured(force_login),
+        || fetch_role_credentials(&cache, &instance, account_id, permission_set, force_login),
+    )
+    .await
+}
+
+/// Fails fast with `Error::IdcLoginRequired` when fetching would need a device authorization
+/// (no usable cached token) and there is no terminal to ask on: checked before the P0 request
+/// so a script never leaves behind a request it cannot use.
+pub fn check_sign_in_possible(cache: &Cache, instance: &IdcInstance) -> Result<()> {
+    if terminal::human_present() || TokenStore::new(cache, instance).available_without_sign_in() {
+        return Ok(());
+    }
+    Err(Error::IdcLoginRequired {
+        start_url: instance.start_url.clone(),
+    })
+}
+
+/// GetRoleCredentials with the cached token (or a device flow for a new one); a rejected token
+/// is evicted and replaced once; other failures are retried a few times, then
+/// `Error::IdcTimedOut`.
+pub async fn fetch_role_credentials(
+    cache: &Cache,
+    instance: &IdcInstance,
+    account_id: &str,
+    permission_set: &str,
+    force_login: bool,
+) -> Result<AwsCredentials> {
+    if account_id.is_empty() {
+        return Err(Error::NoAccountId);
+    }
+    let oidc = oidc_client(&instance.region);
+    let sso = sso_client(&instance.region);
+    let tokens = TokenStore::new(cache, instance);
+    let mut token = tokens.access_token(&oidc, force_login, None).await?;
+    let mut failures = 0;
+    loop {
+        let result = sso
+            .get_role_credentials()
+            .account_id(account_id)
+            .role_name(permission_set)
+            .access_token(token.access_token.expose())
+            .send()
+            .await;
+        let error = match result {
+            Ok(output) => {
+                return output
+                    .role_credentials()
+                    .and_then(role_credentials_from)
+                    .ok_or_else(|| Error::aws("sso", "GetRoleCredentials returned no credentials"))
+            }
+            Err(error) => error,
+        };
+        let rejected = matches!(
+            error.as_service_error(),
+            Some(GetRoleCredentialsError::UnauthorizedException(_))
+        );
+        if rejected && token.source != TokenSource::DeviceFlow {
+            tracing::debug!("the portal rejected the Identity Center token; replacing it");
+            token = tokens.access_token(&oidc, false, Some(&token)).await?;
+            continue;
+        }
+        failures += 1;
+        tracing::debug!(
+            "GetRoleCredentials failed ({failures}): {}",
+            describe_sdk_error(&error)
+        );
+        if failures > ROLE_CREDENTIAL_RETRIES {
+            return Err(Error::IdcTimedOut);
+        }
+        tokio::time::sleep(jittered(ROLE_CREDENTIAL_RETRY_DELAY)).await;
+    }
+}
+
+fn role_credentials_from(
+    credentials: &aws_sdk_sso::types::RoleCredentials,
+) -> Option<AwsCredentials> {
+    Some(AwsCredentials {
+        access_key_id: credentials.access_key_id()?.to_string(),
+        secret_access_key: Secret::new(credentials.secret_access_key()?.to_string()),
+        session_token: Secret::new(credentials.session_token()?.to_string()),
+        // Epoch milliseconds here, unlike the registration's seconds.
+        expiration: expiration_from_unix_millis(credentials.expiration())?,
+    })
+}
+
+fn oidc_client(region: &str) -> aws_sdk_ssooidc::Client {
+    let mut config = aws_sdk_ssooidc::Config::builder()
+        .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
+        .region(aws_sdk_ssooidc::config::Region::new(region.to_string()));
+    if let Some(url) = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO_OIDC) {
+        config = config.endpoint_url(url);
+    }
+    aws_sdk_ssooidc::Client::from_conf(config.build())
+}
+
+fn sso_client(region: &str) -> aws_sdk_sso::Client {
+    let mut config = aws_sdk_sso::Config::builder()
+        .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
+        .region(aws_sdk_sso::config::Region::new(region.to_string()))
+        // Our own bounded retries decide (and a rejected token must not be retried blindly).
+        .retry_config(RetryConfig::disabled());
+    if let Some(url) = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO) {
+        config = config.endpoint_url(url);
+    }
+    aws_sdk_sso::Client::from_conf(config.build())
+}
+
+/// A cached OIDC client registration.
+#[derive(Debug, Serialize, Deserialize)]
+struct RegisteredClient {
+    client_id: String,
+    client_secret: Secret<String>,
+    /// Epoch seconds, as RegisterClient returns it.
+    client_secret_expires_at: i64,
+    /// Epoch seconds.
+    registered_at: i64,
+}
+
+impl RegisteredClient {
+    fn usable(&self, now: OffsetDateTime) -> bool {
+        let now_secs = now.unix_timestamp();
+        self.client_secret_expires_at > now_secs + SAFETY_MARGIN.whole_seconds()
+            && now_secs - self.registered_at < CLIENT_MAX_AGE.whole_seconds()
+    }
+}
+
+/// A cached Identity Center access token, and the refresh token that renews it.
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedToken {
+    access_token: Secret<String>,
+    /// Epoch seconds.
+    expires_at: i64,
+    #[serde(default)]
+    refresh_token: Option<Secret<String>>,
+}
+
+impl CachedToken {
+    fn usable(&self, now: OffsetDateTime) -> bool {
+        self.expires_at > now.unix_timestamp() + SAFETY_MARGIN.whole_seconds()
+    }
+}
+
+/// An access token to use, and where it came from.
+struct Token {
+    access_token: Secret<String>,
+    source: TokenSource,
+}
+
+/// Where a token came from decides what to try when the portal rejects it: a cached token is
+/// refreshed, a refreshed one replaced by a device flow, and one from a device flow just now
+/// is not replaced again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenSource {
+    Cache,
+    Refresh,
+    DeviceFlow,
+}
+
+/// Client registrations and tokens of one instance, in the shared cache.
+struct TokenStore<'a> {
+    cache: &'a Cache,
+    instance: &'a IdcInstance,
+    client_key: CacheKey,
+    token_key: CacheKey,
+}
+
+impl<'a> TokenStore<'a> {
+    fn new(cache: &'a Cache, instance: &'a IdcInstance) -> Self {
+        let parts = |kind: &'a str| [kind, instance.region.as_str(), instance.start_url.as_str()];
+        TokenStore {
+            cache,
+            instance,
+            client_key: CacheKey::new(&parts("aws-idc-client")),
+            token_key: CacheKey::new(&parts("aws-idc-token")),
+        }
+    }
+
+    fn cached_token(&self, rejected: Option<&Token>) -> Option<Token> {
+        let cached: CachedToken = self.cache.read(&self.token_key)?;
+        let is_rejected = rejected.is_some_and(|r| r.access_token == cached.access_token);
+        (cached.usable(OffsetDateTime::now_utc()) && !is_rejected).then_some(Token {
+            access_token: cached.access_token,
+            source: TokenSource::Cache,
+        })
+    }
+
+    /// The cached client registration, while usable.
+    fn cached_client(&self) -> Option<RegisteredClient> {
+        self.cache
+            .read::<RegisteredClient>(&self.client_key)
+            .filter(|c| c.usable(OffsetDateTime::now_utc()))
+    }
+
+    /// Whether a token can be had without a human: cached and valid, or renewable.
+    fn available_without_sign_in(&self) -> bool {
+        self.cached_token(None).is_some()
+            || (self.cached_client().is_some()
+                && self
+                    .cache
+                    .read::<CachedToken>(&self.token_key)
+                    .is_some_and(|t| t.refresh_token.is_some()))
+    }
+
+    /// The cached token unless `force_login` or it was `rejected`; otherwise the refresh token
+    /// (as botocore renews SSO tokens), and failing that a device flow. One process at a time
+    /// renews: others waiting on the lock then find its token.
+    async fn access_token(
+        &self,
+        oidc: &aws_sdk_ssooidc::Client,
+        force_login: bool,
+        rejected: Option<&Token>,
+    ) -> Result<Token> {
+        if !force_login {
+            if let Some(token) = self.cached_token(rejected) {
+                return Ok(token);
+            }
+        }
+        let _lock = self.cache.lock(&self.token_key).await?;
+        if !force_login {
+            if let Some(token) = self.cached_token(rejected) {
+                return Ok(token);
+            }
+        }
+        let may_refresh = !force_login && rejected.is_none_or(|r| r.source == TokenSource::Cache);
+        if may_refresh {
+            if let Some(token) = self.refreshed_token(oidc).await? {
+                return Ok(token);
+            }
+        }
+        self.cache.remove(&self.token_key)?;
+        if !terminal::human_present() {
+            return Err(Error::IdcLoginRequired {
+                start_url: self.instance.start_url.clone(),
+            });
+        }
+        let client = self.registered_client(oidc).await?;
+        let token = device_authorization(oidc, &client, &self.instance.start_url).await?;
+        self.cache.write(&self.token_key, &token)?;
+        Ok(Token {
+            access_token: token.access_token,
+            source: TokenSource::DeviceFlow,
+        })
+    }
+
+    /// A new access token from the cached refresh token, if there is one and Identity Center
+    /// accepts it (called under the token lock).
+    async fn refreshed_token(&self, oidc: &aws_sdk_ssooidc::Client) -> Result<Option<Token>> {
+        let Some(refresh_token) = self
+            .cache
+            .read::<CachedToken>(&self.token_key)
+            .and_then(|t| t.refresh_token)
+        else {
+            return Ok(None);
+        };
+        // A refresh token is bound to the registration that obtained it.
+        let Some(client) = self.cached_client() else {
+            return Ok(None);
+        };
+        let result = oidc
+            .create_token()
+            .client_id(&client.client_id)
+            .client_secret(client.client_secret.expose())
+            .grant_type(REFRESH_GRANT)
+            .refresh_token(refresh_token.expose())
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(e) => {
+                tracing::debug!(
+                    "refreshing the Identity Center token failed: {}",
+                    describe_sdk_error(&e)
+                );
+                return Ok(None);
+            }
+        };
+        let Some(token) = cached_token_from(
+            output.access_token(),
+            output.expires_in(),
+            output.refresh_token(),
+        ) else {
+            return Ok(None);
+        };
+        let token = CachedToken {
+            refresh_token: token.refresh_token.or(Some(refresh_token)),
+            ..token
+        };
+        self.cache.write(&self.token_key, &token)?;
+        Ok(Some(Token {
+            access_token: token.access_token,
+            source: TokenSource::Refresh,
+        }))
+    }
+
+    /// The cached registration while usable, else a new one (called under the token lock).
+    async fn registered_client(&self, oidc: &aws_sdk_ssooidc::Client) -> Result<RegisteredClient> {
+        if let Some(client) = self.cached_client() {
+            return Ok(client);
+        }
+        let output = oidc
+            .register_client()
+            .client_name(CLIENT_NAME)
+            .client_type("public")
+            .grant_types(DEVICE_GRANT)
+            .grant_types(REFRESH_GRANT)
+            .scopes(SCOPE)
+            .send()
+            .await
+            .map_err(|e| Error::aws("sso-oidc", describe_sdk_error(&e)))?;
+        let client = RegisteredClient {
+            client_id: output
+                .client_id()
+                .ok_or_else(|| Error::aws("sso-oidc", "RegisterClient returned no client id"))?
+                .to_string(),
+            client_secret: Secret::new(
+                output
+                    .client_secret()
+                    .ok_or_else(|| Error::aws("sso-oidc", "RegisterClient returned no secret"))?
+                    .to_string(),
+            ),
+            client_secret_expires_at: output.client_secret_expires_at(),
+            registered_at: OffsetDateTime::now_utc().unix_timestamp(),
+        };
+        self.cache.write(&self.client_key, &client)?;
+        Ok(client)
+    }
+}
+
+/// A CreateToken answer as a cache entry; `None` without an access token.
+fn cached_token_from(
+    access_token: Option<&str>,
+    expires_in: i32,
+    refresh_token: Option<&str>,
+) -> Option<CachedToken> {
+    Some(CachedToken {
+        access_token: Secret::new(access_token?.to_string()),
+        expires_at: OffsetDateTime::now_utc().unix_timestamp() + i64::from(expires_in),
+        refresh_token: refresh_token.map(|t| Secret::new(t.to_string())),
+    })
+}
+
+/// StartDeviceAuthorization, the prompt on stderr, then CreateToken until approved.
+async fn device_authorization(
+    oidc: &aws_sdk_ssooidc::Client,
+    client: &RegisteredClient,
+    start_url: &str,
+) -> Result<CachedToken> {
+    let sdk_error = |e: &dyn std::fmt::Display| Error::aws("sso-oidc", e.to_string());
+    let authorization = oidc
+        .start_device_authorization()
+        .client_id(&client.client_id)
+        .client_secret(client.client_secret.expose())
+        .start_url(start_url)
+        .send()
+        .await
+        .map_err(|e| sdk_error(&describe_sdk_error(&e)))?;
+    let device_code = authorization
+        .device_code()
+        .ok_or_else(|| sdk_error(&"StartDeviceAuthorization returned no device code"))?;
+    let verification_url = authorization
+        .verification_uri_complete()
+        .or(authorization.verification_uri())
+        .ok_or_else(|| sdk_error(&"StartDeviceAuthorization returned no verification link"))?;
+    terminal::show_device_prompt(
+        "AWS",
+        verification_url,
+        authorization.user_code().unwrap_or_default(),
+        false,
+    );
+    let seconds = |s: i32| Duration::from_secs(u64::try_from(s).unwrap_or(0));
+    device_flow::wait_for_approval(
+        seconds(authorization.interval()),
+        seconds(authorization.expires_in()),
+        || async {
+            let result = oidc
+                .create_token()
+                .client_id(&client.client_id)
+                .client_secret(client.client_secret.expose())
+                .grant_type(DEVICE_GRANT)
+                .device_code(device_code)
+                .send()
+                .await;
+            match result {
+                Ok(output) => cached_token_from(
+                    output.access_token(),
+                    output.expires_in(),
+                    output.refresh_token(),
+                )
+                .map(Poll::Granted)
+                .ok_or_else(|| sdk_error(&"CreateToken returned no access token")),
+                Err(e) => match e.as_service_error() {
+                    Some(CreateTokenError::AuthorizationPendingException(_)) => Ok(Poll::Pending),
+                    Some(CreateTokenError::SlowDownException(_)) => Ok(Poll::SlowDown),
+                    Some(CreateTokenError::AccessDeniedException(_)) => Ok(Poll::Denied),
+                    Some(CreateTokenError::ExpiredTokenException(_)) => Ok(Poll::Expired),
+                    _ => Err(sdk_error(&describe_sdk_error(&e))),
+                },
+            }
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_urls_per_partition() {
+        assert_eq!(
+            IdcInstance::for_identity_store("d-1234567890", "us-west-2").start_url,
+            "https://d-1234567890.awsapps.com/start"
+        );
+        assert_eq!(
+            IdcInstance::for_identity_store("d-1234567890", "us-gov-west-1").start_url,
+            "https://start.us-gov-home.awsapps.com/directory/d-1234567890"
+        );
+    }
+
+    #[test]
+    fn registration_expiry_is_compared_in_seconds() {
+        let now = OffsetDateTime::now_utc();
+        let registration = |expires_in: time::Duration, age: time::Duration| RegisteredClient {
+            client_id: "id".into(),
+            client_secret: Secret::new("secret".into()),
+            client_secret_expires_at: (now + expires_in).unix_timestamp(),
+            registered_at: (now - age).unix_timestamp(),
+        };
+        // AWS's 90-day registration, just made: P0's CLI compared these seconds with
+        // milliseconds and so re-registered every time.
+        assert!(registration(time::Duration::days(90), time::Duration::ZERO).usable(now));
+        assert!(!registration(time::Duration::minutes(1), time::Duration::ZERO).usable(now));
+        assert!(!registration(time::Duration::days(200), time::Duration::days(91)).usable(now));
+    }
+
+    #[test]
+    fn tokens_need_a_margin_left() {
+        let now = OffsetDateTime::now_utc();
+        let token = |left: time::Duration| CachedToken {
+            access_token: Secret::new("t".into()),
+            expires_at: (now + left).unix_timestamp(),
+            refresh_token: None,
+        };
+        assert!(token(time::Duration::hours(8)).usable(now));
+        assert!(!token(time::Duration::minutes(1)).usable(now));
+    }
+
+    #[test]
+    fn caches_are_keyed_by_region_and_start_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(&StateDir::at(dir.path(), ""));
+        let west = IdcInstance::for_identity_store("d-1", "us-west-2");
+        let east = IdcInstance::for_identity_store("d-1", "us-east-1");
+        let other = IdcInstance::for_identity_store("d-2", "us-west-2");
+        let keys = [&west, &east, &other].map(|i| TokenStore::new(&cache, i).token_key);
+        assert_ne!(keys[0], keys[1]);
+        assert_ne!(keys[0], keys[2]);
+        assert_ne!(
+            TokenStore::new(&cache, &west).client_key,
+            TokenStore::new(&cache, &west).token_key
+        );
+    }
+}

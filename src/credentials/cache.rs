@@ -1,0 +1,313 @@
+//! The on-disk cache every `p0` process shares: `~/.p0/cache/` (0600 files written atomically)
+//! and the per-entry lock files beside it in `~/.p0/locks/`.
+//!
+//! Entries are named by what they are (org, backend, resolved account id, role), never by the
+//! argument the user typed, so `--account prod` and `--account 123456789012` share one entry.
+//! A corrupt or truncated entry reads as a miss and is replaced by the next write.
+
+use super::lock::LockedFile;
+use super::AwsCredentials;
+use crate::env;
+use crate::error::Result;
+use crate::state::{self, StateDir};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Cached credentials are reused only while at least this much lifetime is left.
+pub const DEFAULT_MIN_LIFETIME: Duration = Duration::from_secs(5 * 60);
+
+/// How long to wait for another `p0` fetching the same thing. It may be waiting for an
+/// approval (up to 10 minutes) and then a device authorization.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Longest file name we produce; longer keys are shortened with a hash.
+const MAX_FILE_STEM: usize = 180;
+
+/// The name of one cache entry (and of its lock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheKey(String);
+
+impl CacheKey {
+    /// A key from its parts, e.g. `["aws", "okta", org, account_id, role]`. Every character
+    /// outside a small safe set is percent-encoded (a role path's `/` included) and parts are
+    /// joined with `~`, which is itself encoded inside parts, so distinct keys never collide.
+    pub fn new(parts: &[&str]) -> CacheKey {
+        let stem = parts
+            .iter()
+            .map(|part| encode_part(part))
+            .collect::<Vec<_>>()
+            .join("~");
+        if stem.len() <= MAX_FILE_STEM {
+            return CacheKey(stem);
+        }
+        let digest = Sha256::digest(stem.as_bytes());
+        let hash: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let mut cut = MAX_FILE_STEM - hash.len() - 1;
+        while !stem.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        CacheKey(format!("{}~{hash}", &stem[..cut]))
+    }
+
+    pub fn file_stem(&self) -> &str {
+        &self.0
+    }
+}
+
+fn encode_part(part: &str) -> String {
+    let mut encoded = String::with_capacity(part.len());
+    for byte in part.bytes() {
+        match byte {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'.'
+            | b'_'
+            | b'-'
+            | b'@'
+            | b'='
+            | b','
+            | b'+' => encoded.push(byte as char),
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    // A name starting with a dot would be hidden (and `..` special).
+    if encoded.starts_with('.') {
+        encoded.replace_range(0..1, "%2E");
+    }
+    encoded
+}
+
+/// A cached credential with what it was fetched for, checked on read.
+#[derive(Debug, Serialize, Deserialize)]
+struct CredentialEntry {
+    account_id: String,
+    role: String,
+    credentials: AwsCredentials,
+}
+
+/// The cache directory of one state directory.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+    locks: PathBuf,
+}
+
+impl Cache {
+    pub fn new(state: &StateDir) -> Cache {
+        Cache {
+            dir: state.cache_dir(),
+            // Outside the cache directory: login wipes that, and a lock file deleted while held
+            // would let a second process lock a new file of the same name.
+            locks: state.root().join("locks"),
+        }
+    }
+
+    pub fn path(&self, key: &CacheKey) -> PathBuf {
+        self.dir.join(format!("{}.json", key.file_stem()))
+    }
+
+    /// Waits for (and takes) the lock on `key`, shared with every other `p0` process.
+    pub async fn lock(&self, key: &CacheKey) -> Result<LockedFile> {
+        let path = self.locks.join(format!("{}.lock", key.file_stem()));
+        LockedFile::acquire(&path, lock_timeout()).await
+    }
+
+    /// The entry, or `None` when it is missing or unreadable (which is then overwritten).
+    pub fn read<T: DeserializeOwned>(&self, key: &CacheKey) -> Option<T> {
+        let path = self.path(key);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => {
+                tracing::debug!("ignoring unreadable cache entry {}: {e}", path.display());
+                return None;
+            }
+        };
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                tracing::debug!("ignoring corrupt cache entry {}: {e}", path.display());
+                None
+            }
+        }
+    }
+
+    pub fn write<T: Serialize>(&self, key: &CacheKey, value: &T) -> Result<()> {
+        let json = serde_json::to_vec(value).expect("cache entries serialize");
+        state::write_private(&self.path(key), &json)
+    }
+
+    /// Whether the entry was (re)written at or after `since`.
+    pub fn written_since(&self, key: &CacheKey, since: std::time::SystemTime) -> bool {
+        std::fs::metadata(self.path(key))
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified >= since)
+    }
+
+    pub fn remove(&self, key: &CacheKey) -> Result<()> {
+        state::remove_if_exists(&self.path(key))
+    }
+
+    /// Cached credentials for `key`, if they were fetched for this account and role and have
+    /// at least `min_lifetime` left.
+    pub fn credentials(
+        &self,
+        key: &CacheKey,
+        account_id: &str,
+        role: &str,
+        min_lifetime: time::Duration,
+    ) -> Option<AwsCredentials> {
+        let entry: CredentialEntry = self.read(key)?;
+        if entry.account_id != account_id || entry.role != role {
+            tracing::debug!("cache entry {} is for another role", key.file_stem());
+            return None;
+        }
+        let left = entry.credentials.remaining();
+        if left < min_lifetime {
+            tracing::debug!("cached credentials have only {left} left");
+            return None;
+        }
+        Some(entry.credentials)
+    }
+
+    pub fn store_credentials(
+        &self,
+        key: &CacheKey,
+        account_id: &str,
+        role: &str,
+        credentials: &AwsCredentials,
+    ) -> Result<()> {
+        self.write(
+            key,
+            &CredentialEntry {
+                account_id: account_id.to_string(),
+                role: role.to_string(),
+                credentials: credentials.clone(),
+            },
+        )
+    }
+}
+
+/// `P0_MIN_CREDENTIAL_LIFETIME` seconds, else [`DEFAULT_MIN_LIFETIME`].
+pub fn default_min_lifetime() -> time::Duration {
+    let seconds = env::get(env::read::P0_MIN_CREDENTIAL_LIFETIME)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_MIN_LIFETIME);
+    time::Duration::try_from(seconds).unwrap_or(time::Duration::MAX)
+}
+
+/// `P0_LOCK_TIMEOUT` seconds, else [`DEFAULT_LOCK_TIMEOUT`].
+fn lock_timeout() -> Duration {
+    env::get(env::read::P0_LOCK_TIMEOUT)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_LOCK_TIMEOUT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use time::OffsetDateTime;
+
+    fn credentials(lifetime: time::Duration) -> AwsCredentials {
+        AwsCredentials {
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: Secret::new("secret".into()),
+            session_token: Secret::new("token".into()),
+            expiration: OffsetDateTime::now_utc() + lifetime,
+        }
+    }
+
+    fn cache() -> (tempfile::TempDir, Cache) {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(&StateDir::at(dir.path().join(".p0"), ""));
+        (dir, cache)
+    }
+
+    #[test]
+    fn keys_are_safe_file_names_and_never_collide() {
+        let path_role =
+            CacheKey::new(&["aws", "okta", "acme", "123456789012", "p0-grants/ReadOnly"]);
+        assert_eq!(
+            path_role.file_stem(),
+            "aws~okta~acme~123456789012~p0-grants%2FReadOnly"
+        );
+        let tricky = CacheKey::new(&["aws", "okta", "a~b", "..", "x"]);
+        assert_eq!(tricky.file_stem(), "aws~okta~a%7Eb~%2E.~x");
+        assert_ne!(CacheKey::new(&["a~b", "c"]), CacheKey::new(&["a", "b~c"]));
+        let long_role = "r/".repeat(300);
+        let long = CacheKey::new(&["aws", "okta", "acme", "1", &long_role]);
+        assert!(long.file_stem().len() <= MAX_FILE_STEM);
+        assert_ne!(
+            long,
+            CacheKey::new(&["aws", "okta", "acme", "1", &format!("{long_role}x")])
+        );
+        assert!(!long.file_stem().contains('/'));
+    }
+
+    #[test]
+    fn stores_and_reuses_credentials_with_enough_lifetime() {
+        let (_dir, cache) = cache();
+        let key = CacheKey::new(&["aws", "okta", "acme", "123456789012", "Admin"]);
+        assert!(cache
+            .credentials(&key, "123456789012", "Admin", default_min_lifetime())
+            .is_none());
+        cache
+            .store_credentials(
+                &key,
+                "123456789012",
+                "Admin",
+                &credentials(time::Duration::hours(1)),
+            )
+            .unwrap();
+        let hit = cache
+            .credentials(&key, "123456789012", "Admin", default_min_lifetime())
+            .unwrap();
+        assert_eq!(hit.access_key_id, "ASIAEXAMPLE");
+        assert!(cache
+            .credentials(&key, "123456789012", "Other", default_min_lifetime())
+            .is_none());
+
+        cache
+            .store_credentials(
+                &key,
+                "123456789012",
+                "Admin",
+                &credentials(time::Duration::minutes(2)),
+            )
+            .unwrap();
+        assert!(cache
+            .credentials(&key, "123456789012", "Admin", default_min_lifetime())
+            .is_none());
+    }
+
+    #[test]
+    fn corrupt_and_truncated_entries_are_misses() {
+        let (_dir, cache) = cache();
+        let key = CacheKey::new(&["aws", "idc", "acme", "1", "Dev"]);
+        cache
+            .store_credentials(&key, "1", "Dev", &credentials(time::Duration::hours(1)))
+            .unwrap();
+        let whole = std::fs::read(cache.path(&key)).unwrap();
+        std::fs::write(cache.path(&key), &whole[..whole.len() / 2]).unwrap();
+        assert!(cache
+            .credentials(&key, "1", "Dev", default_min_lifetime())
+            .is_none());
+        std::fs::write(cache.path(&key), b"\0\xff garbage").unwrap();
+        assert!(cache
+            .credentials(&key, "1", "Dev", default_min_lifetime())
+            .is_none());
+        cache
+            .store_credentials(&key, "1", "Dev", &credentials(time::Duration::hours(1)))
+            .unwrap();
+        assert!(cache
+            .credentials(&key, "1", "Dev", default_min_lifetime())
+            .is_some());
+    }
+}

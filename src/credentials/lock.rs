@@ -1,0 +1,124 @@
+//! Cross-process locks on files, so parallel `p0` processes (`make -j`, IDE plugins, kubeconfig
+//! exec hooks) asking for the same thing share one fetch instead of racing.
+//!
+//! Modelled on uv's `LockedFile`: try the lock first, and only when another process holds it
+//! wait in a blocking thread under a timeout. The OS releases the lock when the holder exits,
+//! however it exits, so a crashed `p0` never leaves a stale lock behind.
+
+use crate::error::{Error, Result};
+use crate::state;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// An exclusive lock on a file, held until dropped.
+#[derive(Debug)]
+pub struct LockedFile {
+    file: File,
+    path: PathBuf,
+}
+
+impl LockedFile {
+    /// Takes the lock on `path` (created if missing), waiting at most `timeout` for another
+    /// process to release it: then `Error::LockTimeout`.
+    pub async fn acquire(path: &Path, timeout: Duration) -> Result<LockedFile> {
+        if let Some(dir) = path.parent() {
+            state::ensure_private_dir(dir)?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| Error::io(format!("opening lock file {}", path.display()), e))?;
+        match file.try_lock() {
+            Ok(()) => {
+                return Ok(LockedFile {
+                    file,
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => {
+                return Err(Error::io(format!("locking {}", path.display()), e))
+            }
+        }
+        tracing::debug!("waiting for another p0 process holding {}", path.display());
+        // A detached thread, not `spawn_blocking`: after a timeout nothing must keep the runtime
+        // (and so the process) alive waiting for a lock nobody wants any more.
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            // `File::lock` retries on EINTR itself. If the receiver is gone, the file (and so
+            // the lock) is dropped right here.
+            let _ = sender.send(file.lock().map(|()| file));
+        });
+        match tokio::time::timeout(timeout, receiver).await {
+            Ok(Ok(Ok(file))) => Ok(LockedFile {
+                file,
+                path: path.to_path_buf(),
+            }),
+            Ok(Ok(Err(e))) => Err(Error::io(format!("locking {}", path.display()), e)),
+            Ok(Err(_)) => Err(Error::io(
+                format!("locking {}", path.display()),
+                std::io::Error::other("the locking thread stopped"),
+            )),
+            Err(_) => Err(Error::LockTimeout {
+                path: path.display().to_string(),
+                seconds: timeout.as_secs(),
+            }),
+        }
+    }
+}
+
+impl Drop for LockedFile {
+    fn drop(&mut self) {
+        if let Err(e) = self.file.unlock() {
+            tracing::debug!("unlocking {}: {e}", self.path.display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_holder_waits_then_times_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locks/key.lock");
+        let first = LockedFile::acquire(&path, Duration::from_secs(1))
+            .await
+            .unwrap();
+        // flock locks belong to the open file description, so a second open in the same process
+        // contends exactly like another process would.
+        let second = LockedFile::acquire(&path, Duration::from_millis(200)).await;
+        assert!(
+            matches!(second, Err(Error::LockTimeout { .. })),
+            "{second:?}"
+        );
+        drop(first);
+        LockedFile::acquire(&path, Duration::from_secs(1))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_waiter_gets_the_lock_when_the_holder_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.lock");
+        let first = LockedFile::acquire(&path, Duration::from_secs(1))
+            .await
+            .unwrap();
+        let waiter = tokio::spawn({
+            let path = path.clone();
+            async move { LockedFile::acquire(&path, Duration::from_secs(10)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!waiter.is_finished());
+        drop(first);
+        waiter.await.unwrap().unwrap();
+    }
+}

@@ -1,0 +1,123 @@
+//! Account resolution (protocol §4) end to end: ids, labels, a mixed org, and P0's messages.
+
+mod aws_support;
+mod common;
+
+use aws_support::*;
+use serde_json::json;
+
+#[test]
+fn a_mixed_org_serves_both_families() {
+    let sb = logged_in(common::default_scenario());
+    let role = p0_ok(
+        &sb,
+        &["aws", "--account", "prod", "role", "assume", "Admin"],
+    );
+    assert!(exports(&role).contains_key("AWS_ACCESS_KEY_ID"));
+    // The Identity Center account needs one device authorization, on a terminal.
+    let ps = sb.p0_in_terminal(&[
+        "aws",
+        "--account",
+        "dev",
+        "permission-set",
+        "assume",
+        "Developer",
+    ]);
+    assert!(ps.status.success(), "{}{}", stdout(&ps), stderr(&ps));
+    assert_eq!(
+        sb.commands(),
+        vec![
+            vec!["request", "aws", "role", "Admin", "--account", "prod"],
+            vec![
+                "request",
+                "aws",
+                "permission-set",
+                "Developer",
+                "--account",
+                "dev"
+            ],
+        ]
+    );
+}
+
+#[test]
+fn the_wrong_family_is_refused_with_p0s_texts() {
+    let sb = logged_in(common::default_scenario());
+    let err = p0_fails(
+        &sb,
+        &["aws", "--account", "dev", "role", "assume", "Admin"],
+        1,
+    );
+    assert!(
+        err.contains("Account dev is not configured for Okta SAML login."),
+        "{err}"
+    );
+    let err = p0_fails(
+        &sb,
+        &[
+            "aws",
+            "--account",
+            "prod",
+            "permission-set",
+            "assume",
+            "Developer",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("Unexpected login type. Expected IDC to be enabled for account prod"),
+        "{err}"
+    );
+    // Refused before anything was requested.
+    assert_eq!(sb.count("p0.command"), 0);
+}
+
+#[test]
+fn unknown_and_ambiguous_accounts() {
+    let sb = logged_in(common::default_scenario());
+    let err = p0_fails(
+        &sb,
+        &["aws", "--account", "staging", "role", "assume", "Admin"],
+        1,
+    );
+    assert!(
+        err.contains("P0 is not installed on AWS account staging"),
+        "{err}"
+    );
+    let err = p0_fails(&sb, &["aws", "role", "assume", "Admin"], 1);
+    assert!(
+        err.contains(
+            "Please select a unique AWS account with --account; valid accounts are:\nprod\ndev"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_org_without_installed_accounts() {
+    let mut pending = okta_account(PROD, "prod", json!({"Admin": {}}));
+    pending["installed"] = json!(false);
+    let sb = logged_in(scenario(json!([pending])));
+    let err = p0_fails(&sb, &["aws", "role", "assume", "Admin"], 1);
+    assert!(
+        err.contains("P0 is not installed on any AWS account"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_new_account_is_found_although_an_older_config_is_cached() {
+    let sb = logged_in(common::default_scenario());
+    p0_ok(
+        &sb,
+        &["aws", "--account", "prod", "role", "assume", "Admin"],
+    );
+    // The local copy of the config knows no "staging": P0 is asked again before failing.
+    sb.reset_calls();
+    p0_fails(
+        &sb,
+        &["aws", "--account", "staging", "role", "assume", "Admin"],
+        1,
+    );
+    assert_eq!(sb.count("p0.aws_config"), 1, "{:?}", sb.calls());
+}

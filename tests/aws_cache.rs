@@ -1,0 +1,136 @@
+//! The shared credential cache end to end: hits with no network at all, `make -j` safety,
+//! corrupt entries, the minimum lifetime and forced refreshes.
+
+mod aws_support;
+mod common;
+
+use aws_support::*;
+use std::collections::BTreeSet;
+
+const ASSUME_ADMIN: [&str; 6] = ["aws", "--account", "prod", "role", "assume", "Admin"];
+
+fn admin_entry(sb: &common::Sandbox) -> std::path::PathBuf {
+    cache_dir(sb).join(format!("aws~okta~acme~{PROD}~Admin.json"))
+}
+
+#[test]
+fn a_cache_hit_makes_no_network_call_at_all() {
+    let sb = logged_in(common::default_scenario());
+    let first = exports(&p0_ok(&sb, &ASSUME_ADMIN));
+    sb.reset_calls();
+    let second = exports(&p0_ok(&sb, &ASSUME_ADMIN));
+    assert_eq!(first, second);
+    assert_eq!(total_calls(&sb), 0, "{:?}", sb.calls());
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(admin_entry(&sb)).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn sixteen_parallel_cold_runs_share_one_fetch() {
+    let sb = logged_in(common::default_scenario());
+    let children: Vec<_> = (0..16)
+        .map(|_| {
+            sb.p0()
+                .args(ASSUME_ADMIN)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let keys: BTreeSet<String> = children
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().unwrap();
+            assert!(output.status.success(), "{}", stderr(&output));
+            exports(&output)["AWS_ACCESS_KEY_ID"].clone()
+        })
+        .collect();
+    assert_eq!(keys.len(), 1, "every process got the same credentials");
+    assert_eq!(sb.count("p0.command"), 1, "{:?}", sb.calls());
+    assert_eq!(sb.count("okta.token_exchange"), 1);
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+}
+
+#[test]
+fn a_corrupt_entry_is_replaced() {
+    let sb = logged_in(common::default_scenario());
+    p0_ok(&sb, &ASSUME_ADMIN);
+    let entry = admin_entry(&sb);
+    let whole = std::fs::read(&entry).unwrap();
+    for broken in [
+        &whole[..whole.len() / 2],
+        b"\0\x01 not json".as_slice(),
+        b"",
+    ] {
+        std::fs::write(&entry, broken).unwrap();
+        sb.reset_calls();
+        let output = p0_ok(&sb, &ASSUME_ADMIN);
+        assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
+        assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+        let fixed: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&entry).unwrap()).expect("rewritten whole");
+        assert!(fixed.is_object());
+    }
+}
+
+#[test]
+fn credentials_too_close_to_expiry_are_fetched_again() {
+    let sb = logged_in(common::default_scenario());
+    p0_ok(&sb, &ASSUME_ADMIN);
+    sb.reset_calls();
+    // The sandbox's credentials last an hour: demanding more than that is a miss.
+    let output = sb
+        .p0()
+        .env("P0_MIN_CREDENTIAL_LIFETIME", "7200")
+        .args(ASSUME_ADMIN)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+}
+
+#[test]
+fn refresh_credentials_forces_a_new_fetch() {
+    let sb = logged_in(common::default_scenario());
+    let first = exports(&p0_ok(&sb, &ASSUME_ADMIN));
+    sb.reset_calls();
+    let refreshed = exports(&p0_ok(
+        &sb,
+        &[&ASSUME_ADMIN[..], &["--refresh-credentials"]].concat(),
+    ));
+    assert_ne!(first["AWS_ACCESS_KEY_ID"], refreshed["AWS_ACCESS_KEY_ID"]);
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+    // And the refreshed credentials are what the cache serves next.
+    sb.reset_calls();
+    let again = exports(&p0_ok(&sb, &ASSUME_ADMIN));
+    assert_eq!(again["AWS_ACCESS_KEY_ID"], refreshed["AWS_ACCESS_KEY_ID"]);
+    assert_eq!(total_calls(&sb), 0);
+}
+
+#[test]
+fn a_stuck_holder_of_the_lock_ends_in_a_clear_timeout() {
+    let sb = logged_in(common::default_scenario());
+    let locks = sb.home().join(".p0/locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let held =
+        std::fs::File::create(locks.join(format!("aws~okta~acme~{PROD}~Admin.lock"))).unwrap();
+    held.lock().unwrap();
+    let output = sb
+        .p0()
+        .env("P0_LOCK_TIMEOUT", "1")
+        .args(ASSUME_ADMIN)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("waiting for another p0 process"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(sb.count("p0.command"), 0);
+    held.unlock().unwrap();
+    p0_ok(&sb, &ASSUME_ADMIN);
+}

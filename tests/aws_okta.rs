@@ -1,0 +1,326 @@
+//! `p0 aws role assume` end to end: the sandbox's P0 and Okta, moto as STS.
+
+mod aws_support;
+mod common;
+
+use aws_support::*;
+use serde_json::json;
+
+#[test]
+fn exports_evaluated_by_a_shell_give_the_aws_cli_the_assumed_role() {
+    let sb = logged_in(common::default_scenario());
+    let output = sh(
+        &sb,
+        r#"eval "$(p0 aws --account prod role assume Admin)" && aws sts get-caller-identity"#,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let identity: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let arn = identity["Arn"].as_str().unwrap();
+    assert!(
+        arn.starts_with(&format!("arn:aws:sts::{PROD}:assumed-role/Admin/")),
+        "{arn}"
+    );
+    assert_eq!(
+        sb.commands(),
+        vec![vec!["request", "aws", "role", "Admin", "--account", "prod"]]
+    );
+}
+
+#[test]
+fn piped_output_is_only_the_export_lines() {
+    let sb = logged_in(common::default_scenario());
+    let output = p0_ok(&sb, &["aws", "--account", PROD, "role", "assume", "Admin"]);
+    let vars = exports(&output);
+    assert_eq!(
+        vars.keys().collect::<Vec<_>>(),
+        [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_CREDENTIAL_EXPIRATION",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SECURITY_TOKEN",
+            "AWS_SESSION_TOKEN"
+        ]
+    );
+    assert_eq!(vars["AWS_SESSION_TOKEN"], vars["AWS_SECURITY_TOKEN"]);
+    assert!(vars["AWS_CREDENTIAL_EXPIRATION"].ends_with('Z'));
+    let first: Vec<String> = stdout(&output).lines().map(str::to_string).collect();
+    assert!(
+        first[0].starts_with("export AWS_ACCESS_KEY_ID="),
+        "{first:?}"
+    );
+}
+
+#[test]
+fn by_id_and_by_label_share_one_cache_entry() {
+    let sb = logged_in(common::default_scenario());
+    let by_label = exports(&p0_ok(
+        &sb,
+        &["aws", "--account", "prod", "role", "assume", "Admin"],
+    ));
+    sb.reset_calls();
+    let by_id = exports(&p0_ok(
+        &sb,
+        &["aws", "--account", PROD, "role", "assume", "Admin"],
+    ));
+    assert_eq!(by_label["AWS_ACCESS_KEY_ID"], by_id["AWS_ACCESS_KEY_ID"]);
+    assert_eq!(total_calls(&sb), 0, "{:?}", sb.calls());
+}
+
+#[test]
+fn the_account_can_come_from_p0_aws_account() {
+    let sb = logged_in(common::default_scenario());
+    let output = sb
+        .p0()
+        .env("P0_AWS_ACCOUNT", "prod")
+        .args(["aws", "role", "assume", "Admin"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
+}
+
+#[test]
+fn role_paths_are_kept() {
+    let sb = logged_in(scenario(json!([okta_account(
+        PROD,
+        "prod",
+        json!({"p0-grants/ReadOnly": {"assigned": true, "policy": {"preexisting": true}}})
+    )])));
+    let output = sh(
+        &sb,
+        r#"eval "$(p0 aws role assume p0-grants/ReadOnly)" && aws sts get-caller-identity --query Arn --output text"#,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let arn = stdout(&output);
+    assert!(arn.contains(&format!("{PROD}:assumed-role/")), "{arn}");
+    assert!(arn.contains("ReadOnly/"), "{arn}");
+    assert_eq!(
+        sb.commands(),
+        vec![vec!["request", "aws", "role", "p0-grants/ReadOnly"]]
+    );
+    // The role path's `/` never becomes a directory of the cache.
+    let entries: Vec<String> = std::fs::read_dir(cache_dir(&sb))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        entries
+            .iter()
+            .any(|name| name.contains("p0-grants%2FReadOnly") && name.ends_with(".json")),
+        "{entries:?}"
+    );
+}
+
+#[test]
+fn no_request_skips_p0_and_uses_access_already_held() {
+    let sb = logged_in(scenario(json!([okta_account(
+        PROD,
+        "prod",
+        json!({"Admin": {"assigned": true}})
+    )])));
+    p0_ok(&sb, &["aws", "role", "assume", "Admin", "--no-request"]);
+    assert_eq!(sb.count("p0.command"), 0);
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+}
+
+#[test]
+fn a_role_not_in_the_assertion_lists_the_available_ones_without_waiting() {
+    let sb = logged_in(scenario(json!([okta_account(
+        PROD,
+        "prod",
+        json!({"Admin": {"assigned": true}, "Auditor": {}})
+    )])));
+    let started = std::time::Instant::now();
+    let err = p0_fails(
+        &sb,
+        &["aws", "role", "assume", "Auditor", "--no-request"],
+        69,
+    );
+    assert!(
+        err.contains("Role Auditor not available. Available roles:\n  Admin\n"),
+        "{err}"
+    );
+    // Nothing was just approved: no waiting for Okta.
+    assert_eq!(sb.count("okta.token_exchange"), 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn okta_lag_after_a_new_approval_is_waited_out() {
+    let mut scenario = common::default_scenario();
+    scenario["okta_role_lag_ms"] = json!(1500);
+    let sb = logged_in(scenario);
+    let output = p0_ok(
+        &sb,
+        &["aws", "--account", "prod", "role", "assume", "Admin"],
+    );
+    assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
+    assert!(sb.count("okta.token_exchange") >= 2, "{:?}", sb.calls());
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+    assert!(
+        stderr(&output).contains("Waiting for Okta"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn no_saml_assertion() {
+    let sb = logged_in(common::default_scenario());
+    sb.control_post(
+        "/faults",
+        json!({"endpoint": "okta.sso", "saml": "missing"}),
+    );
+    let err = p0_fails(
+        &sb,
+        &["aws", "--account", "prod", "role", "assume", "Admin"],
+        69,
+    );
+    assert!(
+        err.contains("No SAML assertion obtained from Okta."),
+        "{err}"
+    );
+}
+
+#[test]
+fn invalid_grant_means_the_okta_session_expired_and_forgets_it() {
+    let sb = logged_in(common::default_scenario());
+    sb.control_post(
+        "/faults",
+        json!({"endpoint": "okta.token_exchange", "invalid_grant": "The token is no longer valid."}),
+    );
+    let err = p0_fails(
+        &sb,
+        &["aws", "--account", "prod", "role", "assume", "Admin"],
+        69,
+    );
+    assert!(
+        err.contains("Your Okta session has expired. Please log out of Okta in your browser, and re-execute your p0 command to reauthenticate."),
+        "{err}"
+    );
+    assert!(!sb.home().join(".p0/identity.json").exists());
+}
+
+#[test]
+fn invalid_grant_for_a_misconfigured_app_says_so() {
+    for description in [
+        "The application's assurance requirements are not met by the 'subject_token'.",
+        "The target audience app must be configured to allow the client to request a 'web_sso_token'.",
+    ] {
+        let sb = logged_in(common::default_scenario());
+        sb.control_post(
+            "/faults",
+            json!({"endpoint": "okta.token_exchange", "invalid_grant": description}),
+        );
+        let err = p0_fails(&sb, &["aws", "--account", "prod", "role", "assume", "Admin"], 69);
+        assert!(err.contains(description), "{err}");
+        assert!(err.contains("Invalid provider configuration"), "{err}");
+    }
+}
+
+#[test]
+fn duration_is_passed_to_sts() {
+    // moto ignores DurationSeconds for SAML (the assertion's SessionDuration decides), so this
+    // checks the flag is accepted and credentials still come back.
+    let sb = logged_in(common::default_scenario());
+    let output = p0_ok(
+        &sb,
+        &[
+            "aws",
+            "--account",
+            "prod",
+            "role",
+            "assume",
+            "Admin",
+            "--duration",
+            "900",
+        ],
+    );
+    assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
+}
+
+#[test]
+fn fish_and_powershell_syntax() {
+    let sb = logged_in(common::default_scenario());
+    let fish = stdout(&p0_ok(
+        &sb,
+        &[
+            "aws",
+            "--account",
+            "prod",
+            "--shell",
+            "fish",
+            "role",
+            "assume",
+            "Admin",
+        ],
+    ));
+    assert!(
+        fish.lines().all(|l| l.starts_with("set -gx AWS_")),
+        "{fish}"
+    );
+    let pwsh = sb
+        .p0()
+        .env("SHELL", "/usr/bin/pwsh")
+        .args(["aws", "--account", "prod", "role", "assume", "Admin"])
+        .output()
+        .unwrap();
+    let pwsh = stdout(&pwsh);
+    assert!(pwsh.lines().all(|l| l.starts_with("$Env:AWS_")), "{pwsh}");
+}
+
+#[test]
+fn on_a_terminal_the_exports_come_with_instructions() {
+    let sb = logged_in(common::default_scenario());
+    let output = sb.p0_in_terminal(&["aws", "--account", "prod", "role", "assume", "Admin"]);
+    assert!(output.status.success());
+    let text = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(text.contains("Execute the following commands:"), "{text}");
+    assert!(text.contains("  export AWS_ACCESS_KEY_ID="), "{text}");
+    assert!(
+        text.contains(r#"eval "$(p0 aws --account prod role assume Admin)""#),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_malformed_assertion_is_an_error_not_a_crash() {
+    let sb = logged_in(common::default_scenario());
+    sb.fault(json!({"endpoint": "okta.sso", "saml": "malformed"}));
+    let err = p0_fails(
+        &sb,
+        &["aws", "--account", "prod", "role", "assume", "Admin"],
+        69,
+    );
+    assert!(
+        err.contains("Could not read the SAML assertion from Okta"),
+        "{err}"
+    );
+}
+
+#[test]
+fn debug_output_never_shows_secrets() {
+    let sb = logged_in(common::default_scenario());
+    let output = sb
+        .p0()
+        .args([
+            "--debug",
+            "aws",
+            "--account",
+            "prod",
+            "role",
+            "assume",
+            "Admin",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let vars = exports(&output);
+    let debug = stderr(&output);
+    assert!(!debug.is_empty());
+    for secret in ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+        assert!(!debug.contains(&vars[secret]), "{secret} leaked:\n{debug}");
+    }
+    assert!(!debug.contains("SAMLResponse="), "{debug}");
+    assert!(!debug.contains("token="), "{debug}");
+}
