@@ -20,11 +20,11 @@ mod sso_config;
 mod state;
 mod terminal;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version go to stdout with 0; usage errors to stderr with EX_USAGE.
@@ -45,6 +45,20 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Parses the command line. `p0 aws --help` lists only the subcommand family that fits the
+/// org's accounts when their config is known locally (never asking the network for help).
+fn parse() -> Result<cli::Cli, clap::Error> {
+    let mut command = cli::Cli::command();
+    if std::env::args_os().nth(1).is_some_and(|a| a == "aws") {
+        let families = state::StateDir::from_env()
+            .ok()
+            .and_then(|state| accounts::cached_families(&state));
+        command = cli::fit_aws_families(command, families);
+    }
+    let matches = command.try_get_matches()?;
+    cli::Cli::from_arg_matches(&matches)
 }
 
 /// Diagnostics go to stderr only, and only when asked for (`--debug` or `P0_LOG`).

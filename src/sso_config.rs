@@ -79,7 +79,9 @@ fn choose(
     let url_filter = match start_url {
         Some(url) if is_url(url) => Filter::Exact(url.to_string()),
         Some(pattern) => Filter::Regex(Regex::new(pattern).map_err(|e| {
-            Error::Usage(format!("--sso-start-url {pattern:?} is neither a URL nor a valid regex: {e}"))
+            Error::Usage(format!(
+                "--sso-start-url {pattern:?} is neither a URL nor a valid regex: {e}"
+            ))
         })?),
         None => Filter::Any,
     };
@@ -158,14 +160,24 @@ sso_region = eu-central-1
         let chosen = choose(Some("corp"), None, configured()).unwrap();
         assert_eq!(chosen.start_url, "https://corp.awsapps.com/start");
         assert_eq!(chosen.region, "eu-central-1");
-        let err = choose(Some("awsapps"), None, configured()).unwrap_err().to_string();
-        assert!(err.contains("Several") && err.contains("d-1111111111") && err.contains("corp"), "{err}");
+        let err = choose(Some("awsapps"), None, configured())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("Several") && err.contains("d-1111111111") && err.contains("corp"),
+            "{err}"
+        );
         assert!(choose(Some("nothing-like-this"), None, configured()).is_err());
     }
 
     #[test]
     fn an_exact_url_finds_its_region_in_the_config() {
-        let chosen = choose(Some("https://d-1111111111.awsapps.com/start/"), None, configured()).unwrap();
+        let chosen = choose(
+            Some("https://d-1111111111.awsapps.com/start/"),
+            None,
+            configured(),
+        )
+        .unwrap();
         assert_eq!(chosen.region, "us-west-2");
     }
 

@@ -54,6 +54,19 @@ pub enum Command {
     },
 }
 
+/// Hides the `p0 aws` family (`role` or `permission-set`) that none of the org's accounts
+/// uses; `families` is `(okta_saml, identity_center)`, `None` when unknown (both shown).
+/// Hidden subcommands still parse: the account decides at run time.
+pub fn fit_aws_families(command: clap::Command, families: Option<(bool, bool)>) -> clap::Command {
+    let Some((okta, idc)) = families else {
+        return command;
+    };
+    command.mut_subcommand("aws", |aws| {
+        aws.mut_subcommand("role", |role| role.hide(!okta))
+            .mut_subcommand("permission-set", |ps| ps.hide(!idc))
+    })
+}
+
 /// The exit code table, shown in `--help` and kept identical to the README's.
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -77,5 +90,28 @@ mod tests {
     #[test]
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn aws_help(families: Option<(bool, bool)>) -> String {
+        let mut command = fit_aws_families(Cli::command(), families);
+        command.build();
+        let aws = command.find_subcommand_mut("aws").unwrap();
+        aws.render_help().to_string()
+    }
+
+    #[test]
+    fn aws_help_lists_the_family_that_fits_the_org() {
+        let okta_only = aws_help(Some((true, false)));
+        assert!(
+            okta_only.contains("role") && !okta_only.contains("permission-set"),
+            "{okta_only}"
+        );
+        let idc_only = aws_help(Some((false, true)));
+        assert!(
+            idc_only.contains("permission-set") && !idc_only.contains("  role"),
+            "{idc_only}"
+        );
+        let unknown = aws_help(None);
+        assert!(unknown.contains("role") && unknown.contains("permission-set"));
     }
 }

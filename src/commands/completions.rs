@@ -44,7 +44,14 @@ mod tests {
     #[test]
     fn every_subcommand_is_completed() {
         let bash = script(Shell::Bash);
-        for word in ["login", "logout", "request", "run-as", "permission-set", "credential-process"] {
+        for word in [
+            "login",
+            "logout",
+            "request",
+            "run-as",
+            "permission-set",
+            "credential-process",
+        ] {
             assert!(bash.contains(word), "{word} missing from bash completions");
         }
     }
