@@ -166,6 +166,9 @@ pub enum Error {
     NotExecutable(String),
     #[error("Refusing to run: `p0 run-as` for {0} is already running this command (a cycle)")]
     RunAsCycle(String),
+    /// The command was found but the kernel would not start it (a bad interpreter line, ...).
+    #[error("{command}: cannot execute: {reason}")]
+    ExecFailed { command: String, reason: String },
 }
 
 fn detail(message: &Option<String>) -> String {
@@ -210,6 +213,7 @@ impl Error {
             Interrupted => exit::INTERRUPTED,
             CommandNotFound(_) => exit::NOT_FOUND,
             NotExecutable(_) => exit::NOT_EXECUTABLE,
+            ExecFailed { .. } => exit::NOT_EXECUTABLE,
             RoleNotAvailable { .. }
             | NoSamlAssertion
             | OktaSessionExpired
