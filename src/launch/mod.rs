@@ -2,18 +2,25 @@
 //! kept fresh (`supervise`: a loopback credential endpoint, or restarts before expiry).
 //!
 //! Nothing here knows about P0, Okta or Identity Center: credentials come in as
-//! `AwsCredentials`.
+//! [`AwsCredentials`] and renewed ones from a [`CredentialSource`].
 
 // The lead's `commands/run_as.rs` calls this API; until it lands, nothing outside tests does.
 #![allow(dead_code, unused_imports)]
 
 mod child_env;
 mod exec;
+mod renewal;
+mod server;
 
 pub use child_env::{check_nesting, ChildEnv};
 pub use exec::exec;
+pub use server::CredentialServer;
 
+use crate::credentials::AwsCredentials;
+use crate::error::Result;
 use std::ffi::OsString;
+use std::future::Future;
+use std::pin::Pin;
 
 /// The command to run, as the user typed it (the program is looked up on the child's PATH).
 #[derive(Debug, Clone)]
@@ -32,4 +39,16 @@ impl Command {
             args: argv.collect(),
         })
     }
+}
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Where a supervised child's renewed credentials come from.
+pub trait CredentialSource: Send + Sync {
+    /// The credentials to start with.
+    fn current(&self) -> AwsCredentials;
+    /// Credentials that expire later than the ones handed out so far. It may take long (a
+    /// device authorization on the terminal): the supervisor keeps serving the current ones
+    /// meanwhile, and retries failures with backoff.
+    fn renew(&self) -> BoxFuture<'_, Result<AwsCredentials>>;
 }
