@@ -9,12 +9,17 @@
 
 mod child_env;
 mod exec;
+#[cfg(test)]
+mod process_tests;
 mod renewal;
 mod server;
+mod supervisor;
 
 pub use child_env::{check_nesting, ChildEnv};
 pub use exec::exec;
+pub use nix::sys::signal::Signal;
 pub use server::CredentialServer;
+pub use supervisor::{supervise, Supervision};
 
 use crate::credentials::AwsCredentials;
 use crate::error::Result;
