@@ -1,0 +1,116 @@
+//! The control port (README "Control port"): call counts, faults, device approval and token
+//! expiry, for tests to steer and observe the services.
+
+use crate::faults::Fault;
+use crate::state::{Shared, TokenKind};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+pub fn router(app: Shared) -> Router {
+    Router::new()
+        .route("/calls", get(calls))
+        .route("/calls/reset", post(reset_calls))
+        .route("/faults", post(add_faults))
+        .route("/device/pending", get(pending_devices))
+        .route("/device/approve", post(approve_devices))
+        .route("/expire", post(expire))
+        .with_state(app)
+}
+
+fn bad_request(message: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+}
+
+fn body_json(body: &Bytes) -> Result<Value, Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body).map_err(|e| bad_request(format!("invalid JSON: {e}")))
+}
+
+async fn calls(State(app): State<Shared>) -> Json<Value> {
+    let (counts, commands) = app.calls();
+    Json(json!({ "counts": counts, "commands": commands }))
+}
+
+async fn reset_calls(State(app): State<Shared>) -> Json<Value> {
+    app.reset_calls();
+    Json(json!({ "ok": true }))
+}
+
+/// Parses one fault object or an array of them, checking each.
+pub fn parse_faults(value: Value) -> Result<Vec<Fault>, String> {
+    let faults: Vec<Fault> = if value.is_array() {
+        serde_json::from_value(value)
+    } else {
+        serde_json::from_value(value).map(|fault| vec![fault])
+    }
+    .map_err(|e| format!("invalid fault: {e}"))?;
+    for fault in &faults {
+        fault.validate()?;
+    }
+    Ok(faults)
+}
+
+async fn add_faults(State(app): State<Shared>, body: Bytes) -> Response {
+    let value = match body_json(&body) {
+        Ok(value) => value,
+        Err(response) => return response,
+    };
+    match parse_faults(value) {
+        Ok(faults) => {
+            let added = faults.len();
+            app.add_faults(faults);
+            Json(json!({ "ok": true, "added": added })).into_response()
+        }
+        Err(message) => bad_request(message),
+    }
+}
+
+async fn pending_devices(State(app): State<Shared>) -> Json<Value> {
+    let pending: Vec<Value> = app
+        .pending_devices()
+        .into_iter()
+        .map(|(kind, user_code)| json!({ "kind": kind.name(), "user_code": user_code }))
+        .collect();
+    Json(Value::Array(pending))
+}
+
+async fn approve_devices(State(app): State<Shared>, body: Bytes) -> Response {
+    let value = match body_json(&body) {
+        Ok(value) => value,
+        Err(response) => return response,
+    };
+    let user_code = value.get("user_code").and_then(Value::as_str);
+    let approved = app.approve_devices(user_code);
+    if user_code.is_some() && approved == 0 {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "no pending device authorization has that user code" })),
+        )
+            .into_response();
+    }
+    Json(json!({ "ok": true, "approved": approved })).into_response()
+}
+
+async fn expire(State(app): State<Shared>, body: Bytes) -> Response {
+    let value = match body_json(&body) {
+        Ok(value) => value,
+        Err(response) => return response,
+    };
+    let what = value.get("what").and_then(Value::as_str).unwrap_or("");
+    match TokenKind::group(what) {
+        Some(kinds) => {
+            app.expire(kinds);
+            Json(json!({ "ok": true })).into_response()
+        }
+        None => bad_request(format!(
+            "\"what\" must be okta, firebase, firebase_refresh, idc or all; got {what:?}"
+        )),
+    }
+}

@@ -1,0 +1,203 @@
+//! Injected faults (README "Faults") and the error bodies each real service answers with, so a
+//! client under test sees a 500 or 429 exactly as it would from P0, Google, Okta or AWS.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    pub endpoint: String,
+    /// How many calls it applies to; 0 means every call from now on.
+    #[serde(default = "one")]
+    pub times: u32,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    #[serde(default)]
+    pub close: bool,
+    #[serde(default)]
+    pub saml: Option<SamlFault>,
+    #[serde(default)]
+    pub invalid_grant: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SamlFault {
+    Missing,
+    Malformed,
+}
+
+pub const ENDPOINTS: &[&str] = &[
+    "p0.org",
+    "p0.account",
+    "p0.aws_config",
+    "p0.command",
+    "p0.poll",
+    "firebase.sign_in",
+    "firebase.refresh",
+    "firebase.lookup",
+    "okta.device_authorize",
+    "okta.device_token",
+    "okta.token_exchange",
+    "okta.sso",
+    "oidc.register",
+    "oidc.device_authorization",
+    "oidc.token",
+    "sso.role_credentials",
+    "sts",
+];
+
+impl Fault {
+    pub fn validate(&self) -> Result<(), String> {
+        let known = ENDPOINTS.contains(&self.endpoint.as_str())
+            || self
+                .endpoint
+                .strip_prefix("sts.")
+                .is_some_and(|action| !action.is_empty());
+        if !known {
+            return Err(format!(
+                "unknown fault endpoint {:?}; known: {}, sts.<Action>",
+                self.endpoint,
+                ENDPOINTS.join(", ")
+            ));
+        }
+        if let Some(status) = self.status {
+            if StatusCode::from_u16(status).is_err() || status < 400 {
+                return Err(format!("fault status {status} is not an error status"));
+            }
+        }
+        if self.saml.is_some() && self.endpoint != "okta.sso" {
+            return Err("a `saml` fault applies only to okta.sso".into());
+        }
+        if self.invalid_grant.is_some() && self.endpoint != "okta.token_exchange" {
+            return Err("an `invalid_grant` fault applies only to okta.token_exchange".into());
+        }
+        let effects = [
+            self.status.is_some(),
+            self.latency_ms.is_some(),
+            self.close,
+            self.saml.is_some(),
+            self.invalid_grant.is_some(),
+        ];
+        if !effects.contains(&true) {
+            return Err(format!("fault on {} has no effect", self.endpoint));
+        }
+        Ok(())
+    }
+}
+
+/// Which real service's error conventions a failure must follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    P0,
+    Google,
+    Okta,
+    /// Identity Center (sso-oidc and the portal): JSON with `x-amzn-ErrorType`.
+    AwsJson,
+    /// STS's Query protocol: an XML ErrorResponse.
+    AwsQuery,
+}
+
+/// The answer a real service gives with this status.
+pub fn status_response(shape: Shape, status: u16) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reason = code.canonical_reason().unwrap_or("Error");
+    let throttled = status == 429;
+    match shape {
+        // P0's rate limiter sits in front of the API and answers in plain text (the client
+        // turns that into `HTTP Error: 429 Too Many Requests`, §3.1); the API itself answers
+        // errors as `{error}`.
+        Shape::P0 if throttled => (code, reason.to_string()).into_response(),
+        Shape::P0 => (code, Json(json!({ "error": reason }))).into_response(),
+        Shape::Google => {
+            let (message, status_text) = if throttled {
+                ("TOO_MANY_ATTEMPTS_TRY_LATER", "RESOURCE_EXHAUSTED")
+            } else if status >= 500 {
+                ("INTERNAL_ERROR", "INTERNAL")
+            } else {
+                ("INVALID_ARGUMENT", "INVALID_ARGUMENT")
+            };
+            google_error(code, message, status_text)
+        }
+        Shape::Okta => {
+            let (error_code, summary) = if throttled {
+                (
+                    "E0000047",
+                    "API call exceeded rate limit due to too many requests.",
+                )
+            } else {
+                ("E0000009", "Internal Server Error")
+            };
+            let body = json!({
+                "errorCode": error_code,
+                "errorSummary": summary,
+                "errorLink": error_code,
+                "errorId": format!("oae{}", crate::tokens::random_alnum(19)),
+                "errorCauses": [],
+            });
+            (code, Json(body)).into_response()
+        }
+        Shape::AwsJson => {
+            let kind = if throttled {
+                "TooManyRequestsException"
+            } else {
+                "InternalServerException"
+            };
+            aws_json_error(code, kind, json!({ "message": reason }))
+        }
+        Shape::AwsQuery => {
+            let (kind, code_name) = if throttled {
+                ("Sender", "Throttling")
+            } else {
+                ("Receiver", "InternalFailure")
+            };
+            let body = format!(
+                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>\
+                 <Type>{kind}</Type><Code>{code_name}</Code><Message>{reason}</Message></Error>\
+                 <RequestId>{}</RequestId></ErrorResponse>",
+                crate::tokens::uuid()
+            );
+            (code, [("content-type", "text/xml")], body).into_response()
+        }
+    }
+}
+
+/// Google's REST error shape (Identity Toolkit, Secure Token).
+pub fn google_error(code: StatusCode, message: &str, status_text: &str) -> Response {
+    let body = json!({
+        "error": {
+            "code": code.as_u16(),
+            "message": message,
+            "errors": [{"message": message, "domain": "global", "reason": "invalid"}],
+            "status": status_text,
+        }
+    });
+    (code, Json(body)).into_response()
+}
+
+/// An AWS JSON-protocol error: the type in `x-amzn-ErrorType` (which the SDKs classify by) and
+/// in the body's `__type`.
+pub fn aws_json_error(code: StatusCode, kind: &str, mut body: serde_json::Value) -> Response {
+    if let Some(object) = body.as_object_mut() {
+        object.insert("__type".into(), kind.into());
+    }
+    let mut response = (code, Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(kind) {
+        response.headers_mut().insert("x-amzn-errortype", value);
+    }
+    response.headers_mut().insert(
+        "x-amzn-requestid",
+        HeaderValue::from_str(&crate::tokens::uuid()).unwrap(),
+    );
+    response
+}

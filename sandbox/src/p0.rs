@@ -1,0 +1,772 @@
+//! The P0 API (protocol §1.4, §3, §4, §9): org discovery, the login-time account check, the
+//! AWS integration config, commands (`request`, `ls`) and the NDJSON poll stream.
+
+use crate::faults::Shape;
+use crate::scenario::{Account, Backend, GrantKind, Outcome};
+use crate::server::ConnKill;
+use crate::state::{AccessRequest, Shared, TokenKind};
+use crate::tokens;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+pub fn router(app: Shared) -> Router {
+    Router::new()
+        .route("/orgs/{org}", get(org_document))
+        .route("/o/{org}/account", get(account))
+        .route("/o/{org}/integrations/aws/config", get(aws_config))
+        .route("/o/{org}/command/", post(command))
+        .route("/o/{org}/command", post(command))
+        .route("/o/{org}/command/{id}/poll", get(poll))
+        .route("/cli/version", get(cli_version))
+        .fallback(not_found)
+        .with_state(app)
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "Not found")
+}
+
+async fn cli_version() -> Json<Value> {
+    Json(json!({ "version": "0.27.0" }))
+}
+
+/// A JSON object that keeps insertion order (serde_json's map sorts without the
+/// `preserve_order` feature, which would leak into the `p0` build through feature unification).
+pub struct Ordered(pub Vec<(String, Value)>);
+
+impl Serialize for Ordered {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+pub fn org_document_value(app: &Shared) -> Value {
+    let sc = &app.scenario;
+    let project = &app.firebase_project;
+    let mut document = json!({
+        "tenantId": sc.tenant_id,
+        "auth": {
+            "type": "sso",
+            "provider": {
+                "ssoProvider": "oidc-pkce",
+                "providerType": "okta",
+                "providerDomain": app.urls.okta,
+                "clientId": sc.okta.client_id,
+                "providerId": sc.okta.provider_id,
+            }
+        },
+        "config": {
+            "fs": {
+                "apiKey": app.firebase_api_key,
+                "authDomain": format!("{project}.firebaseapp.com"),
+                "projectId": project,
+                "storageBucket": format!("{project}.appspot.com"),
+                "messagingSenderId": "584732519362",
+                "appId": "1:584732519362:web:5c1f0e7b2a9d4c3e8f6a1b",
+            },
+            "appUrl": app.urls.p0,
+            "environment": "sandbox",
+            "contactMessage": "Please contact support@p0.dev for assistance.",
+            "helpMessage": "For help, see https://docs.p0.dev or ask in #p0-help.",
+        },
+    });
+    if sc.use_provider_token {
+        document["useProviderToken"] = Value::Bool(true);
+    }
+    document
+}
+
+async fn org_document(
+    State(app): State<Shared>,
+    kill: ConnKill,
+    Path(org): Path<String>,
+) -> Response {
+    if let Err(response) = app.enter("p0.org", Shape::P0, &kill).await {
+        return response;
+    }
+    if org != app.scenario.org {
+        return not_found().await;
+    }
+    Json(org_document_value(&app)).into_response()
+}
+
+/// Org in the path, then the bearer (§3.1): a Firebase ID token issued here, or the Okta
+/// access token for a `useProviderToken` org.
+fn authorize(app: &Shared, org: &str, headers: &HeaderMap) -> Result<(), Response> {
+    if org != app.scenario.org {
+        return Err(error(StatusCode::NOT_FOUND, "Not found"));
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+    let kind = if app.scenario.use_provider_token {
+        TokenKind::OktaAccess
+    } else {
+        TokenKind::FirebaseId
+    };
+    match bearer.map(|token| app.valid_token(token, &[kind])) {
+        Some(Ok(_)) => Ok(()),
+        _ => Err(error(StatusCode::UNAUTHORIZED, "Unauthorized")),
+    }
+}
+
+async fn account(
+    State(app): State<Shared>,
+    kill: ConnKill,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = app.enter("p0.account", Shape::P0, &kill).await {
+        return response;
+    }
+    if let Err(response) = authorize(&app, &org, &headers) {
+        return response;
+    }
+    Json(json!({
+        "account": {
+            "email": app.scenario.user.email,
+            "uid": app.firebase_uid,
+            "org": org,
+            "roles": ["member"],
+        }
+    }))
+    .into_response()
+}
+
+/// The §4 document as text: object order is scenario order (clients pick the subcommand
+/// family from the first installed item), which a `serde_json::Value` would sort away.
+pub fn aws_config_body(app: &Shared) -> String {
+    let items = app
+        .scenario
+        .accounts
+        .iter()
+        .map(|account| (account.id.clone(), config_item(account)))
+        .collect();
+    let items = serde_json::to_string(&Ordered(items)).expect("JSON values serialize");
+    format!("{{\"config\":{{\"iam-write\":{items}}}}}")
+}
+
+fn config_item(account: &Account) -> Value {
+    let login = match account.backend {
+        Backend::OktaSaml => json!({
+            "type": "federated",
+            "provider": {
+                "type": "okta",
+                "appId": account.app_id,
+                "identityProvider": account.identity_provider,
+                "method": { "type": "saml" },
+            }
+        }),
+        Backend::Idc => {
+            let instance = tokens::stable_hex16(account.identity_store_id.as_deref().unwrap_or(""));
+            json!({
+                "type": "idc",
+                "parent": account.id,
+                "idcArn": format!("arn:aws:sso:::instance/ssoins-{instance}"),
+                "idcRegion": account.idc_region,
+                "identityStoreId": account.identity_store_id,
+            })
+        }
+        Backend::Iam => json!({ "type": "iam", "identity": { "type": "email" } }),
+    };
+    let mut item = json!({
+        "state": if account.installed { "installed" } else { "pending" },
+        "login": login,
+    });
+    if let Some(label) = &account.label {
+        item["label"] = Value::String(label.clone());
+    }
+    item
+}
+
+async fn aws_config(
+    State(app): State<Shared>,
+    kill: ConnKill,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = app.enter("p0.aws_config", Shape::P0, &kill).await {
+        return response;
+    }
+    if let Err(response) = authorize(&app, &org, &headers) {
+        return response;
+    }
+    let body = aws_config_body(&app);
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+// ---- commands ----
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Command {
+    Request {
+        kind: GrantKind,
+        name: String,
+        reason: Option<String>,
+        account: Option<String>,
+    },
+    Ls {
+        what: LsWhat,
+        term: String,
+        size: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LsWhat {
+    Grant(GrantKind),
+    Account,
+}
+
+const REQUEST_HELP: &str = "p0 request aws <role|permission-set> <name>
+
+Request access to an AWS IAM role (Okta SAML) or Identity Center permission set
+
+Positionals:
+  name  The role or permission set to request  [string] [required]
+
+Options:
+  --reason   Why you need this access  [string]
+  --account  AWS account ID or alias  [string]";
+
+const LS_HELP: &str = "p0 ls aws <role|permission-set|account> [term]
+
+List AWS resources you can request
+
+Positionals:
+  term  Only show items containing this text  [string]
+
+Options:
+  --size  Maximum number of items to return  [number]";
+
+fn usage_error(help: &str, problem: &str) -> String {
+    format!("{problem}\n\n{help}")
+}
+
+/// Positional words and `(option, value)` pairs.
+type SplitArgs = (Vec<String>, Vec<(String, String)>);
+
+/// Options in any order, as `--opt value` or `--opt=value`.
+fn split_options(args: &[String], known: &[&str], help: &str) -> Result<SplitArgs, String> {
+    let mut positionals = Vec::new();
+    let mut options = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let Some(option) = arg.strip_prefix("--") else {
+            positionals.push(arg.clone());
+            continue;
+        };
+        let (name, inline) = match option.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_string())),
+            None => (option, None),
+        };
+        if !known.contains(&name) {
+            return Err(usage_error(help, &format!("Unknown argument: {name}")));
+        }
+        let value = match inline {
+            Some(value) => value,
+            None => iter.next().cloned().ok_or_else(|| {
+                usage_error(help, &format!("Not enough arguments following: {name}"))
+            })?,
+        };
+        options.push((name.to_string(), value));
+    }
+    Ok((positionals, options))
+}
+
+fn option(options: &[(String, String)], name: &str) -> Option<String> {
+    options
+        .iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.clone())
+}
+
+fn grant_kind(word: &str) -> Option<GrantKind> {
+    match word {
+        "role" => Some(GrantKind::Role),
+        "permission-set" => Some(GrantKind::PermissionSet),
+        _ => None,
+    }
+}
+
+fn parse_command(argv: &[String]) -> Result<Command, String> {
+    match argv.first().map(String::as_str) {
+        Some("request") => {
+            let (positionals, options) =
+                split_options(&argv[1..], &["reason", "account"], REQUEST_HELP)?;
+            let words: Vec<&str> = positionals.iter().map(String::as_str).collect();
+            match words.as_slice() {
+                ["aws", kind, name] => {
+                    let kind = grant_kind(kind).ok_or_else(|| {
+                        usage_error(REQUEST_HELP, &format!("Unknown AWS access type: {kind}"))
+                    })?;
+                    Ok(Command::Request {
+                        kind,
+                        name: name.to_string(),
+                        reason: option(&options, "reason"),
+                        account: option(&options, "account"),
+                    })
+                }
+                ["aws", _] | ["aws"] => Err(usage_error(
+                    REQUEST_HELP,
+                    "Not enough non-option arguments: got fewer than required",
+                )),
+                [other, ..] if *other != "aws" => Err(usage_error(
+                    REQUEST_HELP,
+                    &format!("Unknown resource type: {other}"),
+                )),
+                _ => Err(usage_error(REQUEST_HELP, "Unknown arguments")),
+            }
+        }
+        Some("ls") => {
+            let (positionals, options) = split_options(&argv[1..], &["size"], LS_HELP)?;
+            let words: Vec<&str> = positionals.iter().map(String::as_str).collect();
+            let (what, term) = match words.as_slice() {
+                ["aws", what, rest @ ..] if rest.len() <= 1 => {
+                    let what = match *what {
+                        "account" => LsWhat::Account,
+                        other => LsWhat::Grant(grant_kind(other).ok_or_else(|| {
+                            usage_error(LS_HELP, &format!("Unknown AWS resource: {other}"))
+                        })?),
+                    };
+                    (what, rest.first().unwrap_or(&"").to_string())
+                }
+                _ => return Err(usage_error(LS_HELP, "Unknown arguments")),
+            };
+            let size = match option(&options, "size") {
+                None => 15,
+                Some(value) => value.parse().map_err(|_| {
+                    usage_error(
+                        LS_HELP,
+                        &format!("Invalid --size: {value:?} is not a number"),
+                    )
+                })?,
+            };
+            Ok(Command::Ls { what, term, size })
+        }
+        Some(other) => Err(format!("Unknown command: {other}")),
+        None => Err("Missing command".into()),
+    }
+}
+
+/// The installed account a request names (by id or label), or the only one that offers this
+/// role or permission set.
+fn resolve_account<'a>(
+    app: &'a Shared,
+    kind: GrantKind,
+    name: &str,
+    account: Option<&str>,
+) -> Result<&'a Account, String> {
+    let installed = app.scenario.accounts.iter().filter(|a| a.installed);
+    let what = kind.word();
+    match account {
+        Some(wanted) => {
+            let found = installed
+                .clone()
+                .find(|a| a.id == wanted || a.label.as_deref() == Some(wanted))
+                .ok_or_else(|| {
+                    usage_error(REQUEST_HELP, &format!("Unknown AWS account: {wanted}"))
+                })?;
+            if !found.serves(kind) {
+                return Err(usage_error(
+                    REQUEST_HELP,
+                    &format!(
+                        "AWS account {} is not configured for {what} requests",
+                        found.display_name()
+                    ),
+                ));
+            }
+            if !found.grantables(kind).contains_key(name) {
+                return Err(usage_error(
+                    REQUEST_HELP,
+                    &format!(
+                        "Unknown AWS {what} {name} in account {}",
+                        found.display_name()
+                    ),
+                ));
+            }
+            Ok(found)
+        }
+        None => {
+            let candidates: Vec<&Account> = installed
+                .filter(|a| a.serves(kind) && a.grantables(kind).contains_key(name))
+                .collect();
+            match candidates.as_slice() {
+                [only] => Ok(only),
+                [] => Err(usage_error(REQUEST_HELP, &format!("Unknown AWS {what}: {name}"))),
+                several => Err(usage_error(
+                    REQUEST_HELP,
+                    &format!(
+                        "AWS {what} {name} exists in several accounts ({}); choose one with --account",
+                        several
+                            .iter()
+                            .map(|a| a.display_name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+async fn command(
+    State(app): State<Shared>,
+    kill: ConnKill,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = app.enter("p0.command", Shape::P0, &kill).await {
+        return response;
+    }
+    if let Err(response) = authorize(&app, &org, &headers) {
+        return response;
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "Invalid JSON body");
+    };
+    let Some(argv) = body["argv"].as_array().and_then(|items| {
+        items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<String>>>()
+    }) else {
+        return error(StatusCode::BAD_REQUEST, "Missing argv");
+    };
+    app.record_command(argv.clone());
+    match parse_command(&argv) {
+        Err(help) => error(StatusCode::BAD_REQUEST, &help),
+        Ok(Command::Ls { what, term, size }) => ls(&app, what, term, size),
+        Ok(Command::Request {
+            kind,
+            name,
+            reason,
+            account,
+        }) => match resolve_account(&app, kind, &name, account.as_deref()) {
+            Err(help) => error(StatusCode::BAD_REQUEST, &help),
+            Ok(account) => create_request(&app, account, kind, &name, reason),
+        },
+    }
+}
+
+fn ls(app: &Shared, what: LsWhat, term: String, size: usize) -> Response {
+    let needle = term.to_lowercase();
+    let mut items = Vec::new();
+    for account in app.scenario.accounts.iter().filter(|a| a.installed) {
+        match what {
+            LsWhat::Account => items.push(json!({
+                "key": account.id,
+                "value": account.label.clone().unwrap_or_default(),
+                "group": format!("{:?}", account.backend).to_lowercase(),
+            })),
+            LsWhat::Grant(kind) if account.serves(kind) => {
+                for name in account.grantables(kind).keys() {
+                    items.push(json!({
+                        "key": name,
+                        "value": account.display_name(),
+                        "group": account.id,
+                    }));
+                }
+            }
+            LsWhat::Grant(_) => {}
+        }
+    }
+    items.retain(|item| {
+        item["key"]
+            .as_str()
+            .is_some_and(|key| key.to_lowercase().contains(&needle))
+    });
+    let truncated = items.len() > size;
+    items.truncate(size);
+    let arg = match what {
+        LsWhat::Account => "account",
+        LsWhat::Grant(kind) => kind.word(),
+    };
+    Json(json!({
+        "ok": true,
+        "items": items,
+        "isTruncated": truncated,
+        "term": term,
+        "arg": arg,
+    }))
+    .into_response()
+}
+
+fn request_object(app: &Shared, id: &str, request: &AccessRequest, status: &str) -> Value {
+    let mut object = json!({
+        "id": id,
+        "status": status,
+        "principal": app.scenario.user.email,
+        "type": "aws",
+        "permission": {
+            "type": request.kind.word(),
+            "name": request.name,
+            "accountId": request.account_id,
+        },
+    });
+    if let Some(message) = &request.message {
+        object["error"] = json!({ "message": message });
+    }
+    object
+}
+
+fn create_request(
+    app: &Shared,
+    account: &Account,
+    kind: GrantKind,
+    name: &str,
+    reason: Option<String>,
+) -> Response {
+    let policy = account.grantables(kind)[name].policy.clone();
+    let now = Instant::now();
+    if policy.outcome == Outcome::Already {
+        app.assign(&account.id, kind, name, now);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "This principal already has this access",
+        );
+    }
+    let id = tokens::random_alnum(20);
+    let after = Duration::from_millis(policy.after_ms);
+    let lag = match account.backend {
+        Backend::OktaSaml => Duration::from_millis(app.scenario.okta_role_lag_ms),
+        _ => Duration::ZERO,
+    };
+    let (status, resolves_at) = if policy.preexisting {
+        app.assign(&account.id, kind, name, now);
+        ("DONE", Some(now))
+    } else {
+        let resolves_at = now + after;
+        let final_status = match policy.outcome {
+            Outcome::Approve => {
+                app.assign(&account.id, kind, name, resolves_at + lag);
+                Some("APPROVED")
+            }
+            Outcome::Deny => Some("DENIED"),
+            Outcome::Error => Some("ERRORED"),
+            Outcome::Expired => Some("EXPIRED"),
+            Outcome::Revoked => Some("REVOKED"),
+            Outcome::Never | Outcome::Already => None,
+        };
+        match final_status {
+            Some(status) => (status, Some(resolves_at)),
+            None => ("PENDING_APPROVAL", None),
+        }
+    };
+    let request = AccessRequest {
+        account_id: account.id.clone(),
+        kind,
+        name: name.to_string(),
+        resolves_at,
+        status,
+        message: policy.message.clone(),
+    };
+    app.add_request(&id, request.clone());
+    let created_status = if policy.preexisting { "DONE" } else { "NEW" };
+    let what = format!(
+        "AWS {} {name} in account {}",
+        kind.word(),
+        account.display_name()
+    );
+    let message = if policy.preexisting {
+        format!("You already have access to {what}.")
+    } else if policy.preapproved {
+        format!("Your request for {what} was pre-approved (request {id}).")
+    } else {
+        let reason = reason.map(|r| format!(" Reason: {r}.")).unwrap_or_default();
+        format!("Requested {what} (request {id}); it will be reviewed shortly.{reason}")
+    };
+    let mut request_json = request_object(app, &id, &request, created_status);
+    if let (false, Some(object)) = (policy.preexisting, request_json.as_object_mut()) {
+        // The outcome's message belongs to the resolved request, not to the new one.
+        object.remove("error");
+    }
+    Json(json!({
+        "ok": true,
+        "message": message,
+        "id": id,
+        "request": request_json,
+        "isPreexisting": policy.preexisting,
+        "isPersistent": policy.persistent,
+        "isPreapproved": policy.preapproved,
+    }))
+    .into_response()
+}
+
+// ---- the poll stream ----
+
+type Chunk = Result<Bytes, std::io::Error>;
+
+async fn poll(
+    State(app): State<Shared>,
+    kill: ConnKill,
+    Path((org, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let fault = match app.enter("p0.poll", Shape::P0, &kill).await {
+        Ok(fault) => fault,
+        Err(response) => return response,
+    };
+    if let Err(response) = authorize(&app, &org, &headers) {
+        return response;
+    }
+    let Some(request) = app.request(&id) else {
+        return not_found().await;
+    };
+    let cut = fault.is_some_and(|f| f.close);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(8);
+    tokio::spawn(stream_request(app.clone(), id, request, cut, tx));
+    let body = Body::from_stream(futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    }));
+    (
+        [
+            (header::CONTENT_TYPE, "application/x-ndjson"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Heartbeats until the request resolves (or the server's wait limit passes), then one data
+/// line, then the end of the stream. A `close` fault cuts it inside a line.
+async fn stream_request(
+    app: Shared,
+    id: String,
+    request: AccessRequest,
+    cut: bool,
+    tx: tokio::sync::mpsc::Sender<Chunk>,
+) {
+    let heartbeat = Bytes::from_static(b"{\"type\":\"heartbeat\"}\n");
+    let opened = Instant::now();
+    let deadline = request
+        .resolves_at
+        .unwrap_or_else(|| opened + Duration::from_millis(app.scenario.server_wait_limit_ms));
+    let period = Duration::from_millis(app.scenario.heartbeat_ms.max(1));
+    let data = json!({
+        "type": "data",
+        "data": { "request": request_object(&app, &id, &request, request.status) },
+    });
+    let data_line = Bytes::from(format!("{data}\n"));
+    if cut {
+        let _ = tx.send(Ok(heartbeat)).await;
+        let _ = tx.send(Ok(data_line.slice(..data_line.len() / 2))).await;
+        // Let the half line reach the socket before the connection breaks.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let _ = tx
+            .send(Err(std::io::Error::other("stream cut by a fault")))
+            .await;
+        return;
+    }
+    let mut next_beat = opened;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            let _ = tx.send(Ok(data_line)).await;
+            return;
+        }
+        if now >= next_beat {
+            if tx.send(Ok(heartbeat.clone())).await.is_err() {
+                return; // the client went away
+            }
+            next_beat += period;
+        }
+        tokio::time::sleep_until(next_beat.min(deadline).into()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn request_options_come_in_any_order_and_either_form() {
+        let expected = Command::Request {
+            kind: GrantKind::Role,
+            name: "Admin".into(),
+            reason: Some("deploy".into()),
+            account: Some("prod".into()),
+        };
+        for words in [
+            &[
+                "request",
+                "aws",
+                "role",
+                "Admin",
+                "--reason",
+                "deploy",
+                "--account",
+                "prod",
+            ][..],
+            &[
+                "request",
+                "--account",
+                "prod",
+                "aws",
+                "role",
+                "Admin",
+                "--reason=deploy",
+            ][..],
+        ] {
+            assert_eq!(parse_command(&argv(words)), Ok(expected.clone()));
+        }
+    }
+
+    #[test]
+    fn bad_argv_gets_help_text() {
+        let e =
+            parse_command(&argv(&["request", "aws", "role", "Admin", "--bogus", "x"])).unwrap_err();
+        assert!(
+            e.contains("Unknown argument: bogus") && e.contains("--account"),
+            "{e}"
+        );
+        assert!(parse_command(&argv(&["request", "aws", "role"])).is_err());
+        assert!(parse_command(&argv(&["request", "aws", "bucket", "x"])).is_err());
+        assert!(parse_command(&argv(&["request", "aws", "role", "A", "--reason"])).is_err());
+    }
+
+    #[test]
+    fn ls_takes_a_term_and_a_size() {
+        assert_eq!(
+            parse_command(&argv(&[
+                "ls",
+                "aws",
+                "permission-set",
+                "dev",
+                "--size",
+                "30"
+            ])),
+            Ok(Command::Ls {
+                what: LsWhat::Grant(GrantKind::PermissionSet),
+                term: "dev".into(),
+                size: 30
+            })
+        );
+    }
+}

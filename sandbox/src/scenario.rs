@@ -1,0 +1,291 @@
+//! The scenario file (sandbox/README.md "Scenario file"): every field but `org` and `accounts`
+//! has the default the README shows.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub org: String,
+    #[serde(default = "default_tenant_id")]
+    pub tenant_id: String,
+    #[serde(default)]
+    pub use_provider_token: bool,
+    #[serde(default)]
+    pub user: User,
+    #[serde(default)]
+    pub okta: Okta,
+    #[serde(default)]
+    pub firebase: Firebase,
+    #[serde(default)]
+    pub idc: Idc,
+    pub accounts: Vec<Account>,
+    #[serde(default = "default_credential_lifetime")]
+    pub credential_lifetime_secs: u64,
+    #[serde(default)]
+    pub okta_role_lag_ms: u64,
+    #[serde(default = "default_heartbeat_ms")]
+    pub heartbeat_ms: u64,
+    #[serde(default = "default_server_wait_limit_ms")]
+    pub server_wait_limit_ms: u64,
+    #[serde(default)]
+    pub faults: Vec<crate::faults::Fault>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub email: String,
+}
+
+impl Default for User {
+    fn default() -> Self {
+        User {
+            email: "alice@example.com".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Okta {
+    pub client_id: String,
+    pub provider_id: String,
+    pub access_token_lifetime_secs: u64,
+    pub device: DeviceSettings,
+}
+
+impl Default for Okta {
+    fn default() -> Self {
+        Okta {
+            client_id: "0oa-cli".into(),
+            provider_id: "oidc.okta-acme".into(),
+            access_token_lifetime_secs: 3600,
+            device: DeviceSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Firebase {
+    pub id_token_lifetime_secs: u64,
+}
+
+impl Default for Firebase {
+    fn default() -> Self {
+        Firebase {
+            id_token_lifetime_secs: 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Idc {
+    pub token_lifetime_secs: u64,
+    pub device: DeviceSettings,
+}
+
+impl Default for Idc {
+    fn default() -> Self {
+        Idc {
+            token_lifetime_secs: 28800,
+            device: DeviceSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Approval {
+    Auto,
+    Manual,
+    Deny,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeviceSettings {
+    pub approval: Approval,
+    pub pending_polls: u32,
+    pub slow_down_polls: u32,
+    pub expires_in: u64,
+    pub interval: u64,
+}
+
+impl Default for DeviceSettings {
+    fn default() -> Self {
+        DeviceSettings {
+            approval: Approval::Auto,
+            pending_polls: 0,
+            slow_down_polls: 0,
+            expires_in: 600,
+            interval: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    OktaSaml,
+    Idc,
+    Iam,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub id: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default = "yes")]
+    pub installed: bool,
+    pub backend: Backend,
+    #[serde(default)]
+    pub app_id: Option<String>,
+    #[serde(default)]
+    pub identity_provider: Option<String>,
+    #[serde(default)]
+    pub idc_region: Option<String>,
+    #[serde(default)]
+    pub identity_store_id: Option<String>,
+    /// Okta SAML roles, by name (a path such as `p0-grants/ReadOnly` is part of the name).
+    #[serde(default)]
+    pub roles: BTreeMap<String, Grantable>,
+    /// Identity Center permission sets, by name.
+    #[serde(default)]
+    pub permission_sets: BTreeMap<String, Grantable>,
+}
+
+impl Account {
+    pub fn display_name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.id)
+    }
+
+    pub fn start_url(&self) -> Option<String> {
+        let store = self.identity_store_id.as_deref()?;
+        let region = self.idc_region.as_deref().unwrap_or("us-east-1");
+        Some(if region.contains("us-gov") {
+            format!("https://start.us-gov-home.awsapps.com/directory/{store}")
+        } else {
+            format!("https://{store}.awsapps.com/start")
+        })
+    }
+
+    /// The roles or permission sets a request of this kind can name.
+    pub fn grantables(&self, kind: GrantKind) -> &BTreeMap<String, Grantable> {
+        match kind {
+            GrantKind::Role => &self.roles,
+            GrantKind::PermissionSet => &self.permission_sets,
+        }
+    }
+
+    pub fn serves(&self, kind: GrantKind) -> bool {
+        matches!(
+            (kind, self.backend),
+            (GrantKind::Role, Backend::OktaSaml) | (GrantKind::PermissionSet, Backend::Idc)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GrantKind {
+    Role,
+    PermissionSet,
+}
+
+impl GrantKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            GrantKind::Role => "role",
+            GrantKind::PermissionSet => "permission-set",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grantable {
+    #[serde(default)]
+    pub assigned: bool,
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    #[default]
+    Approve,
+    Deny,
+    Error,
+    Never,
+    Expired,
+    Revoked,
+    Already,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    pub outcome: Outcome,
+    pub after_ms: u64,
+    pub preexisting: bool,
+    pub persistent: bool,
+    pub preapproved: bool,
+    pub message: Option<String>,
+}
+
+fn default_tenant_id() -> String {
+    "acme-tenant".into()
+}
+fn default_credential_lifetime() -> u64 {
+    3600
+}
+fn default_heartbeat_ms() -> u64 {
+    1000
+}
+fn default_server_wait_limit_ms() -> u64 {
+    300_000
+}
+fn yes() -> bool {
+    true
+}
+
+impl Scenario {
+    /// Rejects scenarios the services could not represent, so a typo fails at startup instead
+    /// of as a puzzling test failure.
+    pub fn validate(&self) -> Result<(), String> {
+        for account in &self.accounts {
+            let id = &account.id;
+            if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("account id {id:?} is not 12 digits"));
+            }
+            match account.backend {
+                Backend::OktaSaml => {
+                    if account.app_id.is_none() || account.identity_provider.is_none() {
+                        return Err(format!(
+                            "okta-saml account {id} needs app_id and identity_provider"
+                        ));
+                    }
+                }
+                Backend::Idc => {
+                    if account.idc_region.is_none() || account.identity_store_id.is_none() {
+                        return Err(format!(
+                            "idc account {id} needs idc_region and identity_store_id"
+                        ));
+                    }
+                }
+                Backend::Iam => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+}

@@ -1,0 +1,490 @@
+//! Everything the services share: issued tokens, device authorizations, access requests, role
+//! assignments, call counts and pending faults. One mutex; no lock is held across an await.
+
+use crate::faults::{Fault, Shape};
+use crate::scenario::{Approval, DeviceSettings, GrantKind, Scenario};
+use crate::server::ConnKill;
+use crate::tokens;
+use axum::response::Response;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Base URLs of every service, as printed on the ready line.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    pub p0: String,
+    pub firebase_host: String,
+    pub okta: String,
+    pub sso_oidc: String,
+    pub sso: String,
+    pub sts: String,
+    pub moto: String,
+    pub control: String,
+}
+
+pub type Shared = Arc<App>;
+
+pub struct App {
+    pub scenario: Scenario,
+    pub urls: Urls,
+    pub http: reqwest::Client,
+    /// The Firebase web API key (`config.fs.apiKey`) every Google call must carry.
+    pub firebase_api_key: String,
+    pub firebase_project: String,
+    /// The Okta user id (`uid`/`sub` of Okta tokens) and the Firebase uid of the one user.
+    pub okta_user_id: String,
+    pub firebase_uid: String,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    OktaAccess,
+    OktaId,
+    WebSso,
+    FirebaseId,
+    FirebaseRefresh,
+    IdcAccess,
+    IdcRefresh,
+}
+
+impl TokenKind {
+    /// The kinds `POST /expire {"what": ...}` names.
+    pub fn group(what: &str) -> Option<&'static [TokenKind]> {
+        use TokenKind::*;
+        Some(match what {
+            "okta" => &[OktaAccess, OktaId, WebSso],
+            "firebase" => &[FirebaseId],
+            "firebase_refresh" => &[FirebaseRefresh],
+            "idc" => &[IdcAccess, IdcRefresh],
+            "all" => &[
+                OktaAccess,
+                OktaId,
+                WebSso,
+                FirebaseId,
+                FirebaseRefresh,
+                IdcAccess,
+                IdcRefresh,
+            ],
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub kind: TokenKind,
+    serial: u64,
+    /// Epoch seconds.
+    pub expires_at: u64,
+    /// For web SSO tokens: the Okta app they were exchanged for. For IDC tokens: the identity
+    /// store of the start URL.
+    pub audience: Option<String>,
+    pub used: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    Okta,
+    Idc,
+}
+
+impl DeviceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceKind::Okta => "okta",
+            DeviceKind::Idc => "idc",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub kind: DeviceKind,
+    pub user_code: String,
+    pub client_id: String,
+    /// Okta: the granted scope. IDC: the identity store of the start URL.
+    pub detail: String,
+    created: Instant,
+    settings: DeviceSettings,
+    polls: u32,
+    approved: bool,
+    redeemed: bool,
+}
+
+impl Device {
+    fn expired(&self) -> bool {
+        self.created.elapsed() >= Duration::from_secs(self.settings.expires_in)
+    }
+    fn awaiting_human(&self) -> bool {
+        !self.redeemed
+            && !self.approved
+            && !self.expired()
+            && self.settings.approval != Approval::Deny
+    }
+}
+
+/// What a device-code poll answers.
+#[derive(Debug, Clone)]
+pub enum DevicePoll {
+    Pending,
+    SlowDown,
+    Denied,
+    Expired,
+    /// Unknown, already redeemed, or issued to another client.
+    Invalid,
+    Granted(Device),
+}
+
+#[derive(Debug, Clone)]
+pub struct IdcClient {
+    pub secret: String,
+    pub expires_at: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessRequest {
+    pub account_id: String,
+    pub kind: GrantKind,
+    pub name: String,
+    /// When the outcome is known; `None` for the `never` outcome.
+    pub resolves_at: Option<Instant>,
+    pub status: &'static str,
+    pub message: Option<String>,
+}
+
+struct Inner {
+    counts: BTreeMap<String, u64>,
+    commands: Vec<Vec<String>>,
+    faults: Vec<Fault>,
+    tokens: HashMap<String, TokenInfo>,
+    next_serial: u64,
+    /// Tokens of a kind with a serial at or below this were expired by `POST /expire`.
+    expired_upto: HashMap<TokenKind, u64>,
+    devices: HashMap<String, Device>,
+    idc_clients: HashMap<String, IdcClient>,
+    requests: HashMap<String, AccessRequest>,
+    /// (account, kind, name) -> when the assignment takes effect (Okta lags behind P0).
+    assignments: HashMap<(String, GrantKind, String), Instant>,
+}
+
+impl App {
+    pub fn new(scenario: Scenario, urls: Urls, http: reqwest::Client) -> App {
+        let faults = scenario.faults.clone();
+        App {
+            firebase_api_key: format!("AIzaSy{}", tokens::random_alnum(33)),
+            firebase_project: format!("p0-sandbox-{}", scenario.org),
+            okta_user_id: format!("00u{}", tokens::random_alnum(17)),
+            firebase_uid: tokens::random_alnum(28),
+            scenario,
+            urls,
+            http,
+            inner: Mutex::new(Inner {
+                counts: BTreeMap::new(),
+                commands: Vec::new(),
+                faults,
+                tokens: HashMap::new(),
+                next_serial: 0,
+                expired_upto: HashMap::new(),
+                devices: HashMap::new(),
+                idc_clients: HashMap::new(),
+                requests: HashMap::new(),
+                assignments: HashMap::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic elsewhere must not take every later call down with it.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    // ---- calls and faults ----
+
+    /// Counts a call to `endpoint` and applies the first pending fault for it: latency first,
+    /// then a status or a dropped connection. Other fault kinds (`saml`, `invalid_grant`, a
+    /// `close` on the poll stream) are returned for the handler to act on.
+    pub async fn enter(
+        &self,
+        endpoint: &str,
+        shape: Shape,
+        kill: &ConnKill,
+    ) -> Result<Option<Fault>, Response> {
+        self.count(endpoint);
+        let Some(fault) = self.take_fault(&[endpoint]) else {
+            return Ok(None);
+        };
+        apply_fault(fault, shape, kill, endpoint == "p0.poll").await
+    }
+
+    pub fn count(&self, name: &str) {
+        *self.lock().counts.entry(name.to_string()).or_default() += 1;
+    }
+
+    pub fn take_fault(&self, endpoints: &[&str]) -> Option<Fault> {
+        let mut inner = self.lock();
+        let index = inner
+            .faults
+            .iter()
+            .position(|f| endpoints.contains(&f.endpoint.as_str()))?;
+        let fault = inner.faults[index].clone();
+        match fault.times {
+            0 => {}
+            1 => {
+                inner.faults.remove(index);
+            }
+            n => inner.faults[index].times = n - 1,
+        }
+        Some(fault)
+    }
+
+    pub fn add_faults(&self, faults: Vec<Fault>) {
+        self.lock().faults.extend(faults);
+    }
+
+    pub fn record_command(&self, argv: Vec<String>) {
+        self.lock().commands.push(argv);
+    }
+
+    pub fn calls(&self) -> (BTreeMap<String, u64>, Vec<Vec<String>>) {
+        let inner = self.lock();
+        (inner.counts.clone(), inner.commands.clone())
+    }
+
+    pub fn reset_calls(&self) {
+        let mut inner = self.lock();
+        inner.counts.clear();
+        inner.commands.clear();
+    }
+
+    // ---- tokens ----
+
+    pub fn register_token(
+        &self,
+        token: &str,
+        kind: TokenKind,
+        lifetime_secs: u64,
+        audience: Option<String>,
+    ) {
+        let mut inner = self.lock();
+        inner.next_serial += 1;
+        let info = TokenInfo {
+            kind,
+            serial: inner.next_serial,
+            expires_at: tokens::now_secs() + lifetime_secs,
+            audience,
+            used: false,
+        };
+        inner.tokens.insert(token.to_string(), info);
+    }
+
+    /// A token of one of `kinds` that was issued here and has neither expired nor been
+    /// expired through the control port.
+    pub fn valid_token(&self, token: &str, kinds: &[TokenKind]) -> Result<TokenInfo, TokenError> {
+        let inner = self.lock();
+        let info = inner.tokens.get(token).ok_or(TokenError::Unknown)?;
+        if !kinds.contains(&info.kind) {
+            return Err(TokenError::Unknown);
+        }
+        let revoked = inner
+            .expired_upto
+            .get(&info.kind)
+            .is_some_and(|&upto| info.serial <= upto);
+        if revoked || tokens::now_secs() >= info.expires_at {
+            return Err(TokenError::Expired);
+        }
+        Ok(info.clone())
+    }
+
+    /// Marks a single-use token as used; false if it already was.
+    pub fn use_once(&self, token: &str) -> bool {
+        let mut inner = self.lock();
+        match inner.tokens.get_mut(token) {
+            Some(info) if !info.used => {
+                info.used = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn expire(&self, kinds: &[TokenKind]) {
+        let mut inner = self.lock();
+        let upto = inner.next_serial;
+        for kind in kinds {
+            inner.expired_upto.insert(*kind, upto);
+        }
+    }
+
+    // ---- device authorizations (Okta and Identity Center) ----
+
+    pub fn new_device(
+        &self,
+        kind: DeviceKind,
+        client_id: &str,
+        detail: String,
+        settings: &DeviceSettings,
+    ) -> (String, String) {
+        let device_code = match kind {
+            DeviceKind::Okta => tokens::uuid(),
+            DeviceKind::Idc => tokens::random_b64url(96),
+        };
+        let user_code = match kind {
+            DeviceKind::Okta => tokens::user_code(2).replace('-', ""),
+            DeviceKind::Idc => tokens::user_code(2),
+        };
+        let device = Device {
+            kind,
+            user_code: user_code.clone(),
+            client_id: client_id.to_string(),
+            detail,
+            created: Instant::now(),
+            settings: settings.clone(),
+            polls: 0,
+            approved: false,
+            redeemed: false,
+        };
+        self.lock().devices.insert(device_code.clone(), device);
+        (device_code, user_code)
+    }
+
+    pub fn poll_device(&self, kind: DeviceKind, device_code: &str, client_id: &str) -> DevicePoll {
+        let mut inner = self.lock();
+        let Some(device) = inner.devices.get_mut(device_code) else {
+            return DevicePoll::Invalid;
+        };
+        if device.kind != kind || device.redeemed || device.client_id != client_id {
+            return DevicePoll::Invalid;
+        }
+        if device.expired() {
+            return DevicePoll::Expired;
+        }
+        device.polls += 1;
+        let settings = &device.settings;
+        if device.polls <= settings.pending_polls {
+            return DevicePoll::Pending;
+        }
+        if device.polls <= settings.pending_polls + settings.slow_down_polls {
+            return DevicePoll::SlowDown;
+        }
+        let granted = match settings.approval {
+            Approval::Deny => return DevicePoll::Denied,
+            Approval::Auto => true,
+            Approval::Manual => device.approved,
+        };
+        if !granted {
+            return DevicePoll::Pending;
+        }
+        device.redeemed = true;
+        DevicePoll::Granted(device.clone())
+    }
+
+    pub fn pending_devices(&self) -> Vec<(DeviceKind, String)> {
+        let inner = self.lock();
+        let mut pending: Vec<_> = inner
+            .devices
+            .values()
+            .filter(|d| d.awaiting_human())
+            .map(|d| (d.created, d.kind, d.user_code.clone()))
+            .collect();
+        pending.sort_by_key(|(created, _, _)| *created);
+        pending
+            .into_iter()
+            .map(|(_, kind, code)| (kind, code))
+            .collect()
+    }
+
+    /// Approves the device with this user code, or every one awaiting a human; returns how
+    /// many were approved.
+    pub fn approve_devices(&self, user_code: Option<&str>) -> usize {
+        let mut inner = self.lock();
+        let mut approved = 0;
+        for device in inner.devices.values_mut() {
+            let matches = user_code.is_none_or(|code| {
+                device
+                    .user_code
+                    .eq_ignore_ascii_case(&code.replace('-', ""))
+                    || device.user_code.eq_ignore_ascii_case(code)
+            });
+            if matches && device.awaiting_human() {
+                device.approved = true;
+                approved += 1;
+            }
+        }
+        approved
+    }
+
+    // ---- Identity Center clients ----
+
+    pub fn register_idc_client(&self, client_id: &str, client: IdcClient) {
+        self.lock()
+            .idc_clients
+            .insert(client_id.to_string(), client);
+    }
+
+    pub fn idc_client_ok(&self, client_id: &str, secret: &str) -> bool {
+        self.lock()
+            .idc_clients
+            .get(client_id)
+            .is_some_and(|c| c.secret == secret && c.expires_at > tokens::now_secs())
+    }
+
+    // ---- access requests and assignments ----
+
+    pub fn add_request(&self, id: &str, request: AccessRequest) {
+        self.lock().requests.insert(id.to_string(), request);
+    }
+
+    pub fn request(&self, id: &str) -> Option<AccessRequest> {
+        self.lock().requests.get(id).cloned()
+    }
+
+    pub fn assign(&self, account_id: &str, kind: GrantKind, name: &str, effective: Instant) {
+        let key = (account_id.to_string(), kind, name.to_string());
+        let mut inner = self.lock();
+        let entry = inner.assignments.entry(key).or_insert(effective);
+        *entry = (*entry).min(effective);
+    }
+
+    /// Whether the user holds this role or permission set right now.
+    pub fn is_assigned(&self, account_id: &str, kind: GrantKind, name: &str) -> bool {
+        let in_scenario = self
+            .scenario
+            .account(account_id)
+            .and_then(|a| a.grantables(kind).get(name))
+            .is_some_and(|g| g.assigned);
+        if in_scenario {
+            return true;
+        }
+        let key = (account_id.to_string(), kind, name.to_string());
+        self.lock()
+            .assignments
+            .get(&key)
+            .is_some_and(|&at| Instant::now() >= at)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    Unknown,
+    Expired,
+}
+
+pub async fn apply_fault(
+    fault: Fault,
+    shape: Shape,
+    kill: &ConnKill,
+    handler_closes: bool,
+) -> Result<Option<Fault>, Response> {
+    if let Some(ms) = fault.latency_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if fault.close && !handler_closes {
+        kill.close_now().await;
+    }
+    if let Some(status) = fault.status {
+        return Err(crate::faults::status_response(shape, status));
+    }
+    Ok(Some(fault))
+}

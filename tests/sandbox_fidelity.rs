@@ -1,0 +1,1229 @@
+//! The sandbox checked by clients nobody here wrote: botocore drives its Identity Center, the
+//! aws CLI takes its SAML assertion to moto, plain HTTP walks its Okta, Firebase and P0 APIs
+//! as the protocol describes them. Plus its faults, expiry and the poll stream.
+
+mod common;
+
+use common::{default_scenario, text, Sandbox};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read};
+use std::time::{Duration, Instant};
+
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+// ---- plain HTTP, as any client would speak it ----
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into()
+}
+
+fn answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+    let mut response = response.expect("the sandbox answers");
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
+}
+
+fn post_form(url: &str, fields: &[(&str, &str)]) -> (u16, Value) {
+    answer(agent().post(url).send_form(fields.iter().copied()))
+}
+
+fn post_json(url: &str, body: &Value) -> (u16, Value) {
+    answer(agent().post(url).send_json(body))
+}
+
+fn get_bearer(url: &str, bearer: &str) -> (u16, Value) {
+    answer(
+        agent()
+            .get(url)
+            .header("authorization", &format!("Bearer {bearer}"))
+            .call(),
+    )
+}
+
+fn post_bearer(url: &str, bearer: &str, body: &Value) -> (u16, Value) {
+    answer(
+        agent()
+            .post(url)
+            .header("authorization", &format!("Bearer {bearer}"))
+            .send_json(body),
+    )
+}
+
+struct OktaTokens {
+    access_token: String,
+    id_token: String,
+}
+
+fn org_document(sb: &Sandbox) -> Value {
+    let (status, document) = answer(agent().get(format!("{}/orgs/acme", sb.urls().p0)).call());
+    assert_eq!(status, 200, "{document}");
+    document
+}
+
+/// The Okta device flow of §2.2, polling through whatever the scenario answers first.
+fn okta_device_login(sb: &Sandbox) -> (OktaTokens, Vec<String>) {
+    let okta = &sb.urls().okta;
+    let (status, device) = post_form(
+        &format!("{okta}/oauth2/v1/device/authorize"),
+        &[
+            ("client_id", "0oa-cli"),
+            ("scope", "openid email profile okta.apps.sso"),
+        ],
+    );
+    assert_eq!(status, 200, "{device}");
+    let device_code = device["device_code"].as_str().unwrap();
+    let mut errors = Vec::new();
+    for _ in 0..10 {
+        let (status, token) = post_form(
+            &format!("{okta}/oauth2/v1/token"),
+            &[
+                ("client_id", "0oa-cli"),
+                ("device_code", device_code),
+                ("grant_type", DEVICE_GRANT),
+            ],
+        );
+        if status == 200 {
+            assert_eq!(token["token_type"], "Bearer");
+            assert_eq!(token["scope"], "openid email profile okta.apps.sso");
+            let tokens = OktaTokens {
+                access_token: token["access_token"].as_str().unwrap().into(),
+                id_token: token["id_token"].as_str().unwrap().into(),
+            };
+            return (tokens, errors);
+        }
+        assert_eq!(status, 400, "{token}");
+        let error = token["error"].as_str().unwrap().to_string();
+        let terminal = !matches!(error.as_str(), "authorization_pending" | "slow_down");
+        errors.push(error);
+        if terminal {
+            break;
+        }
+    }
+    panic!("the device flow did not succeed: {errors:?}");
+}
+
+/// §2.5 over REST: the Firebase ID token the P0 API takes as bearer, and the refresh token.
+fn firebase_sign_in(sb: &Sandbox, okta: &OktaTokens) -> (String, String) {
+    let document = org_document(sb);
+    let key = document["config"]["fs"]["apiKey"].as_str().unwrap();
+    let post_body = format!(
+        "id_token={}&access_token={}&providerId={}",
+        okta.id_token,
+        okta.access_token,
+        document["auth"]["provider"]["providerId"].as_str().unwrap()
+    );
+    let (status, answer) = post_json(
+        &format!(
+            "http://{}/identitytoolkit.googleapis.com/v1/accounts:signInWithIdp?key={key}",
+            sb.urls().firebase_emulator_host
+        ),
+        &json!({
+            "requestUri": "http://localhost",
+            "returnSecureToken": true,
+            "tenantId": document["tenantId"],
+            "postBody": post_body,
+        }),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["expiresIn"], "3600");
+    assert_eq!(answer["email"], "alice@example.com");
+    (
+        answer["idToken"].as_str().unwrap().into(),
+        answer["refreshToken"].as_str().unwrap().into(),
+    )
+}
+
+/// The `exp` and `email` claims of a JWT-shaped token.
+fn jwt_claims(token: &str) -> Value {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3, "not JWT-shaped: {token}");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap()
+}
+
+/// Decodes the `&#xHH;` and named entities Okta writes into attribute values.
+fn html_unescape(value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let end = start + rest[start..].find(';').expect("entities end with ;");
+        let entity = &rest[start + 1..end];
+        let decoded = match entity {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            hex if hex.starts_with("#x") => {
+                char::from_u32(u32::from_str_radix(&hex[2..], 16).unwrap()).unwrap()
+            }
+            other => panic!("unexpected entity &{other};"),
+        };
+        out.push(decoded);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The token exchange of §5.2 and the SSO page of §5.3: the SAMLResponse value as served
+/// (entity-encoded) and decoded.
+fn saml_response(sb: &Sandbox, okta: &OktaTokens) -> Option<(String, String)> {
+    let (status, exchanged) = post_form(
+        &format!("{}/oauth2/v1/token", sb.urls().okta),
+        &[
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+            ),
+            ("audience", "urn:okta:apps:0oa-aws-prod"),
+            ("client_id", "0oa-cli"),
+            ("actor_token", &okta.access_token),
+            (
+                "actor_token_type",
+                "urn:ietf:params:oauth:token-type:access_token",
+            ),
+            ("subject_token", &okta.id_token),
+            (
+                "subject_token_type",
+                "urn:ietf:params:oauth:token-type:id_token",
+            ),
+            (
+                "requested_token_type",
+                "urn:okta:oauth:token-type:web_sso_token",
+            ),
+        ],
+    );
+    assert_eq!(status, 200, "{exchanged}");
+    assert_eq!(
+        exchanged["issued_token_type"],
+        "urn:okta:oauth:token-type:web_sso_token"
+    );
+    assert_eq!(exchanged["token_type"], "N_A");
+    let web_sso_token = exchanged["access_token"].as_str().unwrap();
+    let (status, page) = answer(
+        agent()
+            .get(format!("{}/login/token/sso", sb.urls().okta))
+            .query("token", web_sso_token)
+            .header("accept", "application/json")
+            .call(),
+    );
+    assert_eq!(status, 200);
+    let page = page.as_str().expect("an HTML page").to_string();
+    let marker = "name=\"SAMLResponse\" type=\"hidden\" value=\"";
+    let start = page.find(marker)? + marker.len();
+    let raw = &page[start..start + page[start..].find('"').unwrap()];
+    Some((raw.to_string(), html_unescape(raw)))
+}
+
+fn decode_assertion(b64: &str) -> String {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    String::from_utf8(STANDARD.decode(b64).expect("base64")).expect("UTF-8 XML")
+}
+
+fn aws_json(output: std::process::Output) -> Value {
+    assert!(
+        output.status.success(),
+        "aws failed: {}\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("aws prints JSON")
+}
+
+// ---- the harness itself ----
+
+#[test]
+fn children_run_without_a_terminal_unless_asked_for_one() {
+    let sb = Sandbox::start(default_scenario());
+    let probe = "if (: </dev/tty) 2>/dev/null; then echo tty; else echo no-tty; fi; \
+                 echo \"$HOME|$P0_APP_URL|$AWS_ENDPOINT_URL_STS|$P0_NO_BROWSER|${AWS_PROFILE-unset}\"";
+    let output = sb
+        .command("sh")
+        .args(["-c", probe])
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    let out = text(&output.stdout);
+    let expected = format!(
+        "no-tty\n{}|{}|{}|1|unset\n",
+        sb.home().display(),
+        sb.urls().p0,
+        sb.urls().sts
+    );
+    assert_eq!(out, expected);
+
+    let output = sb.in_terminal(
+        "sh",
+        &[
+            "-c",
+            "test -t 0 && test -t 1 && test -t 2 && (: </dev/tty) && echo all-terminals",
+        ],
+        "",
+    );
+    assert!(output.status.success(), "{}", text(&output.stdout));
+    assert_eq!(text(&output.stdout), "all-terminals\n");
+}
+
+/// Whether something still listens at `http://127.0.0.1:PORT`.
+fn listening(url: &str) -> bool {
+    let address = url.trim_start_matches("http://");
+    std::net::TcpStream::connect(address).is_ok()
+}
+
+fn wait_until_closed(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while listening(url) {
+        assert!(Instant::now() < deadline, "{url} still listens");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn moto_never_outlives_the_sandbox() {
+    let mut sb = Sandbox::start(default_scenario());
+    let moto = sb.urls().moto.clone();
+    assert!(listening(&moto));
+    let status = sb.close_stdin_and_wait(Duration::from_secs(5));
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    wait_until_closed(&moto);
+
+    let sb = Sandbox::start(default_scenario());
+    let moto = sb.urls().moto.clone();
+    let pid = nix::unistd::Pid::from_raw(sb.pid() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
+    wait_until_closed(&moto);
+}
+
+// ---- P0, Okta and Firebase as the protocol describes them ----
+
+#[test]
+fn okta_device_flow_firebase_and_the_p0_api_work_together() {
+    let mut scenario = default_scenario();
+    scenario["okta"]["device"] = json!({"pending_polls": 1, "slow_down_polls": 1, "interval": 0});
+    scenario["heartbeat_ms"] = json!(50);
+    scenario["accounts"][0]["roles"]["Admin"]["policy"] =
+        json!({"outcome": "approve", "after_ms": 300});
+    // Object order in the AWS config must follow the scenario, not the ids.
+    scenario["accounts"].as_array_mut().unwrap().reverse();
+    let sb = Sandbox::start(scenario);
+
+    let document = org_document(&sb);
+    assert_eq!(document["auth"]["type"], "sso");
+    let provider = &document["auth"]["provider"];
+    assert_eq!(provider["ssoProvider"], "oidc-pkce");
+    assert_eq!(provider["providerType"], "okta");
+    assert_eq!(
+        provider["providerDomain"].as_str(),
+        Some(sb.urls().okta.as_str())
+    );
+    assert_eq!(
+        document["config"]["appUrl"].as_str(),
+        Some(sb.urls().p0.as_str())
+    );
+    assert!(document.get("useProviderToken").is_none());
+    let (status, missing) = answer(agent().get(format!("{}/orgs/other", sb.urls().p0)).call());
+    assert_eq!((status, missing), (404, json!({"error": "Not found"})));
+
+    let (okta, errors) = okta_device_login(&sb);
+    assert_eq!(errors, ["authorization_pending", "slow_down"]);
+    let claims = jwt_claims(&okta.id_token);
+    assert_eq!(claims["email"], "alice@example.com");
+    assert!(claims["exp"].as_u64().is_some() && claims["sub"].is_string());
+
+    let p0 = &sb.urls().p0;
+    let (status, _) = get_bearer(&format!("{p0}/o/acme/account"), &okta.access_token);
+    assert_eq!(status, 401, "a Firebase org does not take the Okta token");
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    assert_eq!(jwt_claims(&bearer)["email"], "alice@example.com");
+    let (status, _) = get_bearer(&format!("{p0}/o/acme/account"), &bearer);
+    assert_eq!(status, 200);
+    let (status, body) = get_bearer(&format!("{p0}/o/acme/account"), "garbage");
+    assert_eq!((status, body), (401, json!({"error": "Unauthorized"})));
+
+    // Raw text: the object order is part of the contract.
+    let mut config = agent()
+        .get(format!("{p0}/o/acme/integrations/aws/config"))
+        .header("authorization", &format!("Bearer {bearer}"))
+        .call()
+        .unwrap();
+    let config = config.body_mut().read_to_string().unwrap();
+    let idc_at = config.find("\"210987654321\"").unwrap();
+    let okta_at = config.find("\"123456789012\"").unwrap();
+    assert!(idc_at < okta_at, "scenario order lost: {config}");
+    let config: Value = serde_json::from_str(&config).unwrap();
+    let prod = &config["config"]["iam-write"]["123456789012"];
+    assert_eq!(prod["state"], "installed");
+    assert_eq!(
+        prod["login"],
+        json!({"type": "federated", "provider": {"type": "okta", "appId": "0oa-aws-prod",
+               "identityProvider": "OktaP0", "method": {"type": "saml"}}})
+    );
+    let dev = &config["config"]["iam-write"]["210987654321"]["login"];
+    assert_eq!(dev["idcRegion"], "us-west-2");
+    assert_eq!(dev["identityStoreId"], "d-1234567890");
+
+    let command = format!("{p0}/o/acme/command/");
+    let (status, created) = post_bearer(
+        &command,
+        &bearer,
+        &json!({"argv": ["request", "aws", "role", "Admin", "--account", "prod", "--reason", "deploy"],
+                "scriptName": "p0"}),
+    );
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["ok"], true);
+    assert_eq!(created["isPreexisting"], false);
+    let id = created["id"].as_str().unwrap();
+
+    let started = Instant::now();
+    let mut stream = agent()
+        .get(format!("{p0}/o/acme/command/{id}/poll"))
+        .header("authorization", &format!("Bearer {bearer}"))
+        .call()
+        .unwrap();
+    let lines: Vec<Value> = BufReader::new(stream.body_mut().as_reader())
+        .lines()
+        .map(|line| serde_json::from_str(&line.unwrap()).unwrap())
+        .collect();
+    let (data, heartbeats) = lines.split_last().unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert!(heartbeats.len() >= 3, "{lines:?}");
+    assert!(heartbeats
+        .iter()
+        .all(|l| *l == json!({"type": "heartbeat"})));
+    assert_eq!(data["type"], "data");
+    assert_eq!(data["data"]["request"]["status"], "APPROVED");
+
+    let (status, bad) = post_bearer(
+        &command,
+        &bearer,
+        &json!({"argv": ["request", "aws", "role", "Nope", "--account", "prod"], "scriptName": "p0"}),
+    );
+    assert_eq!(status, 400);
+    assert!(bad["error"].as_str().unwrap().contains("Nope"), "{bad}");
+    let (status, listed) = post_bearer(
+        &command,
+        &bearer,
+        &json!({"argv": ["ls", "aws", "permission-set", "--size", "30"], "scriptName": "p0"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(listed["items"][0]["key"], "Developer");
+    assert_eq!(listed["isTruncated"], false);
+    assert_eq!(listed["arg"], "permission-set");
+
+    assert_eq!(sb.count("okta.device_token"), 3);
+    assert_eq!(sb.count("firebase.sign_in"), 1);
+    assert_eq!(sb.count("p0.command"), 3);
+    assert_eq!(
+        sb.commands()[2],
+        ["ls", "aws", "permission-set", "--size", "30"]
+    );
+    sb.reset_calls();
+    assert!(sb.calls().is_empty());
+}
+
+#[test]
+fn provider_token_orgs_take_the_okta_access_token() {
+    let mut scenario = default_scenario();
+    scenario["use_provider_token"] = json!(true);
+    let sb = Sandbox::start(scenario);
+    assert_eq!(org_document(&sb)["useProviderToken"], true);
+    let (okta, _) = okta_device_login(&sb);
+    let account = format!("{}/o/acme/account", sb.urls().p0);
+    assert_eq!(get_bearer(&account, &okta.access_token).0, 200);
+    assert_eq!(get_bearer(&account, &okta.id_token).0, 401);
+    sb.expire("okta");
+    assert_eq!(get_bearer(&account, &okta.access_token).0, 401);
+}
+
+#[test]
+fn expiry_refresh_and_device_outcomes() {
+    let mut scenario = default_scenario();
+    scenario["okta"]["device"] = json!({"approval": "manual"});
+    let sb = Sandbox::start(scenario);
+    let okta_url = sb.urls().okta.clone();
+    let authorize = || {
+        post_form(
+            &format!("{okta_url}/oauth2/v1/device/authorize"),
+            &[
+                ("client_id", "0oa-cli"),
+                ("scope", "openid email profile okta.apps.sso"),
+            ],
+        )
+        .1
+    };
+    let poll = |device: &Value| {
+        post_form(
+            &format!("{okta_url}/oauth2/v1/token"),
+            &[
+                ("client_id", "0oa-cli"),
+                ("device_code", device["device_code"].as_str().unwrap()),
+                ("grant_type", DEVICE_GRANT),
+            ],
+        )
+    };
+    let (status, wrong_client) = post_form(
+        &format!("{okta_url}/oauth2/v1/device/authorize"),
+        &[("client_id", "someone-else"), ("scope", "openid")],
+    );
+    assert_eq!(
+        (status, &wrong_client["error"]),
+        (401, &json!("invalid_client"))
+    );
+
+    let device = authorize();
+    assert_eq!(poll(&device).1["error"], "authorization_pending");
+    let pending = sb.pending_devices();
+    assert_eq!(
+        pending,
+        [json!({"kind": "okta", "user_code": device["user_code"]})]
+    );
+    sb.approve_next_device(Duration::from_secs(5));
+    let (status, tokens) = poll(&device);
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(
+        poll(&device).1["error"],
+        "invalid_grant",
+        "a device code is single-use"
+    );
+    let okta = OktaTokens {
+        access_token: tokens["access_token"].as_str().unwrap().into(),
+        id_token: tokens["id_token"].as_str().unwrap().into(),
+    };
+
+    let (bearer, refresh_token) = firebase_sign_in(&sb, &okta);
+    let account = format!("{}/o/acme/account", sb.urls().p0);
+    assert_eq!(get_bearer(&account, &bearer).0, 200);
+    sb.expire("firebase");
+    assert_eq!(get_bearer(&account, &bearer).0, 401);
+    let key = org_document(&sb)["config"]["fs"]["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let securetoken = format!(
+        "http://{}/securetoken.googleapis.com/v1/token?key={key}",
+        sb.urls().firebase_emulator_host
+    );
+    let (status, refreshed) = post_form(
+        &securetoken,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_token),
+        ],
+    );
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(refreshed["expires_in"], "3600");
+    assert_eq!(
+        get_bearer(&account, refreshed["id_token"].as_str().unwrap()).0,
+        200
+    );
+    let (status, bad) = post_form(
+        &securetoken,
+        &[("grant_type", "refresh_token"), ("refresh_token", "nope")],
+    );
+    assert_eq!(
+        (status, &bad["error"]["message"]),
+        (400, &json!("INVALID_REFRESH_TOKEN"))
+    );
+
+    // An expired Okta session: Firebase refuses its id_token as Google does.
+    sb.expire("okta");
+    let document = org_document(&sb);
+    let (status, refused) = post_json(
+        &format!(
+            "http://{}/identitytoolkit.googleapis.com/v1/accounts:signInWithIdp?key={key}",
+            sb.urls().firebase_emulator_host
+        ),
+        &json!({"requestUri": "http://localhost", "returnSecureToken": true,
+                "tenantId": document["tenantId"],
+                "postBody": format!("id_token={}&providerId=oidc.okta-acme", okta.id_token)}),
+    );
+    assert_eq!(status, 400);
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("INVALID_IDP_RESPONSE : "), "{refused}");
+    assert_eq!(refused["error"]["code"], 400);
+
+    let denied_sb = Sandbox::start({
+        let mut s = default_scenario();
+        s["okta"]["device"] = json!({"approval": "deny"});
+        s["idc"]["device"] = json!({"expires_in": 0});
+        s
+    });
+    let device = post_form(
+        &format!("{}/oauth2/v1/device/authorize", denied_sb.urls().okta),
+        &[("client_id", "0oa-cli"), ("scope", "openid")],
+    )
+    .1;
+    let (status, denied) = post_form(
+        &format!("{}/oauth2/v1/token", denied_sb.urls().okta),
+        &[
+            ("client_id", "0oa-cli"),
+            ("device_code", device["device_code"].as_str().unwrap()),
+            ("grant_type", DEVICE_GRANT),
+        ],
+    );
+    assert_eq!((status, &denied["error"]), (400, &json!("access_denied")));
+
+    // Identity Center: a device code past its expires_in.
+    let oidc = &denied_sb.urls().sso_oidc;
+    let client = post_json(
+        &format!("{oidc}/client/register"),
+        &json!({"clientName": "t", "clientType": "public"}),
+    )
+    .1;
+    let credentials =
+        json!({"clientId": client["clientId"], "clientSecret": client["clientSecret"]});
+    let mut start = credentials.clone();
+    start["startUrl"] = json!("https://d-1234567890.awsapps.com/start");
+    let auth = post_json(&format!("{oidc}/device_authorization"), &start).1;
+    let mut create = credentials.clone();
+    create["grantType"] = json!(DEVICE_GRANT);
+    create["deviceCode"] = auth["deviceCode"].clone();
+    let mut expired = agent()
+        .post(format!("{oidc}/token"))
+        .send_json(&create)
+        .unwrap();
+    assert_eq!(expired.status().as_u16(), 400);
+    assert_eq!(
+        expired.headers()["x-amzn-errortype"].to_str().unwrap(),
+        "ExpiredTokenException"
+    );
+    let body: Value = serde_json::from_str(&expired.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["error"], "expired_token");
+    let mut wrong_start = credentials;
+    wrong_start["startUrl"] = json!("https://d-0000000000.awsapps.com/start");
+    assert_eq!(
+        post_json(&format!("{oidc}/device_authorization"), &wrong_start).0,
+        400
+    );
+}
+
+// ---- faults ----
+
+#[test]
+fn faults_answer_as_each_service_would_and_wear_off() {
+    let mut scenario = default_scenario();
+    scenario["faults"] = json!([{"endpoint": "p0.org", "status": 500, "times": 2}]);
+    let sb = Sandbox::start(scenario);
+    let org = format!("{}/orgs/acme", sb.urls().p0);
+    let get = || answer(agent().get(&org).call());
+    assert_eq!(get(), (500, json!({"error": "Internal Server Error"})));
+    assert_eq!(get().0, 500);
+    assert_eq!(get().0, 200, "times: 2 wears off");
+
+    sb.fault(json!({"endpoint": "p0.org", "status": 429}));
+    let (status, body) = get();
+    assert_eq!(status, 429);
+    assert_eq!(
+        body,
+        json!("Too Many Requests"),
+        "P0's rate limiter answers in text"
+    );
+
+    sb.fault(json!({"endpoint": "p0.org", "latency_ms": 300}));
+    let started = Instant::now();
+    assert_eq!(get().0, 200);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+
+    sb.fault(json!({"endpoint": "p0.org", "close": true}));
+    assert!(
+        agent().get(&org).call().is_err(),
+        "the connection closes unanswered"
+    );
+    assert_eq!(get().0, 200);
+
+    sb.fault(json!([
+        {"endpoint": "firebase.sign_in", "status": 429},
+        {"endpoint": "oidc.token", "status": 500},
+        {"endpoint": "sts.GetCallerIdentity", "status": 500},
+    ]));
+    let (status, google) = post_json(
+        &format!(
+            "http://{}/identitytoolkit.googleapis.com/v1/accounts:signInWithIdp?key=x",
+            sb.urls().firebase_emulator_host
+        ),
+        &json!({}),
+    );
+    assert_eq!(status, 429);
+    assert_eq!(google["error"]["message"], "TOO_MANY_ATTEMPTS_TRY_LATER");
+    let mut oidc = agent()
+        .post(format!("{}/token", sb.urls().sso_oidc))
+        .send_json(json!({}))
+        .unwrap();
+    assert_eq!(oidc.status().as_u16(), 500);
+    assert_eq!(
+        oidc.headers()["x-amzn-errortype"].to_str().unwrap(),
+        "InternalServerException"
+    );
+    let _ = oidc.body_mut().read_to_string();
+    let (status, sts) = post_form(
+        &format!("{}/", sb.urls().sts),
+        &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
+    );
+    assert_eq!(status, 500);
+    assert!(sts
+        .as_str()
+        .unwrap()
+        .contains("<Code>InternalFailure</Code>"));
+
+    let (status, rejected) = answer(
+        agent()
+            .post(format!("{}/faults", sb.urls().control))
+            .send_json(json!({"endpoint": "p0.nothing", "status": 500})),
+    );
+    assert_eq!(status, 400, "{rejected}");
+
+    let counts = sb.calls();
+    assert_eq!(counts["p0.org"], 7);
+    assert_eq!(counts["sts"], 1);
+    assert_eq!(counts["sts.GetCallerIdentity"], 1);
+}
+
+#[test]
+fn the_poll_stream_heartbeats_waits_and_can_be_cut() {
+    let mut scenario = default_scenario();
+    scenario["heartbeat_ms"] = json!(50);
+    scenario["server_wait_limit_ms"] = json!(400);
+    scenario["accounts"][0]["roles"]["Admin"]["policy"] =
+        json!({"outcome": "never", "message": "still waiting on the approvers"});
+    scenario["accounts"][1]["permission_sets"]["Developer"]["policy"] =
+        json!({"outcome": "deny", "message": "not today"});
+    let sb = Sandbox::start(scenario);
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let p0 = sb.urls().p0.clone();
+    let create = |argv: Value| {
+        let (status, created) = post_bearer(
+            &format!("{p0}/o/acme/command/"),
+            &bearer,
+            &json!({"argv": argv, "scriptName": "p0"}),
+        );
+        assert_eq!(status, 200, "{created}");
+        created["id"].as_str().unwrap().to_string()
+    };
+    let open = |id: &str| {
+        agent()
+            .get(format!("{p0}/o/acme/command/{id}/poll"))
+            .header("authorization", &format!("Bearer {bearer}"))
+            .call()
+            .unwrap()
+    };
+
+    let never = create(json!(["request", "aws", "role", "Admin"]));
+    let started = Instant::now();
+    let mut stream = open(&never);
+    let lines: Vec<String> = BufReader::new(stream.body_mut().as_reader())
+        .lines()
+        .map(Result::unwrap)
+        .collect();
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    let status = last["data"]["request"]["status"].as_str().unwrap();
+    assert!(
+        !["APPROVED", "DONE", "DENIED", "ERRORED", "EXPIRED", "REVOKED"].contains(&status),
+        "the server's wait limit ends with a non-terminal status, got {status}"
+    );
+    assert!(lines.len() >= 5, "heartbeats every 50 ms: {lines:?}");
+
+    let denied = create(json!([
+        "request",
+        "aws",
+        "permission-set",
+        "Developer",
+        "--account",
+        "210987654321"
+    ]));
+    let mut stream = open(&denied);
+    let body = stream.body_mut().read_to_string().unwrap();
+    let data: Value = serde_json::from_str(body.lines().last().unwrap()).unwrap();
+    assert_eq!(data["data"]["request"]["status"], "DENIED");
+    assert_eq!(data["data"]["request"]["error"]["message"], "not today");
+
+    sb.fault(json!({"endpoint": "p0.poll", "close": true}));
+    let mut stream = open(&denied);
+    let mut received = Vec::new();
+    let outcome = stream.body_mut().as_reader().read_to_end(&mut received);
+    let received = String::from_utf8_lossy(&received);
+    assert!(
+        outcome.is_err(),
+        "a cut stream is an error, not a clean end: {received:?}"
+    );
+    let (first, rest) = received.split_once('\n').expect("one whole line first");
+    assert_eq!(first, r#"{"type":"heartbeat"}"#);
+    assert!(
+        !rest.is_empty() && !rest.contains('\n'),
+        "then half a line: {rest:?}"
+    );
+}
+
+// ---- Okta SAML to moto through the aws CLI ----
+
+#[test]
+fn the_saml_assertion_lists_assigned_roles_and_moto_accepts_it() {
+    let mut scenario = default_scenario();
+    scenario["okta_role_lag_ms"] = json!(300);
+    scenario["credential_lifetime_secs"] = json!(900);
+    let sb = Sandbox::start(scenario);
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+
+    // Not assigned yet: no Role attribute at all.
+    let (_, before) = saml_response(&sb, &okta).expect("a SAMLResponse");
+    assert!(!decode_assertion(&before).contains("Attributes/Role\""));
+
+    let (status, created) = post_bearer(
+        &format!("{}/o/acme/command/", sb.urls().p0),
+        &bearer,
+        &json!({"argv": ["request", "aws", "role", "Admin"], "scriptName": "p0"}),
+    );
+    assert_eq!(status, 200, "{created}");
+    // Okta lags behind P0's approval.
+    let (_, lagging) = saml_response(&sb, &okta).unwrap();
+    assert!(!decode_assertion(&lagging).contains("role/Admin"));
+    std::thread::sleep(Duration::from_millis(350));
+    let (raw, assertion) = saml_response(&sb, &okta).unwrap();
+    assert!(
+        raw.contains("&#x") && !raw.contains('+') && !raw.contains('='),
+        "{raw}"
+    );
+    let xml = decode_assertion(&assertion);
+    for expected in [
+        "<saml2p:Response",
+        "<saml2p:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/>",
+        "<saml2:Audience>urn:amazon:webservices</saml2:Audience>",
+        ">arn:aws:iam::123456789012:saml-provider/OktaP0,arn:aws:iam::123456789012:role/Admin<",
+        ">alice@example.com</saml2:AttributeValue>",
+        ">900</saml2:AttributeValue>",
+    ] {
+        assert!(xml.contains(expected), "{expected} missing from {xml}");
+    }
+
+    let assumed = aws_json(
+        sb.aws_cli()
+            .args([
+                "sts",
+                "assume-role-with-saml",
+                "--no-sign-request",
+                "--output",
+                "json",
+            ])
+            .args(["--role-arn", "arn:aws:iam::123456789012:role/Admin"])
+            .args([
+                "--principal-arn",
+                "arn:aws:iam::123456789012:saml-provider/OktaP0",
+            ])
+            .args(["--saml-assertion", &assertion])
+            .args(["--endpoint-url", &sb.urls().sts])
+            .output()
+            .unwrap(),
+    );
+    let credentials = &assumed["Credentials"];
+    let identity = aws_json(
+        sb.aws_cli()
+            .args(["sts", "get-caller-identity", "--output", "json"])
+            .env(
+                "AWS_ACCESS_KEY_ID",
+                credentials["AccessKeyId"].as_str().unwrap(),
+            )
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                credentials["SecretAccessKey"].as_str().unwrap(),
+            )
+            .env(
+                "AWS_SESSION_TOKEN",
+                credentials["SessionToken"].as_str().unwrap(),
+            )
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        identity["Arn"],
+        "arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com"
+    );
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+    assert_eq!(sb.count("sts.GetCallerIdentity"), 1);
+    assert_eq!(sb.count("okta.token_exchange"), 3);
+}
+
+#[test]
+fn saml_and_token_exchange_faults() {
+    let sb = Sandbox::start(default_scenario());
+    let (okta, _) = okta_device_login(&sb);
+    sb.fault(json!({"endpoint": "okta.sso", "saml": "missing"}));
+    assert!(saml_response(&sb, &okta).is_none());
+    sb.fault(json!({"endpoint": "okta.sso", "saml": "malformed"}));
+    let (_, malformed) = saml_response(&sb, &okta).unwrap();
+    assert!(!decode_assertion(&malformed).contains("</saml2p:Response>"));
+
+    let description = "The target audience app must be configured to allow the client to request a 'web_sso_token'.";
+    sb.fault(json!({"endpoint": "okta.token_exchange", "invalid_grant": description}));
+    let exchange = |audience: &str, actor: &str| {
+        post_form(
+            &format!("{}/oauth2/v1/token", sb.urls().okta),
+            &[
+                (
+                    "grant_type",
+                    "urn:ietf:params:oauth:grant-type:token-exchange",
+                ),
+                ("audience", audience),
+                ("client_id", "0oa-cli"),
+                ("actor_token", actor),
+                (
+                    "actor_token_type",
+                    "urn:ietf:params:oauth:token-type:access_token",
+                ),
+                ("subject_token", &okta.id_token),
+                (
+                    "subject_token_type",
+                    "urn:ietf:params:oauth:token-type:id_token",
+                ),
+                (
+                    "requested_token_type",
+                    "urn:okta:oauth:token-type:web_sso_token",
+                ),
+            ],
+        )
+    };
+    let (status, refused) = exchange("urn:okta:apps:0oa-aws-prod", &okta.access_token);
+    assert_eq!(status, 400);
+    assert_eq!(
+        refused,
+        json!({"error": "invalid_grant", "error_description": description})
+    );
+    assert_eq!(
+        exchange("urn:okta:apps:unknown", &okta.access_token).1["error"],
+        "invalid_request"
+    );
+    assert_eq!(
+        exchange("urn:okta:apps:0oa-aws-prod", "forged").1["error"],
+        "invalid_grant"
+    );
+    assert_eq!(
+        exchange("urn:okta:apps:0oa-aws-prod", &okta.access_token).0,
+        200
+    );
+}
+
+// ---- Identity Center through botocore, credentials checked by the aws CLI ----
+
+const BOTOCORE_IDC: &str = r#"
+import json, sys, urllib.request
+import botocore.session
+from botocore.exceptions import ClientError
+
+oidc_url, portal_url, control_url = sys.argv[1:4]
+session = botocore.session.get_session()
+oidc = session.create_client("sso-oidc", region_name="us-west-2", endpoint_url=oidc_url)
+sso = session.create_client("sso", region_name="us-west-2", endpoint_url=portal_url)
+client = oidc.register_client(clientName="fidelity", clientType="public")
+auth = oidc.start_device_authorization(
+    clientId=client["clientId"], clientSecret=client["clientSecret"],
+    startUrl="https://d-1234567890.awsapps.com/start")
+token_args = dict(clientId=client["clientId"], clientSecret=client["clientSecret"],
+                  grantType="urn:ietf:params:oauth:grant-type:device_code",
+                  deviceCode=auth["deviceCode"])
+seen = []
+for _ in range(2):
+    try:
+        oidc.create_token(**token_args)
+    except oidc.exceptions.AuthorizationPendingException:
+        seen.append("pending")
+    except oidc.exceptions.SlowDownException:
+        seen.append("slow_down")
+request = urllib.request.Request(
+    control_url + "/device/approve", data=json.dumps({"user_code": auth["userCode"]}).encode(),
+    headers={"content-type": "application/json"}, method="POST")
+urllib.request.urlopen(request).read()
+token = oidc.create_token(**token_args)
+
+def error_code(call):
+    try:
+        call()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+unassigned = error_code(lambda: sso.get_role_credentials(
+    roleName="Developer", accountId="210987654321", accessToken=token["accessToken"]))
+forged = error_code(lambda: sso.get_role_credentials(
+    roleName="Developer", accountId="210987654321", accessToken="forged"))
+print(json.dumps({
+    "client": client, "auth": auth, "seen": seen, "token": token,
+    "unassigned": unassigned, "forged": forged,
+}))
+sys.stdout.flush()
+# The test grants the permission set (a P0 request), then asks for credentials.
+sys.stdin.readline()
+# Renewed as botocore's SSO token provider does it.
+renewed = oidc.create_token(
+    clientId=client["clientId"], clientSecret=client["clientSecret"],
+    grantType="refresh_token", refreshToken=token["refreshToken"])
+creds = sso.get_role_credentials(
+    roleName="Developer", accountId="210987654321", accessToken=renewed["accessToken"])
+print(json.dumps(creds["roleCredentials"]))
+"#;
+
+#[test]
+fn botocore_drives_identity_center_and_the_credentials_work_in_sts() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut scenario = default_scenario();
+    scenario["idc"]["device"] = json!({"approval": "manual", "slow_down_polls": 1});
+    scenario["credential_lifetime_secs"] = json!(900);
+    let sb = Sandbox::start(scenario);
+
+    let mut python = sb
+        .command(common::python())
+        .args([
+            "-c",
+            BOTOCORE_IDC,
+            &sb.urls().sso_oidc,
+            &sb.urls().sso,
+            &sb.urls().control,
+        ])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(python.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let first: Value = serde_json::from_str(&line).unwrap_or_else(|_| {
+        let mut stderr = String::new();
+        python
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        panic!("botocore script failed: {line}\n{stderr}")
+    });
+    let expires_at = first["client"]["clientSecretExpiresAt"].as_u64().unwrap();
+    let issued_at = first["client"]["clientIdIssuedAt"].as_u64().unwrap();
+    assert_eq!(
+        expires_at - issued_at,
+        90 * 24 * 3600,
+        "epoch seconds, 90 days"
+    );
+    assert!(first["auth"]["verificationUriComplete"]
+        .as_str()
+        .unwrap()
+        .ends_with(first["auth"]["userCode"].as_str().unwrap()));
+    assert_eq!(first["seen"], json!(["slow_down", "pending"]));
+    assert_eq!(first["token"]["tokenType"], "Bearer");
+    assert_eq!(first["unassigned"], "ForbiddenException");
+    assert_eq!(first["forged"], "UnauthorizedException");
+
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let (status, _) = post_bearer(
+        &format!("{}/o/acme/command/", sb.urls().p0),
+        &bearer,
+        &json!({"argv": ["request", "aws", "permission-set", "Developer", "--account", "dev"],
+                "scriptName": "p0"}),
+    );
+    assert_eq!(status, 200);
+    python.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = python.wait().unwrap();
+    let mut stderr = String::new();
+    python
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{rest}\n{stderr}");
+    let credentials: Value = serde_json::from_str(rest.trim()).unwrap();
+    let expiration_ms = credentials["expiration"].as_u64().unwrap();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    assert!(
+        expiration_ms > now_ms + 890_000 && expiration_ms < now_ms + 910_000,
+        "epoch milliseconds, credential_lifetime_secs ahead: {expiration_ms} vs {now_ms}"
+    );
+
+    let identity = aws_json(
+        sb.aws_cli()
+            .args(["sts", "get-caller-identity", "--output", "json"])
+            .env(
+                "AWS_ACCESS_KEY_ID",
+                credentials["accessKeyId"].as_str().unwrap(),
+            )
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                credentials["secretAccessKey"].as_str().unwrap(),
+            )
+            .env(
+                "AWS_SESSION_TOKEN",
+                credentials["sessionToken"].as_str().unwrap(),
+            )
+            .output()
+            .unwrap(),
+    );
+    let arn = identity["Arn"].as_str().unwrap();
+    let prefix = "arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_Developer_";
+    assert!(arn.starts_with(prefix), "{arn}");
+    let suffix = arn[prefix.len()..]
+        .strip_suffix("/alice@example.com")
+        .unwrap();
+    assert_eq!(suffix.len(), 16);
+    assert!(suffix.bytes().all(|b| b.is_ascii_hexdigit()));
+    let counts = sb.calls();
+    assert_eq!(counts["oidc.register"], 1);
+    assert_eq!(counts["oidc.token"], 4);
+    assert_eq!(counts["sso.role_credentials"], 3);
+    assert_eq!(counts["sts.GetCallerIdentity"], 1);
+}
+
+#[test]
+fn request_policies_and_account_resolution() {
+    let mut scenario = default_scenario();
+    let roles = &mut scenario["accounts"][0]["roles"];
+    roles["p0-grants/ReadOnly"] = json!({"assigned": true, "policy": {"preexisting": true}});
+    roles["Audit"] = json!({"policy": {"outcome": "already"}});
+    roles["Break"] = json!({"policy": {"outcome": "error", "message": "boom",
+                                       "persistent": true, "preapproved": true}});
+    let accounts = scenario["accounts"].as_array_mut().unwrap();
+    accounts.push(
+        json!({"id": "111111111111", "label": "staging", "backend": "okta-saml",
+        "app_id": "0oa-aws-staging", "identity_provider": "OktaP0",
+        "roles": {"Admin": {}}}),
+    );
+    accounts.push(
+        json!({"id": "222222222222", "label": "legacy", "installed": false,
+        "backend": "okta-saml", "app_id": "0oa-aws-legacy", "identity_provider": "OktaP0",
+        "roles": {"Admin": {}}}),
+    );
+    let sb = Sandbox::start(scenario);
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let p0 = sb.urls().p0.clone();
+    let create = |argv: &[&str]| {
+        post_bearer(
+            &format!("{p0}/o/acme/command/"),
+            &bearer,
+            &json!({"argv": argv, "scriptName": "p0"}),
+        )
+    };
+    let first_data_line = |id: &str| {
+        let mut stream = agent()
+            .get(format!("{p0}/o/acme/command/{id}/poll"))
+            .header("authorization", &format!("Bearer {bearer}"))
+            .call()
+            .unwrap();
+        let body = stream.body_mut().read_to_string().unwrap();
+        let line = body
+            .lines()
+            .find(|l| l.contains("\"data\""))
+            .unwrap()
+            .to_string();
+        serde_json::from_str::<Value>(&line).unwrap()["data"]["request"].clone()
+    };
+
+    let (status, existing) = create(&["request", "aws", "role", "p0-grants/ReadOnly"]);
+    assert_eq!(status, 200, "{existing}");
+    assert_eq!(existing["isPreexisting"], true);
+    assert_eq!(existing["request"]["status"], "DONE");
+    assert_eq!(
+        first_data_line(existing["id"].as_str().unwrap())["status"],
+        "DONE"
+    );
+
+    assert_eq!(
+        create(&["request", "aws", "role", "Audit"]).1,
+        json!({"error": "This principal already has this access"})
+    );
+
+    let (_, broken) = create(&["request", "aws", "role", "Break", "--reason", "x"]);
+    assert_eq!(
+        (&broken["isPersistent"], &broken["isPreapproved"]),
+        (&json!(true), &json!(true))
+    );
+    let resolved = first_data_line(broken["id"].as_str().unwrap());
+    assert_eq!(resolved["status"], "ERRORED");
+    assert_eq!(resolved["error"]["message"], "boom");
+
+    // Admin exists in prod and staging: --account decides, by id or label.
+    let (status, ambiguous) = create(&["request", "aws", "role", "Admin"]);
+    assert_eq!(status, 400);
+    assert!(
+        ambiguous["error"].as_str().unwrap().contains("--account"),
+        "{ambiguous}"
+    );
+    assert_eq!(
+        create(&[
+            "request",
+            "aws",
+            "role",
+            "Admin",
+            "--account",
+            "111111111111"
+        ])
+        .0,
+        200
+    );
+    assert_eq!(
+        create(&["request", "--account=staging", "aws", "role", "Admin"]).0,
+        200
+    );
+    let (status, pending) = create(&["request", "aws", "role", "Admin", "--account", "legacy"]);
+    assert_eq!(
+        status, 400,
+        "a pending account takes no requests: {pending}"
+    );
+    let (status, wrong_kind) = create(&[
+        "request",
+        "aws",
+        "permission-set",
+        "Developer",
+        "--account",
+        "prod",
+    ]);
+    assert_eq!(status, 400, "{wrong_kind}");
+    // The only account offering a permission set needs no --account.
+    assert_eq!(
+        create(&["request", "aws", "permission-set", "Developer"]).0,
+        200
+    );
+
+    let (status, listed) = create(&["ls", "aws", "role", "a", "--size", "2"]);
+    assert_eq!(status, 200);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        listed["isTruncated"], true,
+        "five roles contain 'a', two are shown"
+    );
+    assert_eq!(listed["term"], "a");
+
+    let (_, saml) = saml_response(&sb, &okta).unwrap();
+    let xml = decode_assertion(&saml);
+    assert!(
+        xml.contains(",arn:aws:iam::123456789012:role/p0-grants/ReadOnly<"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(",arn:aws:iam::123456789012:role/Audit<"),
+        "`already` holds it"
+    );
+    assert!(
+        !xml.contains("111111111111"),
+        "another app's account is not in this assertion"
+    );
+    assert_eq!(sb.count("p0.command"), 10);
+}
