@@ -47,6 +47,10 @@ pub mod read {
     pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
     /// The user's shell, to choose the export syntax.
     pub const SHELL: &str = "SHELL";
+    /// Set by an enclosing `p0 run-as`: the chain a nested call extends (cycle detection).
+    pub const P0_RUN_AS: &str = super::child::P0_RUN_AS;
+    /// Where a child's command is looked up, as a shell does.
+    pub const PATH: &str = "PATH";
 }
 
 /// Variables set in a child's environment by `run-as`.
@@ -89,6 +93,11 @@ pub fn get(name: &str) -> Option<String> {
 
 pub fn get_os(name: &str) -> Option<OsString> {
     std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
+/// The whole environment, for the one place that passes it on to a child (`launch::ChildEnv`).
+pub fn all_os() -> impl Iterator<Item = (OsString, OsString)> {
+    std::env::vars_os()
 }
 
 /// A boolean flag variable: set, non-empty, and not `0`/`false`/`no`.

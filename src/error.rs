@@ -176,6 +176,9 @@ pub enum Error {
     /// (`p0 login` would not help: the Identity Center sign-in is separate from P0's.)
     #[error("AWS IAM Identity Center ({start_url}) needs you to sign in, but there is no terminal to ask on. Run the same p0 command once in a terminal (the sign-in is then cached until it expires), then try again.")]
     IdcLoginRequired { start_url: String },
+    /// The command was found but the kernel would not start it (a bad interpreter line, ...).
+    #[error("{command}: cannot execute: {reason}")]
+    ExecFailed { command: String, reason: String },
 }
 
 fn detail(message: &Option<String>) -> String {
@@ -220,6 +223,7 @@ impl Error {
             Interrupted => exit::INTERRUPTED,
             CommandNotFound(_) => exit::NOT_FOUND,
             NotExecutable(_) => exit::NOT_EXECUTABLE,
+            ExecFailed { .. } => exit::NOT_EXECUTABLE,
             RoleNotAvailable { .. }
             | NoSamlAssertion
             | OktaSessionExpired

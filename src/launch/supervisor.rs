@@ -1,0 +1,309 @@
+//! Supervising the child when `p0` must stay beside it (`--refresh`, `--restart`).
+//!
+//! The child inherits the terminal and stdio and stays in `p0`'s process group, so job control
+//! and Ctrl-C behave as if it ran alone. `p0` forwards the signals a terminal does not send to
+//! the group, dies without leaving the child behind, and exits with the child's status.
+
+use super::exec::resolve;
+use super::renewal::{self, Renewer};
+use super::{ChildEnv, Command, CredentialServer, CredentialSource};
+use crate::env;
+use crate::error::{Error, Result};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::{getpgid, getpgrp, getpid, getppid, Pid};
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::ExitStatus;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::process::Child;
+use tokio::signal::unix::{signal as listen, SignalKind};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// How the child's credentials are kept fresh while it runs.
+pub enum Supervision {
+    /// Serve credentials on a loopback container-credentials endpoint, renewed ahead of expiry.
+    Refresh { source: Arc<dyn CredentialSource> },
+    /// Restart the child with fresh static variables `margin` before expiry: renew first, then
+    /// send `signal`, wait up to `grace`, then SIGKILL, and start it again.
+    Restart {
+        source: Arc<dyn CredentialSource>,
+        margin: Duration,
+        signal: Signal,
+        grace: Duration,
+    },
+}
+
+/// Runs the command under supervision and returns its exit code, or 128+n when signal n
+/// killed it. `env` is the child's environment without credentials ([`ChildEnv::inherit`]);
+/// the credentials come from the mode's source.
+///
+/// Await it on the thread that called `block_on` (or a runtime worker), never inside
+/// `spawn_blocking`: the kernel kills the child when the thread that started it exits
+/// (`PR_SET_PDEATHSIG`). The runtime needs its IO and time drivers. Signal handlers stay
+/// installed afterwards; `p0` is expected to exit with the returned code.
+pub async fn supervise(cmd: &Command, env: &ChildEnv, mode: Supervision) -> Result<u8> {
+    // 126/127 before anything starts, with the shell's words.
+    let program = resolve(&cmd.program, env.get(env::read::PATH))?;
+    // Installed before the child exists, so that no signal sent meanwhile is lost.
+    let mut signals = Signals::install()?;
+    match mode {
+        Supervision::Refresh { source } => {
+            let server = CredentialServer::start(source).await?;
+            let env = env.with_endpoint(server.uri(), server.token());
+            let mut child = spawn(&program, cmd, &env)?;
+            let status = wait_forwarding(&mut child, &mut signals).await?;
+            drop(server);
+            Ok(exit_code(status))
+        }
+        Supervision::Restart {
+            source,
+            margin,
+            signal,
+            grace,
+        } => {
+            let restart = Restart {
+                program: &program,
+                cmd,
+                env,
+                source,
+                margin,
+                signal,
+                grace,
+            };
+            restart.run(&mut signals).await
+        }
+    }
+}
+
+struct Restart<'a> {
+    program: &'a Path,
+    cmd: &'a Command,
+    env: &'a ChildEnv,
+    source: Arc<dyn CredentialSource>,
+    margin: Duration,
+    signal: Signal,
+    grace: Duration,
+}
+
+impl Restart<'_> {
+    async fn run(self, signals: &mut Signals) -> Result<u8> {
+        let mut renewer = Renewer::new(self.source.clone());
+        let mut credentials = self.source.current();
+        let mut obtained = OffsetDateTime::now_utc();
+        loop {
+            let env = self.env.with_credentials(&credentials);
+            let mut child = spawn(self.program, self.cmd, &env)?;
+            let fresh = {
+                let due = renewal::due_at(&credentials, obtained, self.margin);
+                let renewal = async {
+                    renewal::sleep_until(due).await;
+                    renewer.renew_after(&credentials).await
+                };
+                tokio::pin!(renewal);
+                loop {
+                    tokio::select! {
+                        // Ending on its own is the end: no crash-restart loop.
+                        status = child.wait() => return Ok(exit_code(status.map_err(wait_error)?)),
+                        Some(signal) = signals.next() => forward(&child, signal),
+                        fresh = &mut renewal => break fresh,
+                    }
+                }
+            };
+            tracing::debug!("restarting the command with renewed credentials");
+            if let Some(code) = self.stop(&mut child, signals).await? {
+                return Ok(code);
+            }
+            credentials = fresh;
+            obtained = OffsetDateTime::now_utc();
+        }
+    }
+
+    /// Stops the child for a restart. `Some(code)` when somebody asked `p0` itself to stop
+    /// meanwhile: then the child's status is final rather than a reason to restart.
+    async fn stop(&self, child: &mut Child, signals: &mut Signals) -> Result<Option<u8>> {
+        if let Some(pid) = child_pid(child) {
+            let _ = kill(pid, self.signal);
+        }
+        let grace = tokio::time::sleep(self.grace);
+        tokio::pin!(grace);
+        let mut killed = false;
+        let mut stop_requested = false;
+        loop {
+            tokio::select! {
+                status = child.wait() => {
+                    let status = status.map_err(wait_error)?;
+                    return Ok(stop_requested.then(|| exit_code(status)));
+                }
+                _ = &mut grace, if !killed => {
+                    killed = true;
+                    if let Some(pid) = child_pid(child) {
+                        tracing::debug!("the command outlived its grace period: SIGKILL");
+                        let _ = kill(pid, Signal::SIGKILL);
+                    }
+                }
+                Some(signal) = signals.next() => {
+                    stop_requested |= matches!(
+                        signal,
+                        Signal::SIGTERM | Signal::SIGHUP | Signal::SIGINT | Signal::SIGQUIT
+                    );
+                    forward(child, signal);
+                }
+            }
+        }
+    }
+}
+
+/// Starts the child in `p0`'s process group (the terminal's signals reach it directly), with
+/// exactly `env`, and tied to `p0`'s life.
+fn spawn(program: &Path, cmd: &Command, env: &ChildEnv) -> Result<Child> {
+    let mut command = tokio::process::Command::new(program);
+    command
+        .arg0(&cmd.program)
+        .args(&cmd.args)
+        .env_clear()
+        .envs(env.vars());
+    let parent = getpid();
+    // SAFETY: only async-signal-safe system calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            // If p0 is SIGKILLed, the child must not live on with a dead credential endpoint.
+            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+            // p0 may have died before the line above took effect.
+            if getppid() != parent {
+                let _ = kill(getpid(), Signal::SIGKILL);
+            }
+            Ok(())
+        });
+    }
+    let shown = cmd.program.to_string_lossy().into_owned();
+    command.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => Error::NotExecutable(shown),
+        // resolve() found the file: a missing `#!` interpreter.
+        std::io::ErrorKind::NotFound => Error::ExecFailed {
+            command: shown,
+            reason: "bad interpreter (the program named on its #! line was not found)".into(),
+        },
+        _ => Error::ExecFailed {
+            command: shown,
+            reason: e.to_string(),
+        },
+    })
+}
+
+async fn wait_forwarding(child: &mut Child, signals: &mut Signals) -> Result<ExitStatus> {
+    loop {
+        tokio::select! {
+            status = child.wait() => return status.map_err(wait_error),
+            Some(signal) = signals.next() => forward(child, signal),
+        }
+    }
+}
+
+fn wait_error(e: std::io::Error) -> Error {
+    Error::io("Could not wait for the command", e)
+}
+
+/// The child's exit code, or 128+n when signal n killed it (as shells report it).
+pub(crate) fn exit_code(status: ExitStatus) -> u8 {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code as u8,
+        (None, Some(signal)) => 128u8.wrapping_add(signal as u8),
+        (None, None) => crate::error::exit::FAILURE,
+    }
+}
+
+/// The child's pid while it has not been reaped (so it cannot have been reused).
+fn child_pid(child: &Child) -> Option<Pid> {
+    child.id().map(|id| Pid::from_raw(id as i32))
+}
+
+/// Signals a terminal sends to the whole foreground process group: the child already got it.
+const FROM_TERMINAL: [Signal; 2] = [Signal::SIGINT, Signal::SIGQUIT];
+/// Signals sent to `p0` alone (by `kill`, a service manager, a CI runner) that the child must see.
+const FORWARDED: [Signal; 4] = [
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+];
+
+fn forward(child: &Child, signal: Signal) {
+    let Some(pid) = child_pid(child) else { return };
+    if FROM_TERMINAL.contains(&signal) && same_process_group(pid) {
+        // Forwarding would deliver one Ctrl-C twice ("Two interrupts received" in terraform).
+        tracing::debug!("{signal} already reached the command's process group; not forwarding");
+        return;
+    }
+    tracing::debug!("forwarding {signal} to the command");
+    let _ = kill(pid, signal);
+}
+
+/// Whether the child is still in `p0`'s process group (it may have made its own, and then the
+/// terminal's signals no longer reach it).
+fn same_process_group(child: Pid) -> bool {
+    getpgid(Some(child)).map_or(true, |group| group == getpgrp())
+}
+
+/// The signals `p0` receives while supervising, in arrival order.
+struct Signals {
+    received: mpsc::UnboundedReceiver<Signal>,
+    listeners: Vec<JoinHandle<()>>,
+    // Keeps the channel open when every signal was left alone.
+    _keep_open: mpsc::UnboundedSender<Signal>,
+}
+
+impl Signals {
+    /// Catches the terminal's signals (so that `p0` outlives a Ctrl-C and reports the child's
+    /// status) and the ones to forward. A signal that was ignored when `p0` started (`nohup`,
+    /// a background job) is left ignored, and the child inherits that as it would alone.
+    fn install() -> Result<Self> {
+        let (sender, received) = mpsc::unbounded_channel();
+        let mut listeners = Vec::new();
+        for signal in FROM_TERMINAL.into_iter().chain(FORWARDED) {
+            if is_ignored(signal) {
+                continue;
+            }
+            let mut stream = listen(SignalKind::from_raw(signal as i32))
+                .map_err(|e| Error::io(format!("Could not handle {signal}"), e))?;
+            let sender = sender.clone();
+            listeners.push(tokio::spawn(async move {
+                while stream.recv().await.is_some() {
+                    if sender.send(signal).is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+        Ok(Signals {
+            received,
+            listeners,
+            _keep_open: sender,
+        })
+    }
+
+    async fn next(&mut self) -> Option<Signal> {
+        self.received.recv().await
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        for listener in &self.listeners {
+            listener.abort();
+        }
+    }
+}
+
+/// Whether `signal`'s disposition is SIG_IGN (read without changing it).
+fn is_ignored(signal: Signal) -> bool {
+    use nix::libc;
+    // SAFETY: a null new action only reads the current one into `current`.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal as libc::c_int, std::ptr::null(), &mut current) == 0
+            && current.sa_sigaction == libc::SIG_IGN
+    }
+}
