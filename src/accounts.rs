@@ -81,11 +81,6 @@ impl ResolvedAccount {
         &self.id
     }
 
-    #[allow(dead_code)] // For `p0 run-as` prompts and the P0_RUN_AS marker (the lead).
-    pub fn label(&self) -> Option<&str> {
-        self.label.as_deref()
-    }
-
     pub fn backend(&self) -> &Backend {
         &self.backend
     }
@@ -301,7 +296,6 @@ pub async fn fetch_config(client: &P0Client, cache: &Cache, org: &str) -> Result
 
 /// The families of the logged-in org's accounts, from local files only (for `p0 aws --help`,
 /// which must never wait on the network): `None` when nothing is known locally.
-#[allow(dead_code)] // Called by the lead's clap wiring of `p0 aws --help`.
 pub fn cached_families(state: &StateDir) -> Option<(bool, bool)> {
     let org = crate::p0::stored_org(state)?;
     let copy: LocalCopy = Cache::new(state).read(&local_copy_key(&org))?;

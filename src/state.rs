@@ -33,6 +33,7 @@ impl StateDir {
         })
     }
 
+    #[cfg(test)]
     pub fn at(root: impl Into<PathBuf>, suffix: impl Into<String>) -> Self {
         StateDir {
             root: root.into(),

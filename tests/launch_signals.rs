@@ -116,7 +116,6 @@ fn run_to_end(sandbox: &Sandbox, mode: &[&str], script: &str) -> (i32, Run) {
 const MODES: [&[&str]; 3] = [&[], &["--refresh"], &["--restart"]];
 
 #[test]
-#[ignore = "needs `p0 run-as` (src/commands/run_as.rs)"]
 fn exit_codes_pass_through_in_every_mode() {
     let sandbox = sandbox(3600);
     for mode in MODES {
@@ -140,7 +139,6 @@ fn exit_codes_pass_through_in_every_mode() {
 }
 
 #[test]
-#[ignore = "needs `p0 run-as` (src/commands/run_as.rs)"]
 fn not_found_is_127_and_not_executable_is_126_in_every_mode() {
     let sandbox = sandbox(3600);
     let dir = tempfile::tempdir().unwrap();
@@ -182,7 +180,6 @@ while :; do sleep 0.05; done
 "#;
 
 #[test]
-#[ignore = "needs `p0 run-as` (src/commands/run_as.rs)"]
 fn ctrl_c_reaches_the_child_exactly_once_and_sigterm_is_forwarded() {
     let sandbox = sandbox(3600);
     for mode in MODES {
@@ -211,7 +208,6 @@ fn is_gone(pid: i32) -> bool {
 }
 
 #[test]
-#[ignore = "needs `p0 run-as` (src/commands/run_as.rs)"]
 fn sigkill_of_p0_leaves_no_child() {
     let sandbox = sandbox(3600);
     for mode in [&["--refresh"][..], &["--restart"]] {
@@ -237,7 +233,6 @@ fn sigkill_of_p0_leaves_no_child() {
 }
 
 #[test]
-#[ignore = "needs `p0 run-as` (src/commands/run_as.rs)"]
 fn without_supervision_p0_becomes_the_command() {
     let sandbox = sandbox(3600);
     let run = Run::start(&sandbox, &[], "echo $$ > \"$OUT/pid\"");
@@ -250,7 +245,6 @@ fn without_supervision_p0_becomes_the_command() {
 /// Under `--refresh`, a boto3 child calls STS (moto) in a loop across three 20-second
 /// credential lifetimes and never fails; it sees renewed keys, and p0's log shows renewals.
 #[test]
-#[ignore = "needs `p0 run-as` (src/commands/run_as.rs)"]
 fn refresh_keeps_a_boto3_child_working_across_three_lifetimes() {
     let lifetime = 20;
     let sandbox = sandbox(lifetime);
@@ -295,7 +289,6 @@ EOF
 }
 
 #[test]
-#[ignore = "needs `p0 run-as` (src/commands/run_as.rs)"]
 fn refresh_works_for_the_aws_cli() {
     let sandbox = sandbox(3600);
     let aws = common::python_bin_dir().join("aws");
@@ -313,7 +306,6 @@ fn refresh_works_for_the_aws_cli() {
 /// Under `--restart`, a child that records its environment at each start was restarted before
 /// each expiry with new keys, and its final exit code passes through.
 #[test]
-#[ignore = "needs `p0 run-as` (src/commands/run_as.rs)"]
 fn restart_before_each_expiry_with_new_keys() {
     let sandbox = sandbox(15);
     let script = r#"echo "$AWS_ACCESS_KEY_ID $AWS_CREDENTIAL_EXPIRATION $(date +%s.%N)" >> "$OUT/starts"

@@ -62,15 +62,15 @@ impl IdcInstance {
 
 /// Credentials for a permission set in an account, straight from Identity Center (no P0), for
 /// `p0 run-as --sso-start-url URL --sso-region R --account ID --role PS`. Credentials are
-/// cached like the P0 path's, and the token cache is shared with it. `force_login` runs a new
-/// device flow (and fetches new credentials) even if a token is cached.
-#[allow(dead_code)] // Called by `p0 run-as` (the lead's src/commands/run_as.rs).
+/// cached like the P0 path's (`reuse` says which cached ones will do), and the token cache is
+/// shared with it. `force_login` runs a new device flow even if a token is cached.
 pub async fn role_credentials(
     start_url: &str,
     region: &str,
     account_id: &str,
     permission_set: &str,
     force_login: bool,
+    reuse: credentials::Reuse,
 ) -> Result<AwsCredentials> {
     let cache = Cache::new(&StateDir::from_env()?);
     let instance = IdcInstance {
@@ -91,7 +91,10 @@ pub async fn role_credentials(
         &key,
         account_id,
         permission_set,
-        credentials::Reuse::configured(force_login),
+        credentials::Reuse {
+            force_refresh: reuse.force_refresh || force_login,
+            ..reuse
+        },
         || fetch_role_credentials(&cache, &instance, account_id, permission_set, force_login),
     )
     .await

@@ -5,9 +5,10 @@ mod login;
 mod logout;
 mod ls;
 mod request;
+mod run_as;
 
 use crate::cli::{Cli, Command};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 mod completions;
 
@@ -19,7 +20,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Request(args) => request::run(args),
         Command::Ls(args) => ls::run(args),
         Command::Aws(args) => aws::run(args),
-        Command::RunAs(_) => Err(Error::NotImplemented("run-as")),
+        Command::RunAs(args) => run_as::run(args),
         Command::Completions { shell } => Ok(completions::run(shell)),
     }
 }

@@ -193,12 +193,23 @@ async fn fetch(
                 role: &want.role,
                 duration: want.duration,
             };
-            let result = okta_saml::credentials(&client.okta()?, &target, just_granted).await;
-            if let Err(Error::OktaSessionExpired) = result {
-                // The stored session is useless now: the next command signs in afresh.
-                state::remove_if_exists(&state.identity_path())?;
+            let okta = client.okta()?;
+            let result = okta_saml::credentials(&okta, &target, just_granted).await;
+            match result {
+                // Okta ended the session early. With someone at the terminal, sign in again
+                // (or take another process's fresh login) and try once more, as P0's CLI
+                // would have the user re-run the command.
+                Err(Error::OktaSessionExpired) if crate::terminal::human_present() => {
+                    let renewed = client.renew_okta(&okta).await?;
+                    okta_saml::credentials(&renewed, &target, just_granted).await
+                }
+                Err(Error::OktaSessionExpired) => {
+                    // The stored session is useless now: the next command signs in afresh.
+                    state::remove_if_exists(&state.identity_path())?;
+                    result
+                }
+                _ => result,
             }
-            result
         }
         Backend::Idc {
             region,
@@ -216,6 +227,11 @@ async fn fetch(
 /// Makes the P0 request and waits for it; whether it granted access just now.
 async fn request(client: &P0Client, want: &Want, kind: BackendKind) -> Result<bool> {
     let grant = client.request_access(request_args(want, kind)).await?;
+    tracing::debug!(
+        "P0 request {}: newly granted: {}",
+        grant.request_id.as_deref().unwrap_or("(existing access)"),
+        grant.newly_granted
+    );
     Ok(grant.newly_granted)
 }
 

@@ -142,15 +142,20 @@ pub fn check_nesting(account: &str, role: &str) -> Result<String> {
     extend_chain(env::get(env::read::P0_RUN_AS).as_deref(), account, role)
 }
 
-/// Refuses only a true cycle: this account/role already in the chain (a command that ends up
-/// running itself would otherwise recurse without end). Any other nesting is fine, whatever
-/// AWS variables the parent holds: the inner run wins for its own child.
+/// How often one account/role may already stand in the chain. Once is a legitimate pattern
+/// (`p0 run-as --role Admin -- make`, whose targets call `p0 run-as --role Admin` again);
+/// twice more means a command that keeps running itself (a wrapper named like the command it
+/// wraps), which would otherwise recurse without end.
+const MAX_REPEATS_OF_A_LINK: usize = 2;
+
+/// Refuses only a true cycle (see `MAX_REPEATS_OF_A_LINK`). Any other nesting is fine,
+/// whatever AWS variables the parent holds: the inner run wins for its own child.
 pub fn extend_chain(enclosing: Option<&str>, account: &str, role: &str) -> Result<String> {
     let link = format!("{account}/{role}");
     let Some(chain) = enclosing.filter(|c| !c.is_empty()) else {
         return Ok(link);
     };
-    if chain.split(CHAIN_SEPARATOR).any(|l| l == link) {
+    if chain.split(CHAIN_SEPARATOR).filter(|l| *l == link).count() >= MAX_REPEATS_OF_A_LINK {
         return Err(Error::RunAsCycle(link));
     }
     Ok(format!("{chain}{CHAIN_SEPARATOR}{link}"))
@@ -281,7 +286,13 @@ mod tests {
             extend_chain(Some("111/Admin>222/Dev"), "111", "Dev").unwrap(),
             "111/Admin>222/Dev>111/Dev"
         );
-        let cycle = extend_chain(Some("111/Admin>222/Dev"), "111", "Admin").unwrap_err();
+        // Nesting the same role once more is a Makefile calling p0 under p0, not a cycle ...
+        assert_eq!(
+            extend_chain(Some("111/Admin>222/Dev"), "111", "Admin").unwrap(),
+            "111/Admin>222/Dev>111/Admin"
+        );
+        // ... a third time is a command running itself.
+        let cycle = extend_chain(Some("111/Admin>222/Dev>111/Admin"), "111", "Admin").unwrap_err();
         assert!(matches!(cycle, Error::RunAsCycle(ref link) if link == "111/Admin"));
         // A link is matched whole, not as a prefix.
         assert!(extend_chain(Some("111/Admin2"), "111", "Admin").is_ok());

@@ -4,9 +4,6 @@
 //! Nothing here knows about P0, Okta or Identity Center: credentials come in as
 //! [`AwsCredentials`] and renewed ones from a [`CredentialSource`].
 
-// The lead's `commands/run_as.rs` calls this API; until it lands, nothing outside tests does.
-#![allow(dead_code, unused_imports)]
-
 mod child_env;
 mod exec;
 #[cfg(test)]

@@ -103,6 +103,7 @@ impl CredentialServer {
     }
 
     /// How many requests were answered with credentials.
+    #[cfg(test)]
     pub fn served(&self) -> u64 {
         self.shared.served.load(Ordering::Relaxed)
     }

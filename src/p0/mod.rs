@@ -34,7 +34,6 @@ pub struct P0Client {
 }
 
 /// What the AWS backends need from the Okta session (token exchange, `/login/token/sso`).
-#[allow(dead_code)] // Read by the Okta SAML backend (branch `aws`).
 #[derive(Debug, Clone)]
 pub struct OktaSession {
     pub base_url: Url,
@@ -44,7 +43,6 @@ pub struct OktaSession {
 }
 
 /// The result of `request_access`.
-#[allow(dead_code)] // Read by the AWS flows (branch `aws`).
 #[derive(Debug, Clone)]
 pub struct AccessGrant {
     /// `None` when the server said the access already exists instead of creating a request.
@@ -82,13 +80,7 @@ impl P0Client {
         &self.org
     }
 
-    #[allow(dead_code)] // Called by the credential cache (branch `aws`).
-    pub fn state(&self) -> &StateDir {
-        self.session.state()
-    }
-
     /// Okta tokens and endpoints for the SAML backend.
-    #[allow(dead_code)] // Called by the Okta SAML backend (branch `aws`).
     pub fn okta(&self) -> Result<OktaSession> {
         let identity = self.session.identity();
         let login = identity.org.okta_login()?;
@@ -103,7 +95,6 @@ impl P0Client {
     /// After Okta refused `refused` (token exchange `invalid_grant`: the Okta session ended
     /// early): a new device-flow login when a human is present, else `Error::LoginRequired`;
     /// then the new tokens. Another process's fresh login is used instead when there is one.
-    #[allow(dead_code)] // For the Okta SAML backend (branch `aws`).
     pub async fn renew_okta(&self, refused: &OktaSession) -> Result<OktaSession> {
         self.session.renew_okta(&refused.access_token).await?;
         self.okta()
@@ -144,7 +135,6 @@ impl P0Client {
     /// §3.4: creates the request and waits for it, printing progress, the approval and
     /// `Existing access found.` on stderr; `This principal already has this access` counts as
     /// existing access. Ctrl-C ends the wait at once with `Error::Interrupted`.
-    #[allow(dead_code)] // Called by the AWS flows (branch `aws`).
     pub async fn request_access(&self, args: Vec<String>) -> Result<AccessGrant> {
         interruptible(async {
             let created = match self.submit(args, "Checking for access in P0").await? {
@@ -251,7 +241,6 @@ pub(crate) fn report_granted(created: &Created) {
 }
 
 /// Reads only local files (identity.json): the logged-in org, for cache keys, without network.
-#[allow(dead_code)] // Called by the credential cache (branch `aws`).
 pub fn stored_org(state: &StateDir) -> Option<String> {
     identity::Identity::load(state)
         .ok()

@@ -80,11 +80,6 @@ impl Session {
         ))
     }
 
-    #[allow(dead_code)] // Through P0Client::state, for the AWS flows (branch `aws`).
-    pub fn state(&self) -> &StateDir {
-        &self.state
-    }
-
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
