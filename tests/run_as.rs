@@ -19,6 +19,20 @@ fn logged_in() -> Sandbox {
     sb
 }
 
+/// A sandbox where the user already holds the Identity Center permission set (no P0 needed).
+fn assigned_in_identity_center() -> Sandbox {
+    let mut scenario = common::default_scenario();
+    scenario["accounts"][1]["permission_sets"]["Developer"]["assigned"] = Value::Bool(true);
+    Sandbox::start(scenario)
+}
+
+/// Signs in to Identity Center once, at a terminal, as a user would; later runs without a
+/// terminal reuse the cached token.
+fn sign_in_to_identity_center(sb: &Sandbox) {
+    let out = sb.p0_in_terminal(&["run-as", "--account", "dev", "--role", "Developer", "--", "true"]);
+    assert!(out.status.success(), "{}", common::text(&out.stdout));
+}
+
 fn run_as(sb: &Sandbox, account: &str, role: &str, command: &[&str]) -> Output {
     sb.p0()
         .args([
@@ -83,6 +97,7 @@ fn okta_saml_child_sees_the_assumed_role_through_the_aws_cli() {
 #[test]
 fn identity_center_child_sees_the_permission_set_role_through_boto3() {
     let sb = logged_in();
+    sign_in_to_identity_center(&sb);
     let py = common::python().display().to_string();
     let out = run_as(
         &sb,
@@ -101,6 +116,7 @@ fn identity_center_child_sees_the_permission_set_role_through_boto3() {
         )),
         "{arn}"
     );
+    // The terminal run fetched them; this one came from the cache.
     assert_eq!(sb.count("sso.role_credentials"), 1);
 }
 
@@ -300,6 +316,7 @@ fn a_cached_credential_starts_the_child_with_no_network_call() {
 #[test]
 fn nested_run_as_works_and_the_inner_one_wins() {
     let sb = logged_in();
+    sign_in_to_identity_center(&sb);
     let p0 = env!("CARGO_BIN_EXE_p0");
     let out = run_as(
         &sb,
@@ -366,7 +383,7 @@ fn a_true_cycle_is_refused() {
 
 #[test]
 fn direct_identity_center_with_an_explicit_start_url() {
-    let sb = Sandbox::start(common::default_scenario());
+    let sb = assigned_in_identity_center();
     let out = sb.p0_in_terminal(&[
         "run-as",
         "--sso-start-url",
@@ -417,7 +434,7 @@ fn direct_identity_center_with_an_explicit_start_url() {
 
 #[test]
 fn direct_identity_center_from_environment_variables() {
-    let sb = Sandbox::start(common::default_scenario());
+    let sb = assigned_in_identity_center();
     // Without a terminal the device authorization cannot happen: fail fast with exit 77.
     let out = sb
         .p0()
@@ -442,7 +459,7 @@ fn direct_identity_center_from_environment_variables() {
 
 #[test]
 fn direct_identity_center_from_a_config_file_regex() {
-    let sb = Sandbox::start(common::default_scenario());
+    let sb = assigned_in_identity_center();
     let aws_dir = sb.home().join(".aws");
     std::fs::create_dir_all(&aws_dir).unwrap();
     std::fs::write(
