@@ -29,7 +29,15 @@ fn assigned_in_identity_center() -> Sandbox {
 /// Signs in to Identity Center once, at a terminal, as a user would; later runs without a
 /// terminal reuse the cached token.
 fn sign_in_to_identity_center(sb: &Sandbox) {
-    let out = sb.p0_in_terminal(&["run-as", "--account", "dev", "--role", "Developer", "--", "true"]);
+    let out = sb.p0_in_terminal(&[
+        "run-as",
+        "--account",
+        "dev",
+        "--role",
+        "Developer",
+        "--",
+        "true",
+    ]);
     assert!(out.status.success(), "{}", common::text(&out.stdout));
 }
 
