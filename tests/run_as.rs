@@ -389,15 +389,12 @@ fn a_true_cycle_is_refused() {
     assert!(stderr(&out).contains("cycle"), "{}", stderr(&out));
 }
 
-#[test]
-fn direct_identity_center_with_an_explicit_start_url() {
-    let sb = assigned_in_identity_center();
-    let out = sb.p0_in_terminal(&[
-        "run-as",
-        "--sso-start-url",
-        IDC_START_URL,
-        "--sso-region",
-        "us-west-2",
+/// Runs `aws sts get-caller-identity` under direct Identity Center with `instance_args`, at a
+/// terminal (the first run signs in), and checks the permission set's role is who it is.
+fn assert_direct_caller_is_the_permission_set(sb: &Sandbox, instance_args: &[&str]) {
+    let mut args = vec!["run-as"];
+    args.extend_from_slice(instance_args);
+    args.extend([
         "--account",
         IDC_ACCOUNT,
         "--role",
@@ -413,9 +410,24 @@ fn direct_identity_center_with_an_explicit_start_url() {
         "--output",
         "text",
     ]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = sb.p0_in_terminal(&args);
+    let text = common::text(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("AWSReservedSSO_Developer_"), "{text}");
+}
+
+#[test]
+fn direct_identity_center_with_an_explicit_start_url() {
+    let sb = assigned_in_identity_center();
+    assert_direct_caller_is_the_permission_set(
+        &sb,
+        &[
+            "--sso-start-url",
+            IDC_START_URL,
+            "--sso-region",
+            "us-west-2",
+        ],
+    );
     assert_eq!(sb.count("p0.command"), 0, "direct mode never asks P0");
     assert_eq!(sb.count("oidc.device_authorization"), 1);
     // A second run reuses the cached token and credentials: no new device flow.
@@ -478,28 +490,7 @@ fn direct_identity_center_from_a_config_file_regex() {
         ),
     )
     .unwrap();
-    let out = sb.p0_in_terminal(&[
-        "run-as",
-        "--sso-start-url",
-        "d-12345",
-        "--account",
-        IDC_ACCOUNT,
-        "--role",
-        "Developer",
-        "--region",
-        "us-east-1",
-        "--",
-        "aws",
-        "sts",
-        "get-caller-identity",
-        "--query",
-        "Arn",
-        "--output",
-        "text",
-    ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
-    assert!(text.contains("AWSReservedSSO_Developer_"), "{text}");
+    assert_direct_caller_is_the_permission_set(&sb, &["--sso-start-url", "d-12345"]);
 
     // A regex that matches both instances is refused with the list.
     let out = sb
