@@ -544,3 +544,54 @@ fn a_denied_request_exits_2_without_running_the_command() {
     assert!(stderr(&out).contains("Your request was denied"));
     assert!(!marker.exists());
 }
+
+#[test]
+fn the_double_dash_is_optional() {
+    let sb = logged_in();
+    let out = sb
+        .p0()
+        .args([
+            "run-as",
+            "--account",
+            "prod",
+            "--role",
+            "Admin",
+            "--region",
+            "us-east-1",
+        ])
+        .args(["aws", "sts", "get-caller-identity", "--output", "json"])
+        .output()
+        .unwrap();
+    assert!(caller_arn(&out).ends_with(":assumed-role/Admin/alice@example.com"));
+}
+
+#[test]
+fn defaults_come_from_the_environment() {
+    let sb = logged_in();
+    let dump = python_env_dump();
+    let out = sb
+        .p0()
+        .env("P0_AWS_ACCOUNT", "prod")
+        .env("P0_AWS_ROLE", "Admin")
+        .env("P0_AWS_REASON", "from the environment")
+        .arg("run-as")
+        .args(&dump)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(
+        sb.commands().last().unwrap(),
+        &[
+            "request",
+            "aws",
+            "role",
+            "Admin",
+            "--reason",
+            "from the environment",
+            "--account",
+            "prod"
+        ]
+    );
+    let env: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(env["P0_RUN_AS"], format!("{OKTA_ACCOUNT}/Admin"));
+}
