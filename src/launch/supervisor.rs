@@ -242,7 +242,7 @@ struct Received {
 /// The rule: SIGINT and SIGQUIT from the terminal already reached the child (same foreground
 /// process group), so they are forwarded only if the child left `p0`'s group; sent by a
 /// process, they are always forwarded, since nothing says the child got them too. A process
-/// that signals the whole group (`kill -INT -PGID`) thus reaches the child twice: `p0` cannot
+/// that signals the whole group (`kill -INT -PGID`) thus can reach the child twice: `p0` cannot
 /// tell that from `kill -INT <p0>`.
 fn forward(child: &Child, received: Received) {
     let Received { signal, by_process } = received;
