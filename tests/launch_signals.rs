@@ -9,11 +9,14 @@
 mod common;
 
 use common::{default_scenario, python, text, Sandbox};
-use nix::sys::signal::{kill, killpg, Signal};
+use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use std::os::unix::process::ExitStatusExt;
+use std::fs::File;
+use std::io::Write;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{Child, ExitStatus};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// A logged-in sandbox whose STS credentials last `lifetime_secs`.
@@ -26,8 +29,8 @@ fn sandbox(lifetime_secs: u64) -> Sandbox {
 }
 
 /// `p0 run-as --account prod --role Admin [mode...] -- sh -c SCRIPT`, running, with `$OUT`
-/// a scratch directory. p0 has no terminal and leads its own session and process group
-/// (the harness calls setsid), so `killpg(p0)` is what a terminal's Ctrl-C would do.
+/// a scratch directory. p0 leads its own session and process group (the harness calls
+/// setsid), without a terminal unless started with `start_in_terminal`.
 struct Run {
     p0: Child,
     out: tempfile::TempDir,
@@ -35,17 +38,40 @@ struct Run {
 
 impl Run {
     fn start(sandbox: &Sandbox, mode: &[&str], script: &str) -> Run {
+        Run::spawn(sandbox.p0(), mode, script)
+    }
+
+    /// As `start`, but p0's session has a fresh pseudo-terminal (its stdin) as controlling
+    /// terminal, and p0's group is its foreground group: a Ctrl-C typed on the returned master
+    /// comes from the tty driver, as at a real terminal.
+    fn start_in_terminal(sandbox: &Sandbox, mode: &[&str], script: &str) -> (Run, File) {
+        let pty = nix::pty::openpty(None, None).unwrap();
+        fcntl(&pty.master, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).unwrap();
+        let mut command = sandbox.p0();
+        command.stdin(Stdio::from(pty.slave));
+        // SAFETY: ioctl is async-signal-safe; it runs after the harness's setsid.
+        unsafe {
+            command.pre_exec(|| {
+                if nix::libc::ioctl(0, nix::libc::TIOCSCTTY as _, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        (Run::spawn(command, mode, script), File::from(pty.master))
+    }
+
+    fn spawn(mut command: Command, mode: &[&str], script: &str) -> Run {
         let out = tempfile::tempdir().unwrap();
-        let p0 = sandbox
-            .p0()
+        let p0 = command
             .args(["run-as", "--account", "prod", "--role", "Admin"])
             .args(mode)
             .args(["--", "sh", "-c", script])
             .env("OUT", out.path())
             .env("P0_LOG", "p0=debug")
-            .stdout(std::fs::File::create(out.path().join("stdout")).unwrap())
+            .stdout(File::create(out.path().join("stdout")).unwrap())
             // Files, not pipes: a child that outlived p0 would hold a pipe open.
-            .stderr(std::fs::File::create(out.path().join("stderr")).unwrap())
+            .stderr(File::create(out.path().join("stderr")).unwrap())
             .spawn()
             .expect("p0 runs");
         Run { p0, out }
@@ -171,30 +197,67 @@ fn not_found_is_127_and_not_executable_is_126_in_every_mode() {
     }
 }
 
-/// Counts SIGINTs; on SIGTERM exits with 40 + the count.
-const COUNT_INTERRUPTS: &str = r#"n=0
-trap 'n=$((n+1))' INT
-trap 'exit $((40+n))' TERM
+/// Logs each SIGINT and SIGQUIT, a line each; exits 7 on SIGTERM.
+const LOG_INTERRUPTS: &str = r#"trap 'echo int >> "$OUT/log"' INT
+trap 'echo quit >> "$OUT/log"' QUIT
+trap 'exit 7' TERM
 echo ready > "$OUT/ready"
 while :; do sleep 0.05; done
 "#;
 
+impl Run {
+    /// Waits until the child logged `expected`, then a while for a (wrong) extra line.
+    fn expect_log(&self, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.read("log").len() < expected.len() {
+            assert!(
+                Instant::now() < deadline,
+                "the child logged only {:?}; p0's stderr:\n{}",
+                self.read("log"),
+                self.read("stderr")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(self.read("log"), expected, "{}", self.read("stderr"));
+    }
+}
+
 #[test]
-fn ctrl_c_reaches_the_child_exactly_once_and_sigterm_is_forwarded() {
+fn ctrl_c_on_the_terminal_reaches_the_child_exactly_once_and_sigterm_is_forwarded() {
     let sandbox = sandbox(3600);
     for mode in MODES {
-        let run = Run::start(&sandbox, mode, COUNT_INTERRUPTS);
+        let (run, mut terminal) = Run::start_in_terminal(&sandbox, mode, LOG_INTERRUPTS);
         run.wait_for("ready");
-        killpg(run.pid(), Signal::SIGINT).unwrap();
-        std::thread::sleep(Duration::from_millis(500));
+        // The line discipline turns ^C into SIGINT for the foreground group.
+        terminal.write_all(b"\x03").unwrap();
+        run.expect_log("int\n");
         kill(run.pid(), Signal::SIGTERM).unwrap();
         let (code, run) = run.exit_code();
-        assert_eq!(
-            code,
-            41,
-            "{mode:?}: one SIGINT, then SIGTERM: {}",
-            run.read("stderr")
-        );
+        let stderr = run.read("stderr");
+        assert_eq!(code, 7, "{mode:?}: {stderr}");
+        if !mode.is_empty() {
+            assert!(
+                stderr.contains("SIGINT from the terminal already reached the command"),
+                "{mode:?}: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sigint_and_sigquit_sent_to_p0_alone_reach_the_child_once() {
+    let sandbox = sandbox(3600);
+    for mode in MODES {
+        let run = Run::start(&sandbox, mode, LOG_INTERRUPTS);
+        run.wait_for("ready");
+        kill(run.pid(), Signal::SIGINT).unwrap();
+        run.expect_log("int\n");
+        kill(run.pid(), Signal::SIGQUIT).unwrap();
+        run.expect_log("int\nquit\n");
+        kill(run.pid(), Signal::SIGTERM).unwrap();
+        let (code, run) = run.exit_code();
+        assert_eq!(code, 7, "{mode:?}: {}", run.read("stderr"));
     }
 }
 

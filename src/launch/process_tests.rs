@@ -3,8 +3,8 @@
 //! `exec` replaces the process and `supervise` installs signal handlers for the rest of the
 //! process's life, so each case runs in a helper process: this test binary started again with
 //! only `helper` selected and the case in an environment variable. The helper is in its own
-//! process group, so a Ctrl-C sent to "the terminal's group" hits the helper and its child
-//! and nothing else.
+//! process group (or its own session under a pseudo-terminal, for a real Ctrl-C), so a
+//! signal to its group hits the helper and its child and nothing else.
 
 use super::renewal::tests::MintingSource;
 use super::{exec, supervise, ChildEnv, Command, Signal, Supervision};
@@ -78,18 +78,56 @@ struct Helper {
 
 impl Helper {
     fn start(case: Value) -> Helper {
-        let dir = tempfile::tempdir().unwrap();
-        let process = std::process::Command::new(std::env::current_exe().unwrap())
+        let mut command = Helper::command(&case);
+        command.process_group(0);
+        Helper::spawn(command)
+    }
+
+    /// As `start`, but the helper leads a new session whose controlling terminal is a fresh
+    /// pseudo-terminal (its stdin): it and its child are the terminal's foreground process
+    /// group, and a Ctrl-C typed on the returned master comes from the tty driver itself.
+    fn start_in_terminal(case: Value) -> (Helper, std::fs::File) {
+        let pty = nix::pty::openpty(None, None).unwrap();
+        // Neither the helper nor its child should hold the master side.
+        nix::fcntl::fcntl(
+            &pty.master,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        )
+        .unwrap();
+        let mut command = Helper::command(&case);
+        command.stdin(Stdio::from(pty.slave));
+        // SAFETY: setsid and ioctl are async-signal-safe.
+        unsafe {
+            command.pre_exec(|| {
+                nix::unistd::setsid()?;
+                if nix::libc::ioctl(0, nix::libc::TIOCSCTTY as _, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let helper = Helper::spawn(command);
+        (helper, std::fs::File::from(pty.master))
+    }
+
+    fn command(case: &Value) -> std::process::Command {
+        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+        command
             .args(["launch::process_tests::helper", "--exact", "--ignored"])
             .args(["--nocapture", "--test-threads=1"])
             .env(CASE, case.to_string())
-            .env("OUT", dir.path())
             .env("AWS_PROFILE", "must-be-removed")
             .env("AWS_ACCESS_KEY_ID", "AKIAOUTER")
             .env_remove("P0_RUN_AS")
-            .process_group(0)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::null());
+        command
+    }
+
+    fn spawn(mut command: std::process::Command) -> Helper {
+        let dir = tempfile::tempdir().unwrap();
+        let process = command
+            .env("OUT", dir.path())
             // A file, not a pipe: a child that outlived the helper would hold a pipe open.
             .stderr(std::fs::File::create(dir.path().join("helper.stderr")).unwrap())
             .spawn()
@@ -122,11 +160,6 @@ impl Helper {
 
     fn signal(&self, signal: Signal) {
         nix::sys::signal::kill(self.pid(), signal).unwrap();
-    }
-
-    /// Ctrl-C as a terminal sends it: to the whole foreground process group.
-    fn signal_group(&self, signal: Signal) {
-        nix::sys::signal::killpg(self.pid(), signal).unwrap();
     }
 
     /// The helper's exit status (the supervisor's, or the exec'd command's), and its stderr.
@@ -279,24 +312,61 @@ fn a_refresh_child_gets_the_endpoint_and_no_static_keys() {
     assert_eq!(env["P0_RUN_AS"], "123456789012/Admin");
 }
 
-/// A child that counts the SIGINTs it gets and exits with 40 + that count on SIGTERM.
-const COUNT_INTERRUPTS: &str = r#"n=0
-trap 'n=$((n+1))' INT
-trap 'exit $((40+n))' TERM
+/// A child that logs each SIGINT and SIGQUIT it gets, a line each, and exits 7 on SIGTERM.
+const LOG_INTERRUPTS: &str = r#"trap 'echo int >> "$OUT/log"' INT
+trap 'echo quit >> "$OUT/log"' QUIT
+trap 'exit 7' TERM
 echo ready > "$OUT/ready"
 while :; do sleep 0.05; done
 "#;
 
+impl Helper {
+    /// Waits until the child logged `expected`, then a while for a (wrong) extra line.
+    fn expect_log(&self, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let read = || std::fs::read_to_string(self.out("log")).unwrap_or_default();
+        while read().len() < expected.len() {
+            assert!(
+                Instant::now() < deadline,
+                "the child logged only {:?}",
+                read()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(read(), expected);
+    }
+}
+
 #[test]
-fn ctrl_c_reaches_the_child_exactly_once() {
-    let helper = Helper::start(json!({"mode": "refresh", "script": COUNT_INTERRUPTS}));
-    helper.wait_for_file("ready");
-    helper.signal_group(Signal::SIGINT);
-    // Time for a (wrong) second delivery to arrive and be counted.
-    std::thread::sleep(Duration::from_millis(500));
-    helper.signal(Signal::SIGTERM);
-    let (code, stderr, _) = helper.exit_code();
-    assert_eq!(code, 41, "one SIGINT, then the forwarded SIGTERM: {stderr}");
+fn ctrl_c_on_the_terminal_reaches_the_child_exactly_once() {
+    for mode in ["refresh", "restart"] {
+        let case = json!({"mode": mode, "script": LOG_INTERRUPTS, "margin_ms": 1000});
+        let (helper, mut terminal) = Helper::start_in_terminal(case);
+        helper.wait_for_file("ready");
+        // The line discipline turns ^C into SIGINT for the foreground group (SI_KERNEL).
+        std::io::Write::write_all(&mut terminal, b"\x03").unwrap();
+        helper.expect_log("int\n");
+        helper.signal(Signal::SIGTERM);
+        let (code, stderr, _) = helper.exit_code();
+        assert_eq!(code, 7, "{mode}: {stderr}");
+    }
+}
+
+#[test]
+fn sigint_and_sigquit_sent_to_the_supervisor_alone_reach_the_child_once() {
+    for mode in ["refresh", "restart"] {
+        let case = json!({"mode": mode, "script": LOG_INTERRUPTS, "margin_ms": 1000});
+        let helper = Helper::start(case);
+        helper.wait_for_file("ready");
+        helper.signal(Signal::SIGINT);
+        helper.expect_log("int\n");
+        helper.signal(Signal::SIGQUIT);
+        helper.expect_log("int\nquit\n");
+        helper.signal(Signal::SIGTERM);
+        let (code, stderr, _) = helper.exit_code();
+        assert_eq!(code, 7, "{mode}: {stderr}");
+    }
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! Supervising the child when `p0` must stay beside it (`--refresh`, `--restart`).
 //!
 //! The child inherits the terminal and stdio and stays in `p0`'s process group, so job control
-//! and Ctrl-C behave as if it ran alone. `p0` forwards the signals a terminal does not send to
-//! the group, dies without leaving the child behind, and exits with the child's status.
+//! and Ctrl-C behave as if it ran alone. `p0` forwards the signals sent to it alone (not the
+//! terminal's Ctrl-C, which the child got already; see [`forward`]), dies without leaving the
+//! child behind, and exits with the child's status.
 
 use super::exec::resolve;
 use super::renewal::{self, Renewer};
@@ -11,16 +12,15 @@ use crate::env;
 use crate::error::{Error, Result};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::{getpgid, getpgrp, getpid, getppid, Pid};
+use std::os::fd::AsRawFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::ExitStatus;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
+use tokio::io::AsyncReadExt;
 use tokio::process::Child;
-use tokio::signal::unix::{signal as listen, SignalKind};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 /// How the child's credentials are kept fresh while it runs.
 pub enum Supervision {
@@ -144,12 +144,12 @@ impl Restart<'_> {
                         let _ = kill(pid, Signal::SIGKILL);
                     }
                 }
-                Some(signal) = signals.next() => {
+                Some(received) = signals.next() => {
                     stop_requested |= matches!(
-                        signal,
+                        received.signal,
                         Signal::SIGTERM | Signal::SIGHUP | Signal::SIGINT | Signal::SIGQUIT
                     );
-                    forward(child, signal);
+                    forward(child, received);
                 }
             }
         }
@@ -220,7 +220,7 @@ fn child_pid(child: &Child) -> Option<Pid> {
     child.id().map(|id| Pid::from_raw(id as i32))
 }
 
-/// Signals a terminal sends to the whole foreground process group: the child already got it.
+/// Signals a terminal sends to the whole foreground process group (Ctrl-C, Ctrl-\).
 const FROM_TERMINAL: [Signal; 2] = [Signal::SIGINT, Signal::SIGQUIT];
 /// Signals sent to `p0` alone (by `kill`, a service manager, a CI runner) that the child must see.
 const FORWARDED: [Signal; 4] = [
@@ -230,11 +230,26 @@ const FORWARDED: [Signal; 4] = [
     Signal::SIGUSR2,
 ];
 
-fn forward(child: &Child, signal: Signal) {
+/// A signal `p0` received, and where it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Received {
+    signal: Signal,
+    /// Sent by a process with `kill(2)`/`sigqueue(3)` (`si_code` <= 0), rather than by the
+    /// kernel on a terminal's behalf (`SI_KERNEL`: Ctrl-C, Ctrl-\ reach the whole group).
+    by_process: bool,
+}
+
+/// The rule: SIGINT and SIGQUIT from the terminal already reached the child (same foreground
+/// process group), so they are forwarded only if the child left `p0`'s group; sent by a
+/// process, they are always forwarded, since nothing says the child got them too. A process
+/// that signals the whole group (`kill -INT -PGID`) thus can reach the child twice: `p0` cannot
+/// tell that from `kill -INT <p0>`.
+fn forward(child: &Child, received: Received) {
+    let Received { signal, by_process } = received;
     let Some(pid) = child_pid(child) else { return };
-    if FROM_TERMINAL.contains(&signal) && same_process_group(pid) {
+    if FROM_TERMINAL.contains(&signal) && !by_process && same_process_group(pid) {
         // Forwarding would deliver one Ctrl-C twice ("Two interrupts received" in terraform).
-        tracing::debug!("{signal} already reached the command's process group; not forwarding");
+        tracing::debug!("{signal} from the terminal already reached the command; not forwarding");
         return;
     }
     tracing::debug!("forwarding {signal} to the command");
@@ -247,56 +262,80 @@ fn same_process_group(child: Pid) -> bool {
     getpgid(Some(child)).map_or(true, |group| group == getpgrp())
 }
 
-/// The signals `p0` receives while supervising, in arrival order.
+/// The signals `p0` receives while supervising, in arrival order, with their origin.
+///
+/// Tokio's signal streams do not say who sent a signal, so the handlers (`SA_SIGINFO`, through
+/// the registry tokio itself uses) write one byte per signal to a socket pair: the signal
+/// number, with the high bit set when a process sent it. Only `write(2)` in the handler.
 struct Signals {
-    received: mpsc::UnboundedReceiver<Signal>,
-    listeners: Vec<JoinHandle<()>>,
-    // Keeps the channel open when every signal was left alone.
-    _keep_open: mpsc::UnboundedSender<Signal>,
+    reader: tokio::net::UnixStream,
+    ids: Vec<signal_hook_registry::SigId>,
+    // Closed only after the handlers are unregistered (fields drop after `Drop::drop`).
+    _writer: std::os::unix::net::UnixStream,
 }
+
+const BY_PROCESS: u8 = 0x80;
 
 impl Signals {
     /// Catches the terminal's signals (so that `p0` outlives a Ctrl-C and reports the child's
     /// status) and the ones to forward. A signal that was ignored when `p0` started (`nohup`,
     /// a background job) is left ignored, and the child inherits that as it would alone.
     fn install() -> Result<Self> {
-        let (sender, received) = mpsc::unbounded_channel();
-        let mut listeners = Vec::new();
+        let pipe_error = |e| Error::io("Could not handle signals", e);
+        let (reader, writer) = std::os::unix::net::UnixStream::pair().map_err(pipe_error)?;
+        // A full buffer drops a signal rather than blocking the handler.
+        writer.set_nonblocking(true).map_err(pipe_error)?;
+        reader.set_nonblocking(true).map_err(pipe_error)?;
+        let reader = tokio::net::UnixStream::from_std(reader).map_err(pipe_error)?;
+        let fd = writer.as_raw_fd();
+        let mut signals = Signals {
+            reader,
+            ids: Vec::new(),
+            _writer: writer,
+        };
         for signal in FROM_TERMINAL.into_iter().chain(FORWARDED) {
             if is_ignored(signal) {
                 continue;
             }
-            let mut stream = listen(SignalKind::from_raw(signal as i32))
+            let action = move |info: &nix::libc::siginfo_t| {
+                let origin = if info.si_code <= 0 { BY_PROCESS } else { 0 };
+                let byte = signal as u8 | origin;
+                // SAFETY: write(2) is async-signal-safe; `fd` outlives the registration.
+                unsafe { nix::libc::write(fd, (&byte as *const u8).cast(), 1) };
+            };
+            // SAFETY: the action only calls write(2) (async-signal-safe), and the registry
+            // keeps errno intact.
+            let id = unsafe { signal_hook_registry::register_sigaction(signal as i32, action) }
                 .map_err(|e| Error::io(format!("Could not handle {signal}"), e))?;
-            let sender = sender.clone();
-            listeners.push(tokio::spawn(async move {
-                while stream.recv().await.is_some() {
-                    if sender.send(signal).is_err() {
-                        break;
-                    }
-                }
-            }));
+            signals.ids.push(id);
         }
-        Ok(Signals {
-            received,
-            listeners,
-            _keep_open: sender,
-        })
+        Ok(signals)
     }
 
-    async fn next(&mut self) -> Option<Signal> {
-        self.received.recv().await
+    async fn next(&mut self) -> Option<Received> {
+        loop {
+            let mut byte = [0u8; 1];
+            match self.reader.read(&mut byte).await {
+                Ok(1) => {
+                    let signal = Signal::try_from(i32::from(byte[0] & !BY_PROCESS)).ok()?;
+                    let by_process = byte[0] & BY_PROCESS != 0;
+                    return Some(Received { signal, by_process });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                _ => return None,
+            }
+        }
     }
 }
 
 impl Drop for Signals {
     fn drop(&mut self) {
-        for listener in &self.listeners {
-            listener.abort();
+        // Waits for running handlers, so none writes to the socket after it closes.
+        for id in self.ids.drain(..) {
+            signal_hook_registry::unregister(id);
         }
     }
 }
-
 /// Whether `signal`'s disposition is SIG_IGN (read without changing it).
 fn is_ignored(signal: Signal) -> bool {
     use nix::libc;
