@@ -16,6 +16,7 @@ mod http;
 mod launch;
 mod p0;
 mod secret;
+mod signals;
 mod sso_config;
 mod state;
 mod terminal;

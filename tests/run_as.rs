@@ -595,3 +595,18 @@ fn defaults_come_from_the_environment() {
     let env: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(env["P0_RUN_AS"], format!("{OKTA_ACCOUNT}/Admin"));
 }
+
+#[test]
+fn an_ignored_sigint_stays_ignored_for_the_child() {
+    let sb = logged_in();
+    let py = common::python().display().to_string();
+    let p0 = env!("CARGO_BIN_EXE_p0");
+    // As `nohup`-like launchers and background jobs leave it: SIGINT ignored before p0 starts.
+    let script = format!(
+        "trap '' INT; exec {p0} run-as --account prod --role Admin -- {py} -c \
+         'import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)'"
+    );
+    let out = sb.command("sh").args(["-c", &script]).output().unwrap();
+    assert_success(&out);
+    assert_eq!(stdout(&out).trim(), "True");
+}

@@ -294,7 +294,7 @@ impl Signals {
             _writer: writer,
         };
         for signal in FROM_TERMINAL.into_iter().chain(FORWARDED) {
-            if is_ignored(signal) {
+            if crate::signals::is_ignored(signal) {
                 continue;
             }
             let action = move |info: &nix::libc::siginfo_t| {
@@ -334,15 +334,5 @@ impl Drop for Signals {
         for id in self.ids.drain(..) {
             signal_hook_registry::unregister(id);
         }
-    }
-}
-/// Whether `signal`'s disposition is SIG_IGN (read without changing it).
-fn is_ignored(signal: Signal) -> bool {
-    use nix::libc;
-    // SAFETY: a null new action only reads the current one into `current`.
-    unsafe {
-        let mut current: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(signal as libc::c_int, std::ptr::null(), &mut current) == 0
-            && current.sa_sigaction == libc::SIG_IGN
     }
 }

@@ -252,7 +252,10 @@ pub fn stored_org(state: &StateDir) -> Option<String> {
 /// abandons any wait; files are only ever replaced whole, so nothing partial is left behind.
 pub async fn interruptible<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
     let interrupted = async {
-        if tokio::signal::ctrl_c().await.is_err() {
+        // Ignored SIGINT (nohup, a background job) stays ignored: no handler of ours, which
+        // would also reset it to the default for a command `run-as` execs afterwards.
+        let ignored = crate::signals::is_ignored(nix::sys::signal::Signal::SIGINT);
+        if ignored || tokio::signal::ctrl_c().await.is_err() {
             // No signal handling available: never interrupt.
             std::future::pending::<()>().await;
         }
