@@ -188,3 +188,25 @@ fn an_expired_token_is_renewed_with_its_refresh_token_without_a_human() {
     assert_eq!(sb.count("oidc.register"), 0);
     assert_eq!(sb.count("sso.role_credentials"), 1);
 }
+
+#[test]
+fn a_refresh_that_fails_in_transit_keeps_the_refresh_token() {
+    let mut scenario = common::default_scenario();
+    scenario["idc"]["token_lifetime_secs"] = json!(60);
+    let sb = logged_in(scenario);
+    assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
+    let refreshed = [&ASSUME_DEV[..], &["--refresh-credentials"]].concat();
+    // Identity Center unreachable for every attempt the SDK makes: an error, not a demand
+    // for a human sign-in (77), and the refresh token survives it.
+    sb.control_post(
+        "/faults",
+        json!({"endpoint": "oidc.token", "status": 500, "times": 3}),
+    );
+    let output = p0(&sb, &refreshed);
+    assert!(!output.status.success(), "{}", stderr(&output));
+    assert_ne!(output.status.code(), Some(77), "{}", stderr(&output));
+    sb.reset_calls();
+    p0_ok(&sb, &refreshed);
+    assert_eq!(sb.count("oidc.device_authorization"), 0, "{:?}", sb.calls());
+    assert_eq!(sb.count("oidc.token"), 1, "one refresh_token grant");
+}

@@ -339,8 +339,9 @@ impl<'a> TokenStore<'a> {
         })
     }
 
-    /// A new access token from the cached refresh token, if there is one and Identity Center
-    /// accepts it (called under the token lock).
+    /// A new access token from the cached refresh token; `None` when there is none or Identity
+    /// Center refuses it; an error, the token kept, when Identity Center could not be asked
+    /// (called under the token lock).
     async fn refreshed_token(&self, oidc: &aws_sdk_ssooidc::Client) -> Result<Option<Token>> {
         let Some(refresh_token) = self
             .cache
@@ -363,13 +364,17 @@ impl<'a> TokenStore<'a> {
             .await;
         let output = match result {
             Ok(output) => output,
-            Err(e) => {
+            // Only Identity Center refusing the refresh token ends it. A network failure or a
+            // server error must not: the token would be discarded, and a CI job that could
+            // renew once the network is back would need a human instead.
+            Err(e) if refresh_refused(e.as_service_error()) => {
                 tracing::debug!(
-                    "refreshing the Identity Center token failed: {}",
+                    "Identity Center refused the refresh token: {}",
                     describe_sdk_error(&e)
                 );
                 return Ok(None);
             }
+            Err(e) => return Err(Error::aws("sso-oidc", describe_sdk_error(&e))),
         };
         let Some(token) = cached_token_from(
             output.access_token(),
@@ -421,6 +426,20 @@ impl<'a> TokenStore<'a> {
         self.cache.write(&self.client_key, &client)?;
         Ok(client)
     }
+}
+
+/// Whether a refresh_token grant failed because the token (or the registration it is bound
+/// to) is no good, rather than for a reason that may pass.
+fn refresh_refused(error: Option<&CreateTokenError>) -> bool {
+    matches!(
+        error,
+        Some(
+            CreateTokenError::InvalidGrantException(_)
+                | CreateTokenError::ExpiredTokenException(_)
+                | CreateTokenError::InvalidClientException(_)
+                | CreateTokenError::UnauthorizedClientException(_)
+        )
+    )
 }
 
 /// A CreateToken answer as a cache entry; `None` without an access token.
