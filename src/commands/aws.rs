@@ -53,7 +53,7 @@ async fn assume(args: AwsArgs) -> Result<u8> {
     let want = Want {
         account: args.account.clone(),
         reason: args.reason,
-        force_refresh: args.refresh_credentials,
+        reuse: credentials::Reuse::configured(args.refresh_credentials),
         ..want
     };
     let (_account, credentials) = credentials::obtain(&want).await?;

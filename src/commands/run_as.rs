@@ -116,16 +116,11 @@ impl Plan {
 
     /// The same plan for background renewals: never a forced sign-in.
     fn for_renewal(&self) -> Plan {
-        match self {
-            Plan::DirectIdc { .. } => {
-                let mut plan = self.clone();
-                if let Plan::DirectIdc { force_login, .. } = &mut plan {
-                    *force_login = false;
-                }
-                plan
-            }
-            Plan::P0(_) => self.clone(),
+        let mut plan = self.clone();
+        if let Plan::DirectIdc { force_login, .. } = &mut plan {
+            *force_login = false;
         }
+        plan
     }
 
     fn role(&self) -> &str {
@@ -140,8 +135,7 @@ impl Plan {
         match self {
             Plan::P0(want) => {
                 let want = Want {
-                    force_refresh: reuse.force_refresh,
-                    min_lifetime: Some(reuse.min_lifetime.unsigned_abs()),
+                    reuse,
                     ..want.clone()
                 };
                 let (account, credentials) = credentials::obtain(&want).await?;
@@ -182,13 +176,7 @@ impl CredentialSource for Renewing {
 
     fn renew(&self) -> BoxFuture<'_, Result<AwsCredentials>> {
         Box::pin(async move {
-            // Only credentials that outlive the ones held will do: a cached entry another
-            // process renewed qualifies, the entry we started from does not.
-            let held = self.current().remaining();
-            let reuse = Reuse {
-                force_refresh: false,
-                min_lifetime: held + time::Duration::seconds(1),
-            };
+            let reuse = Reuse::to_replace(&self.current());
             let (_, fresh) = self.plan.obtain(reuse).await?;
             *self.current.lock().expect("never poisoned") = fresh.clone();
             Ok(fresh)

@@ -59,14 +59,10 @@ pub struct Want {
     /// Make the P0 request on a cache miss (`--no-request` clears it). Identity Center accounts
     /// always request (§3.5).
     pub request: bool,
-    /// Fetch new credentials even if cached ones are valid (`--refresh-credentials`).
-    pub force_refresh: bool,
+    /// Which cached credentials will do.
+    pub reuse: Reuse,
     /// DurationSeconds for STS (Okta SAML only).
     pub duration: Option<i32>,
-    /// Cached credentials are reused only with at least this much lifetime left; `None` means
-    /// `P0_MIN_CREDENTIAL_LIFETIME`, else 5 minutes. A credential server renewing ahead of
-    /// expiry asks for more.
-    pub min_lifetime: Option<std::time::Duration>,
     /// The family the command is for (`role assume` or `permission-set assume`); `None` lets
     /// the account decide (`p0 run-as`).
     pub family: Option<BackendKind>,
@@ -100,20 +96,20 @@ pub async fn obtain(want: &Want) -> Result<(ResolvedAccount, AwsCredentials)> {
     };
 
     let key = credential_key(&org, &account, &want.role);
-    let reuse = Reuse {
-        force_refresh: want.force_refresh,
-        min_lifetime: want
-            .min_lifetime
-            .and_then(|d| time::Duration::try_from(d).ok())
-            .unwrap_or_else(cache::default_min_lifetime),
-    };
-    let credentials = single_flight(&cache, &key, account.id(), &want.role, reuse, || async {
-        let client = match client {
-            Some(client) => client,
-            None => P0Client::connect().await?,
-        };
-        fetch(&state, &cache, &client, &account, want).await
-    })
+    let credentials = single_flight(
+        &cache,
+        &key,
+        account.id(),
+        &want.role,
+        want.reuse,
+        || async {
+            let client = match client {
+                Some(client) => client,
+                None => P0Client::connect().await?,
+            };
+            fetch(&state, &cache, &client, &account, want).await
+        },
+    )
     .await?;
     Ok((account, credentials))
 }
@@ -127,12 +123,32 @@ pub struct Reuse {
 }
 
 impl Reuse {
-    /// Reuse cached credentials with the configured minimum lifetime left, unless `force_refresh`.
+    /// Reuse cached credentials with the configured minimum lifetime left
+    /// (`P0_MIN_CREDENTIAL_LIFETIME`, else 5 minutes), unless `force_refresh`.
     pub fn configured(force_refresh: bool) -> Reuse {
         Reuse {
             force_refresh,
             min_lifetime: cache::default_min_lifetime(),
         }
+    }
+
+    /// For renewing `held`: only cached credentials that outlive it will do (another process's
+    /// renewal qualifies, the entry `held` came from does not), and never less than the
+    /// configured minimum, even when `held` has already expired.
+    pub fn to_replace(held: &AwsCredentials) -> Reuse {
+        let configured = Reuse::configured(false);
+        Reuse {
+            min_lifetime: configured
+                .min_lifetime
+                .max(held.remaining() + time::Duration::seconds(1)),
+            ..configured
+        }
+    }
+}
+
+impl Default for Reuse {
+    fn default() -> Reuse {
+        Reuse::configured(false)
     }
 }
 
@@ -336,6 +352,20 @@ mod tests {
         // A failed fetch leaves the last good entry alone.
         let cached = single_flight(&cache, &key, "1", "Dev", Reuse::configured(false), fetch).await;
         assert_eq!(cached.unwrap().access_key_id, "ASIA1");
+    }
+
+    #[test]
+    fn a_renewal_wants_credentials_that_outlive_the_held_ones() {
+        let held = fresh_credentials("ASIA");
+        assert!(Reuse::to_replace(&held).min_lifetime > held.remaining());
+        // Held credentials that expired (a laptop asleep) must not let expired ones through.
+        let expired = AwsCredentials {
+            expiration: OffsetDateTime::now_utc() - time::Duration::hours(2),
+            ..held
+        };
+        let reuse = Reuse::to_replace(&expired);
+        assert_eq!(reuse.min_lifetime, cache::default_min_lifetime());
+        assert!(!reuse.force_refresh);
     }
 
     #[test]
