@@ -28,7 +28,7 @@ pub fn resolve(start_url_flag: Option<&str>, region_flag: Option<&str>) -> Resul
     if let (Some(url), Some(region)) = (&start_url, &region) {
         if is_url(url) {
             return Ok(SsoInstance {
-                start_url: url.clone(),
+                start_url: canonical_start_url(url),
                 region: region.clone(),
             });
         }
@@ -42,6 +42,12 @@ pub fn resolve(start_url_flag: Option<&str>, region_flag: Option<&str>) -> Resul
         None => Vec::new(),
     };
     choose(start_url.as_deref(), region.as_deref(), configured)
+}
+
+/// The start URL as cache keys use it: `https://x.awsapps.com/start/` and `.../start` are one
+/// instance, and the form P0's accounts produce (no trailing slash), so their tokens are shared.
+fn canonical_start_url(url: &str) -> String {
+    url.trim().trim_end_matches('/').to_string()
 }
 
 fn is_url(value: &str) -> bool {
@@ -62,7 +68,7 @@ fn instances_in_config(text: &str) -> Result<Vec<SsoInstance>> {
     for (_, props) in ini.iter() {
         if let (Some(url), Some(region)) = (props.get("sso_start_url"), props.get("sso_region")) {
             found.insert(SsoInstance {
-                start_url: url.trim().to_string(),
+                start_url: canonical_start_url(url),
                 region: region.trim().to_string(),
             });
         }
@@ -118,7 +124,7 @@ impl Filter {
     fn matches(&self, url: &str) -> bool {
         match self {
             Filter::Any => true,
-            Filter::Exact(exact) => exact.trim_end_matches('/') == url.trim_end_matches('/'),
+            Filter::Exact(exact) => canonical_start_url(exact) == url,
             Filter::Regex(re) => re.is_match(url),
         }
     }

@@ -450,6 +450,28 @@ fn direct_identity_center_with_an_explicit_start_url() {
         .unwrap();
     assert_success(&again);
     assert_eq!(sb.count("oidc.device_authorization"), 1);
+    // The same instance spelled with a trailing slash shares the cached token.
+    let slash = format!("{IDC_START_URL}/");
+    let again = sb
+        .p0()
+        .args([
+            "run-as",
+            "--sso-start-url",
+            &slash,
+            "--sso-region",
+            "us-west-2",
+            "--account",
+            IDC_ACCOUNT,
+            "--role",
+            "Developer",
+            "--refresh-credentials",
+            "--",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&again);
+    assert_eq!(sb.count("oidc.device_authorization"), 1);
 }
 
 #[test]
