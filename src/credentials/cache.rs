@@ -130,7 +130,11 @@ impl Cache {
         match serde_json::from_slice(&bytes) {
             Ok(value) => Some(value),
             Err(e) => {
-                tracing::debug!("ignoring corrupt cache entry {}: {e}", path.display());
+                tracing::debug!(
+                    "ignoring corrupt cache entry {}: {}",
+                    path.display(),
+                    describe_corruption(&e)
+                );
                 None
             }
         }
@@ -190,6 +194,17 @@ impl Cache {
             },
         )
     }
+}
+
+/// Where an entry stopped parsing, without serde_json's message: for a value of the wrong
+/// type it quotes the value (`invalid type: string "..."`), which may be a token.
+fn describe_corruption(e: &serde_json::Error) -> String {
+    format!(
+        "{:?} error at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    )
 }
 
 /// `P0_MIN_CREDENTIAL_LIFETIME` seconds, else [`DEFAULT_MIN_LIFETIME`].
@@ -285,6 +300,19 @@ mod tests {
         assert!(cache
             .credentials(&key, "123456789012", "Admin", default_min_lifetime())
             .is_none());
+    }
+
+    #[test]
+    fn corruption_is_described_without_the_values() {
+        // A token where a number belongs (an entry from another p0 version).
+        let e = serde_json::from_str::<i64>("\"aoa-secret-token\"").unwrap_err();
+        assert!(
+            e.to_string().contains("aoa-secret-token"),
+            "serde_json quotes it"
+        );
+        let shown = describe_corruption(&e);
+        assert!(!shown.contains("aoa-secret-token"), "{shown}");
+        assert!(shown.contains("line 1"), "{shown}");
     }
 
     #[test]
