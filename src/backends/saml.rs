@@ -83,7 +83,8 @@ pub fn roles_in_assertion(saml_response: &Secret<String>) -> Result<Vec<SamlRole
         .collect())
 }
 
-/// The roles of one account, and the partition the first of them sets (§5.4).
+/// The roles of one account (§5.4). Each keeps its own partition, so no first match decides
+/// it for the others as in P0's CLI.
 pub fn roles_for_account(roles: &[SamlRole], account_id: &str) -> Vec<SamlRole> {
     roles
         .iter()
