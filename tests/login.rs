@@ -282,6 +282,23 @@ fn slow_down_widens_the_interval_instead_of_failing() {
 }
 
 #[test]
+fn a_dropped_okta_connection_is_retried_not_fatal() {
+    // Repeating a device authorization or a token poll cannot do anything twice that matters
+    // (at worst a spare device code, or `invalid_grant` for a code already redeemed), so a cut
+    // connection during a login is retried like any other network failure.
+    let mut scenario = default_scenario();
+    scenario["faults"] = json!([
+        {"endpoint": "okta.device_authorize", "close": true},
+        {"endpoint": "okta.device_token", "close": true}
+    ]);
+    let sb = Sandbox::start(scenario);
+    let out = run(&sb, &["login", "acme"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sb.count("okta.device_authorize"), 2);
+    assert!(identity_path(&sb).exists());
+}
+
+#[test]
 fn a_denied_device_authorization_ends_the_login() {
     let mut scenario = default_scenario();
     scenario["okta"]["device"]["approval"] = json!("deny");

@@ -40,16 +40,13 @@ pub async fn device_login(
     let token_url = join(&login.base_url, &["oauth2", "v1", "token"]);
     let policy = RetryPolicy::from_env();
 
-    let response = client::send(
-        &policy,
-        Replay::OnlyIfUnsent,
-        authorize_url.as_str(),
-        || {
-            http.post(authorize_url.clone())
-                .header("Accept", "application/json")
-                .form(&[("client_id", login.client_id.as_str()), ("scope", SCOPE)])
-        },
-    )
+    // Both POSTs may be repeated: a lost authorization leaves only an unused device code, and a
+    // poll repeated after a lost grant is answered `invalid_grant`, never a second session.
+    let response = client::send(&policy, Replay::Idempotent, authorize_url.as_str(), || {
+        http.post(authorize_url.clone())
+            .header("Accept", "application/json")
+            .form(&[("client_id", login.client_id.as_str()), ("scope", SCOPE)])
+    })
     .await?;
     let (status, body) = read(response).await;
     if !status.is_success() {
@@ -68,7 +65,7 @@ pub async fn device_login(
     let (device_code, token_url, policy) = (device.device_code.as_str(), &token_url, &policy);
     let poll = move || async move {
         let issued_at = now_secs();
-        let response = client::send(policy, Replay::OnlyIfUnsent, token_url.as_str(), || {
+        let response = client::send(policy, Replay::Idempotent, token_url.as_str(), || {
             http.post(token_url.clone())
                 .timeout(super::CALL_TIMEOUT)
                 .header("Accept", "application/json")
