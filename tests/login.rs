@@ -512,6 +512,27 @@ fn debug_output_never_shows_a_token() {
 }
 
 #[test]
+fn debug_output_of_a_failed_call_never_shows_its_query() {
+    // reqwest's own error text names the full URL, Firebase's `?key=` included.
+    let mut scenario = default_scenario();
+    scenario["faults"] = json!([{"endpoint": "firebase.sign_in", "close": true}]);
+    let sb = Sandbox::start(scenario);
+    let out = sb
+        .p0()
+        .args(["--debug", "login", "acme"])
+        .env("P0_RETRY_BASE_MS", "5")
+        .output()
+        .unwrap();
+    let shown = text(&out.stderr);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("accounts:signInWithIdp?<redacted> failed"),
+        "{shown}"
+    );
+    assert!(!shown.contains("key="), "{shown}");
+}
+
+#[test]
 fn ctrl_c_during_login_exits_130_and_writes_nothing() {
     use std::io::{BufRead, BufReader};
     let mut scenario = default_scenario();
