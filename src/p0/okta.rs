@@ -44,6 +44,7 @@ pub async fn device_login(
     // poll repeated after a lost grant is answered `invalid_grant`, never a second session.
     let response = client::send(&policy, Replay::Idempotent, authorize_url.as_str(), || {
         http.post(authorize_url.clone())
+            .timeout(super::CALL_TIMEOUT)
             .header("Accept", "application/json")
             .form(&[("client_id", login.client_id.as_str()), ("scope", SCOPE)])
     })
