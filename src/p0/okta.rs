@@ -5,7 +5,7 @@ use super::identity::{now_secs, OktaCredential};
 use super::org::{join, OktaLogin};
 use crate::device_flow::{self, Poll};
 use crate::error::{Error, Result};
-use crate::secret::redact_url;
+use crate::secret::{redact_url, Secret};
 use crate::terminal;
 use serde::Deserialize;
 use serde_json::Value;
@@ -18,7 +18,7 @@ const DEFAULT_INTERVAL_SECS: u64 = 5;
 
 #[derive(Deserialize)]
 struct DeviceAuthorization {
-    device_code: String,
+    device_code: Secret<String>,
     user_code: String,
     #[serde(default)]
     verification_uri: Option<String>,
@@ -63,7 +63,7 @@ pub async fn device_login(
     terminal::show_device_prompt("Okta", link, &device.user_code, no_browser);
 
     let interval = Duration::from_secs(device.interval.unwrap_or(DEFAULT_INTERVAL_SECS));
-    let (device_code, token_url, policy) = (device.device_code.as_str(), &token_url, &policy);
+    let (device_code, token_url, policy) = (&device.device_code, &token_url, &policy);
     let poll = move || async move {
         let issued_at = now_secs();
         let response = client::send(policy, Replay::Idempotent, token_url.as_str(), || {
@@ -72,7 +72,7 @@ pub async fn device_login(
                 .header("Accept", "application/json")
                 .form(&[
                     ("client_id", login.client_id.as_str()),
-                    ("device_code", device_code),
+                    ("device_code", device_code.expose().as_str()),
                     ("grant_type", DEVICE_GRANT),
                 ])
         })
