@@ -255,6 +255,32 @@ fn an_expired_session_with_a_terminal_signs_in_again_and_carries_on() {
 }
 
 #[test]
+fn the_sign_in_prompt_reaches_the_terminal_when_stderr_is_captured() {
+    // An SDK running `p0` as a credential_process captures stderr: the human at the terminal
+    // must still see the code they are asked to confirm, or the wait is for nobody.
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    edit_identity(&sb, |identity| {
+        identity["credential"]["expires_at"] = json!(now() - 5.0);
+    });
+    let captured = sb.home().join("captured-stderr");
+    let script = format!(
+        "exec '{}' ls aws role 2>'{}'",
+        env!("CARGO_BIN_EXE_p0"),
+        captured.display()
+    );
+    let out = sb.in_terminal("/bin/sh", &["-c", &script], "");
+    let on_terminal = text(&out.stdout);
+    let on_stderr = std::fs::read_to_string(&captured).unwrap();
+    assert!(out.status.success(), "{on_terminal}{on_stderr}");
+    assert!(
+        on_terminal.contains("confirm that Okta displays this code:"),
+        "terminal: {on_terminal}\nstderr: {on_stderr}"
+    );
+    assert!(!on_stderr.contains("confirm that Okta"), "{on_stderr}");
+}
+
+#[test]
 fn a_session_the_server_ended_with_a_terminal_signs_in_again() {
     let sb = Sandbox::start(default_scenario());
     sb.login();
