@@ -1,9 +1,9 @@
-//! Talking to the human: whether there is one, prompts on stderr, opening a browser.
+//! Talking to the human: whether there is one, prompts, opening a browser.
 //!
-//! stdout belongs to scripts (exports, JSON, a child's output); everything here goes to stderr.
+//! stdout belongs to scripts (exports, JSON, a child's output); nothing here writes to it.
 
 use crate::env;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// Whether stderr is a terminal (spinners and colour only then; plain lines otherwise).
 pub fn stderr_is_terminal() -> bool {
@@ -42,7 +42,29 @@ pub fn open_browser(url: &str) {
     });
 }
 
-/// Shows a device-authorization prompt on stderr: the link and the code to confirm.
+/// Writes `text` where the human who must act will read it: stderr when it is a terminal;
+/// else the controlling terminal, since a caller that captures stderr (an SDK running `p0` as
+/// a credential_process) would hide the prompt while the human waits for nothing; else stderr
+/// (a CI log, where `p0 login` still shows its link).
+pub fn notify_human(text: &str) {
+    let tty = if stderr_is_terminal() {
+        None
+    } else {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/tty")
+            .ok()
+    };
+    let written = match tty {
+        Some(mut tty) => tty.write_all(text.as_bytes()),
+        None => std::io::stderr().lock().write_all(text.as_bytes()),
+    };
+    if let Err(e) = written {
+        tracing::debug!("could not show a prompt: {e}");
+    }
+}
+
+/// Shows a device-authorization prompt (see `notify_human`): the link and the code to confirm.
 /// `provider` is the name the user will see in the browser ("Okta", "AWS").
 pub fn show_device_prompt(
     provider: &str,
@@ -51,15 +73,16 @@ pub fn show_device_prompt(
     no_browser: bool,
 ) {
     let open = !browser_disabled(no_browser);
-    if open {
-        eprintln!("Opening {provider} sign-in in your browser. If it does not open, visit:");
+    let intro = if open {
+        format!("Opening {provider} sign-in in your browser. If it does not open, visit:")
     } else {
-        eprintln!("To sign in with {provider}, visit:");
-    }
-    eprintln!("  {verification_url}");
-    eprintln!("When prompted, confirm that {provider} displays this code:");
-    eprintln!("  {user_code}");
-    eprintln!("Waiting for authorization...");
+        format!("To sign in with {provider}, visit:")
+    };
+    notify_human(&format!(
+        "{intro}\n  {verification_url}\n\
+         When prompted, confirm that {provider} displays this code:\n  {user_code}\n\
+         Waiting for authorization...\n"
+    ));
     if open {
         open_browser(verification_url);
     }

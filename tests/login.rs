@@ -255,6 +255,32 @@ fn an_expired_session_with_a_terminal_signs_in_again_and_carries_on() {
 }
 
 #[test]
+fn the_sign_in_prompt_reaches_the_terminal_when_stderr_is_captured() {
+    // An SDK running `p0` as a credential_process captures stderr: the human at the terminal
+    // must still see the code they are asked to confirm, or the wait is for nobody.
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    edit_identity(&sb, |identity| {
+        identity["credential"]["expires_at"] = json!(now() - 5.0);
+    });
+    let captured = sb.home().join("captured-stderr");
+    let script = format!(
+        "exec '{}' ls aws role 2>'{}'",
+        env!("CARGO_BIN_EXE_p0"),
+        captured.display()
+    );
+    let out = sb.in_terminal("/bin/sh", &["-c", &script], "");
+    let on_terminal = text(&out.stdout);
+    let on_stderr = std::fs::read_to_string(&captured).unwrap();
+    assert!(out.status.success(), "{on_terminal}{on_stderr}");
+    assert!(
+        on_terminal.contains("confirm that Okta displays this code:"),
+        "terminal: {on_terminal}\nstderr: {on_stderr}"
+    );
+    assert!(!on_stderr.contains("confirm that Okta"), "{on_stderr}");
+}
+
+#[test]
 fn a_session_the_server_ended_with_a_terminal_signs_in_again() {
     let sb = Sandbox::start(default_scenario());
     sb.login();
@@ -279,6 +305,23 @@ fn slow_down_widens_the_interval_instead_of_failing() {
     assert_eq!(sb.count("okta.device_token"), 3);
     // RFC 8628: every poll after slow_down waits 5 s longer.
     assert!(started.elapsed() >= Duration::from_secs(5));
+}
+
+#[test]
+fn a_dropped_okta_connection_is_retried_not_fatal() {
+    // Repeating a device authorization or a token poll cannot do anything twice that matters
+    // (at worst a spare device code, or `invalid_grant` for a code already redeemed), so a cut
+    // connection during a login is retried like any other network failure.
+    let mut scenario = default_scenario();
+    scenario["faults"] = json!([
+        {"endpoint": "okta.device_authorize", "close": true},
+        {"endpoint": "okta.device_token", "close": true}
+    ]);
+    let sb = Sandbox::start(scenario);
+    let out = run(&sb, &["login", "acme"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sb.count("okta.device_authorize"), 2);
+    assert!(identity_path(&sb).exists());
 }
 
 #[test]
@@ -492,6 +535,27 @@ fn debug_output_never_shows_a_token() {
         serde_json::from_slice(&std::fs::read(sb.home().join(".p0/config.json")).unwrap()).unwrap();
     let api_key = config["fs"]["apiKey"].as_str().unwrap();
     assert!(!shown.contains(&format!("key={api_key}")), "{shown}");
+}
+
+#[test]
+fn debug_output_of_a_failed_call_never_shows_its_query() {
+    // reqwest's own error text names the full URL, Firebase's `?key=` included.
+    let mut scenario = default_scenario();
+    scenario["faults"] = json!([{"endpoint": "firebase.sign_in", "close": true}]);
+    let sb = Sandbox::start(scenario);
+    let out = sb
+        .p0()
+        .args(["--debug", "login", "acme"])
+        .env("P0_RETRY_BASE_MS", "5")
+        .output()
+        .unwrap();
+    let shown = text(&out.stderr);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("accounts:signInWithIdp?<redacted> failed"),
+        "{shown}"
+    );
+    assert!(!shown.contains("key="), "{shown}");
 }
 
 #[test]

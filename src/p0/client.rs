@@ -84,7 +84,8 @@ pub async fn send(
 ) -> Result<reqwest::Response> {
     let mut retry = 0;
     loop {
-        let outcome = build().send().await;
+        // reqwest's error text names the whole URL, query and all: keep only our redacted one.
+        let outcome = build().send().await.map_err(reqwest::Error::without_url);
         if let Ok(response) = &outcome {
             tracing::debug!("{} -> {}", redact_url(shown_url), response.status());
         }

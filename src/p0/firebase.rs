@@ -73,29 +73,9 @@ pub async fn sign_in_with_idp(
     if let Some(tenant) = tenant_id {
         body["tenantId"] = json!(tenant);
     }
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct SignIn {
-        id_token: Secret<String>,
-        refresh_token: Secret<String>,
-        expires_in: Value,
-    }
     let issued_at = now_secs();
     let answer = call(http, &url, |request| request.json(&body)).await?;
-    Ok(match answer {
-        Ok(value) => {
-            let signed_in: SignIn =
-                serde_json::from_value(value).map_err(|_| Error::InvalidResponse)?;
-            Outcome::Session(session(
-                signed_in.id_token,
-                signed_in.refresh_token,
-                &signed_in.expires_in,
-                issued_at,
-                okta,
-            ))
-        }
-        Err(refusal) => Outcome::Refused(refusal),
-    })
+    outcome(answer, issued_at, okta)
 }
 
 /// `securetoken` `grant_type=refresh_token`: a new ID token without the Okta round trip.
@@ -106,12 +86,6 @@ pub async fn refresh(
     okta: &OktaCredential,
 ) -> Result<Outcome> {
     let url = endpoint(SECURE_TOKEN, "v1/token", api_key)?;
-    #[derive(Deserialize)]
-    struct Refreshed {
-        id_token: Secret<String>,
-        refresh_token: Secret<String>,
-        expires_in: Value,
-    }
     let issued_at = now_secs();
     let answer = call(http, &url, |request| {
         request.form(&[
@@ -120,37 +94,42 @@ pub async fn refresh(
         ])
     })
     .await?;
-    Ok(match answer {
-        Ok(value) => {
-            let refreshed: Refreshed =
-                serde_json::from_value(value).map_err(|_| Error::InvalidResponse)?;
-            Outcome::Session(session(
-                refreshed.id_token,
-                refreshed.refresh_token,
-                &refreshed.expires_in,
-                issued_at,
-                okta,
-            ))
-        }
-        Err(refusal) => Outcome::Refused(refusal),
-    })
+    outcome(answer, issued_at, okta)
 }
 
-fn session(
+/// The tokens of a sign-in (camelCase) or a securetoken refresh (snake_case).
+#[derive(Deserialize)]
+struct Tokens {
+    #[serde(alias = "idToken")]
     id_token: Secret<String>,
+    #[serde(alias = "refreshToken")]
     refresh_token: Secret<String>,
-    expires_in: &Value,
+    #[serde(alias = "expiresIn")]
+    expires_in: Value,
+}
+
+fn outcome(
+    answer: std::result::Result<Value, Refusal>,
     issued_at: f64,
     okta: &OktaCredential,
-) -> FirebaseSession {
+) -> Result<Outcome> {
+    let value = match answer {
+        Ok(value) => value,
+        Err(refusal) => return Ok(Outcome::Refused(refusal)),
+    };
+    let tokens: Tokens = serde_json::from_value(value).map_err(|_| Error::InvalidResponse)?;
+    Ok(Outcome::Session(session(tokens, issued_at, okta)))
+}
+
+fn session(tokens: Tokens, issued_at: f64, okta: &OktaCredential) -> FirebaseSession {
     // Google sends `expiresIn` as a string of seconds.
-    let lifetime = match expires_in {
+    let lifetime = match &tokens.expires_in {
         Value::String(s) => s.parse().unwrap_or(3600.0),
         other => other.as_f64().unwrap_or(3600.0),
     };
     FirebaseSession {
-        id_token,
-        refresh_token,
+        id_token: tokens.id_token,
+        refresh_token: tokens.refresh_token,
         expires_at: (issued_at + lifetime).min(okta.expires_at),
     }
 }
@@ -252,21 +231,18 @@ mod tests {
             "access_token": "a", "id_token": "i", "expires_at": 1500.0
         }))
         .unwrap();
-        let s = session(
-            Secret::new("x".into()),
-            Secret::new("y".into()),
-            &json!("3600"),
-            1000.0,
-            &okta,
-        );
+        // A sign-in's camelCase answer, with Google's string seconds.
+        let signed_in = json!({"idToken": "x", "refreshToken": "y", "expiresIn": "3600"});
+        let Outcome::Session(s) = outcome(Ok(signed_in), 1000.0, &okta).unwrap() else {
+            panic!("a session")
+        };
         assert_eq!(s.expires_at, 1500.0);
-        let s = session(
-            Secret::new("x".into()),
-            Secret::new("y".into()),
-            &json!(100),
-            1000.0,
-            &okta,
-        );
+        // A refresh's snake_case answer.
+        let refreshed = json!({"id_token": "x", "refresh_token": "y", "expires_in": 100});
+        let Outcome::Session(s) = outcome(Ok(refreshed), 1000.0, &okta).unwrap() else {
+            panic!("a session")
+        };
         assert_eq!(s.expires_at, 1100.0);
+        assert_eq!(s.refresh_token.expose(), "y");
     }
 }

@@ -5,7 +5,7 @@ use super::identity::{now_secs, OktaCredential};
 use super::org::{join, OktaLogin};
 use crate::device_flow::{self, Poll};
 use crate::error::{Error, Result};
-use crate::secret::redact_url;
+use crate::secret::{redact_url, Secret};
 use crate::terminal;
 use serde::Deserialize;
 use serde_json::Value;
@@ -18,7 +18,7 @@ const DEFAULT_INTERVAL_SECS: u64 = 5;
 
 #[derive(Deserialize)]
 struct DeviceAuthorization {
-    device_code: String,
+    device_code: Secret<String>,
     user_code: String,
     #[serde(default)]
     verification_uri: Option<String>,
@@ -40,16 +40,14 @@ pub async fn device_login(
     let token_url = join(&login.base_url, &["oauth2", "v1", "token"]);
     let policy = RetryPolicy::from_env();
 
-    let response = client::send(
-        &policy,
-        Replay::OnlyIfUnsent,
-        authorize_url.as_str(),
-        || {
-            http.post(authorize_url.clone())
-                .header("Accept", "application/json")
-                .form(&[("client_id", login.client_id.as_str()), ("scope", SCOPE)])
-        },
-    )
+    // Both POSTs may be repeated: a lost authorization leaves only an unused device code, and a
+    // poll repeated after a lost grant is answered `invalid_grant`, never a second session.
+    let response = client::send(&policy, Replay::Idempotent, authorize_url.as_str(), || {
+        http.post(authorize_url.clone())
+            .timeout(super::CALL_TIMEOUT)
+            .header("Accept", "application/json")
+            .form(&[("client_id", login.client_id.as_str()), ("scope", SCOPE)])
+    })
     .await?;
     let (status, body) = read(response).await;
     if !status.is_success() {
@@ -65,16 +63,16 @@ pub async fn device_login(
     terminal::show_device_prompt("Okta", link, &device.user_code, no_browser);
 
     let interval = Duration::from_secs(device.interval.unwrap_or(DEFAULT_INTERVAL_SECS));
-    let (device_code, token_url, policy) = (device.device_code.as_str(), &token_url, &policy);
+    let (device_code, token_url, policy) = (&device.device_code, &token_url, &policy);
     let poll = move || async move {
         let issued_at = now_secs();
-        let response = client::send(policy, Replay::OnlyIfUnsent, token_url.as_str(), || {
+        let response = client::send(policy, Replay::Idempotent, token_url.as_str(), || {
             http.post(token_url.clone())
                 .timeout(super::CALL_TIMEOUT)
                 .header("Accept", "application/json")
                 .form(&[
                     ("client_id", login.client_id.as_str()),
-                    ("device_code", device_code),
+                    ("device_code", device_code.expose().as_str()),
                     ("grant_type", DEVICE_GRANT),
                 ])
         })

@@ -185,7 +185,11 @@ pub async fn fetch_org(
         &RetryPolicy::from_env(),
         Replay::Idempotent,
         url.as_str(),
-        || http.get(url.clone()).header("Accept", "application/json"),
+        || {
+            http.get(url.clone())
+                .timeout(super::CALL_TIMEOUT)
+                .header("Accept", "application/json")
+        },
     )
     .await?;
     let value = client::api_json(response).await.map_err(|e| match e {

@@ -278,7 +278,9 @@ impl Session {
             identity.org = document;
         }
         if matches!(self.relogin, Relogin::IfHuman) {
-            eprintln!("Your P0 session for {slug} has expired. Signing in again.");
+            terminal::notify_human(&format!(
+                "Your P0 session for {slug} has expired. Signing in again.\n"
+            ));
         }
         let login = identity.org.okta_login()?;
         identity.credential = okta::device_login(&self.http, &login, no_browser).await?;
