@@ -117,7 +117,7 @@ pub enum Error {
     NoAccessId,
     /// A POST that may have reached the server failed without an answer: repeating it could
     /// create a second request, so the user decides.
-    #[error("The connection to {url} failed after the request was sent, so it may have been received. Check with `p0 ls` before trying again.")]
+    #[error("The connection to {url} failed after the request was sent, so it may have been received. Check your pending requests in P0 before trying again.")]
     RequestOutcomeUnknown { url: String },
 
     // ---- AWS accounts (§4) ----
@@ -201,6 +201,17 @@ impl Error {
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+
+    /// §2.2's `Error in fetch request to ...` for a non-2xx answer; the URL's query (which may
+    /// carry a token) is redacted here, so no caller can forget it.
+    pub fn fetch(url: &str, status: reqwest::StatusCode, body: String) -> Self {
+        Error::Fetch {
+            url: crate::secret::redact_url(url),
+            status: status.as_u16(),
+            status_text: status.canonical_reason().unwrap_or_default().to_string(),
+            body,
         }
     }
 

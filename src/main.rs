@@ -72,6 +72,7 @@ fn init_diagnostics(debug: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        .with_ansi(terminal::stderr_is_terminal())
         .with_target(false)
         .init();
 }

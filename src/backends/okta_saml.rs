@@ -146,7 +146,7 @@ async fn token_exchange(
             Error::OktaSessionExpired
         });
     }
-    Err(fetch_error(&secret::redact_url(url.as_str()), status, body))
+    Err(Error::fetch(url.as_str(), status, body))
 }
 
 /// Okta's SSO page for the web SSO token, which carries the SAML form (§5.3). No cookies.
@@ -168,7 +168,7 @@ async fn sso_page(
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     if !status.is_success() {
-        return Err(fetch_error(&shown, status, body));
+        return Err(Error::fetch(&shown, status, body));
     }
     Ok(body)
 }
@@ -177,16 +177,6 @@ fn okta_url(okta: &OktaSession, path: &str) -> Result<url::Url> {
     okta.base_url
         .join(path)
         .map_err(|e| Error::Usage(format!("Invalid Okta URL {}: {e}", okta.base_url)))
-}
-
-/// `Error in fetch request to ...` (§2.2); `url` must already be redacted.
-fn fetch_error(url: &str, status: reqwest::StatusCode, body: String) -> Error {
-    Error::Fetch {
-        url: url.to_string(),
-        status: status.as_u16(),
-        status_text: status.canonical_reason().unwrap_or_default().to_string(),
-        body,
-    }
 }
 
 /// AssumeRoleWithSAML, unsigned, at the partition's STS endpoint (§5.5).

@@ -16,7 +16,6 @@ use url::Url;
 
 const IDENTITY_TOOLKIT: &str = "identitytoolkit.googleapis.com";
 const SECURE_TOKEN: &str = "securetoken.googleapis.com";
-const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why Firebase refused.
 #[derive(Debug)]
@@ -143,7 +142,7 @@ async fn call(
     // The key in the query is public (it ships in web pages), but it is not ours to log.
     let shown = crate::secret::redact_url(url.as_str());
     let response = client::send(&RetryPolicy::from_env(), Replay::Idempotent, &shown, || {
-        body(http.post(url.clone()).timeout(CALL_TIMEOUT))
+        body(http.post(url.clone()).timeout(super::CALL_TIMEOUT))
     })
     .await?;
     let status = response.status();

@@ -134,30 +134,27 @@ impl P0Client {
 
     /// §3.4: creates the request and waits for it, printing progress, the approval and
     /// `Existing access found.` on stderr; `This principal already has this access` counts as
-    /// existing access. Ctrl-C ends the wait at once with `Error::Interrupted`.
+    /// existing access. Ctrl-C ends the wait at once through the command's `block_on`.
     pub async fn request_access(&self, args: Vec<String>) -> Result<AccessGrant> {
-        interruptible(async {
-            let created = match self.submit(args, "Checking for access in P0").await? {
-                Submitted::AlreadyHad => {
-                    return Ok(AccessGrant {
-                        request_id: None,
-                        newly_granted: false,
-                    })
-                }
-                Submitted::Created(created) => created,
-            };
-            let request_id = created.id().ok_or(Error::NoAccessId)?.to_string();
-            let created = self.settle(created).await?;
-            report_granted(&created);
-            if !created.is_preexisting() {
-                eprintln!("Waiting for access to be provisioned");
+        let created = match self.submit(args, "Checking for access in P0").await? {
+            Submitted::AlreadyHad => {
+                return Ok(AccessGrant {
+                    request_id: None,
+                    newly_granted: false,
+                })
             }
-            Ok(AccessGrant {
-                request_id: Some(request_id),
-                newly_granted: created.is_new_access(),
-            })
+            Submitted::Created(created) => created,
+        };
+        let request_id = created.id().ok_or(Error::NoAccessId)?.to_string();
+        let created = self.settle(created).await?;
+        report_granted(&created);
+        if !created.is_preexisting() {
+            eprintln!("Waiting for access to be provisioned");
+        }
+        Ok(AccessGrant {
+            request_id: Some(request_id),
+            newly_granted: created.is_new_access(),
         })
-        .await
     }
 
     /// Creates the request behind a spinner. `This principal already has this access` is not

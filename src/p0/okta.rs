@@ -5,7 +5,7 @@ use super::identity::{now_secs, OktaCredential};
 use super::org::{join, OktaLogin};
 use crate::device_flow::{self, Poll};
 use crate::error::{Error, Result};
-use crate::secret::{redact_url, Secret};
+use crate::secret::Secret;
 use crate::terminal;
 use serde::Deserialize;
 use serde_json::Value;
@@ -51,7 +51,7 @@ pub async fn device_login(
     .await?;
     let (status, body) = read(response).await;
     if !status.is_success() {
-        return Err(fetch_error(&authorize_url, status, body));
+        return Err(Error::fetch(authorize_url.as_str(), status, body));
     }
     let device: DeviceAuthorization =
         serde_json::from_str(&body).map_err(|_| Error::InvalidResponse)?;
@@ -82,7 +82,8 @@ pub async fn device_login(
             let value: Value = serde_json::from_str(&body).map_err(|_| Error::InvalidResponse)?;
             return OktaCredential::from_token_response(value, issued_at).map(Poll::Granted);
         }
-        classify_token_error(status, &body).ok_or_else(|| fetch_error(token_url, status, body))
+        classify_token_error(status, &body)
+            .ok_or_else(|| Error::fetch(token_url.as_str(), status, body))
     };
     device_flow::wait_for_approval(interval, Duration::from_secs(device.expires_in), poll).await
 }
@@ -105,16 +106,6 @@ fn classify_token_error(status: reqwest::StatusCode, body: &str) -> Option<Poll<
 async fn read(response: reqwest::Response) -> (reqwest::StatusCode, String) {
     let status = response.status();
     (status, response.text().await.unwrap_or_default())
-}
-
-/// §2.2's words for an answer we have no better ones for.
-pub fn fetch_error(url: &url::Url, status: reqwest::StatusCode, body: String) -> Error {
-    Error::Fetch {
-        url: redact_url(url.as_str()),
-        status: status.as_u16(),
-        status_text: status.canonical_reason().unwrap_or("").to_string(),
-        body,
-    }
 }
 
 #[cfg(test)]
@@ -148,7 +139,7 @@ mod tests {
     #[test]
     fn fetch_errors_use_the_protocol_words() {
         let url = url::Url::parse("https://acme.okta.com/oauth2/v1/token").unwrap();
-        let error = fetch_error(&url, StatusCode::UNAUTHORIZED, "{}".into());
+        let error = Error::fetch(url.as_str(), StatusCode::UNAUTHORIZED, "{}".into());
         assert_eq!(
             error.to_string(),
             "Error in fetch request to https://acme.okta.com/oauth2/v1/token:\n401 Unauthorized\n\n{}"
