@@ -14,6 +14,7 @@ mod error;
 mod exports;
 mod http;
 mod launch;
+mod lock;
 mod p0;
 mod secret;
 mod signals;

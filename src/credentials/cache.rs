@@ -5,10 +5,10 @@
 //! argument the user typed, so `--account prod` and `--account 123456789012` share one entry.
 //! A corrupt or truncated entry reads as a miss and is replaced by the next write.
 
-use super::lock::LockedFile;
 use super::AwsCredentials;
 use crate::env;
 use crate::error::Result;
+use crate::lock::LockedFile;
 use crate::state::{self, StateDir};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

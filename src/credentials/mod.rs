@@ -2,7 +2,6 @@
 //! and `p0 run-as`), the on-disk cache every `p0` process shares (`cache`) and its locks (`lock`).
 
 pub mod cache;
-pub mod lock;
 
 use crate::accounts::{self, Backend, BackendKind, ResolvedAccount};
 use crate::backends::{idc, okta_saml};

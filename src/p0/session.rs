@@ -13,17 +13,15 @@ use super::okta;
 use super::org::{self, TenantConfig};
 use crate::env;
 use crate::error::{Error, Result};
+use crate::lock::LockedFile;
 use crate::secret::Secret;
 use crate::state::{self, StateDir};
 use crate::terminal;
-use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt;
 use std::time::Duration;
 
 /// How long to wait for another `p0` that is renewing the session (it may be in a device flow,
 /// which Okta lets last 10 minutes).
 const LOCK_TIMEOUT: Duration = Duration::from_secs(600);
-const LOCK_POLL: Duration = Duration::from_millis(50);
 
 /// What may happen when the Okta session is over.
 #[derive(Debug, Clone, Copy)]
@@ -322,43 +320,15 @@ fn usable_bearer(identity: &Identity) -> Option<Secret<String>> {
 /// One `p0` at a time renews the session (or logs in), so parallel commands share one
 /// sign-in and never open several browser tabs. Released when dropped.
 pub struct SessionLock {
-    _file: File,
+    _file: LockedFile,
 }
 
 impl SessionLock {
     pub async fn acquire(state: &StateDir) -> Result<SessionLock> {
         let path = state.identity_path().with_extension("lock");
-        state::ensure_private_dir(state.root())?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        let deadline = tokio::time::Instant::now() + LOCK_TIMEOUT;
-        let mut announced = false;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(SessionLock { _file: file }),
-                Err(TryLockError::WouldBlock) => {}
-                Err(TryLockError::Error(e)) => {
-                    return Err(Error::io(format!("locking {}", path.display()), e))
-                }
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(Error::LockTimeout {
-                    path: path.display().to_string(),
-                    seconds: LOCK_TIMEOUT.as_secs(),
-                });
-            }
-            if !announced {
-                tracing::debug!("waiting for another p0 process renewing the session");
-                announced = true;
-            }
-            // Polling keeps the wait cancellable by Ctrl-C, unlike a blocked thread.
-            tokio::time::sleep(LOCK_POLL).await;
-        }
+        Ok(SessionLock {
+            _file: LockedFile::acquire(&path, LOCK_TIMEOUT).await?,
+        })
     }
 }
 
