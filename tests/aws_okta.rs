@@ -324,3 +324,20 @@ fn debug_output_never_shows_secrets() {
     assert!(!debug.contains("SAMLResponse="), "{debug}");
     assert!(!debug.contains("token="), "{debug}");
 }
+
+#[test]
+fn at_a_terminal_an_ended_okta_session_means_a_new_sign_in_and_carrying_on() {
+    let sb = logged_in(common::default_scenario());
+    sb.control_post(
+        "/faults",
+        json!({"endpoint": "okta.token_exchange", "invalid_grant": "The token is no longer valid.", "times": 1}),
+    );
+    let logins_before = sb.count("okta.device_authorize");
+    let out = sb.p0_in_terminal(&["aws", "--account", "prod", "role", "assume", "Admin"]);
+    let text = common::text(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("AWS_ACCESS_KEY_ID"), "{text}");
+    assert_eq!(sb.count("okta.device_authorize"), logins_before + 1);
+    assert_eq!(sb.count("okta.token_exchange"), 2);
+    assert!(sb.home().join(".p0/identity.json").exists());
+}

@@ -8,7 +8,7 @@ use crate::backends::{idc, okta_saml};
 use crate::error::{Error, Result};
 use crate::p0::{self, P0Client};
 use crate::secret::Secret;
-use crate::state::{self, StateDir};
+use crate::state::StateDir;
 use cache::{Cache, CacheKey};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
@@ -106,7 +106,7 @@ pub async fn obtain(want: &Want) -> Result<(ResolvedAccount, AwsCredentials)> {
                 Some(client) => client,
                 None => P0Client::connect().await?,
             };
-            fetch(&state, &cache, &client, &account, want).await
+            fetch(&cache, &client, &account, want).await
         },
     )
     .await?;
@@ -189,7 +189,6 @@ where
 /// A cache miss: the P0 request (when asked for; always for Identity Center, §3.5), then
 /// the account's backend.
 async fn fetch(
-    state: &StateDir,
     cache: &Cache,
     client: &P0Client,
     account: &ResolvedAccount,
@@ -219,8 +218,7 @@ async fn fetch(
                     okta_saml::credentials(&renewed, &target, just_granted).await
                 }
                 Err(Error::OktaSessionExpired) => {
-                    // The stored session is useless now: the next command signs in afresh.
-                    state::remove_if_exists(&state.identity_path())?;
+                    client.forget_okta(&okta).await?;
                     result
                 }
                 _ => result,

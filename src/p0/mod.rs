@@ -100,6 +100,14 @@ impl P0Client {
         self.okta()
     }
 
+    /// After Okta refused `refused` and no human can sign in again: forgets the stored login
+    /// (unless another process has already replaced it), so the next command signs in afresh.
+    pub async fn forget_okta(&self, refused: &OktaSession) -> Result<()> {
+        self.session
+            .forget_refused_okta(&refused.access_token)
+            .await
+    }
+
     /// `GET {tenant api}/o/{org}/{path}` with the bearer, §3.1 error rules and retries.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
         let response = self

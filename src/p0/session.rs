@@ -120,6 +120,19 @@ impl Session {
             .map(|_| ())
     }
 
+    /// After Okta refused the session's tokens with nobody at a terminal to sign in again:
+    /// forgets the stored identity so the next command starts afresh, unless another process
+    /// has meanwhile stored a new login (checked under the session lock).
+    pub async fn forget_refused_okta(&self, refused_access_token: &Secret<String>) -> Result<()> {
+        let _lock = SessionLock::acquire(&self.state).await?;
+        match Identity::load(&self.state)? {
+            Some(stored) if stored.credential.access_token == *refused_access_token => {
+                state::remove_if_exists(&self.state.identity_path())
+            }
+            _ => Ok(()),
+        }
+    }
+
     async fn ensure(&self, refused: Refused<'_>) -> Result<Secret<String>> {
         let acceptable = |identity: &Identity| -> Option<Secret<String>> {
             let bearer = usable_bearer(identity)?;
