@@ -54,6 +54,18 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Where JSON stopped parsing, without serde_json's own message: for a value of the wrong type
+/// it quotes the value (`invalid type: string "..."`), which may be a token. For logging the
+/// parse errors of anything that can hold secrets (state files, token answers).
+pub fn describe_json_error(e: &serde_json::Error) -> String {
+    format!(
+        "{:?} error at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +91,18 @@ mod tests {
             "https://acme.okta.com/login/token/sso?<redacted>"
         );
         assert_eq!(redact_url("https://x/y"), "https://x/y");
+    }
+
+    #[test]
+    fn json_errors_are_described_without_the_values() {
+        // A token where a number belongs (an entry from another p0 version).
+        let e = serde_json::from_str::<i64>("\"aoa-secret-token\"").unwrap_err();
+        assert!(
+            e.to_string().contains("aoa-secret-token"),
+            "serde_json quotes it"
+        );
+        let shown = crate::secret::describe_json_error(&e);
+        assert!(!shown.contains("aoa-secret-token"), "{shown}");
+        assert!(shown.contains("line 1"), "{shown}");
     }
 }

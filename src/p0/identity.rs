@@ -120,7 +120,11 @@ impl Identity {
         match serde_json::from_slice(&text) {
             Ok(identity) => Ok(Some(identity)),
             Err(e) => {
-                tracing::debug!("ignoring unreadable {}: {e}", path.display());
+                tracing::debug!(
+                    "ignoring unreadable {}: {}",
+                    path.display(),
+                    crate::secret::describe_json_error(&e)
+                );
                 Ok(None)
             }
         }
