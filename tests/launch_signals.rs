@@ -36,6 +36,16 @@ struct Run {
     out: tempfile::TempDir,
 }
 
+/// A failed assertion must not leave p0 (and, through PR_SET_PDEATHSIG, its child) running.
+impl Drop for Run {
+    fn drop(&mut self) {
+        if matches!(self.p0.try_wait(), Ok(None)) {
+            let _ = self.p0.kill();
+            let _ = self.p0.wait();
+        }
+    }
+}
+
 impl Run {
     fn start(sandbox: &Sandbox, mode: &[&str], script: &str) -> Run {
         Run::spawn(sandbox.p0(), mode, script)
