@@ -621,3 +621,42 @@ fn a_missing_config_file_says_how_to_recover() {
         "Missing config file. Please login again using 'p0 login <organization>'."
     );
 }
+
+#[test]
+fn without_a_terminal_an_expired_session_fails_at_once_even_while_another_p0_signs_in() {
+    let sb = Sandbox::start(default_scenario());
+    sb.login();
+    edit_identity(&sb, |identity| {
+        identity["credential"]["expires_at"] = json!(now() - 5.0);
+    });
+    // Another p0 holds the session lock (a sign-in at some terminal, or a stuck process).
+    let lock = sb.home().join(".p0/identity.lock");
+    let mut holder = std::process::Command::new(common::python())
+        .args([
+            "-c",
+            "import fcntl, sys, time\n\
+             f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX)\n\
+             print('held', flush=True); time.sleep(60)",
+            lock.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "held");
+
+    let started = Instant::now();
+    let out = run(&sb, &["ls", "aws", "role"]);
+    let elapsed = started.elapsed();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(77), "{err}");
+    assert!(err.contains("p0 login acme"), "{err}");
+    assert!(elapsed < Duration::from_secs(10), "waited {elapsed:?}");
+}

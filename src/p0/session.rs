@@ -153,6 +153,22 @@ impl Session {
             );
             return Ok(bearer);
         }
+        // Nobody to sign in and Okta's session is over by the clock: fail now rather than wait
+        // on the lock for another process's sign-in that, in CI, nobody will complete.
+        if matches!(self.relogin, Relogin::IfHuman)
+            && identity.credential.remaining() <= COMMAND_MARGIN_SECS
+            && !terminal::human_present()
+        {
+            let stored = Identity::load(&self.state)?.filter(|s| s.slug() == identity.slug());
+            if let Some(bearer) = stored.as_ref().and_then(acceptable) {
+                tracing::debug!("using the session another p0 process renewed");
+                self.set_identity(stored.expect("acceptable implies stored"));
+                return Ok(bearer);
+            }
+            if stored.is_none_or(|s| s.credential.remaining() <= COMMAND_MARGIN_SECS) {
+                return Err(login_required(identity.slug().unwrap_or_default()));
+            }
+        }
         let _lock = SessionLock::acquire(&self.state).await?;
         // Another process may have renewed while we waited for the lock.
         if let Some(stored) = Identity::load(&self.state)?.filter(|s| s.slug() == identity.slug()) {
@@ -274,12 +290,7 @@ impl Session {
         let no_browser = match self.relogin {
             Relogin::Always { no_browser } => no_browser,
             Relogin::IfHuman if terminal::human_present() => false,
-            Relogin::IfHuman => {
-                return Err(Error::LoginRequired {
-                    what: "Your P0 session has expired, so this command".into(),
-                    org: slug.to_string(),
-                })
-            }
+            Relogin::IfHuman => return Err(login_required(slug)),
         };
         if !identity.is_current_format() {
             // Old identity files lack the login settings (§1.4): fetch the org document again.
@@ -328,6 +339,14 @@ fn usable_bearer(identity: &Identity) -> Option<Secret<String>> {
         .as_ref()
         .filter(|f| f.is_fresh())
         .map(|f| f.id_token.clone())
+}
+
+/// The session needs a sign-in and there is nobody to ask.
+fn login_required(slug: &str) -> Error {
+    Error::LoginRequired {
+        what: "Your P0 session has expired, so this command".into(),
+        org: slug.to_string(),
+    }
 }
 
 /// One `p0` at a time renews the session (or logs in), so parallel commands share one
