@@ -140,7 +140,7 @@ _p0() {
 
     case "${cmd}" in
         p0)
-            opts="-h -V --debug --help --version login logout request ls aws run-as completions help"
+            opts="-q -h -V --debug --quiet --help --version login logout request ls aws run-as completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -154,7 +154,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws)
-            opts="-h -V --account --reason --shell --refresh-credentials --debug --help --version role permission-set credential-process help"
+            opts="-q -h -V --account --reason --shell --refresh-credentials --debug --quiet --help --version role permission-set credential-process help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,7 +180,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws__subcmd__credential__subcmd__process)
-            opts="-h -V --permission-set --role --account --reason --shell --refresh-credentials --debug --help --version"
+            opts="-q -h -V --permission-set --role --account --reason --shell --refresh-credentials --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -312,7 +312,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws__subcmd__permission__subcmd__set)
-            opts="-h -V --account --reason --shell --refresh-credentials --debug --help --version assume help"
+            opts="-q -h -V --account --reason --shell --refresh-credentials --debug --quiet --help --version assume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -338,7 +338,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws__subcmd__permission__subcmd__set__subcmd__assume)
-            opts="-h -V --account --reason --shell --refresh-credentials --debug --help --version"
+            opts="-q -h -V --account --reason --shell --refresh-credentials --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -406,7 +406,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws__subcmd__role)
-            opts="-h -V --account --reason --shell --refresh-credentials --debug --help --version assume help"
+            opts="-q -h -V --account --reason --shell --refresh-credentials --debug --quiet --help --version assume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -432,7 +432,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws__subcmd__role__subcmd__assume)
-            opts="-h -V --request --no-request --duration --account --reason --shell --refresh-credentials --debug --help --version"
+            opts="-q -h -V --request --no-request --duration --account --reason --shell --refresh-credentials --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -504,7 +504,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__completions)
-            opts="-h -V --debug --help --version bash elvish fish powershell zsh"
+            opts="-q -h -V --debug --quiet --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -714,7 +714,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__login)
-            opts="-h -V --refresh --no-browser --debug --help --version"
+            opts="-q -h -V --refresh --no-browser --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -728,7 +728,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__logout)
-            opts="-h -V --debug --help --version"
+            opts="-q -h -V --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -742,7 +742,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__ls)
-            opts="-h -V --size --json --debug --help --version"
+            opts="-q -h -V --size --json --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -760,7 +760,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__request)
-            opts="-w -V --wait --help --debug --version"
+            opts="-w -q -V --wait --help --debug --quiet --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -774,7 +774,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__run__subcmd__as)
-            opts="-h -V --account --permission-set --role --reason --no-request --region --refresh-credentials --refresh --restart --restart-margin --restart-signal --restart-grace --sso --sso-start-url --sso-region --force-refresh --debug --help --version"
+            opts="-q -h -V --account --permission-set --role --reason --no-request --region --refresh-credentials --refresh --restart --restart-margin --restart-signal --restart-grace --sso --sso-start-url --sso-region --force-refresh --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_p0_global_optspecs
-    string join \n debug h/help V/version
+    string join \n debug q/quiet h/help V/version
 end
 
 function __fish_p0_needs_command
@@ -25,6 +25,7 @@ function __fish_p0_using_subcommand
 end
 
 complete -c p0 -n "__fish_p0_needs_command" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_needs_command" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_needs_command" -s h -l help -d 'Print help'
 complete -c p0 -n "__fish_p0_needs_command" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_needs_command" -f -a "login" -d 'Log in to a P0 organization (Okta device authorization)'
@@ -38,18 +39,22 @@ complete -c p0 -n "__fish_p0_needs_command" -f -a "help" -d 'Print this message 
 complete -c p0 -n "__fish_p0_using_subcommand login" -l refresh -d 'Log in again even if the current session is still valid'
 complete -c p0 -n "__fish_p0_using_subcommand login" -l no-browser -d 'Print the sign-in link instead of opening a browser (also P0_NO_BROWSER=1)'
 complete -c p0 -n "__fish_p0_using_subcommand login" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand login" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand login" -s h -l help -d 'Print help'
 complete -c p0 -n "__fish_p0_using_subcommand login" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_using_subcommand logout" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand logout" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c p0 -n "__fish_p0_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_using_subcommand request" -s w -l wait -d 'Wait for the request to be approved (or denied) before exiting'
 complete -c p0 -n "__fish_p0_using_subcommand request" -l help -d 'Print help'
 complete -c p0 -n "__fish_p0_using_subcommand request" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand request" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand request" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_using_subcommand ls" -l size -d 'How many items to show' -r
 complete -c p0 -n "__fish_p0_using_subcommand ls" -l json -d 'Print the raw JSON response on stdout'
 complete -c p0 -n "__fish_p0_using_subcommand ls" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand ls" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c p0 -n "__fish_p0_using_subcommand ls" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -l account -d 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)' -r
@@ -59,6 +64,7 @@ fish\t'fish: `set -gx KEY \'value\'`'
 powershell\t'PowerShell: `$Env:KEY = \'value\'`'"
 complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -l refresh-credentials -d 'Fetch new credentials even if cached ones are still valid'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -f -a "role" -d 'IAM roles through Okta SAML'
@@ -72,6 +78,7 @@ fish\t'fish: `set -gx KEY \'value\'`'
 powershell\t'PowerShell: `$Env:KEY = \'value\'`'"
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from role" -l refresh-credentials -d 'Fetch new credentials even if cached ones are still valid'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from role" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from role" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from role" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from role" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from role" -f -a "assume" -d 'Print shell exports for the role\'s temporary credentials'
@@ -83,6 +90,7 @@ fish\t'fish: `set -gx KEY \'value\'`'
 powershell\t'PowerShell: `$Env:KEY = \'value\'`'"
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from permission-set" -l refresh-credentials -d 'Fetch new credentials even if cached ones are still valid'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from permission-set" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from permission-set" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from permission-set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from permission-set" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from permission-set" -f -a "assume" -d 'Print shell exports for the permission set\'s temporary credentials'
@@ -95,6 +103,7 @@ fish\t'fish: `set -gx KEY \'value\'`'
 powershell\t'PowerShell: `$Env:KEY = \'value\'`'"
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -l refresh-credentials -d 'Fetch new credentials even if cached ones are still valid'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from help" -f -a "role" -d 'IAM roles through Okta SAML'
@@ -122,9 +131,11 @@ complete -c p0 -n "__fish_p0_using_subcommand run-as" -l restart -d 'Restart the
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l sso -d 'Use AWS IAM Identity Center directly, without P0 (implied by --sso-start-url/--sso-region)'
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l force-refresh -d 'Direct Identity Center: log in again even if the cached token is valid'
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand run-as" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -s h -l help -d 'Print help'
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_using_subcommand completions" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand completions" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c p0 -n "__fish_p0_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c p0 -n "__fish_p0_using_subcommand help; and not __fish_seen_subcommand_from login logout request ls aws run-as completions help" -f -a "login" -d 'Log in to a P0 organization (Okta device authorization)'

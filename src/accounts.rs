@@ -6,7 +6,8 @@
 //! `permission-set assume` exists, the backend is chosen per resolved account, so an org that
 //! mixes Okta SAML and Identity Center accounts works for both.
 
-use crate::credentials::cache::{Cache, CacheKey};
+use crate::backend::{Backend, Families};
+use crate::cache::{Cache, CacheKey};
 use crate::error::{Error, Result};
 use crate::p0::P0Client;
 use crate::state::StateDir;
@@ -17,63 +18,36 @@ use time::OffsetDateTime;
 /// A local copy of the config older than this is fetched again before use.
 const LOCAL_COPY_MAX_AGE: time::Duration = time::Duration::hours(12);
 
-/// The two families of AWS access, and their subcommands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackendKind {
-    /// `role assume`: IAM roles through Okta SAML federation.
-    OktaSaml,
-    /// `permission-set assume`: permission sets through IAM Identity Center.
-    Idc,
-}
-
-impl BackendKind {
-    /// The name used in cache keys.
-    pub fn key(self) -> &'static str {
-        match self {
-            BackendKind::OktaSaml => "okta",
-            BackendKind::Idc => "idc",
-        }
-    }
-
-    /// The resource word of P0's request argv (§3.5).
-    pub fn request_word(self) -> &'static str {
-        match self {
-            BackendKind::OktaSaml => "role",
-            BackendKind::Idc => "permission-set",
-        }
-    }
-}
-
-/// How credentials for an account are obtained.
+/// How users log in to an account: the backend and its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Backend {
+pub enum AccountLogin {
     /// The partition (aws or aws-us-gov) is taken from the SAML assertion's role ARNs (§5.4).
     OktaSaml {
         app_id: String,
         identity_provider: String,
     },
-    Idc {
+    IdentityCenter {
         region: String,
         identity_store_id: String,
     },
 }
 
-impl Backend {
-    pub fn kind(&self) -> BackendKind {
+impl AccountLogin {
+    pub fn backend(&self) -> Backend {
         match self {
-            Backend::OktaSaml { .. } => BackendKind::OktaSaml,
-            Backend::Idc { .. } => BackendKind::Idc,
+            AccountLogin::OktaSaml { .. } => Backend::OktaSaml,
+            AccountLogin::IdentityCenter { .. } => Backend::IdentityCenter,
         }
     }
 }
 
 /// An installed account that `--account` resolved to, with a backend `p0` can use. Only
-/// resolution constructs one.
+/// resolution constructs one, so a provider never sees an account that was not checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedAccount {
     id: String,
     label: Option<String>,
-    backend: Backend,
+    login: AccountLogin,
 }
 
 impl ResolvedAccount {
@@ -81,31 +55,18 @@ impl ResolvedAccount {
         &self.id
     }
 
-    pub fn backend(&self) -> &Backend {
-        &self.backend
+    pub fn login(&self) -> &AccountLogin {
+        &self.login
     }
-}
-
-/// How an item of the config says users log in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Login {
-    Okta {
-        app_id: String,
-        identity_provider: String,
-    },
-    Idc {
-        region: String,
-        identity_store_id: String,
-    },
-    /// `iam`, a federated provider other than Okta SAML, or anything newer than this client.
-    Other,
 }
 
 #[derive(Debug, Clone)]
 struct Item {
     id: String,
     label: Option<String>,
-    login: Login,
+    /// `None` for `iam`, a federated provider other than Okta SAML, or anything newer than
+    /// this client.
+    login: Option<AccountLogin>,
 }
 
 impl Item {
@@ -146,13 +107,12 @@ impl AwsConfig {
         AwsConfig { installed }
     }
 
-    /// Which families the org's installed accounts use: (Okta SAML, Identity Center).
-    pub fn families(&self) -> (bool, bool) {
-        let has = |f: fn(&Login) -> bool| self.installed.iter().any(|i| f(&i.login));
-        (
-            has(|l| matches!(l, Login::Okta { .. })),
-            has(|l| matches!(l, Login::Idc { .. })),
-        )
+    /// Which families the org's installed accounts use.
+    pub fn families(&self) -> Families {
+        self.installed
+            .iter()
+            .filter_map(|i| i.login.as_ref().map(AccountLogin::backend))
+            .collect()
     }
 
     /// Resolves `wanted` (an id or label; `None` when only one account is installed) to an
@@ -160,7 +120,7 @@ impl AwsConfig {
     pub fn resolve(
         &self,
         wanted: Option<&str>,
-        family: Option<BackendKind>,
+        family: Option<Backend>,
     ) -> Result<ResolvedAccount> {
         if self.installed.is_empty() {
             return Err(Error::AwsNotInstalled);
@@ -180,44 +140,32 @@ impl AwsConfig {
                 }
             },
         };
-        let backend = match &item.login {
-            Login::Okta {
-                app_id,
-                identity_provider,
-            } => Backend::OktaSaml {
-                app_id: app_id.clone(),
-                identity_provider: identity_provider.clone(),
-            },
-            Login::Idc {
-                region,
-                identity_store_id,
-            } => Backend::Idc {
-                region: region.clone(),
-                identity_store_id: identity_store_id.clone(),
-            },
-            Login::Other => return Err(wrong_family(item, wanted, family)),
+        let Some(login) = item.login.clone() else {
+            return Err(wrong_family(item, wanted, family));
         };
-        if family.is_some_and(|f| f != backend.kind()) {
+        if family.is_some_and(|f| f != login.backend()) {
             return Err(wrong_family(item, wanted, family));
         }
         Ok(ResolvedAccount {
             id: item.id.clone(),
             label: item.label.clone(),
-            backend,
+            login,
         })
     }
 }
 
 /// §4's wrong-login-type texts. Without an explicit family (`p0 run-as`), an account with no
 /// usable backend gets the Okta text, the family P0 falls back to.
-fn wrong_family(item: &Item, wanted: Option<&str>, family: Option<BackendKind>) -> Error {
+fn wrong_family(item: &Item, wanted: Option<&str>, family: Option<Backend>) -> Error {
     match family {
-        Some(BackendKind::Idc) => Error::NotIdc(wanted.unwrap_or(item.display_name()).to_string()),
+        Some(Backend::IdentityCenter) => {
+            Error::NotIdc(wanted.unwrap_or(item.display_name()).to_string())
+        }
         _ => Error::NotOktaSaml(item.display_name().to_string()),
     }
 }
 
-fn login_of(login: &Value) -> Login {
+fn login_of(login: &Value) -> Option<AccountLogin> {
     let text = |v: &Value, key: &str| {
         v.get(key)
             .and_then(Value::as_str)
@@ -237,21 +185,21 @@ fn login_of(login: &Value) -> Login {
                 text(provider, "appId"),
                 text(provider, "identityProvider"),
             ) {
-                (true, Some(app_id), Some(identity_provider)) => Login::Okta {
+                (true, Some(app_id), Some(identity_provider)) => Some(AccountLogin::OktaSaml {
                     app_id,
                     identity_provider,
-                },
-                _ => Login::Other,
+                }),
+                _ => None,
             }
         }
         Some("idc") => match (text(login, "idcRegion"), text(login, "identityStoreId")) {
-            (Some(region), Some(identity_store_id)) => Login::Idc {
+            (Some(region), Some(identity_store_id)) => Some(AccountLogin::IdentityCenter {
                 region,
                 identity_store_id,
-            },
-            _ => Login::Other,
+            }),
+            _ => None,
         },
-        _ => Login::Other,
+        _ => None,
     }
 }
 
@@ -296,9 +244,10 @@ pub async fn fetch_config(client: &P0Client, cache: &Cache, org: &str) -> Result
 
 /// The families of the logged-in org's accounts, from local files only (for `p0 aws --help`,
 /// which must never wait on the network): `None` when nothing is known locally.
-pub fn cached_families(state: &StateDir) -> Option<(bool, bool)> {
+pub fn cached_families(state: &StateDir) -> Option<Families> {
     let org = crate::p0::stored_org(state)?;
-    let copy: LocalCopy = Cache::new(state).read(&local_copy_key(&org))?;
+    let cache = Cache::new(state, std::time::Duration::ZERO);
+    let copy: LocalCopy = cache.read(&local_copy_key(&org))?;
     Some(AwsConfig::from_response(&copy.body).families())
 }
 
@@ -329,21 +278,23 @@ mod tests {
         assert_eq!(prod, config.resolve(Some("123456789012"), None).unwrap());
         assert_eq!(prod.id(), "123456789012");
         assert_eq!(
-            prod.backend(),
-            &Backend::OktaSaml {
+            prod.login(),
+            &AccountLogin::OktaSaml {
                 app_id: "0oa-aws-prod".into(),
                 identity_provider: "OktaP0".into()
             }
         );
-        let dev = config.resolve(Some("dev"), Some(BackendKind::Idc)).unwrap();
+        let dev = config
+            .resolve(Some("dev"), Some(Backend::IdentityCenter))
+            .unwrap();
         assert_eq!(
-            dev.backend(),
-            &Backend::Idc {
+            dev.login(),
+            &AccountLogin::IdentityCenter {
                 region: "us-west-2".into(),
                 identity_store_id: "d-1234567890".into()
             }
         );
-        assert_eq!(config.families(), (true, true));
+        assert_eq!(config.families(), Families::from_iter(Backend::ALL));
     }
 
     #[test]
@@ -373,7 +324,7 @@ mod tests {
             none.resolve(Some("prod"), None).unwrap_err().to_string(),
             "P0 is not installed on any AWS account"
         );
-        assert_eq!(none.families(), (false, false));
+        assert_eq!(none.families(), Families::default());
     }
 
     #[test]
@@ -382,7 +333,7 @@ mod tests {
             "123456789012": {"state": "installed", "login": {"type": "federated",
                 "provider": {"type": "okta", "appId": "a", "identityProvider": "p"}}}}}}));
         assert_eq!(config.resolve(None, None).unwrap().id(), "123456789012");
-        assert_eq!(config.families(), (true, false));
+        assert_eq!(config.families(), Families::from_iter([Backend::OktaSaml]));
     }
 
     #[test]
@@ -390,14 +341,14 @@ mod tests {
         let config = mixed_org();
         assert_eq!(
             config
-                .resolve(Some("210987654321"), Some(BackendKind::OktaSaml))
+                .resolve(Some("210987654321"), Some(Backend::OktaSaml))
                 .unwrap_err()
                 .to_string(),
             "Account dev is not configured for Okta SAML login."
         );
         assert_eq!(
             config
-                .resolve(Some("prod"), Some(BackendKind::Idc))
+                .resolve(Some("prod"), Some(Backend::IdentityCenter))
                 .unwrap_err()
                 .to_string(),
             "Unexpected login type. Expected IDC to be enabled for account prod"
@@ -426,21 +377,29 @@ mod tests {
         assert_eq!(cached_families(&state), None, "no local copy yet");
         let body = json!({"config": {"iam-write": {"1": {"state": "installed",
             "login": {"type": "idc", "idcRegion": "r", "identityStoreId": "d"}}}}});
-        store_local_config(&Cache::new(&state), "acme", &body).unwrap();
-        assert_eq!(cached_families(&state), Some((false, true)));
+        store_local_config(
+            &Cache::new(&state, std::time::Duration::ZERO),
+            "acme",
+            &body,
+        )
+        .unwrap();
+        assert_eq!(
+            cached_families(&state),
+            Some(Families::from_iter([Backend::IdentityCenter]))
+        );
     }
 
     #[test]
     fn local_copy_round_trips_and_ages_out() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(&StateDir::at(dir.path(), ""));
+        let cache = Cache::new(&StateDir::at(dir.path(), ""), std::time::Duration::ZERO);
         assert!(local_config(&cache, "acme").is_none());
         let body = json!({"config": {"iam-write": {"1": {"state": "installed",
             "login": {"type": "idc", "idcRegion": "r", "identityStoreId": "d"}}}}});
         store_local_config(&cache, "acme", &body).unwrap();
         assert_eq!(
             local_config(&cache, "acme").unwrap().families(),
-            (false, true)
+            Families::from_iter([Backend::IdentityCenter])
         );
         assert!(local_config(&cache, "other").is_none());
         cache

@@ -1,14 +1,39 @@
-//! The OAuth 2.0 device authorization grant's polling loop (RFC 8628), shared by Okta and
-//! AWS IAM Identity Center: `authorization_pending` waits `interval`, `slow_down` adds 5 s and
-//! carries on (P0's CLI treated it as fatal), `access_denied` and expiry end the wait.
+//! The OAuth 2.0 device authorization grant (RFC 8628), shared by Okta and AWS IAM Identity
+//! Center: the prompt shown to the human, and the polling loop (`authorization_pending` waits
+//! `interval`, `slow_down` adds 5 s and carries on where P0's CLI failed, `access_denied` and
+//! expiry end the wait).
 
+use crate::context::Context;
 use crate::error::{Error, Result};
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// RFC 8628 §3.5: on `slow_down` the interval grows by 5 seconds for all later polls.
+/// The grant type of a device-code token request (RFC 8628 section 3.4).
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// RFC 8628 section 3.5: on `slow_down` the interval grows by 5 seconds for all later polls.
 const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+
+/// Shows the human the link and the code to confirm (where the printer sends prompts), and
+/// opens the link in a browser unless they asked for none. `provider` is the name the user will
+/// see in the browser ("Okta", "AWS").
+pub fn show_prompt(ctx: &Context, provider: &str, verification_url: &str, user_code: &str) {
+    let open = ctx.human().opens_browser();
+    let intro = if open {
+        format!("Opening {provider} sign-in in your browser. If it does not open, visit:")
+    } else {
+        format!("To sign in with {provider}, visit:")
+    };
+    ctx.printer.prompt(&format!(
+        "{intro}\n  {verification_url}\n\
+         When prompted, confirm that {provider} displays this code:\n  {user_code}\n\
+         Waiting for authorization...\n"
+    ));
+    if open {
+        crate::human::open_browser(verification_url);
+    }
+}
 
 /// What one poll of the token endpoint said.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! Every failure `p0` reports, with its user-facing text and exit code in one place.
 //!
-//! Texts marked "§" are word for word from the P0 protocol (shared/p0-protocol.md) so users
-//! and scripts see what P0's own CLI prints.
+//! Texts marked "§" are word for word from the P0 protocol (docs/protocol.md) so users and
+//! scripts see what P0's own CLI prints.
 
 use std::io;
 use thiserror::Error;
@@ -22,14 +22,57 @@ pub mod exit {
     pub const BACKEND: u8 = 69;
     /// A lock was not released in time (EX_TEMPFAIL): another `p0` is stuck.
     pub const TEMPFAIL: u8 = 75;
+    /// A server answered with data `p0` cannot use (EX_PROTOCOL).
+    pub const PROTOCOL: u8 = 76;
     /// A login or device authorization is needed and there is no terminal to ask on (EX_NOPERM).
     pub const LOGIN_REQUIRED: u8 = 77;
+    /// Local configuration `p0` cannot use: a setting, a file it reads (EX_CONFIG).
+    pub const CONFIG: u8 = 78;
     /// The command exists but cannot be executed (as a shell reports it).
     pub const NOT_EXECUTABLE: u8 = 126;
     /// The command was not found on PATH (as a shell reports it).
     pub const NOT_FOUND: u8 = 127;
     /// Interrupted by Ctrl-C (128 + SIGINT).
     pub const INTERRUPTED: u8 = 130;
+
+    /// Every documented exit code and what it means, in order. `--help` is generated from it
+    /// and a test checks the README's table against it.
+    pub const TABLE: &[(&str, &str)] = &[
+        (
+            "0",
+            "success (run-as: the command's own exit code passes through)",
+        ),
+        ("1", "failure; the request errored, expired or was revoked"),
+        ("2", "the access request was denied"),
+        ("4", "the access request did not complete in time"),
+        ("64", "usage error"),
+        (
+            "69",
+            "Okta, Identity Center or STS did not produce credentials",
+        ),
+        ("75", "another p0 process held the credential lock too long"),
+        ("76", "a server answered with data p0 cannot use"),
+        ("77", "a login is needed and there is no terminal to ask on"),
+        (
+            "78",
+            "local configuration p0 cannot use (a setting or a file)",
+        ),
+        ("126", "the command is not executable"),
+        ("127", "the command was not found"),
+        (
+            "128+n",
+            "the command (or p0) was killed by signal n; 130 is Ctrl-C",
+        ),
+    ];
+
+    /// The table as `--help` shows it.
+    pub fn help() -> String {
+        let mut text = String::from("Exit codes:");
+        for (code, meaning) in TABLE {
+            text.push_str(&format!("\n  {code:<5} {meaning}"));
+        }
+        text
+    }
 }
 
 pub const CONTACT_DEFAULT: &str = "Please contact support@p0.dev for assistance.";
@@ -41,6 +84,14 @@ pub enum Error {
     Usage(String),
     #[error("`p0 {0}` is not implemented yet")]
     NotImplemented(&'static str),
+    /// A setting or local file `p0` cannot use (an environment variable, ~/.aws/config, a
+    /// bootstrap file).
+    #[error("{0}")]
+    Config(String),
+    /// A server answered with something `p0` cannot use (an org document naming an invalid
+    /// URL, an answer of the wrong shape).
+    #[error("{0}")]
+    RemoteData(String),
     #[error("Could not determine your home directory")]
     NoHomeDirectory,
     #[error("{context}: {source}")]
@@ -152,6 +203,12 @@ pub enum Error {
     IdcTimedOut,
     #[error("Could not find an AWS account ID for this access request")]
     NoAccountId,
+    /// GetRoleCredentials answered ForbiddenException: the user holds no assignment of it.
+    #[error("Permission set {permission_set} is not assigned to you in account {account_id}.")]
+    PermissionSetNotAssigned {
+        permission_set: String,
+        account_id: String,
+    },
     #[error("{0}")]
     SsoInstance(String),
 
@@ -222,19 +279,30 @@ impl Error {
         }
     }
 
+    /// Whether the backend said the user does not hold the role (any more): a P0 request may
+    /// grant it.
+    pub fn means_not_granted(&self) -> bool {
+        matches!(
+            self,
+            Error::RoleNotAvailable { .. } | Error::PermissionSetNotAssigned { .. }
+        )
+    }
+
     /// The documented exit code for this failure (README, `p0 run-as --help`).
     pub fn exit_code(&self) -> u8 {
         use Error::*;
+        // No wildcard: a new failure must be given its code here.
         match self {
             Usage(_) | OrgRequired => exit::USAGE,
+            Config(_) => exit::CONFIG,
+            RemoteData(_) => exit::PROTOCOL,
             RequestDenied(_) => exit::DENIED,
             RequestNotComplete(_) => exit::NOT_COMPLETE,
             LoginRequired { .. } | IdcLoginRequired { .. } => exit::LOGIN_REQUIRED,
             LockTimeout { .. } => exit::TEMPFAIL,
             Interrupted => exit::INTERRUPTED,
             CommandNotFound(_) => exit::NOT_FOUND,
-            NotExecutable(_) => exit::NOT_EXECUTABLE,
-            ExecFailed { .. } => exit::NOT_EXECUTABLE,
+            NotExecutable(_) | ExecFailed { .. } => exit::NOT_EXECUTABLE,
             RoleNotAvailable { .. }
             | NoSamlAssertion
             | OktaSessionExpired
@@ -242,8 +310,40 @@ impl Error {
             | MalformedSaml(_)
             | IdcTimedOut
             | NoAccountId
+            | PermissionSetNotAssigned { .. }
             | Aws { .. } => exit::BACKEND,
-            _ => exit::FAILURE,
+            NotImplemented(_)
+            | NoHomeDirectory
+            | Io { .. }
+            | OrgNotFound
+            | OrgNotFoundLoggingOut
+            | Network { .. }
+            | NetworkExhausted
+            | NotLoggedIn
+            | CredentialsExpired
+            | MissingConfig
+            | UnsupportedLogin
+            | OidcPkceRequired
+            | AccessDenied
+            | DeviceAuthorizationExpired
+            | Fetch { .. }
+            | AuthenticationUnexpected { .. }
+            | Api(_)
+            | Http { .. }
+            | InvalidResponse
+            | RequestErrored(_)
+            | AccessExpired(_)
+            | AccessRevoked(_)
+            | WaitTimedOut
+            | NoAccessId
+            | RequestOutcomeUnknown { .. }
+            | AwsNotInstalled
+            | AwsAccountNotInstalled(_)
+            | AwsAccountAmbiguous(_)
+            | NotOktaSaml(_)
+            | NotIdc(_)
+            | SsoInstance(_)
+            | RunAsCycle(_) => exit::FAILURE,
         }
     }
 }

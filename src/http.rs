@@ -16,23 +16,39 @@ pub fn client() -> reqwest::Client {
         .expect("the TLS backend initializes")
 }
 
-/// Parses a service base URL from configuration: a bare host (`acme.okta.com`) means https;
-/// an explicit `http://` is accepted only for loopback hosts (local emulators and tests).
-pub fn service_url(value: &str) -> Result<Url> {
+/// Where a service URL came from, which decides whose mistake a bad one is.
+#[derive(Debug, Clone, Copy)]
+pub enum UrlOrigin {
+    /// A setting of the user's (an environment variable).
+    Setting(&'static str),
+    /// A server's answer (the org document, the tenant config it came with).
+    Server,
+}
+
+/// Parses a service base URL: a bare host (`acme.okta.com`) means https; an explicit
+/// `http://` is accepted only for loopback hosts (local emulators and tests).
+pub fn service_url(value: &str, origin: UrlOrigin) -> Result<Url> {
     let with_scheme = if value.contains("://") {
         value.to_string()
     } else {
         format!("https://{value}")
     };
-    let url = Url::parse(&with_scheme)
-        .map_err(|e| Error::Usage(format!("Invalid service URL {value:?}: {e}")))?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        _ => Err(Error::Usage(format!(
-            "Refusing insecure URL {value:?}: plain http is allowed only for loopback hosts"
-        ))),
-    }
+    let problem = match Url::parse(&with_scheme) {
+        Ok(url) => match url.scheme() {
+            "https" => return Ok(url),
+            "http" if is_loopback(&url) => return Ok(url),
+            _ => format!(
+                "Refusing insecure URL {value:?}: plain http is allowed only for loopback hosts"
+            ),
+        },
+        Err(e) => format!("Invalid service URL {value:?}: {e}"),
+    };
+    Err(match origin {
+        UrlOrigin::Setting(variable) => Error::Config(format!("{variable}: {problem}")),
+        UrlOrigin::Server => Error::RemoteData(format!(
+            "The P0 organization's settings name a URL p0 cannot use. {problem}"
+        )),
+    })
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -50,13 +66,23 @@ mod tests {
 
     #[test]
     fn bare_hosts_mean_https_and_http_is_loopback_only() {
+        let url = |value| service_url(value, UrlOrigin::Server);
         assert_eq!(
-            service_url("acme.okta.com").unwrap().as_str(),
+            url("acme.okta.com").unwrap().as_str(),
             "https://acme.okta.com/"
         );
-        assert!(service_url("http://127.0.0.1:8080").is_ok());
-        assert!(service_url("http://localhost:8080").is_ok());
-        assert!(service_url("http://acme.okta.com").is_err());
-        assert!(service_url("http://10.0.0.1").is_err());
+        assert!(url("http://127.0.0.1:8080").is_ok());
+        assert!(url("http://localhost:8080").is_ok());
+        assert!(url("http://acme.okta.com").is_err());
+        assert!(url("http://10.0.0.1").is_err());
+    }
+
+    #[test]
+    fn a_bad_url_is_blamed_on_where_it_came_from() {
+        let setting = service_url("http://10.0.0.1", UrlOrigin::Setting("P0_APP_URL"));
+        assert_eq!(setting.as_ref().unwrap_err().exit_code(), 78);
+        assert!(setting.unwrap_err().to_string().starts_with("P0_APP_URL: "));
+        let server = service_url("http://10.0.0.1", UrlOrigin::Server).unwrap_err();
+        assert_eq!(server.exit_code(), 76);
     }
 }

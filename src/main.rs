@@ -1,26 +1,32 @@
 //! `p0`: just-in-time AWS credentials from P0 Security, for one command.
 //!
-//! Data flows one way: CLI arguments -> a resolved plan (org, account, backend, role) ->
-//! credentials -> launch. `main` only parses, sets up diagnostics and maps errors to exit codes.
+//! Data flows one way: arguments -> a plan (`plan`) -> a provider (`providers`) -> credentials
+//! -> launch (`launch`) or output (`output`). `main` parses, builds the context every command
+//! runs with, and maps the outcome to an exit code.
 
 mod accounts;
-mod backends;
+mod aws_sdk;
+mod backend;
+mod cache;
 mod cli;
 mod commands;
+mod context;
 mod credentials;
 mod device_flow;
 mod env;
 mod error;
-mod exports;
 mod http;
+mod human;
 mod launch;
 mod lock;
+mod output;
 mod p0;
+mod plan;
+mod providers;
+mod retry;
 mod secret;
 mod signals;
-mod sso_config;
 mod state;
-mod terminal;
 
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
@@ -40,10 +46,17 @@ fn main() -> ExitCode {
         }
     };
     init_diagnostics(cli.debug);
-    match commands::run(cli) {
+    let options = context::Options {
+        quiet: cli.quiet,
+        no_browser: matches!(&cli.command, cli::Command::Login(args) if args.no_browser),
+        output_is_read_by_a_program: false,
+    };
+    let printer = output::Printer::standard(cli.quiet);
+    let outcome = context::Context::new(&options).and_then(|ctx| commands::run(ctx, cli.command));
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("{e}");
+            printer.error(&e);
             ExitCode::from(e.exit_code())
         }
     }
@@ -65,6 +78,7 @@ fn parse() -> Result<cli::Cli, clap::Error> {
 
 /// Diagnostics go to stderr only, and only when asked for (`--debug` or `P0_LOG`).
 fn init_diagnostics(debug: bool) {
+    use std::io::IsTerminal;
     let filter = match env::get(env::read::P0_LOG) {
         Some(filter) => filter,
         None if debug => "p0=debug".to_string(),
@@ -73,7 +87,7 @@ fn init_diagnostics(debug: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
-        .with_ansi(terminal::stderr_is_terminal())
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
 }

@@ -1,12 +1,15 @@
 //! A value that must never reach a log, an error message or `--debug` output.
 //!
 //! Modelled on cargo-credential's `Secret<T>`: `Debug` prints a placeholder, there is no
-//! `Display`, and reading the value takes an explicit, greppable `expose()`.
+//! `Display`, and reading the value takes an explicit, greppable `expose()`. There is no
+//! `PartialEq` either: tokens are compared with [`Secret::matches`], in constant time.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use std::fmt;
+use subtle::ConstantTimeEq;
 
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Secret<T>(T);
 
 impl<T> Secret<T> {
@@ -19,6 +22,41 @@ impl<T> Secret<T> {
     pub fn expose(&self) -> &T {
         &self.0
     }
+
+    /// The value itself, for the one place that hands it on (the secret stays out of sight
+    /// until then).
+    #[allow(dead_code)] // for providers that hand a token on whole (web identity)
+    pub fn expose_owned(self) -> T {
+        self.0
+    }
+
+    /// A secret derived from this one (a field of it, a conversion), still redacted.
+    #[allow(dead_code)] // for providers that read a token from a file (web identity)
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Secret<U> {
+        Secret(f(self.0))
+    }
+
+    /// A borrowed view, still redacted (`Secret<String>` -> `Secret<&str>`).
+    #[allow(dead_code)] // for callers that lend a secret without cloning it
+    pub fn as_deref(&self) -> Secret<&T::Target>
+    where
+        T: std::ops::Deref,
+    {
+        Secret(self.0.deref())
+    }
+}
+
+impl<T: AsRef<[u8]>> Secret<T> {
+    /// Whether both hold the same bytes, compared in constant time (a token a server refused
+    /// against the one on disk, an endpoint's authorization header).
+    pub fn matches(&self, other: &Secret<T>) -> bool {
+        self.matches_bytes(other.0.as_ref())
+    }
+
+    /// As [`Secret::matches`], against bytes that arrived from outside (a request header).
+    pub fn matches_bytes(&self, other: &[u8]) -> bool {
+        self.0.as_ref().ct_eq(other).into()
+    }
 }
 
 impl<T> From<T> for Secret<T> {
@@ -30,18 +68,6 @@ impl<T> From<T> for Secret<T> {
 impl<T> fmt::Debug for Secret<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl<T: Serialize> Serialize for Secret<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        T::deserialize(deserializer).map(Secret)
     }
 }
 
@@ -73,15 +99,30 @@ mod tests {
     #[test]
     fn debug_never_shows_the_value() {
         let secret = Secret::new("AKIA-very-secret".to_string());
-        let shown = format!("{secret:?} {:?}", Some(&secret));
+        let shown = format!("{secret:?} {:?} {:?}", Some(&secret), secret.as_deref());
         assert!(!shown.contains("very-secret"), "{shown}");
         assert_eq!(secret.expose(), "AKIA-very-secret");
+        let mapped = secret.clone().map(|s| s.len());
+        assert_eq!(*mapped.expose(), 16);
+        assert!(!format!("{mapped:?}").contains("16"));
+        assert_eq!(secret.expose_owned(), "AKIA-very-secret");
     }
 
     #[test]
     fn serializes_transparently() {
         let secret: Secret<String> = serde_json::from_str("\"abc\"").unwrap();
         assert_eq!(serde_json::to_string(&secret).unwrap(), "\"abc\"");
+        let nested: Option<Secret<String>> = serde_json::from_str("null").unwrap();
+        assert!(nested.is_none());
+    }
+
+    #[test]
+    fn secrets_are_compared_by_value() {
+        let a = Secret::new("token-a".to_string());
+        assert!(a.matches(&Secret::new("token-a".to_string())));
+        assert!(!a.matches(&Secret::new("token-b".to_string())));
+        assert!(!a.matches(&Secret::new("token-a-longer".to_string())));
+        assert!(a.matches_bytes(b"token-a"));
     }
 
     #[test]
@@ -101,7 +142,7 @@ mod tests {
             e.to_string().contains("aoa-secret-token"),
             "serde_json quotes it"
         );
-        let shown = crate::secret::describe_json_error(&e);
+        let shown = describe_json_error(&e);
         assert!(!shown.contains("aoa-secret-token"), "{shown}");
         assert!(shown.contains("line 1"), "{shown}");
     }

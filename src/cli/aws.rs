@@ -1,5 +1,6 @@
 use crate::env::read;
-use clap::{Args, Subcommand, ValueEnum};
+use crate::output::exports::ShellKind;
+use clap::{Args, Subcommand};
 
 #[derive(Debug, Args)]
 pub struct AwsArgs {
@@ -65,14 +66,4 @@ pub enum PermissionSetCommand {
         /// The permission set name
         permission_set: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ShellKind {
-    /// POSIX shells: `export KEY='value'`
-    Posix,
-    /// fish: `set -gx KEY 'value'`
-    Fish,
-    /// PowerShell: `$Env:KEY = 'value'`
-    Powershell,
 }

@@ -6,11 +6,12 @@ mod login;
 mod request;
 mod run_as;
 
-pub use aws::{AwsArgs, AwsCommand, PermissionSetCommand, RoleCommand, ShellKind};
+pub use aws::{AwsArgs, AwsCommand, PermissionSetCommand, RoleCommand};
 pub use login::LoginArgs;
 pub use request::{LsArgs, RequestArgs};
 pub use run_as::{RestartSignal, RunAsArgs};
 
+use crate::backend::{Backend, Families};
 use clap::{Parser, Subcommand};
 use clap_complete::Shell;
 
@@ -21,12 +22,15 @@ use clap_complete::Shell;
     about = "Just-in-time AWS credentials from P0 Security, for one command",
     long_about = None,
     propagate_version = true,
-    after_help = EXIT_CODES_HELP
+    after_help = crate::error::exit::help()
 )]
 pub struct Cli {
     /// Print diagnostics on stderr (never secrets)
     #[arg(long, global = true)]
     pub debug: bool,
+    /// Print no status lines (warnings, prompts and errors still appear)
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -45,7 +49,7 @@ pub enum Command {
     /// Get AWS credentials as shell exports
     Aws(AwsArgs),
     /// Run one command with just-in-time AWS credentials in its environment
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = crate::error::exit::help())]
     RunAs(RunAsArgs),
     /// Print a shell completion script
     Completions {
@@ -54,33 +58,21 @@ pub enum Command {
     },
 }
 
-/// Hides the `p0 aws` family (`role` or `permission-set`) that none of the org's accounts
-/// uses; `families` is `(okta_saml, identity_center)`, `None` when unknown (both shown).
-/// Hidden subcommands still parse: the account decides at run time.
-pub fn fit_aws_families(command: clap::Command, families: Option<(bool, bool)>) -> clap::Command {
-    let Some((okta, idc)) = families else {
+/// Hides the `p0 aws` families none of the org's accounts uses; `None` when unknown (all
+/// shown). Hidden subcommands still parse: the account decides at run time.
+pub fn fit_aws_families(command: clap::Command, families: Option<Families>) -> clap::Command {
+    let Some(families) = families else {
         return command;
     };
-    command.mut_subcommand("aws", |aws| {
-        aws.mut_subcommand("role", |role| role.hide(!okta))
-            .mut_subcommand("permission-set", |ps| ps.hide(!idc))
+    command.mut_subcommand("aws", |mut aws| {
+        for backend in Backend::ALL {
+            aws = aws.mut_subcommand(backend.subcommand(), |sub| {
+                sub.hide(!families.contains(backend))
+            });
+        }
+        aws
     })
 }
-
-/// The exit code table, shown in `--help` and kept identical to the README's.
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0     success (run-as: the command's own exit code passes through)
-  1     failure; the request errored, expired or was revoked
-  2     the access request was denied
-  4     the access request did not complete in time
-  64    usage error
-  69    Okta, Identity Center or STS did not produce credentials
-  75    another p0 process held the credential lock too long
-  77    a login is needed and there is no terminal to ask on (run `p0 login`)
-  126   the command is not executable
-  127   the command was not found
-  128+n the command (or p0) was killed by signal n; 130 is Ctrl-C";
 
 #[cfg(test)]
 mod tests {
@@ -92,7 +84,7 @@ mod tests {
         Cli::command().debug_assert();
     }
 
-    fn aws_help(families: Option<(bool, bool)>) -> String {
+    fn aws_help(families: Option<Families>) -> String {
         let mut command = fit_aws_families(Cli::command(), families);
         command.build();
         let aws = command.find_subcommand_mut("aws").unwrap();
@@ -101,12 +93,12 @@ mod tests {
 
     #[test]
     fn aws_help_lists_the_family_that_fits_the_org() {
-        let okta_only = aws_help(Some((true, false)));
+        let okta_only = aws_help(Some(Families::from_iter([Backend::OktaSaml])));
         assert!(
             okta_only.contains("role") && !okta_only.contains("permission-set"),
             "{okta_only}"
         );
-        let idc_only = aws_help(Some((false, true)));
+        let idc_only = aws_help(Some(Families::from_iter([Backend::IdentityCenter])));
         assert!(
             idc_only.contains("permission-set") && !idc_only.contains("  role"),
             "{idc_only}"

@@ -1,18 +1,18 @@
 //! `p0 aws [--account A] [--reason R] role assume ROLE` and `... permission-set assume PS`:
 //! credentials (cached, or requested and fetched) printed as shell exports (§8).
 
-use crate::accounts::BackendKind;
+use super::block_on;
+use crate::backend::Backend;
 use crate::cli::{AwsArgs, AwsCommand, PermissionSetCommand, RoleCommand};
-use crate::credentials::{self, Want};
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::{exports, terminal};
+use crate::output::exports;
+use crate::p0::P0Connection;
+use crate::plan::{Plan, Wanted};
+use std::io::IsTerminal;
 
-pub fn run(args: AwsArgs) -> Result<u8> {
-    crate::p0::block_on(assume(args))
-}
-
-async fn assume(args: AwsArgs) -> Result<u8> {
-    let (want, subcommand) = match args.command {
+pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
+    let (wanted, subcommand) = match args.command {
         AwsCommand::Role {
             command:
                 RoleCommand::Assume {
@@ -22,25 +22,24 @@ async fn assume(args: AwsArgs) -> Result<u8> {
                     duration,
                 },
         } => (
-            Want {
+            Wanted {
                 role: role.clone(),
-                request: !no_request,
+                no_request,
                 duration,
-                family: Some(BackendKind::OktaSaml),
-                ..Want::default()
+                family: Some(Backend::OktaSaml),
+                ..Wanted::default()
             },
-            ["role".to_string(), "assume".into(), role],
+            vec!["role".to_string(), "assume".into(), role],
         ),
         AwsCommand::PermissionSet {
             command: PermissionSetCommand::Assume { permission_set },
         } => (
-            Want {
+            Wanted {
                 role: permission_set.clone(),
-                request: true,
-                family: Some(BackendKind::Idc),
-                ..Want::default()
+                family: Some(Backend::IdentityCenter),
+                ..Wanted::default()
             },
-            [
+            vec![
                 "permission-set".to_string(),
                 "assume".into(),
                 permission_set,
@@ -50,13 +49,17 @@ async fn assume(args: AwsArgs) -> Result<u8> {
             return Err(Error::NotImplemented("aws credential-process"))
         }
     };
-    let want = Want {
+    let wanted = Wanted {
         account: args.account.clone(),
         reason: args.reason,
-        reuse: credentials::Reuse::configured(args.refresh_credentials),
-        ..want
+        refresh_credentials: args.refresh_credentials,
+        ..wanted
     };
-    let (_account, credentials) = credentials::obtain(&want).await?;
+    let credentials = block_on(async {
+        let p0 = P0Connection::new();
+        let plan = Plan::through_p0(ctx, &p0, wanted).await?;
+        plan.provider(&p0).credentials(ctx, plan.reuse).await
+    })?;
 
     // The command to evaluate, as the user would type it again.
     let mut command = vec!["p0".to_string(), "aws".into()];
@@ -65,11 +68,11 @@ async fn assume(args: AwsArgs) -> Result<u8> {
     }
     command.extend(subcommand);
     exports::print(
+        &ctx.printer,
         &credentials,
         exports::shell_kind(args.shell),
         &command,
-        terminal::stdout_is_terminal(),
-    )
-    .map_err(|e| Error::io("writing the exports", e))?;
+        std::io::stdout().is_terminal(),
+    )?;
     Ok(0)
 }

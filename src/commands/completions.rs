@@ -5,9 +5,9 @@ use crate::cli::Cli;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-pub fn run(shell: Shell) -> u8 {
-    print!("{}", script(shell));
-    0
+pub fn run(shell: Shell) -> crate::error::Result<u8> {
+    crate::output::stdout(&script(shell))?;
+    Ok(0)
 }
 
 pub fn script(shell: Shell) -> String {

@@ -1,43 +1,36 @@
 //! `p0 login [ORG]` (§2.1): find the org, sign in with Okta when the session is not current,
 //! check access, and say so on stderr.
 
+use super::block_on;
 use crate::cli::LoginArgs;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::p0::{self, LoginOptions, P0Client};
-use crate::state::StateDir;
-use crate::terminal;
 use serde_json::Value;
 
-pub fn run(args: LoginArgs) -> Result<u8> {
-    p0::block_on(async {
-        let state = StateDir::from_env()?;
+pub fn run(ctx: &Context, args: LoginArgs) -> Result<u8> {
+    block_on(async {
         let options = LoginOptions {
             org: args.org,
             refresh: args.refresh,
-            no_browser: terminal::browser_disabled(args.no_browser),
         };
-        let (session, new_login) = p0::login(state.clone(), options).await?;
+        let (session, new_login) = p0::login(ctx, options).await?;
         let client = P0Client::from_session(session).await?;
         // §2.1 step 5: an org that refuses this user's access check is logged out of.
         match client.get_json::<Value>("account").await {
             Ok(_) => {}
             Err(e @ (Error::Api(_) | Error::Http { .. } | Error::InvalidResponse)) => {
                 tracing::debug!("access check failed: {e}");
-                return Err(p0::log_out_after_refusal(&state));
+                return Err(p0::log_out_after_refusal(&ctx.state));
             }
             Err(e) => return Err(e),
         }
-        if new_login {
-            eprintln!(
-                "You are now logged in to the {} organization, and can use the p0 CLI.",
-                client.org()
-            );
+        let org = client.org();
+        ctx.printer.status(&if new_login {
+            format!("You are now logged in to the {org} organization, and can use the p0 CLI.")
         } else {
-            eprintln!(
-                "You are currently logged in to the {} organization.",
-                client.org()
-            );
-        }
+            format!("You are currently logged in to the {org} organization.")
+        });
         Ok(0)
     })
 }

@@ -1,13 +1,14 @@
 //! `p0 ls ARGS... [--size N] [--json]` (§9): what the user can request. Items go to stdout (one
 //! per line, or JSON); the heading and notes go to stderr.
 
+use super::block_on;
 use crate::cli::LsArgs;
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::p0::{self, P0Client, Replay};
-use crate::terminal::Progress;
+use crate::output::{self, Printer};
+use crate::p0::{P0Client, Replay};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::io::Write;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -42,10 +43,10 @@ struct Options {
     words: Vec<String>,
 }
 
-pub fn run(args: LsArgs) -> Result<u8> {
+pub fn run(ctx: &Context, args: LsArgs) -> Result<u8> {
     let options = split_options(args)?;
-    p0::block_on(async {
-        let client = P0Client::connect().await?;
+    block_on(async {
+        let client = P0Client::connect(ctx).await?;
         // The admin listing has its own endpoint (§1 table).
         let admin = options
             .words
@@ -56,7 +57,7 @@ pub fn run(args: LsArgs) -> Result<u8> {
         argv.extend(options.words.iter().cloned());
         // §9: P0's CLI asks for twice the size it shows.
         argv.extend(["--size".to_string(), (2 * options.size).to_string()]);
-        let progress = Progress::spinner("Listing accessible resources");
+        let progress = ctx.printer.spinner("Listing accessible resources");
         // Listing changes nothing, so any failed attempt may be repeated.
         let answer = client.run_command(argv, endpoint, Replay::Idempotent).await;
         drop(progress);
@@ -69,21 +70,21 @@ pub fn run(args: LsArgs) -> Result<u8> {
             listing.is_truncated = true;
         }
         if options.json {
-            print_stdout(&format!(
+            output::stdout(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&listing).expect("listing serializes")
             ))?;
         } else {
-            print_text(&mut listing, &options.words)?;
+            print_text(&ctx.printer, &mut listing, &options.words)?;
         }
         Ok(0)
     })
 }
 
-fn print_text(listing: &mut Listing, words: &[String]) -> Result<()> {
+fn print_text(printer: &Printer, listing: &mut Listing, words: &[String]) -> Result<()> {
     let label = plural(listing.arg.as_deref().unwrap_or("item"));
     if listing.items.is_empty() {
-        eprintln!("No {label}");
+        printer.status(&format!("No {label}"));
         return Ok(());
     }
     let truncation = if listing.is_truncated {
@@ -99,8 +100,8 @@ fn print_text(listing: &mut Listing, words: &[String]) -> Result<()> {
         ),
         _ => String::new(),
     };
-    eprintln!("Showing{truncation} {label}{postfix}.");
-    eprintln!("Resources marked with * are already accessible to you:");
+    printer.status(&format!("Showing{truncation} {label}{postfix}."));
+    printer.status("Resources marked with * are already accessible to you:");
     // Accessible first, otherwise in the server's order.
     listing
         .items
@@ -127,21 +128,7 @@ fn print_text(listing: &mut Listing, words: &[String]) -> Result<()> {
             out.push_str(&format!("{mark}{:width$} - {detail}\n", item.key));
         }
     }
-    print_stdout(&out)
-}
-
-/// stdout may be a closed pipe (`p0 ls | head -1`): that is not worth a panic.
-fn print_stdout(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::io("writing to stdout", e))
-        }
-        _ => Ok(()),
-    }
+    output::stdout(&out)
 }
 
 fn plural(word: &str) -> String {

@@ -1,26 +1,55 @@
-//! One file per subcommand; each takes its parsed arguments and returns the exit code.
+//! One file per subcommand; each takes the context and its parsed arguments and returns the
+//! exit code.
 
 mod aws;
+mod completions;
 mod login;
 mod logout;
 mod ls;
 mod request;
 mod run_as;
 
-use crate::cli::{Cli, Command};
-use crate::error::Result;
+use crate::cli::Command;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use std::future::Future;
 
-mod completions;
+/// Runs the parsed command and returns the process exit code.
+pub fn run(ctx: Context, command: Command) -> Result<u8> {
+    match command {
+        Command::Login(args) => login::run(&ctx, args),
+        Command::Logout => logout::run(&ctx),
+        Command::Request(args) => request::run(&ctx, args),
+        Command::Ls(args) => ls::run(&ctx, args),
+        Command::Aws(args) => aws::run(&ctx, args),
+        Command::RunAs(args) => run_as::run(ctx, args),
+        Command::Completions { shell } => completions::run(shell),
+    }
+}
 
-/// Runs the parsed command line and returns the process exit code.
-pub fn run(cli: Cli) -> Result<u8> {
-    match cli.command {
-        Command::Login(args) => login::run(args),
-        Command::Logout => logout::run(),
-        Command::Request(args) => request::run(args),
-        Command::Ls(args) => ls::run(args),
-        Command::Aws(args) => aws::run(args),
-        Command::RunAs(args) => run_as::run(args),
-        Command::Completions { shell } => Ok(completions::run(shell)),
+/// Runs a command's async body on a single-threaded runtime, ended by Ctrl-C with
+/// `Error::Interrupted` (exit 130). Dropping the future abandons any wait; files are only ever
+/// replaced whole, so nothing partial is left behind.
+pub fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?;
+    runtime.block_on(interruptible(future))
+}
+
+async fn interruptible<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+    let interrupted = async {
+        // Ignored SIGINT (nohup, a background job) stays ignored: no handler of ours, which
+        // would also reset it to the default for a command `run-as` execs afterwards.
+        let ignored = crate::signals::is_ignored(nix::sys::signal::Signal::SIGINT);
+        if ignored || tokio::signal::ctrl_c().await.is_err() {
+            // No signal handling available: never interrupt.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = future => result,
+        () = interrupted => Err(Error::Interrupted),
     }
 }

@@ -1,23 +1,25 @@
 //! `p0 request [--wait] ARGS...` (§3.2, §3.3): create an access request and, with `--wait`,
 //! follow it to a decision. Human text on stderr; the exit code tells scripts the outcome.
 
+use super::block_on;
 use crate::cli::RequestArgs;
+use crate::context::Context;
 use crate::error::Result;
-use crate::p0::{self, P0Client, Submitted};
+use crate::p0::{P0Client, Submitted};
 
-pub fn run(args: RequestArgs) -> Result<u8> {
+pub fn run(ctx: &Context, args: RequestArgs) -> Result<u8> {
     let (wait, words) = split_options(args.wait, args.args);
-    p0::block_on(async {
-        let client = P0Client::connect().await?;
+    block_on(async {
+        let client = P0Client::connect(ctx).await?;
         let created = match client.submit(words, "Requesting access").await? {
             Submitted::AlreadyHad => return Ok(0),
             Submitted::Created(created) => created,
         };
         if let Some(message) = created.message() {
-            eprintln!("{message}");
+            ctx.printer.status(message);
         }
         if wait {
-            p0::report_granted(&client.settle(created).await?);
+            client.report_granted(&client.settle(created).await?);
         }
         Ok(0)
     })

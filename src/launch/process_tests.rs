@@ -58,7 +58,8 @@ fn helper() {
                 .enable_all()
                 .build()
                 .unwrap();
-            match runtime.block_on(supervise(&cmd, &base, supervision)) {
+            let printer = crate::output::Printer::standard(false);
+            match runtime.block_on(supervise(&cmd, &base, &printer, supervision)) {
                 Ok(code) => code,
                 Err(error) => {
                     eprintln!("{error}");

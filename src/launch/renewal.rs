@@ -3,6 +3,7 @@
 
 use super::CredentialSource;
 use crate::credentials::AwsCredentials;
+use crate::output::Printer;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -49,6 +50,7 @@ pub(crate) async fn sleep_until(at: OffsetDateTime) {
 
 pub(crate) struct Renewer {
     source: Arc<dyn CredentialSource>,
+    printer: Printer,
     /// Whether the ongoing outage has been reported on stderr.
     reported: bool,
     /// Outages reported so far (one line each, however many attempts failed).
@@ -56,9 +58,10 @@ pub(crate) struct Renewer {
 }
 
 impl Renewer {
-    pub(crate) fn new(source: Arc<dyn CredentialSource>) -> Self {
+    pub(crate) fn new(source: Arc<dyn CredentialSource>, printer: Printer) -> Self {
         Renewer {
             source,
+            printer,
             reported: false,
             outages: 0,
         }
@@ -71,7 +74,7 @@ impl Renewer {
             let failure = match self.source.renew().await {
                 Ok(fresh) if fresh.expiration > current.expiration => {
                     if self.reported {
-                        eprintln!("p0: credentials renewed.");
+                        self.printer.status("p0: credentials renewed.");
                         self.reported = false;
                     }
                     tracing::debug!(
@@ -88,11 +91,11 @@ impl Renewer {
             if !self.reported {
                 self.reported = true;
                 self.outages += 1;
-                eprintln!(
+                self.printer.warn(&format!(
                     "p0: could not renew credentials: {failure}\n\
                      p0: the current ones stay in use until {}; retrying in the background.",
                     super::child_env::iso8601_utc(current.expiration)
-                );
+                ));
             }
             tokio::time::sleep(retry_in).await;
             retry_in = (retry_in * 2).min(LAST_RETRY);
@@ -205,7 +208,7 @@ pub(crate) mod tests {
     async fn failures_are_retried_and_reported_once_per_outage() {
         let source = Arc::new(MintingSource::new(MINUTE, 3));
         let current = source.current();
-        let mut renewer = Renewer::new(source.clone());
+        let mut renewer = Renewer::new(source.clone(), Printer::standard(true));
         let fresh = renewer.renew_after(&current).await;
         assert_eq!(fresh.access_key_id, "ASIATEST00000001");
         assert!(fresh.expiration > current.expiration);
@@ -231,7 +234,10 @@ pub(crate) mod tests {
     #[tokio::test(start_paused = true)]
     async fn credentials_that_are_not_newer_do_not_count_as_renewed() {
         let current = mint(0, MINUTE);
-        let mut renewer = Renewer::new(Arc::new(StuckSource(current.clone())));
+        let mut renewer = Renewer::new(
+            Arc::new(StuckSource(current.clone())),
+            Printer::standard(true),
+        );
         let attempt = tokio::time::timeout(10 * MINUTE, renewer.renew_after(&current)).await;
         assert!(attempt.is_err(), "kept retrying");
         assert_eq!(renewer.outages, 1);

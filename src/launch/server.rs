@@ -9,6 +9,7 @@ use super::renewal::{self, Renewer};
 use super::CredentialSource;
 use crate::credentials::AwsCredentials;
 use crate::error::{Error, Result};
+use crate::output::Printer;
 use crate::secret::Secret;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -20,7 +21,6 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
@@ -58,7 +58,7 @@ pub struct CredentialServer {
 impl CredentialServer {
     /// Binds 127.0.0.1 on a port the OS chooses, under a random path, and starts renewing
     /// `source`'s credentials in the background. Must be called within a tokio runtime.
-    pub async fn start(source: Arc<dyn CredentialSource>) -> Result<Self> {
+    pub async fn start(source: Arc<dyn CredentialSource>, printer: Printer) -> Result<Self> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .await
             .map_err(|e| Error::io("Could not start the local credential endpoint", e))?;
@@ -82,7 +82,11 @@ impl CredentialServer {
         });
         let tasks = vec![
             tokio::spawn(accept_loop(listener, shared.clone())),
-            tokio::spawn(keep_renewed(source, sender, shared.clone())),
+            tokio::spawn(keep_renewed(
+                Renewer::new(source, printer),
+                sender,
+                shared.clone(),
+            )),
         ];
         tracing::debug!("credential endpoint listening on 127.0.0.1:{port}");
         Ok(CredentialServer {
@@ -182,8 +186,7 @@ fn respond(
     let Some(authorization) = authorization else {
         return refusal(StatusCode::UNAUTHORIZED, "Missing authorization token");
     };
-    let expected = shared.token.expose().as_bytes();
-    if !bool::from(authorization.as_bytes().ct_eq(expected)) {
+    if !shared.token.matches_bytes(authorization.as_bytes()) {
         return refusal(StatusCode::FORBIDDEN, "Invalid authorization token");
     }
 
@@ -235,12 +238,7 @@ fn json_response(status: StatusCode, body: serde_json::Value) -> Response<Full<B
     response
 }
 
-async fn keep_renewed(
-    source: Arc<dyn CredentialSource>,
-    sender: watch::Sender<Current>,
-    shared: Arc<Shared>,
-) {
-    let mut renewer = Renewer::new(source);
+async fn keep_renewed(mut renewer: Renewer, sender: watch::Sender<Current>, shared: Arc<Shared>) {
     loop {
         let current = sender.borrow().clone();
         let due = renewal::due_at(&current.credentials, current.obtained, RENEW_LEAD);
@@ -283,7 +281,9 @@ mod tests {
     async fn server(lifetime: Duration) -> (CredentialServer, Arc<MintingSource>) {
         let source = Arc::new(MintingSource::new(lifetime, 0));
         (
-            CredentialServer::start(source.clone()).await.unwrap(),
+            CredentialServer::start(source.clone(), Printer::standard(true))
+                .await
+                .unwrap(),
             source,
         )
     }

@@ -10,6 +10,7 @@ use super::renewal::{self, Renewer};
 use super::{ChildEnv, Command, CredentialServer, CredentialSource};
 use crate::env;
 use crate::error::{Error, Result};
+use crate::output::Printer;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::{getpgid, getpgrp, getpid, getppid, Pid};
 use std::os::fd::AsRawFd;
@@ -44,14 +45,19 @@ pub enum Supervision {
 /// `spawn_blocking`: the kernel kills the child when the thread that started it exits
 /// (`PR_SET_PDEATHSIG`). The runtime needs its IO and time drivers. Signal handlers stay
 /// installed afterwards; `p0` is expected to exit with the returned code.
-pub async fn supervise(cmd: &Command, env: &ChildEnv, mode: Supervision) -> Result<u8> {
+pub async fn supervise(
+    cmd: &Command,
+    env: &ChildEnv,
+    printer: &Printer,
+    mode: Supervision,
+) -> Result<u8> {
     // 126/127 before anything starts, with the shell's words.
     let program = resolve(&cmd.program, env.get(env::read::PATH))?;
     // Installed before the child exists, so that no signal sent meanwhile is lost.
     let mut signals = Signals::install()?;
     match mode {
         Supervision::Refresh { source } => {
-            let server = CredentialServer::start(source).await?;
+            let server = CredentialServer::start(source, printer.clone()).await?;
             let env = env.with_endpoint(server.uri(), server.token());
             let mut child = spawn(&program, cmd, &env)?;
             let status = wait_forwarding(&mut child, &mut signals).await?;
@@ -65,6 +71,7 @@ pub async fn supervise(cmd: &Command, env: &ChildEnv, mode: Supervision) -> Resu
             grace,
         } => {
             let restart = Restart {
+                printer,
                 program: &program,
                 cmd,
                 env,
@@ -79,6 +86,7 @@ pub async fn supervise(cmd: &Command, env: &ChildEnv, mode: Supervision) -> Resu
 }
 
 struct Restart<'a> {
+    printer: &'a Printer,
     program: &'a Path,
     cmd: &'a Command,
     env: &'a ChildEnv,
@@ -90,7 +98,7 @@ struct Restart<'a> {
 
 impl Restart<'_> {
     async fn run(self, signals: &mut Signals) -> Result<u8> {
-        let mut renewer = Renewer::new(self.source.clone());
+        let mut renewer = Renewer::new(self.source.clone(), self.printer.clone());
         let mut credentials = self.source.current();
         let mut obtained = OffsetDateTime::now_utc();
         loop {

@@ -2,10 +2,10 @@
 //! retry loop (429 and network failures only, capped exponential backoff with jitter) that
 //! P0, Firebase and Okta calls share.
 
-use crate::env;
+use crate::context::Settings;
 use crate::error::{Error, Result};
+use crate::retry::Backoff;
 use crate::secret::redact_url;
-use rand::Rng;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -13,7 +13,13 @@ use std::time::Duration;
 const MAX_RETRIES: u32 = 8;
 /// §3.1: delays double from the base and stop growing at 30 times it (30 s by default).
 const CAP_FACTOR: u32 = 30;
-const DEFAULT_BASE: Duration = Duration::from_secs(1);
+
+/// The §3.1 schedule (1, 2, 4, 8, 16, 30, 30, 30 times `base`, ±50 % jitter) for P0, Firebase
+/// and Okta calls. `base` is `P0_RETRY_BASE_MS` (tests shrink it; a slow link can widen it).
+pub fn api_backoff(settings: &Settings) -> Backoff {
+    let base = settings.retry_base;
+    Backoff::new(base, base * CAP_FACTOR, Some(MAX_RETRIES))
+}
 
 /// When a failed attempt may be repeated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,58 +32,11 @@ pub enum Replay {
     OnlyIfUnsent,
 }
 
-/// Capped exponential backoff with ±50 % jitter (§3.1).
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub base: Duration,
-    pub max_retries: u32,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            base: DEFAULT_BASE,
-            max_retries: MAX_RETRIES,
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The policy with `P0_RETRY_BASE_MS` applied.
-    pub fn from_env() -> Self {
-        let base = env::get(env::read::P0_RETRY_BASE_MS)
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(Duration::from_millis)
-            .unwrap_or(DEFAULT_BASE);
-        RetryPolicy {
-            base,
-            ..Self::default()
-        }
-    }
-
-    /// The delay before retry number `retry` (0-based), without jitter.
-    pub fn nominal_delay(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry).unwrap_or(u32::MAX).min(CAP_FACTOR);
-        self.base * factor
-    }
-
-    /// The delay before retry number `retry`, jittered uniformly within ±50 %.
-    pub fn delay(&self, retry: u32) -> Duration {
-        let nominal = self.nominal_delay(retry);
-        nominal.mul_f64(rand::rng().random_range(0.5..=1.5))
-    }
-
-    /// The longest delay the policy ever waits, which also bounds a server's `Retry-After`.
-    pub fn cap(&self) -> Duration {
-        self.base * CAP_FACTOR
-    }
-}
-
 /// Sends the request `build` makes, retrying 429 answers and network failures as `replay`
 /// allows. Returns the last answer (a 429 once retries are spent, for the caller to report).
 /// `shown_url` names the endpoint in errors; it is redacted before use.
 pub async fn send(
-    policy: &RetryPolicy,
+    policy: &Backoff,
     replay: Replay,
     shown_url: &str,
     build: impl Fn() -> reqwest::RequestBuilder,
@@ -93,7 +52,7 @@ pub async fn send(
             Ok(response) if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS => {
                 return Ok(response)
             }
-            Ok(response) if retry >= policy.max_retries => return Ok(response),
+            Ok(response) if !policy.allows(retry) => return Ok(response),
             Ok(response) => retry_after(&response),
             Err(e) if replay == Replay::OnlyIfUnsent && !e.is_connect() => {
                 tracing::debug!("{} failed after sending: {e}", redact_url(shown_url));
@@ -103,7 +62,7 @@ pub async fn send(
             }
             Err(e) => {
                 tracing::debug!("{} failed: {e}", redact_url(shown_url));
-                if retry >= policy.max_retries {
+                if !policy.allows(retry) {
                     return Err(Error::Network {
                         url: redact_url(shown_url),
                     });
@@ -114,11 +73,11 @@ pub async fn send(
         // A server's Retry-After is honoured up to the policy's cap, never below our own delay.
         let delay = policy
             .delay(retry)
-            .max(server_wait.unwrap_or_default().min(policy.cap()));
+            .max(server_wait.unwrap_or_default().min(policy.cap));
         tracing::debug!(
             "retry {} of {} for {} in {:?}",
             retry + 1,
-            policy.max_retries,
+            policy.max_retries.unwrap_or(u32::MAX),
             redact_url(shown_url),
             delay
         );
@@ -183,25 +142,16 @@ mod tests {
 
     #[test]
     fn delays_follow_the_protocol_schedule() {
-        let policy = RetryPolicy::default();
-        let seconds: Vec<u64> = (0..8).map(|i| policy.nominal_delay(i).as_secs()).collect();
+        let policy = api_backoff(&Settings::default());
+        let seconds: Vec<u64> = (0..8).map(|i| policy.nominal(i).as_secs()).collect();
         assert_eq!(seconds, [1, 2, 4, 8, 16, 30, 30, 30]);
-        assert_eq!(policy.nominal_delay(40), Duration::from_secs(30));
-        for retry in 0..8 {
-            let nominal = policy.nominal_delay(retry);
-            let jittered = policy.delay(retry);
-            assert!(jittered >= nominal / 2 && jittered <= nominal * 3 / 2);
-        }
-    }
-
-    #[test]
-    fn a_small_base_shrinks_every_delay() {
-        let policy = RetryPolicy {
-            base: Duration::from_millis(2),
-            max_retries: 8,
-        };
-        assert_eq!(policy.nominal_delay(7), Duration::from_millis(60));
-        assert_eq!(policy.cap(), Duration::from_millis(60));
+        assert!(policy.allows(7) && !policy.allows(8));
+        let small = api_backoff(&Settings {
+            retry_base: Duration::from_millis(2),
+            ..Settings::default()
+        });
+        assert_eq!(small.nominal(7), Duration::from_millis(60));
+        assert_eq!(small.cap, Duration::from_millis(60));
     }
 
     #[test]

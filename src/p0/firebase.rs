@@ -4,11 +4,12 @@
 //! `FIREBASE_AUTH_EMULATOR_HOST=host:port` redirects both services as Firebase's own tools do:
 //! `http://{host}/identitytoolkit.googleapis.com/...` and `http://{host}/securetoken.googleapis.com/...`.
 
-use super::client::{self, Replay, RetryPolicy};
+use super::client::{self, Replay};
 use super::identity::{now_secs, FirebaseSession, OktaCredential};
+use crate::context::Context;
 use crate::env;
 use crate::error::{Error, Result};
-use crate::http;
+use crate::http::{self, UrlOrigin};
 use crate::secret::Secret;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -36,8 +37,11 @@ pub enum Outcome {
 fn service_base(service: &str, emulator_host: Option<&str>) -> Result<Url> {
     match emulator_host {
         // http::service_url keeps plain http to loopback hosts: real Okta tokens are sent here.
-        Some(host) => http::service_url(&format!("http://{host}/{service}/")),
-        None => http::service_url(&format!("https://{service}/")),
+        Some(host) => http::service_url(
+            &format!("http://{host}/{service}/"),
+            UrlOrigin::Setting(env::read::FIREBASE_AUTH_EMULATOR_HOST),
+        ),
+        None => http::service_url(&format!("https://{service}/"), UrlOrigin::Server),
     }
 }
 
@@ -52,7 +56,7 @@ fn endpoint(service: &str, path: &str, api_key: &str) -> Result<Url> {
 
 /// `accounts:signInWithIdp` with the Okta tokens as provider `provider_id` in `tenant_id`.
 pub async fn sign_in_with_idp(
-    http: &reqwest::Client,
+    ctx: &Context,
     api_key: &str,
     tenant_id: Option<&str>,
     provider_id: &str,
@@ -73,20 +77,20 @@ pub async fn sign_in_with_idp(
         body["tenantId"] = json!(tenant);
     }
     let issued_at = now_secs();
-    let answer = call(http, &url, |request| request.json(&body)).await?;
+    let answer = call(ctx, &url, |request| request.json(&body)).await?;
     outcome(answer, issued_at, okta)
 }
 
 /// `securetoken` `grant_type=refresh_token`: a new ID token without the Okta round trip.
 pub async fn refresh(
-    http: &reqwest::Client,
+    ctx: &Context,
     api_key: &str,
     refresh_token: &Secret<String>,
     okta: &OktaCredential,
 ) -> Result<Outcome> {
     let url = endpoint(SECURE_TOKEN, "v1/token", api_key)?;
     let issued_at = now_secs();
-    let answer = call(http, &url, |request| {
+    let answer = call(ctx, &url, |request| {
         request.form(&[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose().as_str()),
@@ -135,14 +139,15 @@ fn session(tokens: Tokens, issued_at: f64, okta: &OktaCredential) -> FirebaseSes
 
 /// One POST with the shared retries; a Google error answer becomes a `Refusal`.
 async fn call(
-    http: &reqwest::Client,
+    ctx: &Context,
     url: &Url,
     body: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
 ) -> Result<std::result::Result<Value, Refusal>> {
     // The key in the query is public (it ships in web pages), but it is not ours to log.
     let shown = crate::secret::redact_url(url.as_str());
-    let response = client::send(&RetryPolicy::from_env(), Replay::Idempotent, &shown, || {
-        body(http.post(url.clone()).timeout(super::CALL_TIMEOUT))
+    let policy = client::api_backoff(&ctx.settings);
+    let response = client::send(&policy, Replay::Idempotent, &shown, || {
+        body(ctx.http().post(url.clone()).timeout(super::CALL_TIMEOUT))
     })
     .await?;
     let status = response.status();

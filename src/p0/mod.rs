@@ -9,16 +9,16 @@ mod org;
 mod request;
 mod session;
 
-pub use client::{Replay, RetryPolicy};
+pub use client::Replay;
 pub use request::Created;
 pub use session::{log_out_after_refusal, login, LoginOptions, Session};
 
+use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::retry::Backoff;
 use crate::secret::Secret;
 use crate::state::StateDir;
-use crate::terminal::Progress;
 use serde_json::Value;
-use std::future::Future;
 use url::Url;
 
 /// How long one ordinary API call may take before it counts as a network failure (the poll
@@ -30,7 +30,25 @@ pub struct P0Client {
     session: Session,
     api: Url,
     org: String,
-    retry: RetryPolicy,
+    retry: Backoff,
+}
+
+/// A connection made on first use and shared by whoever needs P0 in one command (the account
+/// config, the access request, the Okta session): a warm run never connects at all.
+#[derive(Default)]
+pub struct P0Connection {
+    client: tokio::sync::OnceCell<P0Client>,
+}
+
+impl P0Connection {
+    pub fn new() -> std::sync::Arc<P0Connection> {
+        std::sync::Arc::default()
+    }
+
+    /// The connected client (see [`P0Client::connect`]).
+    pub async fn client(&self, ctx: &Context) -> Result<&P0Client> {
+        self.client.get_or_try_init(|| P0Client::connect(ctx)).await
+    }
 }
 
 /// What the AWS backends need from the Okta session (token exchange, `/login/token/sso`).
@@ -56,9 +74,8 @@ impl P0Client {
     /// the stored token is fresh; a securetoken refresh or Firebase sign-in when only it
     /// expired; a new device-flow login when the Okta session expired and a human is present,
     /// else `Error::LoginRequired`. No identity: `Error::NotLoggedIn`.
-    pub async fn connect() -> Result<P0Client> {
-        let state = StateDir::from_env()?;
-        let session = Session::resume(state, crate::http::client())?;
+    pub async fn connect(ctx: &Context) -> Result<P0Client> {
+        let session = Session::resume(ctx.clone())?;
         P0Client::from_session(session).await
     }
 
@@ -68,11 +85,12 @@ impl P0Client {
         let identity = session.identity();
         let org = identity.slug().ok_or(Error::NotLoggedIn)?.to_string();
         let api = session.config().api_url()?;
+        let retry = client::api_backoff(&session.ctx().settings);
         Ok(P0Client {
             session,
             api,
             org,
-            retry: RetryPolicy::from_env(),
+            retry,
         })
     }
 
@@ -155,9 +173,10 @@ impl P0Client {
         };
         let request_id = created.id().ok_or(Error::NoAccessId)?.to_string();
         let created = self.settle(created).await?;
-        report_granted(&created);
+        self.report_granted(&created);
         if !created.is_preexisting() {
-            eprintln!("Waiting for access to be provisioned");
+            self.printer()
+                .status("Waiting for access to be provisioned");
         }
         Ok(AccessGrant {
             request_id: Some(request_id),
@@ -168,15 +187,30 @@ impl P0Client {
     /// Creates the request behind a spinner. `This principal already has this access` is not
     /// a failure but existing access (§3.4), reported as such.
     pub(crate) async fn submit(&self, args: Vec<String>, activity: &str) -> Result<Submitted> {
-        let progress = Progress::spinner(activity);
+        let progress = self.printer().spinner(activity);
         let created = self.create_request(args).await;
         drop(progress);
         match created {
             Err(Error::Api(message)) if message == request::ALREADY_HAS_ACCESS => {
-                eprintln!("Existing access found.");
+                self.printer().status("Existing access found.");
                 Ok(Submitted::AlreadyHad)
             }
             other => other.map(Submitted::Created),
+        }
+    }
+
+    /// Where this command's messages go.
+    pub fn printer(&self) -> &crate::output::Printer {
+        &self.session.ctx().printer
+    }
+
+    /// §3.4: the approval is news only for access that needed one; existing access says so.
+    pub(crate) fn report_granted(&self, created: &Created) {
+        if !created.is_quiet() {
+            self.printer().status("Your request was approved");
+        }
+        if created.is_preexisting() {
+            self.printer().status("Existing access found.");
         }
     }
 
@@ -204,6 +238,7 @@ impl P0Client {
             let response = client::send(&self.retry, replay, url.as_str(), || {
                 let request = self
                     .session
+                    .ctx()
                     .http()
                     .request(method.clone(), url.clone())
                     .bearer_auth(bearer.expose())
@@ -235,47 +270,10 @@ pub(crate) enum Submitted {
     Created(Created),
 }
 
-/// §3.4: the approval is news only for access that needed one; existing access says so.
-pub(crate) fn report_granted(created: &Created) {
-    if !created.is_quiet() {
-        eprintln!("Your request was approved");
-    }
-    if created.is_preexisting() {
-        eprintln!("Existing access found.");
-    }
-}
-
 /// Reads only local files (identity.json): the logged-in org, for cache keys, without network.
 pub fn stored_org(state: &StateDir) -> Option<String> {
     identity::Identity::load(state)
         .ok()
         .flatten()
         .and_then(|identity| identity.slug().map(String::from))
-}
-
-/// Ends `future` with `Error::Interrupted` as soon as Ctrl-C arrives. Dropping the future
-/// abandons any wait; files are only ever replaced whole, so nothing partial is left behind.
-pub async fn interruptible<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
-    let interrupted = async {
-        // Ignored SIGINT (nohup, a background job) stays ignored: no handler of ours, which
-        // would also reset it to the default for a command `run-as` execs afterwards.
-        let ignored = crate::signals::is_ignored(nix::sys::signal::Signal::SIGINT);
-        if ignored || tokio::signal::ctrl_c().await.is_err() {
-            // No signal handling available: never interrupt.
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        result = future => result,
-        () = interrupted => Err(Error::Interrupted),
-    }
-}
-
-/// Runs a command's async body on a single-threaded runtime, interruptible by Ctrl-C.
-pub fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("starting the async runtime", e))?;
-    runtime.block_on(interruptible(future))
 }

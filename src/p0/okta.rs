@@ -1,19 +1,18 @@
 //! Okta sign-in by the OAuth device authorization grant (§2.2), on the shared polling loop.
 
-use super::client::{self, Replay, RetryPolicy};
+use super::client::{self, Replay};
 use super::identity::{now_secs, OktaCredential};
 use super::org::{join, OktaLogin};
-use crate::device_flow::{self, Poll};
+use crate::context::Context;
+use crate::device_flow::{self, Poll, DEVICE_GRANT};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::terminal;
 use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
 
 const SCOPE: &str = "openid email profile okta.apps.sso";
-const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
-/// RFC 8628 §3.2: the polling interval when the server names none.
+/// RFC 8628 section 3.2: the polling interval when the server names none.
 const DEFAULT_INTERVAL_SECS: u64 = 5;
 
 #[derive(Deserialize)]
@@ -29,16 +28,13 @@ struct DeviceAuthorization {
     interval: Option<u64>,
 }
 
-/// Runs the device flow: the link and code on stderr (browser opened unless `no_browser`),
-/// then polling until Okta answers. Returns the token response with its expiry.
-pub async fn device_login(
-    http: &reqwest::Client,
-    login: &OktaLogin,
-    no_browser: bool,
-) -> Result<OktaCredential> {
+/// Runs the device flow: the link and code for the human (a browser opened unless they asked
+/// for none), then polling until Okta answers. Returns the token response with its expiry.
+pub async fn device_login(ctx: &Context, login: &OktaLogin) -> Result<OktaCredential> {
+    let http = ctx.http();
     let authorize_url = join(&login.base_url, &["oauth2", "v1", "device", "authorize"]);
     let token_url = join(&login.base_url, &["oauth2", "v1", "token"]);
-    let policy = RetryPolicy::from_env();
+    let policy = client::api_backoff(&ctx.settings);
 
     // Both POSTs may be repeated: a lost authorization leaves only an unused device code, and a
     // poll repeated after a lost grant is answered `invalid_grant`, never a second session.
@@ -60,7 +56,7 @@ pub async fn device_login(
         .as_deref()
         .or(device.verification_uri.as_deref())
         .ok_or(Error::InvalidResponse)?;
-    terminal::show_device_prompt("Okta", link, &device.user_code, no_browser);
+    device_flow::show_prompt(ctx, "Okta", link, &device.user_code);
 
     let interval = Duration::from_secs(device.interval.unwrap_or(DEFAULT_INTERVAL_SECS));
     let (device_code, token_url, policy) = (&device.device_code, &token_url, &policy);
@@ -88,7 +84,7 @@ pub async fn device_login(
     device_flow::wait_for_approval(interval, Duration::from_secs(device.expires_in), poll).await
 }
 
-/// RFC 8628 §3.5 answers that keep or end the wait; `None` for anything else.
+/// RFC 8628 section 3.5 answers that keep or end the wait; `None` for anything else.
 fn classify_token_error(status: reqwest::StatusCode, body: &str) -> Option<Poll<OktaCredential>> {
     if status != reqwest::StatusCode::BAD_REQUEST {
         return None;

@@ -3,10 +3,11 @@
 //! Both keep every field they do not interpret, so the files this tool writes stay complete for
 //! P0's own CLI.
 
-use super::client::{self, Replay, RetryPolicy};
+use super::client::{self, Replay};
+use crate::context::Context;
 use crate::env;
 use crate::error::{Error, Result};
-use crate::http;
+use crate::http::{self, UrlOrigin};
 use crate::state::{self, StateDir};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -89,7 +90,7 @@ impl OrgDocument {
             .ok_or(Error::UnsupportedLogin)?;
         let client_id = provider.client_id.clone().ok_or(Error::UnsupportedLogin)?;
         Ok(OktaLogin {
-            base_url: http::service_url(domain)?,
+            base_url: http::service_url(domain, UrlOrigin::Server)?,
             client_id,
         })
     }
@@ -137,7 +138,7 @@ impl TenantConfig {
     /// The tenant API base, validated (https, or http on loopback).
     pub fn api_url(&self) -> Result<Url> {
         let app_url = self.app_url.as_deref().ok_or(Error::MissingConfig)?;
-        http::service_url(app_url)
+        http::service_url(app_url, UrlOrigin::Server)
     }
 
     pub fn contact_message(&self) -> String {
@@ -160,37 +161,33 @@ impl TenantConfig {
 
 /// The bootstrap API: `P0_APP_URL`, else the public P0 API.
 pub fn bootstrap_url() -> Result<Url> {
-    http::service_url(&env::get(env::read::P0_APP_URL).unwrap_or_else(|| DEFAULT_APP_URL.into()))
+    match env::get(env::read::P0_APP_URL) {
+        Some(url) => http::service_url(&url, UrlOrigin::Setting(env::read::P0_APP_URL)),
+        None => http::service_url(DEFAULT_APP_URL, UrlOrigin::Server),
+    }
 }
 
 /// `GET {api}/orgs/{org}`, or the user's local `bootstrap-{org}.json` when present (§1.3).
-pub async fn fetch_org(
-    http: &reqwest::Client,
-    state: &StateDir,
-    api: &Url,
-    org: &str,
-) -> Result<OrgDocument> {
-    let local = state.bootstrap_path(org);
+pub async fn fetch_org(ctx: &Context, api: &Url, org: &str) -> Result<OrgDocument> {
+    let local = ctx.state.bootstrap_path(org);
     if let Ok(text) = std::fs::read(&local) {
         tracing::debug!("org document from {}", local.display());
         return serde_json::from_slice(&text).map_err(|e| {
-            Error::Usage(format!(
-                "{} is not a valid org document: {e}",
-                local.display()
+            Error::Config(format!(
+                "{} is not a valid org document: {}",
+                local.display(),
+                crate::secret::describe_json_error(&e)
             ))
         });
     }
     let url = join(api, &["orgs", org]);
-    let response = client::send(
-        &RetryPolicy::from_env(),
-        Replay::Idempotent,
-        url.as_str(),
-        || {
-            http.get(url.clone())
-                .timeout(super::CALL_TIMEOUT)
-                .header("Accept", "application/json")
-        },
-    )
+    let policy = client::api_backoff(&ctx.settings);
+    let response = client::send(&policy, Replay::Idempotent, url.as_str(), || {
+        ctx.http()
+            .get(url.clone())
+            .timeout(super::CALL_TIMEOUT)
+            .header("Accept", "application/json")
+    })
     .await?;
     let value = client::api_json(response).await.map_err(|e| match e {
         Error::Api(message) if message.starts_with("Not found") => Error::OrgNotFound,

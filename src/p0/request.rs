@@ -4,7 +4,6 @@
 use super::client::{self, Replay};
 use super::P0Client;
 use crate::error::{Error, Result};
-use crate::terminal::Progress;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -179,8 +178,11 @@ impl P0Client {
     pub(crate) async fn settle(&self, mut created: Created) -> Result<Created> {
         if !created.status().is_some_and(is_decided) {
             let id = created.id().ok_or(Error::NoAccessId)?.to_string();
-            eprintln!("Will wait up to 5 minutes for this request to complete...");
-            let progress = Progress::spinner("Waiting for the request to be decided");
+            self.printer()
+                .status("Will wait up to 5 minutes for this request to complete...");
+            let progress = self
+                .printer()
+                .spinner("Waiting for the request to be decided");
             let data = tokio::time::timeout(WAIT_LIMIT, self.poll(&id))
                 .await
                 .map_err(|_| Error::WaitTimedOut)?;
@@ -207,7 +209,7 @@ impl P0Client {
                     if progressed {
                         failures = 0;
                     }
-                    if failures >= self.retry.max_retries {
+                    if !self.retry.allows(failures) {
                         return Err(Error::NetworkExhausted);
                     }
                     let delay = self.retry.delay(failures);

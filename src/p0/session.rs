@@ -11,12 +11,12 @@ use super::firebase::{self, Outcome, Refusal};
 use super::identity::{self, Identity, COMMAND_MARGIN_SECS, LOGIN_MARGIN_SECS};
 use super::okta;
 use super::org::{self, TenantConfig};
+use crate::context::Context;
 use crate::env;
 use crate::error::{Error, Result};
 use crate::lock::LockedFile;
 use crate::secret::Secret;
 use crate::state::{self, StateDir};
-use crate::terminal;
 use std::time::Duration;
 
 /// How long to wait for another `p0` that is renewing the session (it may be in a device flow,
@@ -29,12 +29,11 @@ pub enum Relogin {
     /// Any command but `p0 login`: a device flow only when a human can see it.
     IfHuman,
     /// `p0 login`: the user asked for a login, so the prompt is shown terminal or not.
-    Always { no_browser: bool },
+    Always,
 }
 
 pub struct Session {
-    state: StateDir,
-    http: reqwest::Client,
+    ctx: Context,
     config: TenantConfig,
     relogin: Relogin,
     /// The identity as last read or written.
@@ -44,16 +43,9 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(
-        state: StateDir,
-        http: reqwest::Client,
-        config: TenantConfig,
-        identity: Identity,
-        relogin: Relogin,
-    ) -> Self {
+    pub fn new(ctx: Context, config: TenantConfig, identity: Identity, relogin: Relogin) -> Self {
         Session {
-            state,
-            http,
+            ctx,
             config,
             relogin,
             identity: std::sync::Mutex::new(identity),
@@ -63,23 +55,21 @@ impl Session {
 
     /// The stored session for `state`, without any network call. `NotLoggedIn` without an
     /// identity, `MissingConfig` without the tenant config.
-    pub fn resume(state: StateDir, http: reqwest::Client) -> Result<Session> {
-        let identity = Identity::load(&state)?.ok_or(Error::NotLoggedIn)?;
+    pub fn resume(ctx: Context) -> Result<Session> {
+        let identity = Identity::load(&ctx.state)?.ok_or(Error::NotLoggedIn)?;
         if identity.slug().is_none() {
             return Err(Error::NotLoggedIn);
         }
-        let config = TenantConfig::load(&state)?;
-        Ok(Session::new(
-            state,
-            http,
-            config,
-            identity,
-            Relogin::IfHuman,
-        ))
+        let config = TenantConfig::load(&ctx.state)?;
+        Ok(Session::new(ctx, config, identity, Relogin::IfHuman))
     }
 
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
+    pub fn ctx(&self) -> &Context {
+        &self.ctx
+    }
+
+    fn state(&self) -> &StateDir {
+        &self.ctx.state
     }
 
     pub fn config(&self) -> &TenantConfig {
@@ -124,10 +114,10 @@ impl Session {
     /// forgets the stored identity so the next command starts afresh, unless another process
     /// has meanwhile stored a new login (checked under the session lock).
     pub async fn forget_refused_okta(&self, refused_access_token: &Secret<String>) -> Result<()> {
-        let _lock = SessionLock::acquire(&self.state).await?;
-        match Identity::load(&self.state)? {
-            Some(stored) if stored.credential.access_token == *refused_access_token => {
-                state::remove_if_exists(&self.state.identity_path())
+        let _lock = SessionLock::acquire(self.state()).await?;
+        match Identity::load(self.state())? {
+            Some(stored) if stored.credential.access_token.matches(refused_access_token) => {
+                state::remove_if_exists(&self.state().identity_path())
             }
             _ => Ok(()),
         }
@@ -138,9 +128,9 @@ impl Session {
             let bearer = usable_bearer(identity)?;
             match refused {
                 Refused::Nothing => Some(bearer),
-                Refused::Bearer(rejected) => (bearer != *rejected).then_some(bearer),
+                Refused::Bearer(rejected) => (!bearer.matches(rejected)).then_some(bearer),
                 Refused::Okta(rejected) => {
-                    (identity.credential.access_token != *rejected).then_some(bearer)
+                    (!identity.credential.access_token.matches(rejected)).then_some(bearer)
                 }
             }
         };
@@ -157,9 +147,9 @@ impl Session {
         // on the lock for another process's sign-in that, in CI, nobody will complete.
         if matches!(self.relogin, Relogin::IfHuman)
             && identity.credential.remaining() <= COMMAND_MARGIN_SECS
-            && !terminal::human_present()
+            && !self.ctx.human().present()
         {
-            let stored = Identity::load(&self.state)?.filter(|s| s.slug() == identity.slug());
+            let stored = Identity::load(self.state())?.filter(|s| s.slug() == identity.slug());
             if let Some(bearer) = stored.as_ref().and_then(acceptable) {
                 tracing::debug!("using the session another p0 process renewed");
                 self.set_identity(stored.expect("acceptable implies stored"));
@@ -169,9 +159,10 @@ impl Session {
                 return Err(login_required(identity.slug().unwrap_or_default()));
             }
         }
-        let _lock = SessionLock::acquire(&self.state).await?;
+        let _lock = SessionLock::acquire(self.state()).await?;
         // Another process may have renewed while we waited for the lock.
-        if let Some(stored) = Identity::load(&self.state)?.filter(|s| s.slug() == identity.slug()) {
+        if let Some(stored) = Identity::load(self.state())?.filter(|s| s.slug() == identity.slug())
+        {
             if let Some(bearer) = acceptable(&stored) {
                 tracing::debug!("using the session another p0 process renewed");
                 self.set_identity(stored);
@@ -218,7 +209,7 @@ impl Session {
                 Outcome::Session(session) => {
                     let bearer = session.id_token.clone();
                     identity.firebase = Some(session);
-                    identity.save(&self.state)?;
+                    identity.save(self.state())?;
                     return Ok(bearer);
                 }
                 Outcome::Refused(Refusal::Expired) => okta_over = true,
@@ -251,7 +242,7 @@ impl Session {
         if let Some(stored) = identity.firebase.take() {
             tracing::debug!("refreshing the Firebase ID token");
             match firebase::refresh(
-                &self.http,
+                &self.ctx,
                 &api_key,
                 &stored.refresh_token,
                 &identity.credential,
@@ -276,7 +267,7 @@ impl Session {
             identity.org.tenant_id
         );
         firebase::sign_in_with_idp(
-            &self.http,
+            &self.ctx,
             &api_key,
             identity.org.tenant_id.as_deref(),
             &provider_id,
@@ -287,31 +278,28 @@ impl Session {
 
     /// A new Okta login for the stored org, when allowed (§2.3).
     async fn relogin(&self, identity: &mut Identity, slug: &str) -> Result<()> {
-        let no_browser = match self.relogin {
-            Relogin::Always { no_browser } => no_browser,
-            Relogin::IfHuman if terminal::human_present() => false,
-            Relogin::IfHuman => return Err(login_required(slug)),
-        };
+        if matches!(self.relogin, Relogin::IfHuman) && !self.ctx.human().present() {
+            return Err(login_required(slug));
+        }
         if !identity.is_current_format() {
             // Old identity files lack the login settings (§1.4): fetch the org document again.
-            let mut document =
-                org::fetch_org(&self.http, &self.state, &self.config.api_url()?, slug).await?;
+            let mut document = org::fetch_org(&self.ctx, &self.config.api_url()?, slug).await?;
             document.slug = Some(slug.to_string());
             identity.org = document;
         }
         if matches!(self.relogin, Relogin::IfHuman) {
-            terminal::notify_human(&format!(
+            self.ctx.printer.prompt(&format!(
                 "Your P0 session for {slug} has expired. Signing in again.\n"
             ));
         }
         let login = identity.org.okta_login()?;
-        identity.credential = okta::device_login(&self.http, &login, no_browser).await?;
+        identity.credential = okta::device_login(&self.ctx, &login).await?;
         identity.firebase = None;
-        identity.save(&self.state)?;
-        eprintln!(
+        identity.save(self.state())?;
+        self.ctx.printer.status(&format!(
             "Saving authorization to {}.",
-            self.state.identity_path().display()
-        );
+            self.state().identity_path().display()
+        ));
         Ok(())
     }
 }
@@ -368,13 +356,12 @@ impl SessionLock {
 pub struct LoginOptions {
     pub org: Option<String>,
     pub refresh: bool,
-    pub no_browser: bool,
 }
 
 /// `p0 login` (§2.1). Returns the session so the caller can check access with it.
-pub async fn login(state: StateDir, options: LoginOptions) -> Result<(Session, bool)> {
-    let http = crate::http::client();
-    let existing = Identity::load(&state).ok().flatten();
+pub async fn login(ctx: &Context, options: LoginOptions) -> Result<(Session, bool)> {
+    let state = &ctx.state;
+    let existing = Identity::load(state).ok().flatten();
     let slug = options
         .org
         .or_else(|| env::get(env::read::P0_ORG))
@@ -382,7 +369,7 @@ pub async fn login(state: StateDir, options: LoginOptions) -> Result<(Session, b
         .ok_or(Error::OrgRequired)?;
 
     let bootstrap = org::bootstrap_url()?;
-    let mut document = org::fetch_org(&http, &state, &bootstrap, &slug).await?;
+    let mut document = org::fetch_org(ctx, &bootstrap, &slug).await?;
     let config = document
         .config
         .clone()
@@ -390,10 +377,10 @@ pub async fn login(state: StateDir, options: LoginOptions) -> Result<(Session, b
     let api = config.api_url()?;
     // The tenant API is authoritative for its own org document (§2.1 step 3).
     if api.as_str().trim_end_matches('/') != bootstrap.as_str().trim_end_matches('/') {
-        document = org::fetch_org(&http, &state, &api, &slug).await?;
+        document = org::fetch_org(ctx, &api, &slug).await?;
     }
     document.slug = Some(slug.clone());
-    config.save(&state)?;
+    config.save(state)?;
 
     let current = existing.filter(|i| {
         !options.refresh
@@ -401,16 +388,14 @@ pub async fn login(state: StateDir, options: LoginOptions) -> Result<(Session, b
             && i.is_current_format()
             && i.credential.remaining() > LOGIN_MARGIN_SECS
     });
-    let relogin = Relogin::Always {
-        no_browser: options.no_browser,
-    };
     if let Some(identity) = current {
-        return Ok((Session::new(state, http, config, identity, relogin), false));
+        let session = Session::new(ctx.clone(), config, identity, Relogin::Always);
+        return Ok((session, false));
     }
 
     let login = document.okta_login()?;
-    let _lock = SessionLock::acquire(&state).await?;
-    let credential = okta::device_login(&http, &login, options.no_browser).await?;
+    let _lock = SessionLock::acquire(state).await?;
+    let credential = okta::device_login(ctx, &login).await?;
     let identity = Identity {
         credential,
         org: document,
@@ -419,12 +404,15 @@ pub async fn login(state: StateDir, options: LoginOptions) -> Result<(Session, b
     };
     // §2.4: a new identity starts with an empty cache.
     state::remove_dir_if_exists(&state.cache_dir())?;
-    identity.save(&state)?;
-    eprintln!(
+    identity.save(state)?;
+    ctx.printer.status(&format!(
         "Saving authorization to {}.",
         state.identity_path().display()
-    );
-    Ok((Session::new(state, http, config, identity, relogin), true))
+    ));
+    Ok((
+        Session::new(ctx.clone(), config, identity, Relogin::Always),
+        true,
+    ))
 }
 
 /// Forgets the login after the org refused it (§2.1 step 5).

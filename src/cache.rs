@@ -1,27 +1,19 @@
 //! The on-disk cache every `p0` process shares: `~/.p0/cache/` (0600 files written atomically)
-//! and the per-entry lock files beside it in `~/.p0/locks/`.
+//! and the per-entry lock files beside it in `~/.p0/locks/`. It holds credentials, Identity
+//! Center registrations and tokens, and the local copy of the org's account config.
 //!
 //! Entries are named by what they are (org, backend, resolved account id, role), never by the
 //! argument the user typed, so `--account prod` and `--account 123456789012` share one entry.
 //! A corrupt or truncated entry reads as a miss and is replaced by the next write.
 
-use super::AwsCredentials;
-use crate::env;
 use crate::error::Result;
 use crate::lock::LockedFile;
 use crate::state::{self, StateDir};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Cached credentials are reused only while at least this much lifetime is left.
-pub const DEFAULT_MIN_LIFETIME: Duration = Duration::from_secs(5 * 60);
-
-/// How long to wait for another `p0` fetching the same thing. It may be waiting for an
-/// approval (up to 10 minutes) and then a device authorization.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// Longest file name we produce; longer keys are shortened with a hash.
 const MAX_FILE_STEM: usize = 180;
@@ -81,28 +73,24 @@ fn encode_part(part: &str) -> String {
     encoded
 }
 
-/// A cached credential with what it was fetched for, checked on read.
-#[derive(Debug, Serialize, Deserialize)]
-struct CredentialEntry {
-    account_id: String,
-    role: String,
-    credentials: AwsCredentials,
-}
-
 /// The cache directory of one state directory.
 #[derive(Debug, Clone)]
 pub struct Cache {
     dir: PathBuf,
     locks: PathBuf,
+    lock_timeout: Duration,
 }
 
 impl Cache {
-    pub fn new(state: &StateDir) -> Cache {
+    /// The cache of `state`; a lock held by another process longer than `lock_timeout` is
+    /// `Error::LockTimeout`.
+    pub fn new(state: &StateDir, lock_timeout: Duration) -> Cache {
         Cache {
             dir: state.cache_dir(),
             // Outside the cache directory: login wipes that, and a lock file deleted while held
             // would let a second process lock a new file of the same name.
             locks: state.root().join("locks"),
+            lock_timeout,
         }
     }
 
@@ -113,7 +101,7 @@ impl Cache {
     /// Waits for (and takes) the lock on `key`, shared with every other `p0` process.
     pub async fn lock(&self, key: &CacheKey) -> Result<LockedFile> {
         let path = self.locks.join(format!("{}.lock", key.file_stem()));
-        LockedFile::acquire(&path, lock_timeout()).await
+        LockedFile::acquire(&path, self.lock_timeout).await
     }
 
     /// The entry, or `None` when it is missing or unreadable (which is then overwritten).
@@ -155,82 +143,18 @@ impl Cache {
     pub fn remove(&self, key: &CacheKey) -> Result<()> {
         state::remove_if_exists(&self.path(key))
     }
-
-    /// Cached credentials for `key`, if they were fetched for this account and role and have
-    /// at least `min_lifetime` left.
-    pub fn credentials(
-        &self,
-        key: &CacheKey,
-        account_id: &str,
-        role: &str,
-        min_lifetime: time::Duration,
-    ) -> Option<AwsCredentials> {
-        let entry: CredentialEntry = self.read(key)?;
-        if entry.account_id != account_id || entry.role != role {
-            tracing::debug!("cache entry {} is for another role", key.file_stem());
-            return None;
-        }
-        let left = entry.credentials.remaining();
-        if left < min_lifetime {
-            tracing::debug!("cached credentials have only {left} left");
-            return None;
-        }
-        Some(entry.credentials)
-    }
-
-    pub fn store_credentials(
-        &self,
-        key: &CacheKey,
-        account_id: &str,
-        role: &str,
-        credentials: &AwsCredentials,
-    ) -> Result<()> {
-        self.write(
-            key,
-            &CredentialEntry {
-                account_id: account_id.to_string(),
-                role: role.to_string(),
-                credentials: credentials.clone(),
-            },
-        )
-    }
-}
-
-/// `P0_MIN_CREDENTIAL_LIFETIME` seconds, else [`DEFAULT_MIN_LIFETIME`].
-pub fn default_min_lifetime() -> time::Duration {
-    let seconds = env::get(env::read::P0_MIN_CREDENTIAL_LIFETIME)
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_MIN_LIFETIME);
-    time::Duration::try_from(seconds).unwrap_or(time::Duration::MAX)
-}
-
-/// `P0_LOCK_TIMEOUT` seconds, else [`DEFAULT_LOCK_TIMEOUT`].
-fn lock_timeout() -> Duration {
-    env::get(env::read::P0_LOCK_TIMEOUT)
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_LOCK_TIMEOUT)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
-    use time::OffsetDateTime;
 
-    fn credentials(lifetime: time::Duration) -> AwsCredentials {
-        AwsCredentials {
-            access_key_id: "ASIAEXAMPLE".into(),
-            secret_access_key: Secret::new("secret".into()),
-            session_token: Secret::new("token".into()),
-            expiration: OffsetDateTime::now_utc() + lifetime,
-        }
-    }
-
-    fn cache() -> (tempfile::TempDir, Cache) {
+    pub(crate) fn cache() -> (tempfile::TempDir, Cache) {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(&StateDir::at(dir.path().join(".p0"), ""));
+        let cache = Cache::new(
+            &StateDir::at(dir.path().join(".p0"), ""),
+            Duration::from_secs(5),
+        );
         (dir, cache)
     }
 
@@ -256,62 +180,18 @@ mod tests {
     }
 
     #[test]
-    fn stores_and_reuses_credentials_with_enough_lifetime() {
-        let (_dir, cache) = cache();
-        let key = CacheKey::new(&["aws", "okta", "acme", "123456789012", "Admin"]);
-        assert!(cache
-            .credentials(&key, "123456789012", "Admin", default_min_lifetime())
-            .is_none());
-        cache
-            .store_credentials(
-                &key,
-                "123456789012",
-                "Admin",
-                &credentials(time::Duration::hours(1)),
-            )
-            .unwrap();
-        let hit = cache
-            .credentials(&key, "123456789012", "Admin", default_min_lifetime())
-            .unwrap();
-        assert_eq!(hit.access_key_id, "ASIAEXAMPLE");
-        assert!(cache
-            .credentials(&key, "123456789012", "Other", default_min_lifetime())
-            .is_none());
-
-        cache
-            .store_credentials(
-                &key,
-                "123456789012",
-                "Admin",
-                &credentials(time::Duration::minutes(2)),
-            )
-            .unwrap();
-        assert!(cache
-            .credentials(&key, "123456789012", "Admin", default_min_lifetime())
-            .is_none());
-    }
-
-    #[test]
     fn corrupt_and_truncated_entries_are_misses() {
         let (_dir, cache) = cache();
         let key = CacheKey::new(&["aws", "idc", "acme", "1", "Dev"]);
         cache
-            .store_credentials(&key, "1", "Dev", &credentials(time::Duration::hours(1)))
+            .write(&key, &serde_json::json!({"a": [1, 2, 3]}))
             .unwrap();
         let whole = std::fs::read(cache.path(&key)).unwrap();
         std::fs::write(cache.path(&key), &whole[..whole.len() / 2]).unwrap();
-        assert!(cache
-            .credentials(&key, "1", "Dev", default_min_lifetime())
-            .is_none());
+        assert!(cache.read::<serde_json::Value>(&key).is_none());
         std::fs::write(cache.path(&key), b"\0\xff garbage").unwrap();
-        assert!(cache
-            .credentials(&key, "1", "Dev", default_min_lifetime())
-            .is_none());
-        cache
-            .store_credentials(&key, "1", "Dev", &credentials(time::Duration::hours(1)))
-            .unwrap();
-        assert!(cache
-            .credentials(&key, "1", "Dev", default_min_lifetime())
-            .is_some());
+        assert!(cache.read::<serde_json::Value>(&key).is_none());
+        cache.write(&key, &serde_json::json!({"a": 1})).unwrap();
+        assert_eq!(cache.read::<serde_json::Value>(&key).unwrap()["a"], 1);
     }
 }

@@ -8,37 +8,37 @@
 //! rejects is evicted and replaced by a refresh or else one fresh device flow, and parallel
 //! processes share one device flow through a lock instead of opening a browser tab each.
 
-use super::{describe_sdk_error, endpoint_override, expiration_from_unix_millis, jittered};
-use crate::credentials::cache::{Cache, CacheKey};
-use crate::credentials::{self, AwsCredentials};
-use crate::device_flow::{self, Poll};
-use crate::env;
+use super::{BoxFuture, Fetch, Provider};
+use crate::aws_sdk::{self, describe_sdk_error};
+use crate::backend::Backend;
+use crate::cache::{Cache, CacheKey};
+use crate::context::Context;
+use crate::credentials::{AwsCredentials, Target};
+use crate::device_flow::{self, Poll, DEVICE_GRANT};
 use crate::error::{Error, Result};
+use crate::retry::Backoff;
 use crate::secret::Secret;
-use crate::state::StateDir;
-use crate::terminal;
+use aws_sdk_sso::error::ProvideErrorMetadata;
 use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
-use aws_smithy_types::retry::RetryConfig;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use time::OffsetDateTime;
 
 const CLIENT_NAME: &str = "p0Cli";
-const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const REFRESH_GRANT: &str = "refresh_token";
 const SCOPE: &str = "sso:account:access";
 /// How long a client registration is kept at most (AWS issues them for 90 days).
 const CLIENT_MAX_AGE: time::Duration = time::Duration::days(90);
 /// A registration or token with less than this left is replaced before use.
 const SAFETY_MARGIN: time::Duration = time::Duration::minutes(5);
-/// GetRoleCredentials: retries after the first attempt (an approval may take a moment to be
-/// provisioned), about a second apart (§6.4).
-const ROLE_CREDENTIAL_RETRIES: u32 = 4;
-const ROLE_CREDENTIAL_RETRY_DELAY: Duration = Duration::from_secs(1);
+/// GetRoleCredentials: retries after the first attempt, about a second apart (§6.4): a
+/// transient failure, or access granted a moment ago that is still being provisioned.
+const ROLE_CREDENTIAL_RETRIES: Backoff =
+    Backoff::new(Duration::from_secs(1), Duration::from_secs(1), Some(4));
 
 /// One Identity Center instance: where users sign in, and its region.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct IdcInstance {
     pub start_url: String,
     pub region: String,
@@ -60,112 +60,148 @@ impl IdcInstance {
     }
 }
 
-/// Credentials for a permission set in an account, straight from Identity Center (no P0), for
-/// `p0 run-as --sso-start-url URL --sso-region R --account ID --role PS`. Credentials are
-/// cached like the P0 path's (`reuse` says which cached ones will do), and the token cache is
-/// shared with it. `force_login` runs a new device flow even if a token is cached.
-pub async fn role_credentials(
-    start_url: &str,
-    region: &str,
-    account_id: &str,
-    permission_set: &str,
+/// A permission set in an account, from an Identity Center instance: the instance P0 names
+/// for the account, or one the user names directly (no P0, like `aws-sso-util run-as`).
+pub struct IdentityCenter {
+    instance: IdcInstance,
+    account_id: String,
+    permission_set: String,
+    /// Sign in again even if a token is cached (`--force-refresh`).
     force_login: bool,
-    reuse: credentials::Reuse,
-) -> Result<AwsCredentials> {
-    let cache = Cache::new(&StateDir::from_env()?);
-    let instance = IdcInstance {
-        start_url: start_url.to_string(),
-        region: region.to_string(),
-    };
-    // No org here: the instance stands in for it in the key.
-    let key = CacheKey::new(&[
-        "aws",
-        "idc-direct",
-        region,
-        start_url,
-        account_id,
-        permission_set,
-    ]);
-    credentials::single_flight(
-        &cache,
-        &key,
-        account_id,
-        permission_set,
-        credentials::Reuse {
-            force_refresh: reuse.force_refresh || force_login,
-            ..reuse
-        },
-        || fetch_role_credentials(&cache, &instance, account_id, permission_set, force_login),
-    )
-    .await
 }
 
-/// Fails fast with `Error::IdcLoginRequired` when fetching would need a device authorization
-/// (no usable cached token) and there is no terminal to ask on: checked before the P0 request
-/// so a script never leaves behind a request it cannot use.
-pub fn check_sign_in_possible(cache: &Cache, instance: &IdcInstance) -> Result<()> {
-    if terminal::human_present() || TokenStore::new(cache, instance).available_without_sign_in() {
-        return Ok(());
+impl IdentityCenter {
+    pub fn new(
+        instance: IdcInstance,
+        account_id: &str,
+        permission_set: &str,
+        force_login: bool,
+    ) -> IdentityCenter {
+        IdentityCenter {
+            instance,
+            account_id: account_id.to_string(),
+            permission_set: permission_set.to_string(),
+            force_login,
+        }
     }
-    Err(Error::IdcLoginRequired {
-        start_url: instance.start_url.clone(),
-    })
-}
 
-/// GetRoleCredentials with the cached token (or a device flow for a new one); a rejected token
-/// is evicted and replaced once; other failures are retried a few times, then
-/// `Error::IdcTimedOut`.
-pub async fn fetch_role_credentials(
-    cache: &Cache,
-    instance: &IdcInstance,
-    account_id: &str,
-    permission_set: &str,
-    force_login: bool,
-) -> Result<AwsCredentials> {
-    if account_id.is_empty() {
-        return Err(Error::NoAccountId);
-    }
-    let oidc = oidc_client(&instance.region);
-    let sso = sso_client(&instance.region);
-    let tokens = TokenStore::new(cache, instance);
-    let mut token = tokens.access_token(&oidc, force_login, None).await?;
-    let mut failures = 0;
-    loop {
-        let result = sso
-            .get_role_credentials()
-            .account_id(account_id)
-            .role_name(permission_set)
-            .access_token(token.access_token.expose())
-            .send()
-            .await;
-        let error = match result {
-            Ok(output) => {
-                return output
-                    .role_credentials()
-                    .and_then(role_credentials_from)
-                    .ok_or_else(|| Error::aws("sso", "GetRoleCredentials returned no credentials"))
+    /// GetRoleCredentials with the cached token (or a device flow for a new one); a rejected
+    /// token is evicted and replaced once. A permission set not assigned fails at once, unless
+    /// access was just granted (then, like other failures, it is retried a few times while
+    /// Identity Center provisions it).
+    async fn role_credentials(&self, ctx: &Context, fetch: Fetch) -> Result<AwsCredentials> {
+        if self.account_id.is_empty() {
+            return Err(Error::NoAccountId);
+        }
+        let oidc = aws_sdk::sso_oidc(&self.instance.region);
+        let sso = aws_sdk::sso(&self.instance.region);
+        let cache = ctx.cache();
+        let tokens = TokenStore::new(&cache, &self.instance);
+        let mut token = tokens
+            .access_token(ctx, &oidc, self.force_login, None)
+            .await?;
+        let mut failures = 0;
+        loop {
+            let result = sso
+                .get_role_credentials()
+                .account_id(&self.account_id)
+                .role_name(&self.permission_set)
+                .access_token(token.access_token.expose())
+                .send()
+                .await;
+            let error = match result {
+                Ok(output) => {
+                    return output
+                        .role_credentials()
+                        .and_then(role_credentials_from)
+                        .ok_or_else(|| {
+                            Error::aws("sso", "GetRoleCredentials returned no credentials")
+                        })
+                }
+                Err(error) => error,
+            };
+            let service_error = error.as_service_error();
+            let rejected = matches!(
+                service_error,
+                Some(GetRoleCredentialsError::UnauthorizedException(_))
+            );
+            // Not in the SDK's model, but what the portal answers for a permission set the
+            // user holds no assignment of (`ForbiddenException: No access`).
+            let not_assigned = service_error.and_then(|e| e.code()) == Some("ForbiddenException");
+            if rejected && token.source != TokenSource::DeviceFlow {
+                tracing::debug!("the portal rejected the Identity Center token; replacing it");
+                token = tokens.access_token(ctx, &oidc, false, Some(&token)).await?;
+                continue;
             }
-            Err(error) => error,
-        };
-        let rejected = matches!(
-            error.as_service_error(),
-            Some(GetRoleCredentialsError::UnauthorizedException(_))
-        );
-        if rejected && token.source != TokenSource::DeviceFlow {
-            tracing::debug!("the portal rejected the Identity Center token; replacing it");
-            token = tokens.access_token(&oidc, false, Some(&token)).await?;
-            continue;
+            tracing::debug!(
+                "GetRoleCredentials failed ({}): {}",
+                failures + 1,
+                describe_sdk_error(&error)
+            );
+            let not_assigned_error = || Error::PermissionSetNotAssigned {
+                permission_set: self.permission_set.clone(),
+                account_id: self.account_id.clone(),
+            };
+            if not_assigned && !fetch.just_granted {
+                return Err(not_assigned_error());
+            }
+            if !ROLE_CREDENTIAL_RETRIES.allows(failures) {
+                return Err(if not_assigned {
+                    not_assigned_error()
+                } else {
+                    Error::IdcTimedOut
+                });
+            }
+            tokio::time::sleep(ROLE_CREDENTIAL_RETRIES.delay(failures)).await;
+            failures += 1;
         }
-        failures += 1;
-        tracing::debug!(
-            "GetRoleCredentials failed ({failures}): {}",
-            describe_sdk_error(&error)
-        );
-        if failures > ROLE_CREDENTIAL_RETRIES {
-            return Err(Error::IdcTimedOut);
-        }
-        tokio::time::sleep(jittered(ROLE_CREDENTIAL_RETRY_DELAY)).await;
     }
+}
+
+impl Provider for IdentityCenter {
+    fn cache_key(&self) -> CacheKey {
+        CacheKey::new(&[
+            "aws",
+            Backend::IdentityCenter.cache_key(),
+            &self.instance.region,
+            &self.instance.start_url,
+            &self.account_id,
+            &self.permission_set,
+        ])
+    }
+
+    fn target(&self) -> Target {
+        Target {
+            account_id: self.account_id.clone(),
+            role: self.permission_set.clone(),
+        }
+    }
+
+    /// `Error::IdcLoginRequired` when fetching would need a device authorization (no usable
+    /// cached token) and there is no terminal to ask on.
+    fn check_unattended(&self, ctx: &Context) -> Result<()> {
+        let cache = ctx.cache();
+        let tokens = TokenStore::new(&cache, &self.instance);
+        if ctx.human().present() || (!self.force_login && tokens.available_without_sign_in()) {
+            return Ok(());
+        }
+        Err(Error::IdcLoginRequired {
+            start_url: self.instance.start_url.clone(),
+        })
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        ctx: &'a Context,
+        fetch: Fetch,
+    ) -> BoxFuture<'a, Result<AwsCredentials>> {
+        Box::pin(self.role_credentials(ctx, fetch))
+    }
+}
+
+/// Converts an AWS timestamp in epoch milliseconds into the credential expiration type.
+fn expiration_from_unix_millis(millis: i64) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).ok()
 }
 
 fn role_credentials_from(
@@ -178,28 +214,6 @@ fn role_credentials_from(
         // Epoch milliseconds here, unlike the registration's seconds.
         expiration: expiration_from_unix_millis(credentials.expiration())?,
     })
-}
-
-fn oidc_client(region: &str) -> aws_sdk_ssooidc::Client {
-    let mut config = aws_sdk_ssooidc::Config::builder()
-        .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssooidc::config::Region::new(region.to_string()));
-    if let Some(url) = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO_OIDC) {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_ssooidc::Client::from_conf(config.build())
-}
-
-fn sso_client(region: &str) -> aws_sdk_sso::Client {
-    let mut config = aws_sdk_sso::Config::builder()
-        .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
-        .region(aws_sdk_sso::config::Region::new(region.to_string()))
-        // Our own bounded retries decide (and a rejected token must not be retried blindly).
-        .retry_config(RetryConfig::disabled());
-    if let Some(url) = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO) {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_sso::Client::from_conf(config.build())
 }
 
 /// A cached OIDC client registration.
@@ -274,7 +288,7 @@ impl<'a> TokenStore<'a> {
 
     fn cached_token(&self, rejected: Option<&Token>) -> Option<Token> {
         let cached: CachedToken = self.cache.read(&self.token_key)?;
-        let is_rejected = rejected.is_some_and(|r| r.access_token == cached.access_token);
+        let is_rejected = rejected.is_some_and(|r| r.access_token.matches(&cached.access_token));
         (cached.usable(OffsetDateTime::now_utc()) && !is_rejected).then_some(Token {
             access_token: cached.access_token,
             source: TokenSource::Cache,
@@ -303,6 +317,7 @@ impl<'a> TokenStore<'a> {
     /// renews: others waiting on the lock then find its token.
     async fn access_token(
         &self,
+        ctx: &Context,
         oidc: &aws_sdk_ssooidc::Client,
         force_login: bool,
         rejected: Option<&Token>,
@@ -325,13 +340,13 @@ impl<'a> TokenStore<'a> {
             }
         }
         self.cache.remove(&self.token_key)?;
-        if !terminal::human_present() {
+        if !ctx.human().present() {
             return Err(Error::IdcLoginRequired {
                 start_url: self.instance.start_url.clone(),
             });
         }
         let client = self.registered_client(oidc).await?;
-        let token = device_authorization(oidc, &client, &self.instance.start_url).await?;
+        let token = device_authorization(ctx, oidc, &client, &self.instance.start_url).await?;
         self.cache.write(&self.token_key, &token)?;
         Ok(Token {
             access_token: token.access_token,
@@ -455,8 +470,9 @@ fn cached_token_from(
     })
 }
 
-/// StartDeviceAuthorization, the prompt on stderr, then CreateToken until approved.
+/// StartDeviceAuthorization, the prompt for the human, then CreateToken until approved.
 async fn device_authorization(
+    ctx: &Context,
     oidc: &aws_sdk_ssooidc::Client,
     client: &RegisteredClient,
     start_url: &str,
@@ -477,11 +493,11 @@ async fn device_authorization(
         .verification_uri_complete()
         .or(authorization.verification_uri())
         .ok_or_else(|| sdk_error(&"StartDeviceAuthorization returned no verification link"))?;
-    terminal::show_device_prompt(
+    device_flow::show_prompt(
+        ctx,
         "AWS",
         verification_url,
         authorization.user_code().unwrap_or_default(),
-        false,
     );
     let seconds = |s: i32| Duration::from_secs(u64::try_from(s).unwrap_or(0));
     device_flow::wait_for_approval(
@@ -564,7 +580,10 @@ mod tests {
     #[test]
     fn caches_are_keyed_by_region_and_start_url() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(&StateDir::at(dir.path(), ""));
+        let cache = Cache::new(
+            &crate::state::StateDir::at(dir.path(), ""),
+            Duration::from_secs(5),
+        );
         let west = IdcInstance::for_identity_store("d-1", "us-west-2");
         let east = IdcInstance::for_identity_store("d-1", "us-east-1");
         let other = IdcInstance::for_identity_store("d-2", "us-west-2");

@@ -6,19 +6,13 @@
 
 use crate::env;
 use crate::error::{Error, Result};
+use crate::providers::identity_center::IdcInstance;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-/// One Identity Center instance: its start URL and home region.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct SsoInstance {
-    pub start_url: String,
-    pub region: String,
-}
-
 /// Resolves the instance from flags, then the environment, then `~/.aws/config`.
-pub fn resolve(start_url_flag: Option<&str>, region_flag: Option<&str>) -> Result<SsoInstance> {
+pub fn resolve(start_url_flag: Option<&str>, region_flag: Option<&str>) -> Result<IdcInstance> {
     let start_url = start_url_flag
         .map(str::to_string)
         .or_else(|| env::get(env::read::AWS_DEFAULT_SSO_START_URL));
@@ -27,7 +21,7 @@ pub fn resolve(start_url_flag: Option<&str>, region_flag: Option<&str>) -> Resul
         .or_else(|| env::get(env::read::AWS_DEFAULT_SSO_REGION));
     if let (Some(url), Some(region)) = (&start_url, &region) {
         if is_url(url) {
-            return Ok(SsoInstance {
+            return Ok(IdcInstance {
                 start_url: canonical_start_url(url),
                 region: region.clone(),
             });
@@ -61,13 +55,13 @@ fn config_path() -> Option<PathBuf> {
 }
 
 /// Every distinct (start URL, region) pair named in an AWS config file.
-fn instances_in_config(text: &str) -> Result<Vec<SsoInstance>> {
+fn instances_in_config(text: &str) -> Result<Vec<IdcInstance>> {
     let ini = ini::Ini::load_from_str(text)
-        .map_err(|e| Error::SsoInstance(format!("Could not parse the AWS config file: {e}")))?;
+        .map_err(|e| Error::Config(format!("Could not parse the AWS config file: {e}")))?;
     let mut found = BTreeSet::new();
     for (_, props) in ini.iter() {
         if let (Some(url), Some(region)) = (props.get("sso_start_url"), props.get("sso_region")) {
-            found.insert(SsoInstance {
+            found.insert(IdcInstance {
                 start_url: canonical_start_url(url),
                 region: region.trim().to_string(),
             });
@@ -80,8 +74,8 @@ fn instances_in_config(text: &str) -> Result<Vec<SsoInstance>> {
 fn choose(
     start_url: Option<&str>,
     region: Option<&str>,
-    configured: Vec<SsoInstance>,
-) -> Result<SsoInstance> {
+    configured: Vec<IdcInstance>,
+) -> Result<IdcInstance> {
     let url_filter = match start_url {
         Some(url) if is_url(url) => Filter::Exact(url.to_string()),
         Some(pattern) => Filter::Regex(Regex::new(pattern).map_err(|e| {
@@ -91,7 +85,7 @@ fn choose(
         })?),
         None => Filter::Any,
     };
-    let matching: Vec<SsoInstance> = configured
+    let matching: Vec<IdcInstance> = configured
         .into_iter()
         .filter(|i| url_filter.matches(&i.start_url))
         .filter(|i| region.is_none_or(|r| r == i.region))
@@ -152,7 +146,7 @@ sso_start_url = https://corp.awsapps.com/start
 sso_region = eu-central-1
 ";
 
-    fn configured() -> Vec<SsoInstance> {
+    fn configured() -> Vec<IdcInstance> {
         instances_in_config(CONFIG).unwrap()
     }
 

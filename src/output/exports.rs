@@ -3,10 +3,21 @@
 //! Piped, stdout gets only the lines (for `eval "$(p0 aws ...)"`); on a terminal the lines are
 //! indented on stdout and the instructions around them go to stderr.
 
-use crate::cli::ShellKind;
+use super::Printer;
 use crate::credentials::AwsCredentials;
 use crate::env;
-use std::io::Write;
+use crate::error::Result;
+
+/// The export syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShellKind {
+    /// POSIX shells: `export KEY='value'`
+    Posix,
+    /// fish: `set -gx KEY 'value'`
+    Fish,
+    /// PowerShell: `$Env:KEY = 'value'`
+    Powershell,
+}
 
 /// The variables exported, in order, with their values.
 fn variables(credentials: &AwsCredentials) -> Vec<(&'static str, String)> {
@@ -83,29 +94,22 @@ fn eval_hint(command: &[String], shell: ShellKind) -> String {
 /// Prints the exports: only the lines when stdout is piped; with instructions (on stderr) and
 /// the `eval` hint for `command` (the user's own invocation) when it is a terminal.
 pub fn print(
+    printer: &Printer,
     credentials: &AwsCredentials,
     shell: ShellKind,
     command: &[String],
     stdout_is_terminal: bool,
-) -> std::io::Result<()> {
+) -> Result<()> {
     let lines = export_lines(credentials, shell);
-    let mut stdout = std::io::stdout().lock();
     if !stdout_is_terminal {
-        for line in &lines {
-            writeln!(stdout, "{line}")?;
-        }
-        return stdout.flush();
+        return super::stdout(&lines.iter().map(|l| format!("{l}\n")).collect::<String>());
     }
-    eprintln!("Execute the following commands:");
-    eprintln!();
-    for line in &lines {
-        writeln!(stdout, "  {line}")?;
-    }
-    stdout.flush()?;
-    eprintln!();
-    eprintln!("Or, populate these environment variables by evaluating the output of this command:");
-    eprintln!();
-    eprintln!("  {}", eval_hint(command, shell));
+    printer.status("Execute the following commands:\n");
+    super::stdout(&lines.iter().map(|l| format!("  {l}\n")).collect::<String>())?;
+    printer.status(&format!(
+        "\nOr, populate these environment variables by evaluating the output of this command:\n\n  {}",
+        eval_hint(command, shell)
+    ));
     Ok(())
 }
 

@@ -1,0 +1,193 @@
+//! Temporary AWS credentials: the type every provider returns, how they are kept in the shared
+//! cache (with what they were fetched for, checked on read), and when a cached set may be
+//! reused.
+
+use crate::cache::{Cache, CacheKey};
+use crate::error::Result;
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// A set of temporary AWS credentials. The secret parts redact themselves in logs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AwsCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret<String>,
+    pub session_token: Secret<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expiration: OffsetDateTime,
+}
+
+impl AwsCredentials {
+    /// Time left before these credentials expire (negative once expired).
+    pub fn remaining(&self) -> time::Duration {
+        self.expiration - OffsetDateTime::now_utc()
+    }
+
+    /// The expiration as ISO 8601 UTC to the second (`2026-11-22T13:26:06Z`), the form
+    /// `AWS_CREDENTIAL_EXPIRATION`, the container endpoint and credential_process use.
+    pub fn expiration_rfc3339(&self) -> String {
+        let seconds = self
+            .expiration
+            .to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .expect("zero nanoseconds are valid");
+        seconds
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("a UTC time formats as RFC 3339")
+    }
+}
+
+/// Which account and role a set of credentials is for: checked against a cache entry on read,
+/// and the link of the `P0_RUN_AS` chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub account_id: String,
+    pub role: String,
+}
+
+/// A cached credential with what it was fetched for.
+#[derive(Debug, Serialize, Deserialize)]
+struct CredentialEntry {
+    account_id: String,
+    role: String,
+    credentials: AwsCredentials,
+}
+
+/// Cached credentials for `key`, if they were fetched for `target` and have at least
+/// `min_lifetime` left.
+pub fn cached(
+    cache: &Cache,
+    key: &CacheKey,
+    target: &Target,
+    min_lifetime: time::Duration,
+) -> Option<AwsCredentials> {
+    let entry: CredentialEntry = cache.read(key)?;
+    if entry.account_id != target.account_id || entry.role != target.role {
+        tracing::debug!("cache entry {} is for another role", key.file_stem());
+        return None;
+    }
+    let left = entry.credentials.remaining();
+    if left < min_lifetime {
+        tracing::debug!("cached credentials have only {left} left");
+        return None;
+    }
+    Some(entry.credentials)
+}
+
+pub fn store(
+    cache: &Cache,
+    key: &CacheKey,
+    target: &Target,
+    credentials: &AwsCredentials,
+) -> Result<()> {
+    cache.write(
+        key,
+        &CredentialEntry {
+            account_id: target.account_id.clone(),
+            role: target.role.clone(),
+            credentials: credentials.clone(),
+        },
+    )
+}
+
+/// When cached credentials may be reused.
+#[derive(Debug, Clone, Copy)]
+pub struct Reuse {
+    /// Only credentials stored after the request began count (`--refresh-credentials`).
+    pub force_refresh: bool,
+    pub min_lifetime: time::Duration,
+}
+
+impl Reuse {
+    /// Reuse cached credentials with `min_lifetime` left (the configured minimum), unless
+    /// `force_refresh`.
+    pub fn new(min_lifetime: Duration, force_refresh: bool) -> Reuse {
+        Reuse {
+            force_refresh,
+            min_lifetime: time::Duration::try_from(min_lifetime).unwrap_or(time::Duration::MAX),
+        }
+    }
+
+    /// For renewing `held`: only cached credentials that outlive it will do (another process's
+    /// renewal qualifies, the entry `held` came from does not), and never less than the
+    /// configured minimum, even when `held` has already expired.
+    pub fn to_replace(self, held: &AwsCredentials) -> Reuse {
+        Reuse {
+            force_refresh: false,
+            min_lifetime: self
+                .min_lifetime
+                .max(held.remaining() + time::Duration::seconds(1)),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::state::StateDir;
+
+    pub(crate) fn credentials(id: &str, lifetime: time::Duration) -> AwsCredentials {
+        AwsCredentials {
+            access_key_id: id.into(),
+            secret_access_key: Secret::new("secret".into()),
+            session_token: Secret::new("token".into()),
+            expiration: OffsetDateTime::now_utc() + lifetime,
+        }
+    }
+
+    const FIVE_MINUTES: Duration = Duration::from_secs(300);
+
+    #[test]
+    fn stores_and_reuses_credentials_with_enough_lifetime() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(&StateDir::at(dir.path(), ""), Duration::from_secs(5));
+        let key = CacheKey::new(&["aws", "okta", "acme", "123456789012", "Admin"]);
+        let admin = Target {
+            account_id: "123456789012".into(),
+            role: "Admin".into(),
+        };
+        let min = Reuse::new(FIVE_MINUTES, false).min_lifetime;
+        assert!(cached(&cache, &key, &admin, min).is_none());
+        let hour = credentials("ASIAEXAMPLE", time::Duration::hours(1));
+        store(&cache, &key, &admin, &hour).unwrap();
+        assert_eq!(
+            cached(&cache, &key, &admin, min).unwrap().access_key_id,
+            "ASIAEXAMPLE"
+        );
+        let other = Target {
+            role: "Other".into(),
+            ..admin.clone()
+        };
+        assert!(cached(&cache, &key, &other, min).is_none());
+
+        let short = credentials("ASIASHORT", time::Duration::minutes(2));
+        store(&cache, &key, &admin, &short).unwrap();
+        assert!(cached(&cache, &key, &admin, min).is_none());
+    }
+
+    #[test]
+    fn a_renewal_wants_credentials_that_outlive_the_held_ones() {
+        let configured = Reuse::new(FIVE_MINUTES, true);
+        let held = credentials("ASIA", time::Duration::hours(1));
+        let reuse = configured.to_replace(&held);
+        assert!(reuse.min_lifetime > held.remaining());
+        assert!(!reuse.force_refresh, "another process's renewal will do");
+        // Held credentials that expired (a laptop asleep) must not let expired ones through.
+        let expired = credentials("ASIA", -time::Duration::hours(2));
+        assert_eq!(
+            configured.to_replace(&expired).min_lifetime,
+            time::Duration::minutes(5)
+        );
+    }
+
+    #[test]
+    fn expiration_is_shown_to_the_second_in_utc() {
+        let credentials = AwsCredentials {
+            expiration: time::macros::datetime!(2026-11-22 14:26:06.868841 +01:00),
+            ..credentials("A", time::Duration::ZERO)
+        };
+        assert_eq!(credentials.expiration_rfc3339(), "2026-11-22T13:26:06Z");
+    }
+}

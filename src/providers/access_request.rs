@@ -1,0 +1,96 @@
+//! The P0 access request as a step in front of a provider (§3.4): file the request, wait for
+//! its approval, then let the provider fetch, telling it that access was just granted (Okta may
+//! take a moment to show a new role). A renewal turns it around: the provider first, using the
+//! grant that already exists, and a new request only when the backend says the role is not
+//! granted (any more), so a long run does not ask an approver again every hour.
+
+use super::{BoxFuture, Fetch, Provider};
+use crate::cache::CacheKey;
+use crate::context::Context;
+use crate::credentials::{AwsCredentials, Target};
+use crate::error::Result;
+use crate::p0::P0Connection;
+use std::sync::Arc;
+
+/// When to file the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestPolicy {
+    /// Always, before the provider runs (a command the user just typed).
+    Before,
+    /// Only when the provider says the role is not granted (a renewal).
+    WhenNotGranted,
+}
+
+pub struct AccessRequested<P> {
+    inner: P,
+    p0: Arc<P0Connection>,
+    /// The words after `request` in P0's argv (§3.5).
+    args: Vec<String>,
+    policy: RequestPolicy,
+}
+
+impl<P: Provider> AccessRequested<P> {
+    pub fn new(
+        inner: P,
+        p0: Arc<P0Connection>,
+        args: Vec<String>,
+        policy: RequestPolicy,
+    ) -> AccessRequested<P> {
+        AccessRequested {
+            inner,
+            p0,
+            args,
+            policy,
+        }
+    }
+
+    async fn request_then_fetch(&self, ctx: &Context) -> Result<AwsCredentials> {
+        self.inner.check_unattended(ctx)?;
+        let client = self.p0.client(ctx).await?;
+        let grant = client.request_access(self.args.clone()).await?;
+        tracing::debug!(
+            "P0 request {}: newly granted: {}",
+            grant.request_id.as_deref().unwrap_or("(existing access)"),
+            grant.newly_granted
+        );
+        let fetch = Fetch {
+            just_granted: grant.newly_granted,
+        };
+        self.inner.fetch(ctx, fetch).await
+    }
+}
+
+impl<P: Provider> Provider for AccessRequested<P> {
+    fn cache_key(&self) -> CacheKey {
+        self.inner.cache_key()
+    }
+
+    fn target(&self) -> Target {
+        self.inner.target()
+    }
+
+    fn check_unattended(&self, ctx: &Context) -> Result<()> {
+        self.inner.check_unattended(ctx)
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        ctx: &'a Context,
+        _fetch: Fetch,
+    ) -> BoxFuture<'a, Result<AwsCredentials>> {
+        Box::pin(async move {
+            match self.policy {
+                RequestPolicy::Before => self.request_then_fetch(ctx).await,
+                RequestPolicy::WhenNotGranted => {
+                    match self.inner.fetch(ctx, Fetch::default()).await {
+                        Err(e) if e.means_not_granted() => {
+                            tracing::debug!("{e}; asking P0 for access again");
+                            self.request_then_fetch(ctx).await
+                        }
+                        other => other,
+                    }
+                }
+            }
+        })
+    }
+}

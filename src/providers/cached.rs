@@ -1,0 +1,139 @@
+//! The shared on-disk cache in front of any provider, with a single flight: the cache is read,
+//! the entry's lock taken, the cache read again (whoever held the lock may have just fetched
+//! exactly this), and only then the provider runs and its credentials are stored. Sixteen
+//! `p0 run-as` from one `make -j` make one fetch; the other fifteen read its result.
+
+use super::{BoxFuture, Fetch, Provider};
+use crate::cache::{Cache, CacheKey};
+use crate::context::Context;
+use crate::credentials::{self, AwsCredentials, Reuse, Target};
+use crate::error::Result;
+use std::future::Future;
+use std::time::SystemTime;
+
+pub struct Cached<P> {
+    inner: P,
+}
+
+impl<P: Provider> Cached<P> {
+    pub fn new(inner: P) -> Cached<P> {
+        Cached { inner }
+    }
+
+    /// Credentials from the cache when `reuse` allows, else fetched once for every `p0`
+    /// process asking at the same time.
+    pub async fn credentials(&self, ctx: &Context, reuse: Reuse) -> Result<AwsCredentials> {
+        single_flight(
+            &ctx.cache(),
+            &self.inner.cache_key(),
+            &self.inner.target(),
+            reuse,
+            || self.inner.fetch(ctx, Fetch::default()),
+        )
+        .await
+    }
+}
+
+/// A cached provider is a provider too, so a chained one (AssumeRole over Okta SAML) caches
+/// both links under their own keys.
+impl<P: Provider> Provider for Cached<P> {
+    fn cache_key(&self) -> CacheKey {
+        self.inner.cache_key()
+    }
+
+    fn target(&self) -> Target {
+        self.inner.target()
+    }
+
+    fn check_unattended(&self, ctx: &Context) -> Result<()> {
+        self.inner.check_unattended(ctx)
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        ctx: &'a Context,
+        _fetch: Fetch,
+    ) -> BoxFuture<'a, Result<AwsCredentials>> {
+        let reuse = Reuse::new(ctx.settings.min_credential_lifetime, false);
+        Box::pin(self.credentials(ctx, reuse))
+    }
+}
+
+/// The cache, else one `fetch` shared by every process asking for `key` at the same time.
+async fn single_flight<F, Fut>(
+    cache: &Cache,
+    key: &CacheKey,
+    target: &Target,
+    reuse: Reuse,
+    fetch: F,
+) -> Result<AwsCredentials>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<AwsCredentials>>,
+{
+    let started = SystemTime::now();
+    let cached = || credentials::cached(cache, key, target, reuse.min_lifetime);
+    if !reuse.force_refresh {
+        if let Some(credentials) = cached() {
+            tracing::debug!("using cached credentials {}", key.file_stem());
+            return Ok(credentials);
+        }
+    }
+    let _lock = cache.lock(key).await?;
+    if !reuse.force_refresh || cache.written_since(key, started) {
+        if let Some(credentials) = cached() {
+            tracing::debug!("another p0 process fetched {}", key.file_stem());
+            return Ok(credentials);
+        }
+    }
+    let credentials = fetch().await?;
+    credentials::store(cache, key, target, &credentials)?;
+    Ok(credentials)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::tests::credentials as fresh;
+    use crate::error::Error;
+    use crate::state::StateDir;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn fetches_once_for_concurrent_callers_and_reuses_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(&StateDir::at(dir.path(), ""), Duration::from_secs(10));
+        let key = CacheKey::new(&["aws", "idc", "acme", "1", "Dev"]);
+        let target = Target {
+            account_id: "1".into(),
+            role: "Dev".into(),
+        };
+        let reuse = |force| Reuse::new(Duration::from_secs(300), force);
+        let fetches = AtomicU32::new(0);
+        let fetch = || async {
+            let n = fetches.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Ok(fresh(&format!("ASIA{n}"), time::Duration::hours(1)))
+        };
+        let (a, b) = tokio::join!(
+            single_flight(&cache, &key, &target, reuse(false), fetch),
+            single_flight(&cache, &key, &target, reuse(false), fetch),
+        );
+        assert_eq!(a.unwrap().access_key_id, b.unwrap().access_key_id);
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+        let cached = single_flight(&cache, &key, &target, reuse(false), fetch).await;
+        assert_eq!(cached.unwrap().access_key_id, "ASIA0");
+        let forced = single_flight(&cache, &key, &target, reuse(true), fetch).await;
+        assert_eq!(forced.unwrap().access_key_id, "ASIA1");
+        let failed = single_flight(&cache, &key, &target, reuse(true), || async {
+            Err(Error::IdcTimedOut)
+        })
+        .await;
+        assert!(matches!(failed, Err(Error::IdcTimedOut)));
+        // A failed fetch leaves the last good entry alone.
+        let cached = single_flight(&cache, &key, &target, reuse(false), fetch).await;
+        assert_eq!(cached.unwrap().access_key_id, "ASIA1");
+    }
+}

@@ -1,0 +1,81 @@
+//! The ways `p0` gets temporary AWS credentials, one file each, all behind [`Provider`]
+//! (aws-vault's `vault/` shape):
+//!
+//! - `okta_saml`: Okta's web SSO token, its SAML assertion (`saml` reads it), then STS
+//!   AssumeRoleWithSAML;
+//! - `identity_center`: an Identity Center token (device authorization, refreshed) and
+//!   GetRoleCredentials;
+//!
+//! and the steps that wrap any of them:
+//!
+//! - `access_request`: the P0 access request (and its approval) before the provider runs;
+//! - `cached`: the shared on-disk cache with a single flight (cache -> lock -> cache -> fetch
+//!   -> store), so parallel `p0` processes fetch once.
+//!
+//! A plan (`crate::plan`) decides which of these to stack; a new way to get credentials is a new
+//! file here and a new plan variant.
+
+pub mod access_request;
+pub mod cached;
+pub mod identity_center;
+pub mod okta_saml;
+mod saml;
+
+use crate::cache::CacheKey;
+use crate::context::Context;
+use crate::credentials::{AwsCredentials, Target};
+use crate::error::Result;
+use std::future::Future;
+use std::pin::Pin;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the caller knows that changes how to fetch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fetch {
+    /// Access was granted a moment ago: the backend may take a while to show it, so wait
+    /// (bounded) instead of failing at once.
+    pub just_granted: bool,
+}
+
+/// A way to get AWS credentials.
+pub trait Provider: Send + Sync {
+    /// The cache entry for these credentials, named by what they are (never by what the user
+    /// typed), so every way of asking for the same role shares it.
+    fn cache_key(&self) -> CacheKey;
+
+    /// The account and role the credentials are for.
+    fn target(&self) -> Target;
+
+    /// Fails at once when fetching would need a human (a sign-in) and none can be asked: run
+    /// before a P0 request is filed, so a script never leaves behind a request it cannot use.
+    fn check_unattended(&self, _ctx: &Context) -> Result<()> {
+        Ok(())
+    }
+
+    /// New credentials, from the backend.
+    fn fetch<'a>(&'a self, ctx: &'a Context, fetch: Fetch)
+        -> BoxFuture<'a, Result<AwsCredentials>>;
+}
+
+impl<P: Provider + ?Sized> Provider for Box<P> {
+    fn cache_key(&self) -> CacheKey {
+        (**self).cache_key()
+    }
+
+    fn target(&self) -> Target {
+        (**self).target()
+    }
+
+    fn check_unattended(&self, ctx: &Context) -> Result<()> {
+        (**self).check_unattended(ctx)
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        ctx: &'a Context,
+        fetch: Fetch,
+    ) -> BoxFuture<'a, Result<AwsCredentials>> {
+        (**self).fetch(ctx, fetch)
+    }
+}

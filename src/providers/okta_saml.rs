@@ -1,0 +1,297 @@
+//! Okta SAML federation (protocol §5): the Okta session's tokens are exchanged for a web SSO
+//! token for the AWS app, Okta's SSO page yields a SAML assertion, and STS turns the assertion
+//! into temporary credentials for the role.
+
+use super::saml::{self, Partition, SamlRole};
+use super::{BoxFuture, Fetch, Provider};
+use crate::aws_sdk::describe_sdk_error;
+use crate::backend::Backend;
+use crate::cache::CacheKey;
+use crate::context::Context;
+use crate::credentials::{AwsCredentials, Target};
+use crate::error::{Error, Result};
+use crate::p0::{OktaSession, P0Connection};
+use crate::retry::Backoff;
+use crate::secret::{self, Secret};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The two `invalid_grant` descriptions that mean the Okta apps are misconfigured, not that the
+/// session ended (§5.2).
+const CONFIGURATION_ERRORS: [&str; 2] = [
+    "The application's assurance requirements are not met by the 'subject_token'.",
+    "The target audience app must be configured to allow the client to request a 'web_sso_token'.",
+];
+
+/// RFC 8693's grant type.
+const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+/// Waiting for Okta to show a role just granted: 14 retries from 1 s, doubling, capped at 30 s
+/// (about 5 minutes in all), as P0's CLI does.
+const ROLE_LAG: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30), Some(14));
+
+/// A role in an account, through the org's Okta AWS app and the account's IAM SAML provider.
+pub struct OktaSaml {
+    p0: Arc<P0Connection>,
+    org: String,
+    app_id: String,
+    /// The IAM SAML provider's name.
+    identity_provider: String,
+    account_id: String,
+    /// The role name with its path, if any (`p0-grants/ReadOnly`).
+    role: String,
+    /// DurationSeconds for STS, when asked for.
+    duration: Option<i32>,
+}
+
+impl OktaSaml {
+    pub fn new(
+        p0: Arc<P0Connection>,
+        org: &str,
+        app_id: &str,
+        identity_provider: &str,
+        account_id: &str,
+        role: &str,
+        duration: Option<i32>,
+    ) -> OktaSaml {
+        OktaSaml {
+            p0,
+            org: org.to_string(),
+            app_id: app_id.to_string(),
+            identity_provider: identity_provider.to_string(),
+            account_id: account_id.to_string(),
+            role: role.to_string(),
+            duration,
+        }
+    }
+
+    /// Credentials through `okta`'s session. `just_granted` (P0 approved access a moment ago)
+    /// allows waiting, with bounded backoff, for Okta to list the role; otherwise a missing
+    /// role fails at once.
+    async fn credentials(
+        &self,
+        ctx: &Context,
+        okta: &OktaSession,
+        just_granted: bool,
+    ) -> Result<AwsCredentials> {
+        let http = ctx.http();
+        let mut retries = 0;
+        loop {
+            let web_sso_token = token_exchange(http, okta, &self.app_id).await?;
+            let html = sso_page(http, okta, &web_sso_token).await?;
+            let saml_response = saml::saml_response_from_html(&html)?;
+            let roles = saml::roles_for_account(
+                &saml::roles_in_assertion(&saml_response)?,
+                &self.account_id,
+            );
+            if let Some(role) = roles.iter().find(|r| r.name == self.role) {
+                return self.assume_role_with_saml(role, &saml_response).await;
+            }
+            if !just_granted || !ROLE_LAG.allows(retries) {
+                return Err(Error::RoleNotAvailable {
+                    role: self.role.clone(),
+                    available: roles.into_iter().map(|r| r.name).collect(),
+                });
+            }
+            if retries == 0 {
+                ctx.printer.status(&format!(
+                    "Waiting for Okta to make role {} available...",
+                    self.role
+                ));
+            }
+            tracing::debug!("role {} not in the assertion yet; retrying", self.role);
+            tokio::time::sleep(ROLE_LAG.delay(retries)).await;
+            retries += 1;
+        }
+    }
+
+    /// AssumeRoleWithSAML, unsigned, at the partition's STS endpoint (§5.5).
+    async fn assume_role_with_saml(
+        &self,
+        role: &SamlRole,
+        saml_response: &Secret<String>,
+    ) -> Result<AwsCredentials> {
+        let partition = role.partition.as_str();
+        let account = &role.account_id;
+        let sts = sts_client(role.partition);
+        let output = sts
+            .assume_role_with_saml()
+            .role_arn(format!("arn:{partition}:iam::{account}:role/{}", role.name))
+            .principal_arn(format!(
+                "arn:{partition}:iam::{account}:saml-provider/{}",
+                self.identity_provider
+            ))
+            .saml_assertion(saml_response.expose())
+            .set_duration_seconds(self.duration)
+            .send()
+            .await
+            .map_err(|e| Error::aws("STS AssumeRoleWithSAML", describe_sdk_error(&e)))?;
+        let credentials = output
+            .credentials()
+            .ok_or_else(|| Error::aws("STS AssumeRoleWithSAML", "no credentials in the answer"))?;
+        let expiration =
+            time::OffsetDateTime::from_unix_timestamp_nanos(credentials.expiration().as_nanos())
+                .map_err(|_| Error::aws("STS AssumeRoleWithSAML", "an invalid expiration"))?;
+        Ok(AwsCredentials {
+            access_key_id: credentials.access_key_id().to_string(),
+            secret_access_key: Secret::new(credentials.secret_access_key().to_string()),
+            session_token: Secret::new(credentials.session_token().to_string()),
+            expiration,
+        })
+    }
+}
+
+impl Provider for OktaSaml {
+    fn cache_key(&self) -> CacheKey {
+        CacheKey::new(&[
+            "aws",
+            Backend::OktaSaml.cache_key(),
+            &self.org,
+            &self.account_id,
+            &self.role,
+        ])
+    }
+
+    fn target(&self) -> Target {
+        Target {
+            account_id: self.account_id.clone(),
+            role: self.role.clone(),
+        }
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        ctx: &'a Context,
+        fetch: Fetch,
+    ) -> BoxFuture<'a, Result<AwsCredentials>> {
+        Box::pin(async move {
+            let client = self.p0.client(ctx).await?;
+            let okta = client.okta()?;
+            let result = self.credentials(ctx, &okta, fetch.just_granted).await;
+            match result {
+                // Okta ended the session early. With someone at the terminal, sign in again
+                // (or take another process's fresh login) and try once more, as P0's CLI
+                // would have the user re-run the command.
+                Err(Error::OktaSessionExpired) if ctx.human().present() => {
+                    let renewed = client.renew_okta(&okta).await?;
+                    self.credentials(ctx, &renewed, fetch.just_granted).await
+                }
+                Err(Error::OktaSessionExpired) => {
+                    client.forget_okta(&okta).await?;
+                    result
+                }
+                _ => result,
+            }
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: Secret<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct OAuthError {
+    #[serde(default)]
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+/// RFC 8693 token exchange for a web SSO token to the AWS app (§5.2).
+async fn token_exchange(
+    http: &reqwest::Client,
+    okta: &OktaSession,
+    app_id: &str,
+) -> Result<Secret<String>> {
+    let url = okta_url(okta, "/oauth2/v1/token")?;
+    let audience = format!("urn:okta:apps:{app_id}");
+    let form = [
+        ("grant_type", TOKEN_EXCHANGE_GRANT),
+        ("audience", audience.as_str()),
+        ("client_id", okta.client_id.as_str()),
+        ("actor_token", okta.access_token.expose().as_str()),
+        (
+            "actor_token_type",
+            "urn:ietf:params:oauth:token-type:access_token",
+        ),
+        ("subject_token", okta.id_token.expose().as_str()),
+        (
+            "subject_token_type",
+            "urn:ietf:params:oauth:token-type:id_token",
+        ),
+        (
+            "requested_token_type",
+            "urn:okta:oauth:token-type:web_sso_token",
+        ),
+    ];
+    let response = http
+        .post(url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(&form)
+        .send()
+        .await
+        .map_err(|_| Error::Network {
+            url: url.to_string(),
+        })?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if status.is_success() {
+        let token: TokenResponse = serde_json::from_str(&body).map_err(|_| {
+            Error::aws(
+                "okta",
+                "the token exchange answered without an access token",
+            )
+        })?;
+        return Ok(token.access_token);
+    }
+    let oauth_error: OAuthError = serde_json::from_str(&body).unwrap_or_default();
+    if status == reqwest::StatusCode::BAD_REQUEST && oauth_error.error == "invalid_grant" {
+        let description = oauth_error.error_description.trim();
+        return Err(if CONFIGURATION_ERRORS.contains(&description) {
+            Error::InvalidProviderConfig(description.to_string())
+        } else {
+            Error::OktaSessionExpired
+        });
+    }
+    Err(Error::fetch(url.as_str(), status, body))
+}
+
+/// Okta's SSO page for the web SSO token, which carries the SAML form (§5.3). No cookies.
+async fn sso_page(
+    http: &reqwest::Client,
+    okta: &OktaSession,
+    web_sso_token: &Secret<String>,
+) -> Result<String> {
+    let mut url = okta_url(okta, "/login/token/sso")?;
+    url.query_pairs_mut()
+        .append_pair("token", web_sso_token.expose());
+    let shown = secret::redact_url(url.as_str());
+    let response = http
+        .get(url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|_| Error::Network { url: shown.clone() })?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(Error::fetch(&shown, status, body));
+    }
+    Ok(body)
+}
+
+fn okta_url(okta: &OktaSession, path: &str) -> Result<url::Url> {
+    okta.base_url.join(path).map_err(|e| {
+        Error::RemoteData(format!(
+            "The org's Okta URL {} cannot be used: {e}",
+            okta.base_url
+        ))
+    })
+}
+
+fn sts_client(partition: Partition) -> aws_sdk_sts::Client {
+    crate::aws_sdk::sts(partition.sts_region())
+}
