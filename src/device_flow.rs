@@ -11,6 +11,8 @@ use tokio::time::Instant;
 
 /// The grant type of a device-code token request (RFC 8628 section 3.4).
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// The grant type that renews an access token with a refresh token (RFC 6749 section 6).
+pub const REFRESH_GRANT: &str = "refresh_token";
 
 /// RFC 8628 section 3.5: on `slow_down` the interval grows by 5 seconds for all later polls.
 const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);

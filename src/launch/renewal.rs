@@ -4,12 +4,13 @@
 use super::CredentialSource;
 use crate::credentials::AwsCredentials;
 use crate::output::Printer;
+use crate::retry::Backoff;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
-const FIRST_RETRY: Duration = Duration::from_secs(1);
-const LAST_RETRY: Duration = Duration::from_secs(60);
+/// Failed renewals are retried for as long as the child runs, from 1 s up to a minute apart.
+const RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60), None);
 /// Timers are monotonic and stop while a laptop sleeps; waking up at least this often and
 /// re-reading the wall clock keeps a renewal from being hours late after a resume.
 const LONGEST_NAP: Duration = Duration::from_secs(600);
@@ -69,7 +70,7 @@ impl Renewer {
 
     /// Asks the source until it hands out credentials that expire later than `current`.
     pub(crate) async fn renew_after(&mut self, current: &AwsCredentials) -> AwsCredentials {
-        let mut retry_in = FIRST_RETRY;
+        let mut retry = 0;
         loop {
             let failure = match self.source.renew().await {
                 Ok(fresh) if fresh.expiration > current.expiration => {
@@ -87,6 +88,7 @@ impl Renewer {
                 Ok(_) => "no credentials newer than the current ones were available".to_string(),
                 Err(e) => e.to_string(),
             };
+            let retry_in = RETRY.delay(retry);
             tracing::debug!(retry_in = ?retry_in, "renewal failed: {failure}");
             if !self.reported {
                 self.reported = true;
@@ -98,7 +100,7 @@ impl Renewer {
                 ));
             }
             tokio::time::sleep(retry_in).await;
-            retry_in = (retry_in * 2).min(LAST_RETRY);
+            retry = retry.saturating_add(1);
         }
     }
 }

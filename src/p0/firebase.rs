@@ -92,7 +92,7 @@ pub async fn refresh(
     let issued_at = now_secs();
     let answer = call(ctx, &url, |request| {
         request.form(&[
-            ("grant_type", "refresh_token"),
+            ("grant_type", crate::device_flow::REFRESH_GRANT),
             ("refresh_token", refresh_token.expose().as_str()),
         ])
     })

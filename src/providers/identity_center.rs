@@ -14,7 +14,7 @@ use crate::backend::Backend;
 use crate::cache::{Cache, CacheKey};
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Target};
-use crate::device_flow::{self, Poll, DEVICE_GRANT};
+use crate::device_flow::{self, Poll, DEVICE_GRANT, REFRESH_GRANT};
 use crate::error::{Error, Result};
 use crate::retry::Backoff;
 use crate::secret::Secret;
@@ -26,7 +26,6 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 const CLIENT_NAME: &str = "p0Cli";
-const REFRESH_GRANT: &str = "refresh_token";
 const SCOPE: &str = "sso:account:access";
 /// How long a client registration is kept at most (AWS issues them for 90 days).
 const CLIENT_MAX_AGE: time::Duration = time::Duration::days(90);
