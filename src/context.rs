@@ -106,6 +106,14 @@ impl Context {
         })
     }
 
+    /// The same context for background work: status lines dropped, warnings kept.
+    pub fn quieted(&self) -> Context {
+        Context {
+            printer: self.printer.quieted(),
+            ..self.clone()
+        }
+    }
+
     pub fn human(&self) -> &Human {
         &self.inner.human
     }

@@ -37,7 +37,8 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
         Arc::new(Renewing {
             provider: renewal.provider(&p0),
             reuse: renewal.reuse,
-            ctx: ctx.clone(),
+            // Renewals never write into the child's terminal, but for a failure that lasts.
+            ctx: ctx.quieted(),
             current: Mutex::new(credentials.clone()),
         })
     };

@@ -50,6 +50,15 @@ impl Printer {
         }
     }
 
+    /// The same printer without status lines: for work in the background (renewals), which
+    /// must not write into the child's terminal unless something is wrong.
+    pub fn quieted(&self) -> Printer {
+        Printer {
+            quiet: true,
+            ..self.clone()
+        }
+    }
+
     /// A line about what is happening (`Waiting for access to be provisioned`).
     pub fn status(&self, line: &str) {
         if !self.quiet {
