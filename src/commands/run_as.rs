@@ -21,12 +21,21 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
     let command = launch::Command::from_argv(args.command.iter().cloned())
         .ok_or_else(|| Error::Usage("run-as needs a command to run".into()))?;
     let p0 = P0Connection::new();
-    // Ctrl-C while waiting for an approval or a sign-in ends p0 at once (exit 130).
-    let (plan, credentials) = block_on(async {
-        let plan = Plan::for_run_as(&ctx, &p0, &args).await?;
-        let credentials = plan.provider(&p0).credentials(&ctx, plan.reuse).await?;
-        Ok((plan, credentials))
-    })?;
+    // A warm run: the plan from local files and credentials from the cache, with no runtime,
+    // no HTTP client and no network call before exec.
+    let warm = Plan::for_run_as_offline(&ctx, &args)?.and_then(|plan| {
+        let credentials = plan.provider(&p0).cached(&ctx, plan.reuse)?;
+        Some((plan, credentials))
+    });
+    let (plan, credentials) = match warm {
+        Some(warm) => warm,
+        // Ctrl-C while waiting for an approval or a sign-in ends p0 at once (exit 130).
+        None => block_on(async {
+            let plan = Plan::for_run_as(&ctx, &p0, &args).await?;
+            let credentials = plan.provider(&p0).credentials(&ctx, plan.reuse).await?;
+            Ok((plan, credentials))
+        })?,
+    };
 
     let target = plan.target();
     let marker = launch::check_nesting(&target.account_id, &target.role)?;

@@ -84,12 +84,19 @@ impl Plan {
     /// The plan for `p0 run-as`: Identity Center directly when any of its flags is given,
     /// otherwise through P0.
     pub async fn for_run_as(ctx: &Context, p0: &P0Connection, args: &RunAsArgs) -> Result<Plan> {
-        let region = args
-            .region
-            .clone()
-            .or_else(|| env::get(env::read::AWS_REGION))
-            .or_else(|| env::get(env::read::AWS_DEFAULT_REGION));
-        let mut plan = if args.sso || args.sso_start_url.is_some() || args.sso_region.is_some() {
+        if let Some(plan) = Plan::for_run_as_offline(ctx, args)? {
+            return Ok(plan);
+        }
+        let mut plan = Plan::through_p0(ctx, p0, run_as_wanted(args)).await?;
+        plan.region = run_as_region(args);
+        Ok(plan)
+    }
+
+    /// As [`Plan::for_run_as`] from local knowledge alone (no runtime, no network): `None`
+    /// when the account must be looked up at P0.
+    pub fn for_run_as_offline(ctx: &Context, args: &RunAsArgs) -> Result<Option<Plan>> {
+        let region = run_as_region(args);
+        let plan = if args.sso || args.sso_start_url.is_some() || args.sso_region.is_some() {
             let account_id = args.account.clone().ok_or_else(|| {
                 Error::Usage(
                     "--account (the AWS account id) is required to use Identity Center directly"
@@ -112,26 +119,43 @@ impl Plan {
                 region: None,
             }
         } else {
-            let wanted = Wanted {
-                account: args.account.clone(),
-                role: args.role.clone(),
-                reason: args.reason.clone(),
-                no_request: args.no_request,
-                refresh_credentials: args.refresh_credentials,
-                ..Wanted::default()
-            };
-            Plan::through_p0(ctx, p0, wanted).await?
+            match Plan::through_p0_offline(ctx, run_as_wanted(args))? {
+                Some(plan) => plan,
+                None => return Ok(None),
+            }
         };
-        plan.region = region;
-        Ok(plan)
+        Ok(Some(Plan { region, ..plan }))
     }
 
     /// A plan through P0 for the logged-in org: the account resolved from the local copy of
     /// the org's account config when it knows the account, else from P0.
     pub async fn through_p0(ctx: &Context, p0: &P0Connection, wanted: Wanted) -> Result<Plan> {
-        let org = p0::stored_org(&ctx.state).ok_or(Error::NotLoggedIn)?;
-        let account = resolve_account(ctx, p0, &org, &wanted).await?;
-        Ok(Plan {
+        if let Some(plan) = Plan::through_p0_offline(ctx, wanted.clone())? {
+            return Ok(plan);
+        }
+        let org = logged_in_org(ctx)?;
+        let cache = ctx.cache();
+        let client = p0.client(ctx).await?;
+        let account = accounts::fetch_config(client, &cache, &org)
+            .await?
+            .resolve(wanted.account.as_deref(), wanted.family)?;
+        Ok(Plan::with_account(ctx, org, account, wanted))
+    }
+
+    /// As [`Plan::through_p0`] from the local copy of the account config alone: `None` when
+    /// that does not know the account (or there is no copy young enough).
+    pub fn through_p0_offline(ctx: &Context, wanted: Wanted) -> Result<Option<Plan>> {
+        let org = logged_in_org(ctx)?;
+        let account = accounts::local_config(&ctx.cache(), &org).and_then(|config| {
+            config
+                .resolve(wanted.account.as_deref(), wanted.family)
+                .ok()
+        });
+        Ok(account.map(|account| Plan::with_account(ctx, org, account, wanted)))
+    }
+
+    fn with_account(ctx: &Context, org: String, account: ResolvedAccount, wanted: Wanted) -> Plan {
+        Plan {
             reuse: Reuse::new(
                 ctx.settings.min_credential_lifetime,
                 wanted.refresh_credentials,
@@ -146,7 +170,7 @@ impl Plan {
                 duration: wanted.duration,
             }),
             region: None,
-        })
+        }
     }
 
     /// The account and role the credentials are for.
@@ -248,27 +272,27 @@ impl ThroughP0 {
     }
 }
 
-/// The account `wanted` names, from the local copy of the org's config when that knows it,
-/// else from the config P0 serves (and keeps a new local copy).
-async fn resolve_account(
-    ctx: &Context,
-    p0: &P0Connection,
-    org: &str,
-    wanted: &Wanted,
-) -> Result<ResolvedAccount> {
-    let cache = ctx.cache();
-    let local = accounts::local_config(&cache, org).and_then(|config| {
-        config
-            .resolve(wanted.account.as_deref(), wanted.family)
-            .ok()
-    });
-    if let Some(account) = local {
-        return Ok(account);
+fn logged_in_org(ctx: &Context) -> Result<String> {
+    p0::stored_org(&ctx.state).ok_or(Error::NotLoggedIn)
+}
+
+fn run_as_wanted(args: &RunAsArgs) -> Wanted {
+    Wanted {
+        account: args.account.clone(),
+        role: args.role.clone(),
+        reason: args.reason.clone(),
+        no_request: args.no_request,
+        refresh_credentials: args.refresh_credentials,
+        ..Wanted::default()
     }
-    let client = p0.client(ctx).await?;
-    accounts::fetch_config(client, &cache, org)
-        .await?
-        .resolve(wanted.account.as_deref(), wanted.family)
+}
+
+/// The child's region: `--region`, else the environment's.
+fn run_as_region(args: &RunAsArgs) -> Option<String> {
+    args.region
+        .clone()
+        .or_else(|| env::get(env::read::AWS_REGION))
+        .or_else(|| env::get(env::read::AWS_DEFAULT_REGION))
 }
 
 #[cfg(test)]

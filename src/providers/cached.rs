@@ -20,6 +20,25 @@ impl<P: Provider> Cached<P> {
         Cached { inner }
     }
 
+    /// Credentials from the cache alone, when `reuse` allows: no lock, no runtime, no network
+    /// (a warm run).
+    pub fn cached(&self, ctx: &Context, reuse: Reuse) -> Option<AwsCredentials> {
+        if reuse.force_refresh {
+            return None;
+        }
+        let credentials = credentials::cached(
+            &ctx.cache(),
+            &self.inner.cache_key(),
+            &self.inner.target(),
+            reuse.min_lifetime,
+        )?;
+        tracing::debug!(
+            "using cached credentials {}",
+            self.inner.cache_key().file_stem()
+        );
+        Some(credentials)
+    }
+
     /// Credentials from the cache when `reuse` allows, else fetched once for every `p0`
     /// process asking at the same time.
     pub async fn credentials(&self, ctx: &Context, reuse: Reuse) -> Result<AwsCredentials> {
