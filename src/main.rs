@@ -4,6 +4,7 @@
 //! credentials -> launch. `main` only parses, sets up diagnostics and maps errors to exit codes.
 
 mod accounts;
+mod aws_sdk;
 mod backends;
 mod cli;
 mod commands;

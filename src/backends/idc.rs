@@ -8,18 +8,17 @@
 //! rejects is evicted and replaced by a refresh or else one fresh device flow, and parallel
 //! processes share one device flow through a lock instead of opening a browser tab each.
 
-use super::{describe_sdk_error, endpoint_override, expiration_from_unix_millis, jittered};
+use super::{expiration_from_unix_millis, jittered};
+use crate::aws_sdk::{self, describe_sdk_error};
 use crate::credentials::cache::{Cache, CacheKey};
 use crate::credentials::{self, AwsCredentials};
 use crate::device_flow::{self, Poll};
-use crate::env;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::state::StateDir;
 use crate::terminal;
 use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
-use aws_smithy_types::retry::RetryConfig;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -125,8 +124,8 @@ pub async fn fetch_role_credentials(
     if account_id.is_empty() {
         return Err(Error::NoAccountId);
     }
-    let oidc = oidc_client(&instance.region);
-    let sso = sso_client(&instance.region);
+    let oidc = aws_sdk::sso_oidc(&instance.region);
+    let sso = aws_sdk::sso(&instance.region);
     let tokens = TokenStore::new(cache, instance);
     let mut token = tokens.access_token(&oidc, force_login, None).await?;
     let mut failures = 0;
@@ -178,28 +177,6 @@ fn role_credentials_from(
         // Epoch milliseconds here, unlike the registration's seconds.
         expiration: expiration_from_unix_millis(credentials.expiration())?,
     })
-}
-
-fn oidc_client(region: &str) -> aws_sdk_ssooidc::Client {
-    let mut config = aws_sdk_ssooidc::Config::builder()
-        .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssooidc::config::Region::new(region.to_string()));
-    if let Some(url) = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO_OIDC) {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_ssooidc::Client::from_conf(config.build())
-}
-
-fn sso_client(region: &str) -> aws_sdk_sso::Client {
-    let mut config = aws_sdk_sso::Config::builder()
-        .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
-        .region(aws_sdk_sso::config::Region::new(region.to_string()))
-        // Our own bounded retries decide (and a rejected token must not be retried blindly).
-        .retry_config(RetryConfig::disabled());
-    if let Some(url) = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO) {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_sso::Client::from_conf(config.build())
 }
 
 /// A cached OIDC client registration.

@@ -2,10 +2,10 @@
 //! token for the AWS app, Okta's SSO page yields a SAML assertion, and STS turns the assertion
 //! into temporary credentials for the role.
 
-use super::saml::{self, Partition, SamlRole};
-use super::{describe_sdk_error, endpoint_override, jittered};
+use super::jittered;
+use super::saml::{self, SamlRole};
+use crate::aws_sdk::{self, describe_sdk_error};
 use crate::credentials::AwsCredentials;
-use crate::env;
 use crate::error::{Error, Result};
 use crate::p0::OktaSession;
 use crate::secret::{self, Secret};
@@ -187,7 +187,7 @@ async fn assume_role_with_saml(
 ) -> Result<AwsCredentials> {
     let partition = role.partition.as_str();
     let account = &role.account_id;
-    let sts = sts_client(role.partition);
+    let sts = aws_sdk::sts(role.partition.sts_region());
     let output = sts
         .assume_role_with_saml()
         .role_arn(format!("arn:{partition}:iam::{account}:role/{}", role.name))
@@ -212,14 +212,4 @@ async fn assume_role_with_saml(
         session_token: Secret::new(credentials.session_token().to_string()),
         expiration,
     })
-}
-
-fn sts_client(partition: Partition) -> aws_sdk_sts::Client {
-    let mut config = aws_sdk_sts::Config::builder()
-        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .region(aws_sdk_sts::config::Region::new(partition.sts_region()));
-    if let Some(url) = endpoint_override(env::read::AWS_ENDPOINT_URL_STS) {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_sts::Client::from_conf(config.build())
 }
