@@ -17,6 +17,8 @@ mod http;
 mod launch;
 mod lock;
 mod p0;
+#[cfg(test)]
+mod repo_checks;
 mod secret;
 mod signals;
 mod sso_config;
