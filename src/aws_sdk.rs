@@ -1,50 +1,91 @@
-//! The one way AWS SDK clients are built: an explicit region, the latest behavior version, no
-//! credentials provider (every call `p0` makes is unsigned, bearer-authorized, or signed with
-//! credentials it passes explicitly), and the standard `AWS_ENDPOINT_URL_*` overrides. Nothing
-//! here reads the user's profiles or probes the EC2 metadata address.
+//! The one way `p0` builds AWS SDK clients (STS, Identity Center's portal and its OIDC service),
+//! and the one way it describes their failures.
+//!
+//! Every client shares one piece of configuration:
+//! - an explicit region and the latest behavior version; no credentials provider, because every
+//!   call here is unsigned (AssumeRoleWithSAML, the OIDC calls) or bearer-authorized
+//!   (GetRoleCredentials). aws-config's loader is deliberately not used: it would read the
+//!   user's profiles and credential chain, and may probe the EC2 metadata address;
+//! - the standard endpoint override: the service's own `AWS_ENDPOINT_URL_*` variable, then
+//!   `AWS_ENDPOINT_URL`;
+//! - the HTTP client: hyper 1 with rustls 0.23 on aws-lc-rs, the stack reqwest already brings
+//!   (so the binary has one), honouring the usual proxy variables; plain http only where the
+//!   endpoint says so (the sandbox and moto on loopback);
+//! - an overall deadline: [`CONNECT_TIMEOUT`] per connection, [`ATTEMPT_TIMEOUT`] per attempt and
+//!   [`OPERATION_TIMEOUT`] per call, retries included, with tokio's sleep to enforce them. A
+//!   stalled server (half-open TCP after a VPN drop or a laptop's sleep) costs at most a minute.
 
 use crate::env;
+use aws_sdk_sts::config::BehaviorVersion;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_async::rt::sleep::TokioSleep;
+use aws_smithy_async::time::SystemTimeSource;
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::region::Region;
+use aws_types::sdk_config::SharedHttpClient;
+use aws_types::SdkConfig;
+use std::time::Duration;
 
-/// The endpoint override for one service: its own variable, then `AWS_ENDPOINT_URL`.
-pub fn endpoint_override(service_variable: &str) -> Option<String> {
-    env::get(service_variable).or_else(|| env::get(env::read::AWS_ENDPOINT_URL))
-}
+/// Establishing one connection (TCP and TLS), as `crate::http::client()` allows.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// One attempt of a call, from sending to the whole answer. These services answer in well
+/// under a second; botocore allows 60 s between reads, but a wait that long is a stall.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// One call, every attempt and the backoff between them included.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// STS in `region`.
+/// An STS client for `region` (AssumeRoleWithSAML, unsigned). Standard retries.
 pub fn sts(region: &str) -> aws_sdk_sts::Client {
-    let mut config = aws_sdk_sts::Config::builder()
-        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .region(aws_sdk_sts::config::Region::new(region.to_string()));
-    if let Some(url) = endpoint_override(env::read::AWS_ENDPOINT_URL_STS) {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_sts::Client::from_conf(config.build())
+    aws_sdk_sts::Client::new(&config(
+        region,
+        endpoint_override(env::read::AWS_ENDPOINT_URL_STS),
+        deadlines(),
+    ))
 }
 
-/// The Identity Center OIDC service (client registration, device authorization, tokens).
+/// An Identity Center OIDC client for `region` (RegisterClient, StartDeviceAuthorization,
+/// CreateToken; unsigned). Standard retries.
 pub fn sso_oidc(region: &str) -> aws_sdk_ssooidc::Client {
-    let mut config = aws_sdk_ssooidc::Config::builder()
-        .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssooidc::config::Region::new(region.to_string()));
-    if let Some(url) = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO_OIDC) {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_ssooidc::Client::from_conf(config.build())
+    aws_sdk_ssooidc::Client::new(&config(
+        region,
+        endpoint_override(env::read::AWS_ENDPOINT_URL_SSO_OIDC),
+        deadlines(),
+    ))
 }
 
-/// The Identity Center portal (GetRoleCredentials). Its caller retries (a rejected token must
-/// not be retried blindly), so the SDK does not.
+/// An Identity Center portal client for `region` (GetRoleCredentials with a bearer token).
+/// Retries are off: the caller's own bounded retries decide, and a rejected token must be
+/// replaced, not sent again.
 pub fn sso(region: &str) -> aws_sdk_sso::Client {
-    let mut config = aws_sdk_sso::Config::builder()
-        .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
-        .region(aws_sdk_sso::config::Region::new(region.to_string()))
-        .retry_config(RetryConfig::disabled());
-    if let Some(url) = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO) {
-        config = config.endpoint_url(url);
-    }
-    aws_sdk_sso::Client::from_conf(config.build())
+    sso_with(config(
+        region,
+        endpoint_override(env::read::AWS_ENDPOINT_URL_SSO),
+        deadlines(),
+    ))
+}
+
+fn sso_with(config: SdkConfig) -> aws_sdk_sso::Client {
+    let config = aws_sdk_sso::config::Builder::from(&config)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_sso::Client::from_conf(config)
+}
+
+/// The endpoint override for one service: its own variable, then `AWS_ENDPOINT_URL`, as the
+/// AWS SDKs read them.
+pub fn endpoint_override(service_variable: &str) -> Option<String> {
+    endpoint_override_from(service_variable, env::get)
+}
+
+fn endpoint_override_from(
+    service_variable: &str,
+    get: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    get(service_variable).or_else(|| get(env::read::AWS_ENDPOINT_URL))
 }
 
 /// The message of an SDK failure: the service's code and message when it answered, otherwise
@@ -63,4 +104,296 @@ where
         }
     }
     DisplayErrorContext(error).to_string()
+}
+
+fn deadlines() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
+/// The configuration every client starts from.
+fn config(region: &str, endpoint: Option<String>, timeouts: TimeoutConfig) -> SdkConfig {
+    let mut config = SdkConfig::builder()
+        // The type is shared by every SDK crate; sts merely re-exports it.
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .http_client(http_client())
+        // The SDK's runtime features are off, so nothing chooses these for it: the timeouts
+        // and retry backoff need a sleep, signing-free calls still need a clock.
+        .sleep_impl(TokioSleep::new())
+        .time_source(SystemTimeSource::new())
+        .timeout_config(timeouts);
+    if let Some(url) = endpoint {
+        config = config.endpoint_url(url);
+    }
+    config.build()
+}
+
+/// hyper 1 + rustls 0.23 with aws-lc-rs: what the SDK's `default-https-client` feature would
+/// build, without compiling in the legacy hyper 0.14 stack the `rustls` feature brings. One per
+/// client: connectors are made on first use, and the root certificates are loaded once per
+/// process.
+fn http_client() -> SharedHttpClient {
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        // HTTPS_PROXY/HTTP_PROXY/NO_PROXY, as reqwest and the SDK's own default client honour.
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    /// A loopback server answering each connection with the next canned response (then
+    /// closing it), and reporting what it received. Its port is chosen by the OS.
+    fn serve(responses: Vec<String>) -> (String, mpsc::Receiver<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let (sender, received) = mpsc::channel();
+        std::thread::spawn(move || {
+            for response in responses {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    return;
+                };
+                let request = read_request(&mut stream);
+                let _ = sender.send(request);
+                let _ = stream.write_all(response.as_bytes());
+            }
+        });
+        (format!("http://{address}"), received)
+    }
+
+    fn read_request(stream: &mut TcpStream) -> String {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut bytes = Vec::new();
+        let mut buffer = [0u8; 4096];
+        loop {
+            let text = String::from_utf8_lossy(&bytes).to_string();
+            if let Some(head_end) = text.find("\r\n\r\n") {
+                let length = text[..head_end]
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                if bytes.len() >= head_end + 4 + length {
+                    return text;
+                }
+            }
+            match stream.read(&mut buffer) {
+                Ok(0) | Err(_) => return String::from_utf8_lossy(&bytes).to_string(),
+                Ok(n) => bytes.extend_from_slice(&buffer[..n]),
+            }
+        }
+    }
+
+    fn response(status: &str, content_type: &str, headers: &str, body: &str) -> String {
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_service_variable_wins_over_the_general_one() {
+        let both = |name: &str| match name {
+            "AWS_ENDPOINT_URL_STS" => Some("http://127.0.0.1:1".to_string()),
+            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:2".to_string()),
+            _ => None,
+        };
+        let general = |name: &str| (name == "AWS_ENDPOINT_URL").then(|| "http://h:2".to_string());
+        assert_eq!(
+            endpoint_override_from(env::read::AWS_ENDPOINT_URL_STS, both).as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        assert_eq!(
+            endpoint_override_from(env::read::AWS_ENDPOINT_URL_SSO, general).as_deref(),
+            Some("http://h:2")
+        );
+        assert_eq!(
+            endpoint_override_from(env::read::AWS_ENDPOINT_URL_SSO, |_| None),
+            None
+        );
+    }
+
+    /// Plain http to a loopback endpoint, unsigned (no credentials provider, so no
+    /// Authorization header and no credential chain), and the service's own error words.
+    #[test]
+    fn sts_goes_unsigned_to_the_endpoint_and_reports_the_service_error() {
+        let error_xml = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>bad assertion</Message></Error><RequestId>r-1</RequestId></ErrorResponse>";
+        let (url, received) = serve(vec![response("400 Bad Request", "text/xml", "", error_xml)]);
+        let sts = aws_sdk_sts::Client::new(&config("us-east-1", Some(url), deadlines()));
+        let error = runtime()
+            .block_on(
+                sts.assume_role_with_saml()
+                    .role_arn("arn:aws:iam::123456789012:role/Admin")
+                    .principal_arn("arn:aws:iam::123456789012:saml-provider/okta")
+                    .saml_assertion("PHNhbWw+")
+                    .send(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            describe_sdk_error(&error),
+            "InvalidIdentityToken: bad assertion"
+        );
+        let request = received.recv().unwrap();
+        assert!(request.starts_with("POST / HTTP/1.1\r\n"), "{request}");
+        assert!(request.contains("Action=AssumeRoleWithSAML"), "{request}");
+        assert!(
+            !request.to_ascii_lowercase().contains("\r\nauthorization:"),
+            "{request}"
+        );
+    }
+
+    /// The portal client makes exactly one attempt (its caller retries), and sends the bearer.
+    #[test]
+    fn sso_does_not_retry() {
+        let failure = response(
+            "500 Internal Server Error",
+            "application/json",
+            "x-amzn-ErrorType: InternalServerException\r\n",
+            "{\"message\":\"boom\"}",
+        );
+        let (url, received) = serve(vec![failure.clone(), failure]);
+        let sso = sso_with(config("us-east-1", Some(url), deadlines()));
+        let error = runtime()
+            .block_on(
+                sso.get_role_credentials()
+                    .account_id("123456789012")
+                    .role_name("Dev")
+                    .access_token("bearer-1")
+                    .send(),
+            )
+            .unwrap_err();
+        assert!(
+            error.raw_response().is_some(),
+            "{}",
+            describe_sdk_error(&error)
+        );
+        let first = received.recv().unwrap();
+        assert!(first.starts_with("GET /federation/credentials?"), "{first}");
+        assert!(
+            first
+                .to_ascii_lowercase()
+                .contains("x-amz-sso_bearer_token: bearer-1"),
+            "{first}"
+        );
+        assert!(
+            received.recv_timeout(Duration::from_millis(500)).is_err(),
+            "a second attempt was made"
+        );
+    }
+
+    /// An https endpoint gets a TLS handshake (the rustls provider is compiled in and chosen).
+    #[test]
+    fn https_endpoints_get_tls() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "https://localhost:{}",
+            listener.local_addr().unwrap().port()
+        );
+        let (sender, first_bytes) = mpsc::channel();
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut head = [0u8; 6];
+                let _ = stream.read_exact(&mut head);
+                let _ = sender.send(head);
+            }
+        });
+        let oidc = aws_sdk_ssooidc::Client::new(&config("us-east-1", Some(url), deadlines()));
+        let result = runtime().block_on(
+            oidc.register_client()
+                .client_name("p0Cli")
+                .client_type("public")
+                .send(),
+        );
+        assert!(result.is_err());
+        let head = first_bytes
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the client connected");
+        // A TLS record of type handshake (22) carrying a ClientHello (1).
+        assert_eq!((head[0], head[5]), (22, 1), "{head:?}");
+    }
+
+    /// A server that accepts and never answers costs the operation deadline, not forever.
+    #[test]
+    fn a_stalled_server_costs_the_deadline() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept() {
+                held.push(stream);
+            }
+        });
+        let short = TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(Duration::from_millis(300))
+            .operation_timeout(Duration::from_millis(1500))
+            .build();
+        let sts = aws_sdk_sts::Client::new(&config("us-east-1", Some(url), short));
+        let started = Instant::now();
+        let error = runtime()
+            .block_on(
+                sts.assume_role_with_saml()
+                    .role_arn("arn:aws:iam::123456789012:role/Admin")
+                    .principal_arn("arn:aws:iam::123456789012:saml-provider/okta")
+                    .saml_assertion("PHNhbWw+")
+                    .send(),
+            )
+            .unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(
+            matches!(error, SdkError::TimeoutError(_)),
+            "{}",
+            describe_sdk_error(&error)
+        );
+        assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    }
+
+    #[test]
+    fn every_client_has_an_overall_deadline() {
+        let timeouts = deadlines();
+        assert_eq!(timeouts.connect_timeout(), Some(CONNECT_TIMEOUT));
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(ATTEMPT_TIMEOUT));
+        assert_eq!(timeouts.operation_timeout(), Some(OPERATION_TIMEOUT));
+        let sts = sts("us-east-1");
+        let oidc = sso_oidc("us-west-2");
+        let sso = sso("us-west-2");
+        assert_eq!(sts.config().timeout_config(), Some(&timeouts));
+        assert_eq!(oidc.config().timeout_config(), Some(&timeouts));
+        assert_eq!(sso.config().timeout_config(), Some(&timeouts));
+        assert!(sts.config().sleep_impl().is_some());
+        assert!(sso.config().http_client().is_some());
+        assert_eq!(
+            sso.config().retry_config().map(|r| r.max_attempts()),
+            Some(1)
+        );
+        assert_eq!(sso.config().region().map(|r| r.as_ref()), Some("us-west-2"));
+    }
 }

@@ -1,17 +1,25 @@
 //! The one HTTP client setup (rustls, timeouts, User-Agent) every outgoing call uses, and the
 //! rule that plain http is accepted only for loopback hosts.
+//!
+//! Every request has an overall deadline: [`REQUEST_TIMEOUT`] unless it sets its own (the P0
+//! poll stream, which may rightly last minutes, does), so a stalled server cannot hang `p0`.
 
 use crate::error::{Error, Result};
 use std::time::Duration;
 use url::{Host, Url};
 
 pub const USER_AGENT: &str = concat!("p0-rs/", env!("CARGO_PKG_VERSION"));
+/// Establishing a connection (TCP and TLS).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A whole request, answer body included, unless the request sets its own.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A client for one process. Building one is cheap; share it within a command.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
-        .connect_timeout(Duration::from_secs(10))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .expect("the TLS backend initializes")
 }

@@ -23,6 +23,8 @@ mod output;
 mod p0;
 mod plan;
 mod providers;
+#[cfg(test)]
+mod repo_checks;
 mod retry;
 mod secret;
 mod signals;

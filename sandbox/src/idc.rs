@@ -1,4 +1,4 @@
-//! AWS IAM Identity Center (protocol §6, test-peers.md "Identity Center wire shapes"): the
+//! AWS IAM Identity Center (protocol §6; the wire shapes the AWS SDKs and botocore accept): the
 //! sso-oidc device flow and the portal's GetRoleCredentials, whose credentials come from
 //! moto's AssumeRole so STS recognises them.
 

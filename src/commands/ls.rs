@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<u8> {
     let options = split_options(args)?;
     block_on(async {
         let client = P0Client::connect(ctx).await?;
-        // The admin listing has its own endpoint (§1 table).
+        // The admin listing has its own endpoint (§0 table).
         let admin = options
             .words
             .iter()

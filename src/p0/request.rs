@@ -222,8 +222,15 @@ impl P0Client {
     }
 
     async fn poll_once(&self, path: &str) -> Result<StreamEnd> {
+        // The stream may rightly last minutes: the wait's own limit, not the client's default.
         let mut response = self
-            .authorized(reqwest::Method::GET, path, None, Replay::Idempotent, None)
+            .authorized(
+                reqwest::Method::GET,
+                path,
+                None,
+                Replay::Idempotent,
+                Some(WAIT_LIMIT),
+            )
             .await?;
         if !response.status().is_success() {
             return Err(client::api_json(response).await.err().unwrap_or_else(|| {

@@ -2,9 +2,9 @@
 //! token for the AWS app, Okta's SSO page yields a SAML assertion, and STS turns the assertion
 //! into temporary credentials for the role.
 
-use super::saml::{self, Partition, SamlRole};
+use super::saml::{self, SamlRole};
 use super::{BoxFuture, Fetch, Provider};
-use crate::aws_sdk::describe_sdk_error;
+use crate::aws_sdk::{self, describe_sdk_error};
 use crate::backend::Backend;
 use crate::cache::CacheKey;
 use crate::context::Context;
@@ -114,7 +114,7 @@ impl OktaSaml {
     ) -> Result<AwsCredentials> {
         let partition = role.partition.as_str();
         let account = &role.account_id;
-        let sts = sts_client(role.partition);
+        let sts = aws_sdk::sts(role.partition.sts_region());
         let output = sts
             .assume_role_with_saml()
             .role_arn(format!("arn:{partition}:iam::{account}:role/{}", role.name))
@@ -290,8 +290,4 @@ fn okta_url(okta: &OktaSession, path: &str) -> Result<url::Url> {
             okta.base_url
         ))
     })
-}
-
-fn sts_client(partition: Partition) -> aws_sdk_sts::Client {
-    crate::aws_sdk::sts(partition.sts_region())
 }
