@@ -136,7 +136,8 @@ fn exports_evaluated_by_a_shell_give_the_aws_cli_the_permission_set() {
     let sb = Sandbox::logged_in(default_scenario());
     // The first run signs in to Identity Center on a terminal; the shell then hits the cache.
     assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
-    let output = sb.sh(r#"eval "$(p0 aws --account dev permission-set assume Developer)" && aws sts get-caller-identity --query Arn --output text"#,
+    let output = sb.sh(
+        r#"eval "$(p0 aws --account dev permission-set assume Developer)" && aws sts get-caller-identity --query Arn --output text"#,
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let arn = stdout(&output);

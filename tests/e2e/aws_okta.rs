@@ -81,7 +81,8 @@ fn role_paths_are_kept() {
         "prod",
         json!({"p0-grants/ReadOnly": {"assigned": true, "policy": {"preexisting": true}}})
     )])));
-    let output = sb.sh(r#"eval "$(p0 aws role assume p0-grants/ReadOnly)" && aws sts get-caller-identity --query Arn --output text"#,
+    let output = sb.sh(
+        r#"eval "$(p0 aws role assume p0-grants/ReadOnly)" && aws sts get-caller-identity --query Arn --output text"#,
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let arn = stdout(&output);
