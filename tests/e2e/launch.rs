@@ -1,5 +1,5 @@
 //! `p0 run-as` as a parent process, one quick smoke test per way of running the child; the
-//! real-time ones (credentials renewed across lifetimes) are in `slow`.
+//! real-time ones (credentials renewed across lifetimes) are in `_slow`.
 //!
 //! The exit-code, signal and restart semantics of `exec` and `supervise` are tested once, with
 //! real `sh` children and real signals but no P0, in `src/launch/process_tests.rs`.

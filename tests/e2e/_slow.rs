@@ -1,6 +1,6 @@
 //! The tests that must run in real time: supervised children across several real credential
-//! lifetimes (moto's STS, renewed through P0 and Okta). About a minute and a half; CI runs
-//! them, a quick local run skips them: `cargo test --test e2e -- --skip slow::`.
+//! lifetimes (moto's STS, renewed through P0 and Okta), about a minute and a half. CI runs
+//! them; a quick local run skips them: `cargo test --test e2e -- --skip slow::`.
 
 use crate::harness::*;
 use crate::launch::sandbox;
