@@ -162,7 +162,10 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
         }
         let code = code_of(&std::fs::read_to_string(&file).expect("source is text"));
         let entry = graph.entry(module.clone()).or_default();
-        let mut named: Vec<String> = path.captures_iter(&code).map(|c| c[1].to_string()).collect();
+        let mut named: Vec<String> = path
+            .captures_iter(&code)
+            .map(|c| c[1].to_string())
+            .collect();
         for g in group.captures_iter(&code) {
             // Only the first word of each item in `crate::{a::b, c}` is a module.
             for item in g[1].split(',') {
@@ -240,7 +243,12 @@ fn the_readme_layout_table_lists_every_module_of_src() {
         .filter_map(|row| {
             let path = row.first()?.trim_matches('`').to_string();
             let module = path.strip_prefix("src/")?;
-            Some(module.trim_end_matches('/').trim_end_matches(".rs").to_string())
+            Some(
+                module
+                    .trim_end_matches('/')
+                    .trim_end_matches(".rs")
+                    .to_string(),
+            )
         })
         .collect();
     let mut actual = BTreeSet::new();
@@ -269,5 +277,8 @@ fn the_readme_exit_code_table_is_the_one_in_the_code() {
         .iter()
         .map(|(code, meaning)| (code.to_string(), meaning.to_string()))
         .collect();
-    assert_eq!(rows, expected, "README's exit codes differ from error::exit::TABLE");
+    assert_eq!(
+        rows, expected,
+        "README's exit codes differ from error::exit::TABLE"
+    );
 }

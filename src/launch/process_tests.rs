@@ -5,6 +5,12 @@
 //! only `helper` selected and the case in an environment variable. The helper is in its own
 //! process group (or its own session under a pseudo-terminal, for a real Ctrl-C), so a
 //! signal to its group hits the helper and its child and nothing else.
+//!
+//! These are the one place the exit-code, signal and restart semantics are tested; the
+//! end-to-end tests (`tests/e2e`) keep one smoke test per mode through the real binary. The
+//! helper sets up what `p0 run-as` has set up by the time it runs the command: Ctrl-C handling
+//! for the request phase (tokio's listener, on a runtime of its own) and, when asked, p0's
+//! debug log on stderr.
 
 use super::renewal::tests::MintingSource;
 use super::{exec, supervise, ChildEnv, Command, Signal, Supervision};
@@ -27,6 +33,24 @@ fn helper() {
         return;
     };
     let case: Value = serde_json::from_str(&case).unwrap();
+    if case["log"].as_bool().unwrap_or(false) {
+        tracing_subscriber::fmt()
+            .with_env_filter("p0=debug")
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    // As `p0 run-as` does before it runs the command: the request phase ran, interruptible by
+    // Ctrl-C, on a runtime that is gone now, and tokio's SIGINT handler stays registered.
+    if !crate::signals::is_ignored(Signal::SIGINT) {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let listening = tokio::time::timeout(Duration::ZERO, tokio::signal::ctrl_c());
+                assert!(listening.await.is_err(), "no Ctrl-C yet");
+            });
+    }
     let cmd = Command {
         program: case["program"].as_str().unwrap_or("sh").into(),
         args: vec!["-c".into(), case["script"].as_str().unwrap().into()],
@@ -38,7 +62,7 @@ fn helper() {
         "exec" => {
             let env = base.with_credentials(&super::CredentialSource::current(&*source));
             let error = exec(&cmd, &env);
-            eprintln!("{error}");
+            crate::output::Printer::standard(false).error(&error);
             error.exit_code()
         }
         mode => {
@@ -47,7 +71,7 @@ fn helper() {
             } else {
                 Supervision::Restart {
                     source,
-                    margin: Duration::from_millis(case["margin_ms"].as_u64().unwrap()),
+                    margin: Duration::from_millis(case["margin_ms"].as_u64().unwrap_or(1000)),
                     signal: case["signal"]
                         .as_str()
                         .map_or(Signal::SIGTERM, |s| s.parse().unwrap()),
@@ -62,7 +86,7 @@ fn helper() {
             match runtime.block_on(supervise(&cmd, &base, &printer, supervision)) {
                 Ok(code) => code,
                 Err(error) => {
-                    eprintln!("{error}");
+                    crate::output::Printer::standard(false).error(&error);
                     error.exit_code()
                 }
             }
@@ -193,20 +217,33 @@ fn run(case: Value) -> (i32, String, tempfile::TempDir) {
     Helper::start(case).exit_code()
 }
 
+/// The modes that keep `p0` beside the child.
+const SUPERVISED: [&str; 2] = ["refresh", "restart"];
+/// Every way `run-as` runs a child: replaced by it, or beside it.
+const MODES: [&str; 3] = ["exec", "refresh", "restart"];
+
 #[test]
-fn supervised_exit_codes_pass_through() {
-    for code in [0, 1, 42] {
-        let (got, stderr, _) = run(json!({"mode": "refresh", "script": format!("exit {code}")}));
-        assert_eq!(got, code, "{stderr}");
+fn exit_codes_pass_through_in_every_mode() {
+    for mode in MODES {
+        for code in [0, 1, 42] {
+            let (got, stderr, _) = run(json!({"mode": mode, "script": format!("exit {code}")}));
+            assert_eq!(got, code, "{mode}: {stderr}");
+        }
     }
 }
 
 #[test]
-fn death_by_signal_is_128_plus_n() {
-    let (code, stderr, _) = run(json!({"mode": "refresh", "script": "kill -TERM $$"}));
-    assert_eq!(code, 128 + 15, "{stderr}");
-    let (code, stderr, _) = run(json!({"mode": "refresh", "script": "kill -KILL $$"}));
-    assert_eq!(code, 128 + 9, "{stderr}");
+fn death_by_signal_is_128_plus_n_under_supervision_and_the_signal_itself_after_exec() {
+    for mode in SUPERVISED {
+        let (code, stderr, _) = run(json!({"mode": mode, "script": "kill -TERM $$"}));
+        assert_eq!(code, 128 + 15, "{mode}: {stderr}");
+        let (code, stderr, _) = run(json!({"mode": mode, "script": "kill -KILL $$"}));
+        assert_eq!(code, 128 + 9, "{mode}: {stderr}");
+    }
+    // p0 became the command: the signal's own status, as if it ran alone.
+    let (status, stderr, _) =
+        Helper::start(json!({"mode": "exec", "script": "kill -TERM $$"})).finish();
+    assert_eq!(status.signal(), Some(15), "{status:?}: {stderr}");
 }
 
 #[test]
@@ -214,7 +251,7 @@ fn command_not_found_and_not_executable_before_anything_starts() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("plain");
     std::fs::write(&plain, "echo hi\n").unwrap();
-    for mode in ["refresh", "exec"] {
+    for mode in MODES {
         let (code, stderr, _) =
             run(json!({"mode": mode, "script": "", "program": "no-such-p0-cmd"}));
         assert_eq!(code, 127, "{mode}");
@@ -340,9 +377,9 @@ impl Helper {
 }
 
 #[test]
-fn ctrl_c_on_the_terminal_reaches_the_child_exactly_once() {
-    for mode in ["refresh", "restart"] {
-        let case = json!({"mode": mode, "script": LOG_INTERRUPTS, "margin_ms": 1000});
+fn ctrl_c_on_the_terminal_reaches_the_child_exactly_once_and_sigterm_is_forwarded() {
+    for mode in MODES {
+        let case = json!({"mode": mode, "script": LOG_INTERRUPTS, "log": true});
         let (helper, mut terminal) = Helper::start_in_terminal(case);
         helper.wait_for_file("ready");
         // The line discipline turns ^C into SIGINT for the foreground group (SI_KERNEL).
@@ -351,13 +388,19 @@ fn ctrl_c_on_the_terminal_reaches_the_child_exactly_once() {
         helper.signal(Signal::SIGTERM);
         let (code, stderr, _) = helper.exit_code();
         assert_eq!(code, 7, "{mode}: {stderr}");
+        if mode != "exec" {
+            assert!(
+                stderr.contains("SIGINT from the terminal already reached the command"),
+                "{mode}: {stderr}"
+            );
+        }
     }
 }
 
 #[test]
-fn sigint_and_sigquit_sent_to_the_supervisor_alone_reach_the_child_once() {
-    for mode in ["refresh", "restart"] {
-        let case = json!({"mode": mode, "script": LOG_INTERRUPTS, "margin_ms": 1000});
+fn sigint_and_sigquit_sent_to_p0_alone_reach_the_child_once() {
+    for mode in MODES {
+        let case = json!({"mode": mode, "script": LOG_INTERRUPTS});
         let helper = Helper::start(case);
         helper.wait_for_file("ready");
         helper.signal(Signal::SIGINT);
@@ -415,19 +458,22 @@ fn sigkill_of_the_supervisor_leaves_no_child() {
     let script = r#"echo $$ > "$OUT/pid"
 while :; do sleep 0.05; done
 "#;
-    let helper = Helper::start(json!({"mode": "refresh", "script": script}));
-    let child: i32 = helper.wait_for_file("pid").trim().parse().unwrap();
-    assert!(!is_gone(child));
-    helper.signal(Signal::SIGKILL);
-    let (status, _, _) = helper.finish();
-    assert_eq!(status.signal(), Some(9));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !is_gone(child) {
-        if Instant::now() > deadline {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child), Signal::SIGKILL);
-            panic!("child {child} outlived its supervisor");
+    for mode in SUPERVISED {
+        let helper = Helper::start(json!({"mode": mode, "script": script}));
+        let child: i32 = helper.wait_for_file("pid").trim().parse().unwrap();
+        assert_ne!(child, helper.pid().as_raw(), "{mode} keeps a supervisor");
+        assert!(!is_gone(child));
+        helper.signal(Signal::SIGKILL);
+        let (status, _, _) = helper.finish();
+        assert_eq!(status.signal(), Some(9));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !is_gone(child) {
+            if Instant::now() > deadline {
+                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child), Signal::SIGKILL);
+                panic!("{mode}: child {child} outlived its supervisor");
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -272,7 +272,6 @@ fn random_hex(bytes: usize) -> String {
 mod tests {
     use super::*;
     use crate::launch::renewal::tests::MintingSource;
-    use std::process::Stdio;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
 
@@ -389,57 +388,50 @@ mod tests {
         assert_eq!(response.status(), 200);
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    /// The renewal schedule follows the wall clock (so that a laptop's sleep cannot delay it),
+    /// which a paused tokio clock cannot drive: this one waits in real time, about a second.
+    #[tokio::test]
     async fn renewed_credentials_are_served_before_the_old_ones_run_low() {
-        // 8-second credentials are renewed a quarter into their life (2 s).
-        let (server, source) = server(Duration::from_secs(8)).await;
+        // 4-second credentials are renewed a quarter into their life (1 s).
+        let (server, source) = server(Duration::from_secs(4)).await;
         let token = server.token().expose().clone();
+        let first_expiration = source.current().expiration;
         let first: serde_json::Value = get(server.uri(), Some(&token)).await.json().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(4500)).await;
-        let later: serde_json::Value = get(server.uri(), Some(&token)).await.json().await.unwrap();
-        assert_ne!(first["AccessKeyId"], later["AccessKeyId"]);
+        let later = loop {
+            let later: serde_json::Value =
+                get(server.uri(), Some(&token)).await.json().await.unwrap();
+            if later["AccessKeyId"] != first["AccessKeyId"] {
+                break later;
+            }
+            assert!(
+                OffsetDateTime::now_utc() < first_expiration,
+                "the first credentials expired before renewed ones were served"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
         assert!(source.minted() >= 2, "renewed in the background");
         let expiration = OffsetDateTime::parse(
             later["Expiration"].as_str().unwrap(),
             &time::format_description::well_known::Rfc3339,
         )
         .unwrap();
-        assert!(expiration - OffsetDateTime::now_utc() > time::Duration::seconds(4));
+        assert!(expiration - OffsetDateTime::now_utc() > time::Duration::seconds(2));
     }
 
-    /// Python with boto3: P0_TEST_PYTHON, the repository's .venv, or `python3` if it has boto3.
-    pub(crate) fn python_with_boto3() -> Option<std::path::PathBuf> {
-        let repo_venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-        let candidates = std::env::var_os("P0_TEST_PYTHON")
-            .map(std::path::PathBuf::from)
-            .into_iter()
-            .chain([repo_venv, "python3".into()]);
-        for python in candidates {
-            let has_boto3 = std::process::Command::new(&python)
-                .args(["-c", "import boto3"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if has_boto3 {
-                return Some(python);
-            }
-        }
-        None
-    }
+    /// Real time across several credential lifetimes: `--skip slow::` leaves these out.
+    mod slow {
+        use super::*;
 
-    /// A real botocore child reads the endpoint, across several short credential lifetimes,
-    /// and sees each renewal without ever failing.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn botocore_reads_and_follows_renewed_credentials() {
-        let Some(python) = python_with_boto3() else {
-            eprintln!("skipped: no python with boto3 (set P0_TEST_PYTHON)");
-            return;
-        };
-        // Renewed every second (a quarter of 4 s); botocore refetches each time because
-        // fewer than 15 minutes are left.
-        let (server, source) = server(Duration::from_secs(4)).await;
-        let script = r#"
+        /// A real botocore child reads the endpoint, across several short credential lifetimes,
+        /// and sees each renewal without ever failing. It needs the test python (with boto3) and
+        /// fails, never skips, without it.
+        #[tokio::test]
+        async fn botocore_reads_and_follows_renewed_credentials() {
+            let python = p0_testkit::python();
+            // Renewed every second (a quarter of 4 s); botocore refetches each time because
+            // fewer than 15 minutes are left.
+            let (server, source) = server(Duration::from_secs(4)).await;
+            let script = r#"
 import time, boto3
 session = boto3.Session()
 seen = []
@@ -451,35 +443,36 @@ while time.time() < deadline:
         print(frozen.access_key, frozen.secret_key, frozen.token, flush=True)
     time.sleep(0.2)
 "#;
-        let base = super::super::ChildEnv::from_vars(
-            std::env::vars_os(),
-            "123456789012/Admin",
-            Some("us-east-1"),
-        )
-        .with_endpoint(server.uri(), server.token());
-        let output = tokio::process::Command::new(python)
-            .args(["-c", script])
-            .env_clear()
-            .envs(base.vars())
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-            .output()
-            .await
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "botocore failed:\n{stderr}");
-        let seen: Vec<Vec<&str>> = stdout.lines().map(|l| l.split(' ').collect()).collect();
-        assert!(
-            seen.len() >= 4,
-            "botocore saw at least four credential sets across three lifetimes: {stdout}"
-        );
-        for (i, fields) in seen.iter().enumerate() {
-            let serial: u32 = fields[0].trim_start_matches("ASIATEST").parse().unwrap();
-            assert_eq!(fields[1], format!("secret-{serial}"), "line {i}");
-            assert_eq!(fields[2], format!("token-{serial}"), "line {i}");
+            let base = crate::launch::ChildEnv::from_vars(
+                std::env::vars_os(),
+                "123456789012/Admin",
+                Some("us-east-1"),
+            )
+            .with_endpoint(server.uri(), server.token());
+            let output = tokio::process::Command::new(python)
+                .args(["-c", script])
+                .env_clear()
+                .envs(base.vars())
+                .env("AWS_CONFIG_FILE", "/nonexistent")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+                .output()
+                .await
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(output.status.success(), "botocore failed:\n{stderr}");
+            let seen: Vec<Vec<&str>> = stdout.lines().map(|l| l.split(' ').collect()).collect();
+            assert!(
+                seen.len() >= 4,
+                "botocore saw at least four credential sets across three lifetimes: {stdout}"
+            );
+            for (i, fields) in seen.iter().enumerate() {
+                let serial: u32 = fields[0].trim_start_matches("ASIATEST").parse().unwrap();
+                assert_eq!(fields[1], format!("secret-{serial}"), "line {i}");
+                assert_eq!(fields[2], format!("token-{serial}"), "line {i}");
+            }
+            assert!(server.served() >= seen.len() as u64);
+            assert!(source.minted() as usize >= seen.len());
         }
-        assert!(server.served() >= seen.len() as u64);
-        assert!(source.minted() as usize >= seen.len());
     }
 }

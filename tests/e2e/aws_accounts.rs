@@ -1,14 +1,11 @@
 //! Account resolution (protocol §4) end to end: ids, labels, a mixed org, and P0's messages.
 
-mod aws_support;
-mod common;
-
-use aws_support::*;
+use crate::harness::*;
 use serde_json::json;
 
 #[test]
 fn a_mixed_org_serves_both_families() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let role = p0_ok(
         &sb,
         &["aws", "--account", "prod", "role", "assume", "Admin"],
@@ -42,7 +39,7 @@ fn a_mixed_org_serves_both_families() {
 
 #[test]
 fn the_wrong_family_is_refused_with_p0s_texts() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let err = p0_fails(
         &sb,
         &["aws", "--account", "dev", "role", "assume", "Admin"],
@@ -74,7 +71,7 @@ fn the_wrong_family_is_refused_with_p0s_texts() {
 
 #[test]
 fn unknown_and_ambiguous_accounts() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let err = p0_fails(
         &sb,
         &["aws", "--account", "staging", "role", "assume", "Admin"],
@@ -97,7 +94,7 @@ fn unknown_and_ambiguous_accounts() {
 fn an_org_without_installed_accounts() {
     let mut pending = okta_account(PROD, "prod", json!({"Admin": {}}));
     pending["installed"] = json!(false);
-    let sb = logged_in(scenario(json!([pending])));
+    let sb = Sandbox::logged_in(with_accounts(json!([pending])));
     let err = p0_fails(&sb, &["aws", "role", "assume", "Admin"], 1);
     assert!(
         err.contains("P0 is not installed on any AWS account"),
@@ -107,7 +104,7 @@ fn an_org_without_installed_accounts() {
 
 #[test]
 fn a_new_account_is_found_although_an_older_config_is_cached() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     p0_ok(
         &sb,
         &["aws", "--account", "prod", "role", "assume", "Admin"],

@@ -1,9 +1,6 @@
 //! `p0 aws permission-set assume` end to end against the sandbox's Identity Center.
 
-mod aws_support;
-mod common;
-
-use aws_support::*;
+use crate::harness::*;
 use serde_json::json;
 
 const ASSUME_DEV: [&str; 6] = [
@@ -17,7 +14,7 @@ const ASSUME_DEV: [&str; 6] = [
 
 #[test]
 fn a_device_authorization_then_credentials_then_the_cache() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let output = sb.p0_in_terminal(&ASSUME_DEV);
     assert!(
         output.status.success(),
@@ -49,7 +46,7 @@ fn a_device_authorization_then_credentials_then_the_cache() {
     sb.reset_calls();
     let output = p0_ok(&sb, &ASSUME_DEV);
     assert!(exports(&output).contains_key("AWS_SESSION_TOKEN"));
-    assert_eq!(total_calls(&sb), 0, "{:?}", sb.calls());
+    assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
 
     // New credentials reuse the cached token and client registration: no device flow.
     let refreshed = [&ASSUME_DEV[..], &["--refresh-credentials"]].concat();
@@ -66,7 +63,7 @@ fn a_device_authorization_then_credentials_then_the_cache() {
 
 #[test]
 fn without_a_terminal_the_device_authorization_fails_fast() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let err = p0_fails(&sb, &ASSUME_DEV, 77);
     assert!(err.contains("AWS IAM Identity Center"), "{err}");
     assert!(err.contains("no terminal"), "{err}");
@@ -75,7 +72,7 @@ fn without_a_terminal_the_device_authorization_fails_fast() {
 
 #[test]
 fn a_rejected_token_is_replaced_by_one_fresh_device_flow() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
     sb.control_post("/expire", json!({"what": "idc"}));
     sb.reset_calls();
@@ -102,7 +99,7 @@ fn a_rejected_token_is_replaced_by_one_fresh_device_flow() {
 
 #[test]
 fn get_role_credentials_failing_times_out_with_p0s_text() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
     sb.control_post(
         "/faults",
@@ -123,7 +120,7 @@ fn get_role_credentials_failing_times_out_with_p0s_text() {
 
 #[test]
 fn a_transient_failure_is_retried() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
     sb.control_post(
         "/faults",
@@ -136,11 +133,10 @@ fn a_transient_failure_is_retried() {
 
 #[test]
 fn exports_evaluated_by_a_shell_give_the_aws_cli_the_permission_set() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     // The first run signs in to Identity Center on a terminal; the shell then hits the cache.
     assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
-    let output = sh(
-        &sb,
+    let output = sb.sh(
         r#"eval "$(p0 aws --account dev permission-set assume Developer)" && aws sts get-caller-identity --query Arn --output text"#,
     );
     assert!(output.status.success(), "{}", stderr(&output));
@@ -151,10 +147,10 @@ fn exports_evaluated_by_a_shell_give_the_aws_cli_the_permission_set() {
 
 #[test]
 fn pending_and_slow_down_polls_are_waited_out() {
-    let mut scenario = common::default_scenario();
+    let mut scenario = default_scenario();
     scenario["idc"]["device"] = json!({"approval": "auto", "interval": 0,
                                         "pending_polls": 2, "slow_down_polls": 1});
-    let sb = logged_in(scenario);
+    let sb = Sandbox::logged_in(scenario);
     let output = sb.p0_in_terminal(&ASSUME_DEV);
     assert!(output.status.success(), "{}", stdout(&output));
     assert_eq!(sb.count("oidc.token"), 4, "{:?}", sb.calls());
@@ -162,9 +158,9 @@ fn pending_and_slow_down_polls_are_waited_out() {
 
 #[test]
 fn a_denied_device_authorization_fails() {
-    let mut scenario = common::default_scenario();
+    let mut scenario = default_scenario();
     scenario["idc"]["device"] = json!({"approval": "deny", "interval": 0});
-    let sb = logged_in(scenario);
+    let sb = Sandbox::logged_in(scenario);
     let output = sb.p0_in_terminal(&ASSUME_DEV);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert!(
@@ -176,10 +172,10 @@ fn a_denied_device_authorization_fails() {
 
 #[test]
 fn an_expired_token_is_renewed_with_its_refresh_token_without_a_human() {
-    let mut scenario = common::default_scenario();
+    let mut scenario = default_scenario();
     // Shorter than the margin p0 keeps: the cached access token is never used as is.
     scenario["idc"]["token_lifetime_secs"] = json!(60);
-    let sb = logged_in(scenario);
+    let sb = Sandbox::logged_in(scenario);
     assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
     sb.reset_calls();
     p0_ok(&sb, &[&ASSUME_DEV[..], &["--refresh-credentials"]].concat());
@@ -191,9 +187,9 @@ fn an_expired_token_is_renewed_with_its_refresh_token_without_a_human() {
 
 #[test]
 fn a_refresh_that_fails_in_transit_keeps_the_refresh_token() {
-    let mut scenario = common::default_scenario();
+    let mut scenario = default_scenario();
     scenario["idc"]["token_lifetime_secs"] = json!(60);
-    let sb = logged_in(scenario);
+    let sb = Sandbox::logged_in(scenario);
     assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
     let refreshed = [&ASSUME_DEV[..], &["--refresh-credentials"]].concat();
     // Identity Center unreachable for every attempt the SDK makes: an error, not a demand

@@ -1,23 +1,23 @@
-//! Test harness: the real `p0` binary against a `p0-sandbox` (sandbox/README.md) with moto.
+//! One `p0-sandbox` (sandbox/README.md) with its moto, a temp HOME, the environment that points
+//! clients at it, and its control port.
 //!
 //! Every `Sandbox` has its own services on OS-chosen ports and its own temp HOME, so tests run
-//! in parallel. `mod common;` in a test file; not every test uses every helper.
-#![allow(dead_code)]
+//! in parallel.
 
+use crate::process::wait_with_timeout;
+use crate::python::{aws_cli_path, python, python_bin_dir};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
-/// A `p0_in_terminal` run that takes longer than this is killed and the test fails.
-const TERMINAL_RUN_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The base URLs the sandbox printed on its ready line.
 #[derive(Debug, Clone)]
@@ -42,66 +42,6 @@ pub struct Sandbox {
     scenario: Value,
 }
 
-/// The repository root (where Cargo.toml and .venv live).
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The venv's python (moto, boto3, awscli): `P0_TEST_PYTHON`, else `<repo>/.venv/bin/python`.
-pub fn python() -> PathBuf {
-    let python = std::env::var_os("P0_TEST_PYTHON")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv/bin/python"));
-    assert!(
-        python.exists(),
-        "{} does not exist: run `scripts/python-env` (or set P0_TEST_PYTHON)",
-        python.display()
-    );
-    python
-}
-
-/// The directory holding the venv's `python`, `aws` and friends.
-pub fn python_bin_dir() -> PathBuf {
-    python()
-        .parent()
-        .expect("python lives in a directory")
-        .to_path_buf()
-}
-
-pub fn p0_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_p0"))
-}
-
-pub fn sandbox_binary() -> PathBuf {
-    let path = p0_binary().with_file_name("p0-sandbox");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p p0-sandbox` first",
-        path.display()
-    );
-    path
-}
-
-/// Org `acme`; `prod` (123456789012, Okta SAML, role `Admin`) and `dev` (210987654321,
-/// Identity Center in us-west-2, permission set `Developer`), both approved at once; device
-/// flows approved automatically with interval 0.
-pub fn default_scenario() -> Value {
-    json!({
-        "org": "acme",
-        "okta": {"device": {"approval": "auto", "interval": 0}},
-        "idc": {"device": {"approval": "auto", "interval": 0}},
-        "accounts": [
-            {"id": "123456789012", "label": "prod", "installed": true, "backend": "okta-saml",
-             "app_id": "0oa-aws-prod", "identity_provider": "OktaP0",
-             "roles": {"Admin": {"policy": {"outcome": "approve"}}}},
-            {"id": "210987654321", "label": "dev", "installed": true, "backend": "idc",
-             "idc_region": "us-west-2", "identity_store_id": "d-1234567890",
-             "permission_sets": {"Developer": {"policy": {"outcome": "approve"}}}}
-        ]
-    })
-}
-
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -122,9 +62,15 @@ fn status_and_json(
 }
 
 impl Sandbox {
-    /// Starts the sandbox (and its moto) for this scenario, with a fresh temp HOME.
-    pub fn start(scenario: Value) -> Sandbox {
-        let binary = sandbox_binary();
+    /// Starts `binary` (a built `p0-sandbox`) with this scenario and the test python's moto,
+    /// with a fresh temp HOME; waits for its ready line.
+    pub fn start(binary: &Path, scenario: Value) -> Sandbox {
+        assert!(
+            binary.exists(),
+            "{} is missing: build the workspace first (`cargo build --workspace`; \
+             scripts/test does)",
+            binary.display()
+        );
         let python = python();
         let dir = tempfile::Builder::new()
             .prefix("p0-test-")
@@ -140,7 +86,7 @@ impl Sandbox {
         .expect("the scenario file");
         let log_path = dir.path().join("sandbox.log");
         let log = fs::File::create(&log_path).expect("the sandbox log");
-        let mut child = Command::new(&binary)
+        let mut child = Command::new(binary)
             .arg("--scenario")
             .arg(&scenario_path)
             .arg("--moto-python")
@@ -218,6 +164,12 @@ impl Sandbox {
         self.child.id()
     }
 
+    /// SIGKILLs the sandbox: it gets no chance to stop moto itself.
+    pub fn kill_now(&self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill the sandbox");
+    }
+
     /// Closes the sandbox's stdin (it exits, stopping moto) and waits up to `timeout`.
     pub fn close_stdin_and_wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
         drop(self.stdin.take());
@@ -275,8 +227,9 @@ impl Sandbox {
         }
     }
 
-    /// Any program with the test environment, stdin null, and no controlling terminal.
-    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    /// Any program with the test environment, stdin null, and no controlling terminal (it
+    /// leads a session of its own), so every "no human present" path is deterministic.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut command = Command::new(program);
         self.apply_env(&mut command);
         command.stdin(Stdio::null());
@@ -291,117 +244,12 @@ impl Sandbox {
         command
     }
 
-    /// The real `p0` with the test environment and no controlling terminal, so every "no
-    /// human present" path is deterministic.
-    pub fn p0(&self) -> Command {
-        self.command(p0_binary())
-    }
-
     /// The venv's `aws` CLI (v1) with the test environment and `AWS_DEFAULT_REGION`
     /// us-east-1 (the CLI v1 reads no other region variable).
     pub fn aws_cli(&self) -> Command {
-        let mut command = self.command(python_bin_dir().join("aws"));
+        let mut command = self.command(aws_cli_path());
         command.env("AWS_DEFAULT_REGION", "us-east-1");
         command
-    }
-
-    /// `p0 ARGS` under a pseudo-terminal: it is the controlling terminal (so /dev/tty opens)
-    /// and stdin, stdout and stderr. `Output.stdout` is the transcript of both streams exactly
-    /// as written (no CR is added); `Output.stderr` is empty.
-    pub fn p0_in_terminal(&self, args: &[&str]) -> Output {
-        self.p0_in_terminal_with_input(args, "")
-    }
-
-    /// As `p0_in_terminal`, typing `input` on the terminal once `p0` has started.
-    pub fn p0_in_terminal_with_input(&self, args: &[&str], input: &str) -> Output {
-        self.in_terminal(p0_binary(), args, input)
-    }
-
-    /// Any program under a fresh pseudo-terminal, as `p0_in_terminal` runs `p0`.
-    pub fn in_terminal(
-        &self,
-        program: impl AsRef<std::ffi::OsStr>,
-        args: &[&str],
-        input: &str,
-    ) -> Output {
-        use nix::sys::termios::{tcgetattr, tcsetattr, OutputFlags, SetArg};
-        let size = nix::pty::Winsize {
-            ws_row: 40,
-            ws_col: 120,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        let pty = nix::pty::openpty(Some(&size), None).expect("a pseudo-terminal");
-        let mut termios = tcgetattr(&pty.slave).expect("terminal attributes");
-        termios.output_flags.remove(OutputFlags::ONLCR);
-        tcsetattr(&pty.slave, SetArg::TCSANOW, &termios).expect("terminal attributes set");
-        let mut command = Command::new(program);
-        self.apply_env(&mut command);
-        command
-            .env("TERM", "xterm-256color")
-            .args(args)
-            .stdin(Stdio::from(pty.slave.try_clone().expect("a slave fd")))
-            .stdout(Stdio::from(pty.slave.try_clone().expect("a slave fd")))
-            .stderr(Stdio::from(pty.slave));
-        // SAFETY: setsid and ioctl are async-signal-safe.
-        unsafe {
-            command.pre_exec(|| {
-                nix::unistd::setsid().map_err(std::io::Error::from)?;
-                if nix::libc::ioctl(0, nix::libc::TIOCSCTTY as _, 0) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let mut child = command.spawn().expect("p0 starts under a terminal");
-        // The parent's copies of the slave must close, or the master never sees EOF.
-        drop(command);
-        let mut master = fs::File::from(pty.master);
-        if !input.is_empty() {
-            master
-                .write_all(input.as_bytes())
-                .expect("input typed on the terminal");
-        }
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut transcript = Vec::new();
-            let mut buffer = [0u8; 4096];
-            // Ends with EIO once every holder of the slave side has exited.
-            while let Ok(n) = master.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                transcript.extend_from_slice(&buffer[..n]);
-            }
-            let _ = tx.send(transcript);
-        });
-        let status = wait_with_timeout(&mut child, TERMINAL_RUN_TIMEOUT).unwrap_or_else(|| {
-            panic!("{args:?} under a terminal ran longer than {TERMINAL_RUN_TIMEOUT:?}")
-        });
-        let transcript = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
-        Output {
-            status,
-            stdout: transcript,
-            stderr: Vec::new(),
-        }
-    }
-
-    /// `p0 login <org>`; panics with p0's output unless it succeeds.
-    pub fn login(&self) -> Output {
-        let output = self
-            .p0()
-            .args(["login", self.org()])
-            .output()
-            .expect("p0 runs");
-        assert!(
-            output.status.success(),
-            "p0 login {} failed ({}):\nstdout:\n{}\nstderr:\n{}",
-            self.org(),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output
     }
 
     // ---- the control port ----
@@ -437,6 +285,16 @@ impl Sandbox {
 
     pub fn count(&self, endpoint: &str) -> u64 {
         self.calls().get(endpoint).copied().unwrap_or(0)
+    }
+
+    /// The total of every call the sandbox counted (`sts` counts each `sts.<Action>` too:
+    /// each call is counted once here).
+    pub fn total_calls(&self) -> u64 {
+        self.calls()
+            .iter()
+            .filter(|(name, _)| !name.starts_with("sts."))
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// Every argv posted to `/o/{org}/command/`, in order.
@@ -499,7 +357,11 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         if std::thread::panicking() {
             let log = self.log();
-            let tail = &log[log.len().saturating_sub(6000)..];
+            let mut start = log.len().saturating_sub(6000);
+            while !log.is_char_boundary(start) {
+                start += 1;
+            }
+            let tail = &log[start..];
             let tail = tail
                 .get(tail.find('\n').map_or(0, |i| i + 1)..)
                 .unwrap_or(tail);
@@ -512,35 +374,4 @@ impl Drop for Sandbox {
             let _ = self.child.wait();
         }
     }
-}
-
-fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Output bytes as text, for assertions and failure messages.
-pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Panics with both streams unless the command succeeded.
-pub fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "expected success, got {}:\nstdout:\n{}\nstderr:\n{}",
-        output.status,
-        text(&output.stdout),
-        text(&output.stderr)
-    );
 }

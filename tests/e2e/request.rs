@@ -1,26 +1,17 @@
 //! `p0 request`: every outcome with its exit code and stderr text, the poll stream's heartbeats
 //! and cuts, retries (429 storms, 500s, lost connections) and Ctrl-C, against the sandbox.
 
-mod common;
-
-use common::{default_scenario, Sandbox};
+use crate::harness::*;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// A sandbox whose `Admin` role in `prod` has `policy`, logged in.
 fn with_policy(policy: Value) -> Sandbox {
     let mut scenario = default_scenario();
     scenario["accounts"][0]["roles"]["Admin"]["policy"] = policy;
-    let sb = Sandbox::start(scenario);
-    sb.login();
-    sb.reset_calls();
-    sb
+    Sandbox::logged_in(scenario)
 }
 
 fn request(sb: &Sandbox, extra: &[&str]) -> Output {
@@ -142,8 +133,7 @@ fn a_request_the_server_gives_up_on_exits_4() {
     scenario["accounts"][0]["roles"]["Admin"]["policy"] = json!({"outcome": "never"});
     scenario["server_wait_limit_ms"] = json!(1200);
     scenario["heartbeat_ms"] = json!(200);
-    let sb = Sandbox::start(scenario);
-    sb.login();
+    let sb = Sandbox::logged_in(scenario);
     let out = request(&sb, &["--wait"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
@@ -175,8 +165,7 @@ fn heartbeats_keep_the_wait_alive() {
     scenario["accounts"][0]["roles"]["Admin"]["policy"] =
         json!({"outcome": "approve", "after_ms": 1000});
     scenario["heartbeat_ms"] = json!(100);
-    let sb = Sandbox::start(scenario);
-    sb.login();
+    let sb = Sandbox::logged_in(scenario);
     let out = sb
         .p0()
         .args([
@@ -205,8 +194,7 @@ fn a_stream_cut_mid_line_is_resumed() {
         json!({"outcome": "approve", "after_ms": 600});
     scenario["heartbeat_ms"] = json!(100);
     scenario["faults"] = json!([{"endpoint": "p0.poll", "close": true, "times": 2}]);
-    let sb = Sandbox::start(scenario);
-    sb.login();
+    let sb = Sandbox::logged_in(scenario);
     let out = request(&sb, &["--wait"]);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");

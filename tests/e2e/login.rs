@@ -1,51 +1,10 @@
 //! `p0 login` / `p0 logout` and the session every other command relies on, against the
 //! sandbox's P0, Okta and Firebase (emulator paths).
 
-mod common;
-
-use common::{default_scenario, Sandbox};
+use crate::harness::*;
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::Output;
 use std::time::{Duration, Instant};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn run(sb: &Sandbox, args: &[&str]) -> Output {
-    sb.p0()
-        .args(args)
-        .env("P0_RETRY_BASE_MS", "5")
-        .output()
-        .expect("p0 runs")
-}
-
-fn identity_path(sb: &Sandbox) -> PathBuf {
-    sb.home().join(".p0/identity.json")
-}
-
-fn identity(sb: &Sandbox) -> Value {
-    serde_json::from_slice(&std::fs::read(identity_path(sb)).expect("identity.json")).unwrap()
-}
-
-fn edit_identity(sb: &Sandbox, edit: impl FnOnce(&mut Value)) {
-    let mut value = identity(sb);
-    edit(&mut value);
-    std::fs::write(
-        identity_path(sb),
-        serde_json::to_vec_pretty(&value).unwrap(),
-    )
-    .unwrap();
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
 
 /// Sign-in traffic of any kind: Okta, Firebase.
 fn sign_in_calls(sb: &Sandbox) -> u64 {
@@ -68,7 +27,7 @@ fn mode(path: &std::path::Path) -> u32 {
 #[test]
 fn login_to_a_firebase_org_keeps_p0s_files_and_the_firebase_session() {
     let sb = Sandbox::start(default_scenario());
-    let out = run(&sb, &["login", "acme"]);
+    let out = p0(&sb, &["login", "acme"]);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(out.stdout.is_empty(), "stdout: {}", text(&out.stdout));
@@ -78,7 +37,7 @@ fn login_to_a_firebase_org_keeps_p0s_files_and_the_firebase_session() {
     );
     assert!(err.contains(&format!(
         "Saving authorization to {}.",
-        identity_path(&sb).display()
+        sb.identity_path().display()
     )));
     assert!(err.contains("You are now logged in to the acme organization, and can use the p0 CLI."));
     assert_eq!(sb.count("okta.device_authorize"), 1);
@@ -86,19 +45,19 @@ fn login_to_a_firebase_org_keeps_p0s_files_and_the_firebase_session() {
     assert_eq!(sb.count("p0.account"), 1);
 
     // §2.4 and §1.5 formats, private files in a private directory.
-    let identity = identity(&sb);
+    let identity = sb.identity();
     assert_eq!(identity["org"]["slug"], "acme");
     assert!(identity["credential"]["access_token"].is_string());
     assert!(identity["credential"]["id_token"].is_string());
     let expires_at = identity["credential"]["expires_at"].as_f64().unwrap();
     assert!(expires_at > now() + 3000.0 && expires_at < now() + 3600.0);
     assert!(identity["firebaseSession"]["refreshToken"].is_string());
-    let raw = std::fs::read_to_string(identity_path(&sb)).unwrap();
+    let raw = std::fs::read_to_string(sb.identity_path()).unwrap();
     assert!(raw.starts_with("{\n  \""), "2-space JSON: {raw}");
     let config: Value =
         serde_json::from_slice(&std::fs::read(sb.home().join(".p0/config.json")).unwrap()).unwrap();
     assert!(config["appUrl"].is_string() && config["fs"]["apiKey"].is_string());
-    assert_eq!(mode(&identity_path(&sb)), 0o600);
+    assert_eq!(mode(&sb.identity_path()), 0o600);
     assert_eq!(mode(&sb.home().join(".p0/config.json")), 0o600);
     assert_eq!(mode(&sb.home().join(".p0")), 0o700);
 }
@@ -108,15 +67,15 @@ fn login_to_a_provider_token_org_skips_firebase() {
     let mut scenario = default_scenario();
     scenario["use_provider_token"] = json!(true);
     let sb = Sandbox::start(scenario);
-    let out = run(&sb, &["login", "acme"]);
+    let out = p0(&sb, &["login", "acme"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());
     assert_eq!(sb.count("firebase.sign_in"), 0);
     assert_eq!(sb.count("p0.account"), 1);
-    assert!(identity(&sb).get("firebaseSession").is_none());
+    assert!(sb.identity().get("firebaseSession").is_none());
 
     sb.reset_calls();
-    let out = run(
+    let out = p0(
         &sb,
         &["request", "aws", "role", "Admin", "--account", "prod"],
     );
@@ -127,14 +86,12 @@ fn login_to_a_provider_token_org_skips_firebase() {
 
 #[test]
 fn a_second_command_within_the_hour_makes_no_sign_in_call() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
-    sb.reset_calls();
+    let sb = Sandbox::logged_in(default_scenario());
     for _ in 0..2 {
-        let out = run(&sb, &["ls", "aws", "role"]);
+        let out = p0(&sb, &["ls", "aws", "role"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
-    let out = run(&sb, &["login"]);
+    let out = p0(&sb, &["login"]);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -147,18 +104,17 @@ fn a_second_command_within_the_hour_makes_no_sign_in_call() {
 
 #[test]
 fn an_expired_firebase_token_is_refreshed_without_okta() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
-    edit_identity(&sb, |identity| {
+    let sb = Sandbox::logged_in(default_scenario());
+    sb.edit_identity(|identity| {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     sb.reset_calls();
-    let out = run(&sb, &["ls", "aws", "role"]);
+    let out = p0(&sb, &["ls", "aws", "role"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("firebase.refresh"), 1);
     assert_eq!(sb.count("firebase.sign_in"), 0);
     assert_eq!(sb.count("okta.device_authorize"), 0);
-    let refreshed = identity(&sb)["firebaseSession"]["expiresAt"]
+    let refreshed = sb.identity()["firebaseSession"]["expiresAt"]
         .as_f64()
         .unwrap();
     assert!(refreshed > now() + 600.0);
@@ -166,30 +122,28 @@ fn an_expired_firebase_token_is_refreshed_without_okta() {
 
 #[test]
 fn an_identity_written_by_p0s_cli_is_used_and_extended() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
+    let sb = Sandbox::logged_in(default_scenario());
     // P0's CLI rewrites the file without our key; we sign in to Firebase once and carry on.
-    edit_identity(&sb, |identity| {
+    sb.edit_identity(|identity| {
         identity.as_object_mut().unwrap().remove("firebaseSession");
     });
     sb.reset_calls();
-    let out = run(&sb, &["ls", "aws", "role"]);
+    let out = p0(&sb, &["ls", "aws", "role"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("firebase.sign_in"), 1);
     assert_eq!(sb.count("okta.device_authorize"), 0);
-    assert!(identity(&sb)["firebaseSession"].is_object());
+    assert!(sb.identity()["firebaseSession"].is_object());
 }
 
 #[test]
 fn an_expired_session_without_a_terminal_fails_at_once_with_the_hint() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
-    edit_identity(&sb, |identity| {
+    let sb = Sandbox::logged_in(default_scenario());
+    sb.edit_identity(|identity| {
         identity["credential"]["expires_at"] = json!(now() - 5.0);
     });
     sb.reset_calls();
     let started = Instant::now();
-    let out = run(
+    let out = p0(
         &sb,
         &[
             "request",
@@ -213,11 +167,10 @@ fn an_expired_session_without_a_terminal_fails_at_once_with_the_hint() {
 
 #[test]
 fn a_session_the_server_ended_without_a_terminal_fails_with_77() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
+    let sb = Sandbox::logged_in(default_scenario());
     sb.control_post("/expire", json!({"what": "all"}));
     sb.reset_calls();
-    let out = run(&sb, &["ls", "aws", "role"]);
+    let out = p0(&sb, &["ls", "aws", "role"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(77), "{err}");
     assert!(err.contains("p0 login acme"), "{err}");
@@ -226,9 +179,8 @@ fn a_session_the_server_ended_without_a_terminal_fails_with_77() {
 
 #[test]
 fn an_expired_session_with_a_terminal_signs_in_again_and_carries_on() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
-    edit_identity(&sb, |identity| {
+    let sb = Sandbox::logged_in(default_scenario());
+    sb.edit_identity(|identity| {
         identity["credential"]["expires_at"] = json!(now() - 5.0);
     });
     sb.reset_calls();
@@ -250,7 +202,7 @@ fn an_expired_session_with_a_terminal_signs_in_again_and_carries_on() {
     assert!(shown.contains("Your request was approved"), "{shown}");
     assert_eq!(sb.count("okta.device_authorize"), 1);
     assert_eq!(sb.count("p0.command"), 1);
-    let expires_at = identity(&sb)["credential"]["expires_at"].as_f64().unwrap();
+    let expires_at = sb.identity()["credential"]["expires_at"].as_f64().unwrap();
     assert!(expires_at > now() + 3000.0);
 }
 
@@ -258,9 +210,8 @@ fn an_expired_session_with_a_terminal_signs_in_again_and_carries_on() {
 fn the_sign_in_prompt_reaches_the_terminal_when_stderr_is_captured() {
     // An SDK running `p0` as a credential_process captures stderr: the human at the terminal
     // must still see the code they are asked to confirm, or the wait is for nobody.
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
-    edit_identity(&sb, |identity| {
+    let sb = Sandbox::logged_in(default_scenario());
+    sb.edit_identity(|identity| {
         identity["credential"]["expires_at"] = json!(now() - 5.0);
     });
     let captured = sb.home().join("captured-stderr");
@@ -282,8 +233,7 @@ fn the_sign_in_prompt_reaches_the_terminal_when_stderr_is_captured() {
 
 #[test]
 fn a_session_the_server_ended_with_a_terminal_signs_in_again() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
+    let sb = Sandbox::logged_in(default_scenario());
     sb.control_post("/expire", json!({"what": "all"}));
     sb.reset_calls();
     let out = sb.p0_in_terminal(&["ls", "aws", "role"]);
@@ -300,7 +250,7 @@ fn slow_down_widens_the_interval_instead_of_failing() {
     scenario["okta"]["device"]["pending_polls"] = json!(1);
     let sb = Sandbox::start(scenario);
     let started = Instant::now();
-    let out = run(&sb, &["login", "acme"]);
+    let out = p0(&sb, &["login", "acme"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("okta.device_token"), 3);
     // RFC 8628: every poll after slow_down waits 5 s longer.
@@ -318,10 +268,10 @@ fn a_dropped_okta_connection_is_retried_not_fatal() {
         {"endpoint": "okta.device_token", "close": true}
     ]);
     let sb = Sandbox::start(scenario);
-    let out = run(&sb, &["login", "acme"]);
+    let out = p0(&sb, &["login", "acme"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("okta.device_authorize"), 2);
-    assert!(identity_path(&sb).exists());
+    assert!(sb.identity_path().exists());
 }
 
 #[test]
@@ -329,10 +279,10 @@ fn a_denied_device_authorization_ends_the_login() {
     let mut scenario = default_scenario();
     scenario["okta"]["device"]["approval"] = json!("deny");
     let sb = Sandbox::start(scenario);
-    let out = run(&sb, &["login", "acme"]);
+    let out = p0(&sb, &["login", "acme"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("Access denied, try again"));
-    assert!(!identity_path(&sb).exists());
+    assert!(!sb.identity_path().exists());
 }
 
 #[test]
@@ -342,14 +292,14 @@ fn an_expired_device_code_ends_the_login() {
     scenario["okta"]["device"]["expires_in"] = json!(2);
     scenario["okta"]["device"]["interval"] = json!(1);
     let sb = Sandbox::start(scenario);
-    let out = run(&sb, &["login", "acme"]);
+    let out = p0(&sb, &["login", "acme"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("Expired awaiting in-browser authorization."),
         "{err}"
     );
-    assert!(!identity_path(&sb).exists());
+    assert!(!sb.identity_path().exists());
 }
 
 #[test]
@@ -375,7 +325,7 @@ fn a_manual_approval_is_waited_for() {
 #[test]
 fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
     let sb = Sandbox::start(default_scenario());
-    let out = run(&sb, &["login", "no-such-org"]);
+    let out = p0(&sb, &["login", "no-such-org"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stderr).trim(), "Could not find organization");
 
@@ -396,7 +346,7 @@ fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
     assert_eq!(out.status.code(), Some(64));
     assert!(text(&out.stderr).contains("The organization ID is required."));
 
-    let out = run(&sb, &["ls", "aws", "role"]);
+    let out = p0(&sb, &["ls", "aws", "role"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr).trim(),
@@ -406,11 +356,10 @@ fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
 
 #[test]
 fn logout_forgets_identity_config_and_cache() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
+    let sb = Sandbox::logged_in(default_scenario());
     std::fs::create_dir_all(sb.home().join(".p0/cache")).unwrap();
     std::fs::write(sb.home().join(".p0/cache/x.json"), "{}").unwrap();
-    let out = run(&sb, &["logout"]);
+    let out = p0(&sb, &["logout"]);
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
     for name in ["identity.json", "config.json", "cache"] {
@@ -430,13 +379,12 @@ fn p0_org_names_the_state_files() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(sb.home().join(".p0/identity-acme.json").exists());
     assert!(sb.home().join(".p0/config-acme.json").exists());
-    assert!(!identity_path(&sb).exists());
+    assert!(!sb.identity_path().exists());
 }
 
 #[test]
 fn an_id_token_the_server_refuses_is_refreshed_once() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
+    let sb = Sandbox::logged_in(default_scenario());
     sb.control_post("/expire", json!({"what": "firebase"}));
     sb.reset_calls();
     let out = sb
@@ -456,9 +404,8 @@ fn an_id_token_the_server_refuses_is_refreshed_once() {
 
 #[test]
 fn parallel_commands_renew_the_session_once() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
-    edit_identity(&sb, |identity| {
+    let sb = Sandbox::logged_in(default_scenario());
+    sb.edit_identity(|identity| {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     sb.reset_calls();
@@ -499,8 +446,8 @@ fn debug_output_never_shows_a_token() {
     };
     let login = sb.p0().args(["--debug", "login", "acme"]).output().unwrap();
     assert!(login.status.success(), "{}", text(&login.stderr));
-    let mut tokens = secrets(&identity(&sb));
-    edit_identity(&sb, |identity| {
+    let mut tokens = secrets(&sb.identity());
+    sb.edit_identity(|identity| {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     let request = sb
@@ -518,7 +465,7 @@ fn debug_output_never_shows_a_token() {
         .output()
         .unwrap();
     assert!(request.status.success(), "{}", text(&request.stderr));
-    tokens.extend(secrets(&identity(&sb)));
+    tokens.extend(secrets(&sb.identity()));
     let shown = format!("{}{}", text(&login.stderr), text(&request.stderr));
     // The debug channel is on and talks about the very calls that carry the tokens.
     assert!(shown.contains("signing in to Firebase"), "{shown}");
@@ -586,22 +533,21 @@ fn ctrl_c_during_login_exits_130_and_writes_nothing() {
     assert!(kill.success());
     assert_eq!(child.wait().unwrap().code(), Some(130));
     assert!(sent.elapsed() < Duration::from_secs(2));
-    assert!(!identity_path(&sb).exists());
+    assert!(!sb.identity_path().exists());
 }
 
 #[test]
 fn a_session_about_to_end_is_renewed_by_login() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
+    let sb = Sandbox::logged_in(default_scenario());
     // §2.1: `p0 login` wants more than 5 minutes left; other commands accept more than 1.
-    edit_identity(&sb, |identity| {
+    sb.edit_identity(|identity| {
         identity["credential"]["expires_at"] = json!(now() + 200.0);
     });
     sb.reset_calls();
-    let out = run(&sb, &["ls", "aws", "role"]);
+    let out = p0(&sb, &["ls", "aws", "role"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("okta.device_authorize"), 0);
-    let out = run(&sb, &["login", "acme"]);
+    let out = p0(&sb, &["login", "acme"]);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("You are now logged in"), "{err}");
@@ -611,10 +557,9 @@ fn a_session_about_to_end_is_renewed_by_login() {
 
 #[test]
 fn a_missing_config_file_says_how_to_recover() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
+    let sb = Sandbox::logged_in(default_scenario());
     std::fs::remove_file(sb.home().join(".p0/config.json")).unwrap();
-    let out = run(&sb, &["ls", "aws", "role"]);
+    let out = p0(&sb, &["ls", "aws", "role"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr).trim(),
@@ -624,14 +569,13 @@ fn a_missing_config_file_says_how_to_recover() {
 
 #[test]
 fn without_a_terminal_an_expired_session_fails_at_once_even_while_another_p0_signs_in() {
-    let sb = Sandbox::start(default_scenario());
-    sb.login();
-    edit_identity(&sb, |identity| {
+    let sb = Sandbox::logged_in(default_scenario());
+    sb.edit_identity(|identity| {
         identity["credential"]["expires_at"] = json!(now() - 5.0);
     });
     // Another p0 holds the session lock (a sign-in at some terminal, or a stuck process).
     let lock = sb.home().join(".p0/identity.lock");
-    let mut holder = std::process::Command::new(common::python())
+    let mut holder = std::process::Command::new(python())
         .args([
             "-c",
             "import fcntl, sys, time\n\
@@ -651,7 +595,7 @@ fn without_a_terminal_an_expired_session_fails_at_once_even_while_another_p0_sig
     assert_eq!(line.trim(), "held");
 
     let started = Instant::now();
-    let out = run(&sb, &["ls", "aws", "role"]);
+    let out = p0(&sb, &["ls", "aws", "role"]);
     let elapsed = started.elapsed();
     let _ = holder.kill();
     let _ = holder.wait();

@@ -1,27 +1,15 @@
 //! End-to-end `p0 run-as` with the real `aws` CLI and boto3 as children, against the sandbox
 //! (P0, Okta, Firebase, Identity Center) and moto (STS).
 
-mod common;
-
-use common::{assert_success, Sandbox};
+use crate::harness::*;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Output;
 
-const OKTA_ACCOUNT: &str = "123456789012";
-const IDC_ACCOUNT: &str = "210987654321";
-const IDC_START_URL: &str = "https://d-1234567890.awsapps.com/start";
-
-fn logged_in() -> Sandbox {
-    let sb = Sandbox::start(common::default_scenario());
-    sb.login();
-    sb
-}
-
 /// A sandbox where the user already holds the Identity Center permission set (no P0 needed).
 fn assigned_in_identity_center() -> Sandbox {
-    let mut scenario = common::default_scenario();
+    let mut scenario = default_scenario();
     scenario["accounts"][1]["permission_sets"]["Developer"]["assigned"] = Value::Bool(true);
     Sandbox::start(scenario)
 }
@@ -38,7 +26,7 @@ fn sign_in_to_identity_center(sb: &Sandbox) {
         "--",
         "true",
     ]);
-    assert!(out.status.success(), "{}", common::text(&out.stdout));
+    assert!(out.status.success(), "{}", text(&out.stdout));
 }
 
 fn run_as(sb: &Sandbox, account: &str, role: &str, command: &[&str]) -> Output {
@@ -58,14 +46,6 @@ fn run_as(sb: &Sandbox, account: &str, role: &str, command: &[&str]) -> Output {
         .expect("p0 runs")
 }
 
-fn stdout(out: &Output) -> String {
-    common::text(&out.stdout)
-}
-
-fn stderr(out: &Output) -> String {
-    common::text(&out.stderr)
-}
-
 fn caller_arn(out: &Output) -> String {
     assert_success(out);
     let identity: Value = serde_json::from_slice(&out.stdout)
@@ -75,7 +55,7 @@ fn caller_arn(out: &Output) -> String {
 
 fn python_env_dump() -> Vec<String> {
     vec![
-        common::python().display().to_string(),
+        python().display().to_string(),
         "-c".into(),
         "import json, os; print(json.dumps(dict(os.environ)))".into(),
     ]
@@ -83,30 +63,30 @@ fn python_env_dump() -> Vec<String> {
 
 #[test]
 fn okta_saml_child_sees_the_assumed_role_through_the_aws_cli() {
-    let sb = logged_in();
+    let sb = Sandbox::logged_in(default_scenario());
     let out = run_as(
         &sb,
-        OKTA_ACCOUNT,
+        PROD,
         "Admin",
         &["aws", "sts", "get-caller-identity", "--output", "json"],
     );
     assert_eq!(
         caller_arn(&out),
-        format!("arn:aws:sts::{OKTA_ACCOUNT}:assumed-role/Admin/alice@example.com")
+        format!("arn:aws:sts::{PROD}:assumed-role/Admin/alice@example.com")
     );
     assert_eq!(sb.count("p0.command"), 1);
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
     assert_eq!(
         sb.commands().last().unwrap(),
-        &["request", "aws", "role", "Admin", "--account", OKTA_ACCOUNT]
+        &["request", "aws", "role", "Admin", "--account", PROD]
     );
 }
 
 #[test]
 fn identity_center_child_sees_the_permission_set_role_through_boto3() {
-    let sb = logged_in();
+    let sb = Sandbox::logged_in(default_scenario());
     sign_in_to_identity_center(&sb);
-    let py = common::python().display().to_string();
+    let py = python().display().to_string();
     let out = run_as(
         &sb,
         "dev",
@@ -120,7 +100,7 @@ fn identity_center_child_sees_the_permission_set_role_through_boto3() {
     let arn = caller_arn(&out);
     assert!(
         arn.starts_with(&format!(
-            "arn:aws:sts::{IDC_ACCOUNT}:assumed-role/AWSReservedSSO_Developer_"
+            "arn:aws:sts::{DEV}:assumed-role/AWSReservedSSO_Developer_"
         )),
         "{arn}"
     );
@@ -130,7 +110,7 @@ fn identity_center_child_sees_the_permission_set_role_through_boto3() {
 
 #[test]
 fn the_child_environment_is_set_and_cleaned() {
-    let sb = logged_in();
+    let sb = Sandbox::logged_in(default_scenario());
     let dump = python_env_dump();
     let out = sb
         .p0()
@@ -190,7 +170,7 @@ fn the_child_environment_is_set_and_cleaned() {
     assert!(time_like(&var("AWS_CREDENTIAL_EXPIRATION")));
     assert_eq!(var("AWS_REGION"), "eu-west-1");
     assert_eq!(var("AWS_DEFAULT_REGION"), "eu-west-1");
-    assert_eq!(var("P0_RUN_AS"), format!("{OKTA_ACCOUNT}/Admin"));
+    assert_eq!(var("P0_RUN_AS"), format!("{PROD}/Admin"));
     assert_eq!(var("MY_OWN_VARIABLE"), "kept as is");
     assert_eq!(var("HOME"), sb.home().display().to_string());
     assert!(var("PATH").contains(".venv") || !var("PATH").is_empty());
@@ -202,11 +182,11 @@ fn time_like(value: &str) -> bool {
 
 #[test]
 fn no_secret_appears_in_the_child_argv() {
-    let sb = logged_in();
+    let sb = Sandbox::logged_in(default_scenario());
     // The child prints its own command line as the kernel records it.
     let out = run_as(
         &sb,
-        OKTA_ACCOUNT,
+        PROD,
         "Admin",
         &["sh", "-c", "tr '\\0' ' ' < /proc/$$/cmdline; echo; env"],
     );
@@ -223,14 +203,9 @@ fn no_secret_appears_in_the_child_argv() {
 
 #[test]
 fn exit_codes_pass_through() {
-    let sb = logged_in();
+    let sb = Sandbox::logged_in(default_scenario());
     for code in [0, 1, 42] {
-        let out = run_as(
-            &sb,
-            OKTA_ACCOUNT,
-            "Admin",
-            &["sh", "-c", &format!("exit {code}")],
-        );
+        let out = run_as(&sb, PROD, "Admin", &["sh", "-c", &format!("exit {code}")]);
         assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
     }
     // One P0 request for all of them: the later runs come from the cache.
@@ -239,8 +214,8 @@ fn exit_codes_pass_through() {
 
 #[test]
 fn death_by_signal_is_the_childs_own() {
-    let sb = logged_in();
-    let out = run_as(&sb, OKTA_ACCOUNT, "Admin", &["sh", "-c", "kill -TERM $$"]);
+    let sb = Sandbox::logged_in(default_scenario());
+    let out = run_as(&sb, PROD, "Admin", &["sh", "-c", "kill -TERM $$"]);
     assert_eq!(
         out.status.signal(),
         Some(libc_sigterm()),
@@ -256,8 +231,8 @@ fn libc_sigterm() -> i32 {
 
 #[test]
 fn command_not_found_is_127_and_not_executable_is_126() {
-    let sb = logged_in();
-    let out = run_as(&sb, OKTA_ACCOUNT, "Admin", &["no-such-command-p0-test"]);
+    let sb = Sandbox::logged_in(default_scenario());
+    let out = run_as(&sb, PROD, "Admin", &["no-such-command-p0-test"]);
     assert_eq!(out.status.code(), Some(127));
     let err = stderr(&out);
     assert!(err.contains("no-such-command-p0-test"), "{err}");
@@ -274,33 +249,33 @@ fn command_not_found_is_127_and_not_executable_is_126() {
     let script = sb.home().join("not-executable.sh");
     std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = run_as(&sb, OKTA_ACCOUNT, "Admin", &[script.to_str().unwrap()]);
+    let out = run_as(&sb, PROD, "Admin", &[script.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
     assert!(stderr(&out).contains("not-executable.sh"));
 }
 
 #[test]
 fn child_stdout_is_byte_identical_to_running_it_alone() {
-    let sb = logged_in();
-    let py = common::python().display().to_string();
+    let sb = Sandbox::logged_in(default_scenario());
+    let py = python().display().to_string();
     let program =
         "import sys; sys.stdout.buffer.write(bytes(range(256)) * 300 + b'\\r\\n\\x00end')";
     let alone = std::process::Command::new(&py)
         .args(["-c", program])
         .output()
         .unwrap();
-    let under_p0 = run_as(&sb, OKTA_ACCOUNT, "Admin", &[&py, "-c", program]);
+    let under_p0 = run_as(&sb, PROD, "Admin", &[&py, "-c", program]);
     assert_success(&under_p0);
     assert_eq!(under_p0.stdout, alone.stdout);
     // The first run (request, approval) and a cached one alike.
-    let cached = run_as(&sb, OKTA_ACCOUNT, "Admin", &[&py, "-c", program]);
+    let cached = run_as(&sb, PROD, "Admin", &[&py, "-c", program]);
     assert_eq!(cached.stdout, alone.stdout);
 }
 
 #[test]
 fn a_cached_credential_starts_the_child_with_no_network_call() {
-    let sb = logged_in();
-    let first = run_as(&sb, OKTA_ACCOUNT, "Admin", &["true"]);
+    let sb = Sandbox::logged_in(default_scenario());
+    let first = run_as(&sb, PROD, "Admin", &["true"]);
     assert_success(&first);
     sb.reset_calls();
     let out = run_as(
@@ -323,12 +298,12 @@ fn a_cached_credential_starts_the_child_with_no_network_call() {
 
 #[test]
 fn nested_run_as_works_and_the_inner_one_wins() {
-    let sb = logged_in();
+    let sb = Sandbox::logged_in(default_scenario());
     sign_in_to_identity_center(&sb);
     let p0 = env!("CARGO_BIN_EXE_p0");
     let out = run_as(
         &sb,
-        OKTA_ACCOUNT,
+        PROD,
         "Admin",
         &[
             p0,
@@ -349,16 +324,14 @@ fn nested_run_as_works_and_the_inner_one_wins() {
     );
     let arn = caller_arn(&out);
     assert!(
-        arn.contains(&format!(
-            "{IDC_ACCOUNT}:assumed-role/AWSReservedSSO_Developer_"
-        )),
+        arn.contains(&format!("{DEV}:assumed-role/AWSReservedSSO_Developer_")),
         "{arn}"
     );
 }
 
 #[test]
 fn a_true_cycle_is_refused() {
-    let sb = logged_in();
+    let sb = Sandbox::logged_in(default_scenario());
     // A wrapper named like the command it wraps, that calls p0 run-as again: infinite recursion.
     let bin = sb.home().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -396,7 +369,7 @@ fn assert_direct_caller_is_the_permission_set(sb: &Sandbox, instance_args: &[&st
     args.extend_from_slice(instance_args);
     args.extend([
         "--account",
-        IDC_ACCOUNT,
+        DEV,
         "--role",
         "Developer",
         "--region",
@@ -411,7 +384,7 @@ fn assert_direct_caller_is_the_permission_set(sb: &Sandbox, instance_args: &[&st
         "text",
     ]);
     let out = sb.p0_in_terminal(&args);
-    let text = common::text(&out.stdout);
+    let text = text(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("AWSReservedSSO_Developer_"), "{text}");
 }
@@ -440,7 +413,7 @@ fn direct_identity_center_with_an_explicit_start_url() {
             "--sso-region",
             "us-west-2",
             "--account",
-            IDC_ACCOUNT,
+            DEV,
             "--role",
             "Developer",
             "--",
@@ -461,7 +434,7 @@ fn direct_identity_center_with_an_explicit_start_url() {
             "--sso-region",
             "us-west-2",
             "--account",
-            IDC_ACCOUNT,
+            DEV,
             "--role",
             "Developer",
             "--refresh-credentials",
@@ -486,7 +459,7 @@ fn direct_identity_center_from_environment_variables() {
             "run-as",
             "--sso",
             "--account",
-            IDC_ACCOUNT,
+            DEV,
             "--role",
             "Developer",
             "--",
@@ -522,7 +495,7 @@ fn direct_identity_center_from_a_config_file_regex() {
             "--sso-start-url",
             "awsapps",
             "--account",
-            IDC_ACCOUNT,
+            DEV,
             "--role",
             "Developer",
             "--",
@@ -540,9 +513,9 @@ fn direct_identity_center_from_a_config_file_regex() {
 
 #[test]
 fn without_a_session_and_without_a_terminal_it_fails_fast() {
-    let sb = Sandbox::start(common::default_scenario());
+    let sb = Sandbox::start(default_scenario());
     let started = std::time::Instant::now();
-    let out = run_as(&sb, OKTA_ACCOUNT, "Admin", &["true"]);
+    let out = run_as(&sb, PROD, "Admin", &["true"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
@@ -551,17 +524,11 @@ fn without_a_session_and_without_a_terminal_it_fails_fast() {
 
 #[test]
 fn a_denied_request_exits_2_without_running_the_command() {
-    let mut scenario = common::default_scenario();
+    let mut scenario = default_scenario();
     scenario["accounts"][0]["roles"]["Admin"]["policy"] = serde_json::json!({"outcome": "deny"});
-    let sb = Sandbox::start(scenario);
-    sb.login();
+    let sb = Sandbox::logged_in(scenario);
     let marker = sb.home().join("ran");
-    let out = run_as(
-        &sb,
-        OKTA_ACCOUNT,
-        "Admin",
-        &["touch", marker.to_str().unwrap()],
-    );
+    let out = run_as(&sb, PROD, "Admin", &["touch", marker.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("Your request was denied"));
     assert!(!marker.exists());
@@ -569,7 +536,7 @@ fn a_denied_request_exits_2_without_running_the_command() {
 
 #[test]
 fn the_double_dash_is_optional() {
-    let sb = logged_in();
+    let sb = Sandbox::logged_in(default_scenario());
     let out = sb
         .p0()
         .args([
@@ -589,7 +556,7 @@ fn the_double_dash_is_optional() {
 
 #[test]
 fn defaults_come_from_the_environment() {
-    let sb = logged_in();
+    let sb = Sandbox::logged_in(default_scenario());
     let dump = python_env_dump();
     let out = sb
         .p0()
@@ -615,13 +582,13 @@ fn defaults_come_from_the_environment() {
         ]
     );
     let env: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(env["P0_RUN_AS"], format!("{OKTA_ACCOUNT}/Admin"));
+    assert_eq!(env["P0_RUN_AS"], format!("{PROD}/Admin"));
 }
 
 #[test]
 fn an_ignored_sigint_stays_ignored_for_the_child() {
-    let sb = logged_in();
-    let py = common::python().display().to_string();
+    let sb = Sandbox::logged_in(default_scenario());
+    let py = python().display().to_string();
     let p0 = env!("CARGO_BIN_EXE_p0");
     // As `nohup`-like launchers and background jobs leave it: SIGINT ignored before p0 starts.
     let script = format!(

@@ -1,22 +1,7 @@
 //! `p0 ls` (text and `--json`), and the rule that stdout carries only command output.
 
-mod common;
-
-use common::{default_scenario, Sandbox};
+use crate::harness::*;
 use serde_json::{json, Value};
-use std::process::Output;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn run(sb: &Sandbox, args: &[&str]) -> Output {
-    sb.p0()
-        .args(args)
-        .env("P0_RETRY_BASE_MS", "5")
-        .output()
-        .expect("p0 runs")
-}
 
 /// Default scenario plus a few more roles in `prod`, logged in.
 fn sandbox() -> Sandbox {
@@ -25,16 +10,13 @@ fn sandbox() -> Sandbox {
     for name in ["Auditor", "Billing", "Deployer"] {
         roles[name] = json!({"policy": {"outcome": "approve"}});
     }
-    let sb = Sandbox::start(scenario);
-    sb.login();
-    sb.reset_calls();
-    sb
+    Sandbox::logged_in(scenario)
 }
 
 #[test]
 fn roles_are_listed_on_stdout_one_per_line() {
     let sb = sandbox();
-    let out = run(&sb, &["ls", "aws", "role"]);
+    let out = p0(&sb, &["ls", "aws", "role"]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("Showing"), "{stderr}");
@@ -53,7 +35,7 @@ fn roles_are_listed_on_stdout_one_per_line() {
 #[test]
 fn json_output_is_the_listing() {
     let sb = sandbox();
-    let out = run(&sb, &["ls", "aws", "role", "--json"]);
+    let out = p0(&sb, &["ls", "aws", "role", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let listing: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     let keys: Vec<&str> = listing["items"]
@@ -71,7 +53,7 @@ fn json_output_is_the_listing() {
 #[test]
 fn size_limits_what_is_shown() {
     let sb = sandbox();
-    let out = run(&sb, &["ls", "aws", "role", "--size", "2", "--json"]);
+    let out = p0(&sb, &["ls", "aws", "role", "--size", "2", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let listing: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listing["items"].as_array().unwrap().len(), 2);
@@ -81,7 +63,7 @@ fn size_limits_what_is_shown() {
         vec![vec!["ls", "aws", "role", "--size", "4"]]
     );
 
-    let out = run(&sb, &["ls", "--size=1", "aws", "role"]);
+    let out = p0(&sb, &["ls", "--size=1", "aws", "role"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).lines().count(), 1);
     assert!(text(&out.stderr).contains("the first 1"));
@@ -94,7 +76,7 @@ fn listing_is_retried_through_a_429_storm() {
         "/faults",
         json!({"endpoint": "p0.command", "status": 429, "times": 3}),
     );
-    let out = run(&sb, &["ls", "aws", "role"]);
+    let out = p0(&sb, &["ls", "aws", "role"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("p0.command"), 4);
     assert_eq!(text(&out.stdout).lines().count(), 4);
@@ -109,7 +91,7 @@ fn nothing_but_command_output_reaches_stdout() {
     let sb = Sandbox::start(scenario);
 
     // Login: link, code, progress and result all on stderr.
-    let out = run(&sb, &["login", "acme"]);
+    let out = p0(&sb, &["login", "acme"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "");
     assert!(text(&out.stderr).contains("Waiting for authorization..."));
@@ -128,13 +110,13 @@ fn nothing_but_command_output_reaches_stdout() {
         &["request", "aws", "role", "Admin", "--account", "prod"][..],
         &["request", "aws", "role", "Nope", "--account", "prod"][..],
     ] {
-        let out = run(&sb, args);
+        let out = p0(&sb, args);
         assert_eq!(text(&out.stdout), "", "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
 
     // ls: exactly the items on stdout, every decoration on stderr.
-    let out = run(&sb, &["ls", "aws", "role"]);
+    let out = p0(&sb, &["ls", "aws", "role"]);
     let stdout = text(&out.stdout);
     assert!(
         stdout
@@ -145,6 +127,6 @@ fn nothing_but_command_output_reaches_stdout() {
     assert!(!stdout.contains("Showing"));
 
     // Logout too.
-    let out = run(&sb, &["logout"]);
+    let out = p0(&sb, &["logout"]);
     assert_eq!(text(&out.stdout), "");
 }

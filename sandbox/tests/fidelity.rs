@@ -1,13 +1,18 @@
 //! The sandbox checked by clients nobody here wrote: botocore drives its Identity Center, the
 //! aws CLI takes its SAML assertion to moto, plain HTTP walks its Okta, Firebase and P0 APIs
-//! as the protocol describes them. Plus its faults, expiry and the poll stream.
+//! as the protocol describes them. Plus its faults, expiry and the poll stream, and the test
+//! harness itself (`p0-testkit`, which `p0`'s end-to-end tests use too).
 
-mod common;
-
-use common::{default_scenario, text, Sandbox};
+use p0_testkit::{default_scenario, text, Sandbox};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+/// This crate's `p0-sandbox` (with the test python's moto) running `scenario`.
+fn start(scenario: Value) -> Sandbox {
+    Sandbox::start(Path::new(env!("CARGO_BIN_EXE_p0-sandbox")), scenario)
+}
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -245,7 +250,7 @@ fn aws_json(output: std::process::Output) -> Value {
 
 #[test]
 fn children_run_without_a_terminal_unless_asked_for_one() {
-    let sb = Sandbox::start(default_scenario());
+    let sb = start(default_scenario());
     let probe = "if (: </dev/tty) 2>/dev/null; then echo tty; else echo no-tty; fi; \
                  echo \"$HOME|$P0_APP_URL|$AWS_ENDPOINT_URL_STS|$P0_NO_BROWSER|${AWS_PROFILE-unset}\"";
     let output = sb
@@ -291,17 +296,16 @@ fn wait_until_closed(url: &str) {
 
 #[test]
 fn moto_never_outlives_the_sandbox() {
-    let mut sb = Sandbox::start(default_scenario());
+    let mut sb = start(default_scenario());
     let moto = sb.urls().moto.clone();
     assert!(listening(&moto));
     let status = sb.close_stdin_and_wait(Duration::from_secs(5));
     assert!(status.is_some_and(|s| s.success()), "{status:?}");
     wait_until_closed(&moto);
 
-    let sb = Sandbox::start(default_scenario());
+    let sb = start(default_scenario());
     let moto = sb.urls().moto.clone();
-    let pid = nix::unistd::Pid::from_raw(sb.pid() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
+    sb.kill_now();
     wait_until_closed(&moto);
 }
 
@@ -316,7 +320,7 @@ fn okta_device_flow_firebase_and_the_p0_api_work_together() {
         json!({"outcome": "approve", "after_ms": 300});
     // Object order in the AWS config must follow the scenario, not the ids.
     scenario["accounts"].as_array_mut().unwrap().reverse();
-    let sb = Sandbox::start(scenario);
+    let sb = start(scenario);
 
     let document = org_document(&sb);
     assert_eq!(document["auth"]["type"], "sso");
@@ -436,7 +440,7 @@ fn okta_device_flow_firebase_and_the_p0_api_work_together() {
 fn provider_token_orgs_take_the_okta_access_token() {
     let mut scenario = default_scenario();
     scenario["use_provider_token"] = json!(true);
-    let sb = Sandbox::start(scenario);
+    let sb = start(scenario);
     assert_eq!(org_document(&sb)["useProviderToken"], true);
     let (okta, _) = okta_device_login(&sb);
     let account = format!("{}/o/acme/account", sb.urls().p0);
@@ -450,7 +454,7 @@ fn provider_token_orgs_take_the_okta_access_token() {
 fn expiry_refresh_and_device_outcomes() {
     let mut scenario = default_scenario();
     scenario["okta"]["device"] = json!({"approval": "manual"});
-    let sb = Sandbox::start(scenario);
+    let sb = start(scenario);
     let okta_url = sb.urls().okta.clone();
     let authorize = || {
         post_form(
@@ -553,7 +557,7 @@ fn expiry_refresh_and_device_outcomes() {
     assert!(message.starts_with("INVALID_IDP_RESPONSE : "), "{refused}");
     assert_eq!(refused["error"]["code"], 400);
 
-    let denied_sb = Sandbox::start({
+    let denied_sb = start({
         let mut s = default_scenario();
         s["okta"]["device"] = json!({"approval": "deny"});
         s["idc"]["device"] = json!({"expires_in": 0});
@@ -614,7 +618,7 @@ fn expiry_refresh_and_device_outcomes() {
 fn faults_answer_as_each_service_would_and_wear_off() {
     let mut scenario = default_scenario();
     scenario["faults"] = json!([{"endpoint": "p0.org", "status": 500, "times": 2}]);
-    let sb = Sandbox::start(scenario);
+    let sb = start(scenario);
     let org = format!("{}/orgs/acme", sb.urls().p0);
     let get = || answer(agent().get(&org).call());
     assert_eq!(get(), (500, json!({"error": "Internal Server Error"})));
@@ -698,7 +702,7 @@ fn the_poll_stream_heartbeats_waits_and_can_be_cut() {
         json!({"outcome": "never", "message": "still waiting on the approvers"});
     scenario["accounts"][1]["permission_sets"]["Developer"]["policy"] =
         json!({"outcome": "deny", "message": "not today"});
-    let sb = Sandbox::start(scenario);
+    let sb = start(scenario);
     let (okta, _) = okta_device_login(&sb);
     let (bearer, _) = firebase_sign_in(&sb, &okta);
     let p0 = sb.urls().p0.clone();
@@ -773,7 +777,7 @@ fn the_saml_assertion_lists_assigned_roles_and_moto_accepts_it() {
     let mut scenario = default_scenario();
     scenario["okta_role_lag_ms"] = json!(300);
     scenario["credential_lifetime_secs"] = json!(900);
-    let sb = Sandbox::start(scenario);
+    let sb = start(scenario);
     let (okta, _) = okta_device_login(&sb);
     let (bearer, _) = firebase_sign_in(&sb, &okta);
 
@@ -857,7 +861,7 @@ fn the_saml_assertion_lists_assigned_roles_and_moto_accepts_it() {
 
 #[test]
 fn saml_and_token_exchange_faults() {
-    let sb = Sandbox::start(default_scenario());
+    let sb = start(default_scenario());
     let (okta, _) = okta_device_login(&sb);
     sb.fault(json!({"endpoint": "okta.sso", "saml": "missing"}));
     assert!(saml_response(&sb, &okta).is_none());
@@ -980,10 +984,10 @@ fn botocore_drives_identity_center_and_the_credentials_work_in_sts() {
     let mut scenario = default_scenario();
     scenario["idc"]["device"] = json!({"approval": "manual", "slow_down_polls": 1});
     scenario["credential_lifetime_secs"] = json!(900);
-    let sb = Sandbox::start(scenario);
+    let sb = start(scenario);
 
     let mut python = sb
-        .command(common::python())
+        .command(p0_testkit::python())
         .args([
             "-c",
             BOTOCORE_IDC,
@@ -1110,7 +1114,7 @@ fn request_policies_and_account_resolution() {
         "backend": "okta-saml", "app_id": "0oa-aws-legacy", "identity_provider": "OktaP0",
         "roles": {"Admin": {}}}),
     );
-    let sb = Sandbox::start(scenario);
+    let sb = start(scenario);
     let (okta, _) = okta_device_login(&sb);
     let (bearer, _) = firebase_sign_in(&sb, &okta);
     let p0 = sb.urls().p0.clone();

@@ -1,26 +1,24 @@
 //! The shared credential cache end to end: hits with no network at all, `make -j` safety,
 //! corrupt entries, the minimum lifetime and forced refreshes.
 
-mod aws_support;
-mod common;
-
-use aws_support::*;
+use crate::harness::*;
 use std::collections::BTreeSet;
 
 const ASSUME_ADMIN: [&str; 6] = ["aws", "--account", "prod", "role", "assume", "Admin"];
 
-fn admin_entry(sb: &common::Sandbox) -> std::path::PathBuf {
-    cache_dir(sb).join(format!("aws~okta~acme~{PROD}~Admin.json"))
+fn admin_entry(sb: &Sandbox) -> std::path::PathBuf {
+    sb.cache_dir()
+        .join(format!("aws~okta~acme~{PROD}~Admin.json"))
 }
 
 #[test]
 fn a_cache_hit_makes_no_network_call_at_all() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let first = exports(&p0_ok(&sb, &ASSUME_ADMIN));
     sb.reset_calls();
     let second = exports(&p0_ok(&sb, &ASSUME_ADMIN));
     assert_eq!(first, second);
-    assert_eq!(total_calls(&sb), 0, "{:?}", sb.calls());
+    assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
     let mode = std::os::unix::fs::PermissionsExt::mode(
         &std::fs::metadata(admin_entry(&sb)).unwrap().permissions(),
     );
@@ -29,7 +27,7 @@ fn a_cache_hit_makes_no_network_call_at_all() {
 
 #[test]
 fn sixteen_parallel_cold_runs_share_one_fetch() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let children: Vec<_> = (0..16)
         .map(|_| {
             sb.p0()
@@ -56,7 +54,7 @@ fn sixteen_parallel_cold_runs_share_one_fetch() {
 
 #[test]
 fn a_corrupt_entry_is_replaced() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     p0_ok(&sb, &ASSUME_ADMIN);
     let entry = admin_entry(&sb);
     let whole = std::fs::read(&entry).unwrap();
@@ -78,7 +76,7 @@ fn a_corrupt_entry_is_replaced() {
 
 #[test]
 fn credentials_too_close_to_expiry_are_fetched_again() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     p0_ok(&sb, &ASSUME_ADMIN);
     sb.reset_calls();
     // The sandbox's credentials last an hour: demanding more than that is a miss.
@@ -94,7 +92,7 @@ fn credentials_too_close_to_expiry_are_fetched_again() {
 
 #[test]
 fn refresh_credentials_forces_a_new_fetch() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let first = exports(&p0_ok(&sb, &ASSUME_ADMIN));
     sb.reset_calls();
     let refreshed = exports(&p0_ok(
@@ -107,12 +105,12 @@ fn refresh_credentials_forces_a_new_fetch() {
     sb.reset_calls();
     let again = exports(&p0_ok(&sb, &ASSUME_ADMIN));
     assert_eq!(again["AWS_ACCESS_KEY_ID"], refreshed["AWS_ACCESS_KEY_ID"]);
-    assert_eq!(total_calls(&sb), 0);
+    assert_eq!(sb.total_calls(), 0);
 }
 
 #[test]
 fn a_stuck_holder_of_the_lock_ends_in_a_clear_timeout() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let locks = sb.home().join(".p0/locks");
     std::fs::create_dir_all(&locks).unwrap();
     let held =

@@ -1,18 +1,13 @@
 //! `p0 aws role assume` end to end: the sandbox's P0 and Okta, moto as STS.
 
-mod aws_support;
-mod common;
-
-use aws_support::*;
+use crate::harness::*;
 use serde_json::json;
 
 #[test]
 fn exports_evaluated_by_a_shell_give_the_aws_cli_the_assumed_role() {
-    let sb = logged_in(common::default_scenario());
-    let output = sh(
-        &sb,
-        r#"eval "$(p0 aws --account prod role assume Admin)" && aws sts get-caller-identity"#,
-    );
+    let sb = Sandbox::logged_in(default_scenario());
+    let output = sb
+        .sh(r#"eval "$(p0 aws --account prod role assume Admin)" && aws sts get-caller-identity"#);
     assert!(output.status.success(), "{}", stderr(&output));
     let identity: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let arn = identity["Arn"].as_str().unwrap();
@@ -28,7 +23,7 @@ fn exports_evaluated_by_a_shell_give_the_aws_cli_the_assumed_role() {
 
 #[test]
 fn piped_output_is_only_the_export_lines() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let output = p0_ok(&sb, &["aws", "--account", PROD, "role", "assume", "Admin"]);
     let vars = exports(&output);
     assert_eq!(
@@ -52,7 +47,7 @@ fn piped_output_is_only_the_export_lines() {
 
 #[test]
 fn by_id_and_by_label_share_one_cache_entry() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let by_label = exports(&p0_ok(
         &sb,
         &["aws", "--account", "prod", "role", "assume", "Admin"],
@@ -63,12 +58,12 @@ fn by_id_and_by_label_share_one_cache_entry() {
         &["aws", "--account", PROD, "role", "assume", "Admin"],
     ));
     assert_eq!(by_label["AWS_ACCESS_KEY_ID"], by_id["AWS_ACCESS_KEY_ID"]);
-    assert_eq!(total_calls(&sb), 0, "{:?}", sb.calls());
+    assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
 }
 
 #[test]
 fn the_account_can_come_from_p0_aws_account() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let output = sb
         .p0()
         .env("P0_AWS_ACCOUNT", "prod")
@@ -81,13 +76,12 @@ fn the_account_can_come_from_p0_aws_account() {
 
 #[test]
 fn role_paths_are_kept() {
-    let sb = logged_in(scenario(json!([okta_account(
+    let sb = Sandbox::logged_in(with_accounts(json!([okta_account(
         PROD,
         "prod",
         json!({"p0-grants/ReadOnly": {"assigned": true, "policy": {"preexisting": true}}})
     )])));
-    let output = sh(
-        &sb,
+    let output = sb.sh(
         r#"eval "$(p0 aws role assume p0-grants/ReadOnly)" && aws sts get-caller-identity --query Arn --output text"#,
     );
     assert!(output.status.success(), "{}", stderr(&output));
@@ -99,7 +93,7 @@ fn role_paths_are_kept() {
         vec![vec!["request", "aws", "role", "p0-grants/ReadOnly"]]
     );
     // The role path's `/` never becomes a directory of the cache.
-    let entries: Vec<String> = std::fs::read_dir(cache_dir(&sb))
+    let entries: Vec<String> = std::fs::read_dir(sb.cache_dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -113,7 +107,7 @@ fn role_paths_are_kept() {
 
 #[test]
 fn no_request_skips_p0_and_uses_access_already_held() {
-    let sb = logged_in(scenario(json!([okta_account(
+    let sb = Sandbox::logged_in(with_accounts(json!([okta_account(
         PROD,
         "prod",
         json!({"Admin": {"assigned": true}})
@@ -125,7 +119,7 @@ fn no_request_skips_p0_and_uses_access_already_held() {
 
 #[test]
 fn a_role_not_in_the_assertion_lists_the_available_ones_without_waiting() {
-    let sb = logged_in(scenario(json!([okta_account(
+    let sb = Sandbox::logged_in(with_accounts(json!([okta_account(
         PROD,
         "prod",
         json!({"Admin": {"assigned": true}, "Auditor": {}})
@@ -147,9 +141,9 @@ fn a_role_not_in_the_assertion_lists_the_available_ones_without_waiting() {
 
 #[test]
 fn okta_lag_after_a_new_approval_is_waited_out() {
-    let mut scenario = common::default_scenario();
+    let mut scenario = default_scenario();
     scenario["okta_role_lag_ms"] = json!(1500);
-    let sb = logged_in(scenario);
+    let sb = Sandbox::logged_in(scenario);
     let output = p0_ok(
         &sb,
         &["aws", "--account", "prod", "role", "assume", "Admin"],
@@ -166,7 +160,7 @@ fn okta_lag_after_a_new_approval_is_waited_out() {
 
 #[test]
 fn no_saml_assertion() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     sb.control_post(
         "/faults",
         json!({"endpoint": "okta.sso", "saml": "missing"}),
@@ -184,7 +178,7 @@ fn no_saml_assertion() {
 
 #[test]
 fn invalid_grant_means_the_okta_session_expired_and_forgets_it() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     sb.control_post(
         "/faults",
         json!({"endpoint": "okta.token_exchange", "invalid_grant": "The token is no longer valid."}),
@@ -207,7 +201,7 @@ fn invalid_grant_for_a_misconfigured_app_says_so() {
         "The application's assurance requirements are not met by the 'subject_token'.",
         "The target audience app must be configured to allow the client to request a 'web_sso_token'.",
     ] {
-        let sb = logged_in(common::default_scenario());
+        let sb = Sandbox::logged_in(default_scenario());
         sb.control_post(
             "/faults",
             json!({"endpoint": "okta.token_exchange", "invalid_grant": description}),
@@ -222,7 +216,7 @@ fn invalid_grant_for_a_misconfigured_app_says_so() {
 fn duration_is_passed_to_sts() {
     // moto ignores DurationSeconds for SAML (the assertion's SessionDuration decides), so this
     // checks the flag is accepted and credentials still come back.
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let output = p0_ok(
         &sb,
         &[
@@ -241,7 +235,7 @@ fn duration_is_passed_to_sts() {
 
 #[test]
 fn fish_and_powershell_syntax() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let fish = stdout(&p0_ok(
         &sb,
         &[
@@ -271,7 +265,7 @@ fn fish_and_powershell_syntax() {
 
 #[test]
 fn on_a_terminal_the_exports_come_with_instructions() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let output = sb.p0_in_terminal(&["aws", "--account", "prod", "role", "assume", "Admin"]);
     assert!(output.status.success());
     let text = format!("{}{}", stdout(&output), stderr(&output));
@@ -285,7 +279,7 @@ fn on_a_terminal_the_exports_come_with_instructions() {
 
 #[test]
 fn a_malformed_assertion_is_an_error_not_a_crash() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     sb.fault(json!({"endpoint": "okta.sso", "saml": "malformed"}));
     let err = p0_fails(
         &sb,
@@ -300,7 +294,7 @@ fn a_malformed_assertion_is_an_error_not_a_crash() {
 
 #[test]
 fn debug_output_never_shows_secrets() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     let output = sb
         .p0()
         .args([
@@ -327,14 +321,14 @@ fn debug_output_never_shows_secrets() {
 
 #[test]
 fn at_a_terminal_an_ended_okta_session_means_a_new_sign_in_and_carrying_on() {
-    let sb = logged_in(common::default_scenario());
+    let sb = Sandbox::logged_in(default_scenario());
     sb.control_post(
         "/faults",
         json!({"endpoint": "okta.token_exchange", "invalid_grant": "The token is no longer valid.", "times": 1}),
     );
     let logins_before = sb.count("okta.device_authorize");
     let out = sb.p0_in_terminal(&["aws", "--account", "prod", "role", "assume", "Admin"]);
-    let text = common::text(&out.stdout);
+    let text = text(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("AWS_ACCESS_KEY_ID"), "{text}");
     assert_eq!(sb.count("okta.device_authorize"), logins_before + 1);

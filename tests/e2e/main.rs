@@ -1,0 +1,21 @@
+//! `p0`'s end-to-end tests: one binary, a module per area, one harness. Each test runs the
+//! real `p0` against its own `p0-sandbox` (P0, Okta, Firebase, Identity Center; moto as STS)
+//! with a temp HOME, and real `aws` CLI / boto3 children.
+//!
+//! `cargo test --test e2e -- --skip slow::` leaves out the real-time tests (`_slow`).
+
+mod harness;
+
+/// The real-time tests. libtest starts tests in name order and these take up to a minute
+/// or more, so the module's name sorts first: they run beside the others instead of after them.
+mod _slow;
+
+mod aws_accounts;
+mod aws_cache;
+mod aws_idc;
+mod aws_okta;
+mod launch;
+mod login;
+mod ls;
+mod request;
+mod run_as;
