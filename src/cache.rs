@@ -17,6 +17,9 @@ use std::time::Duration;
 
 /// Longest file name we produce; longer keys are shortened with a hash.
 const MAX_FILE_STEM: usize = 180;
+/// The most entries (or locks) one listing returns: `p0 status` and completion stay quick
+/// whatever has piled up in the directory.
+const MAX_LISTED: usize = 1000;
 
 /// The name of one cache entry (and of its lock).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +50,36 @@ impl CacheKey {
     pub fn file_stem(&self) -> &str {
         &self.0
     }
+
+    /// The parts the key was made from; `None` for a key shortened with a hash (or a file name
+    /// this cache did not write).
+    pub fn parts(&self) -> Option<Vec<String>> {
+        let shortened = self.0.len() == MAX_FILE_STEM
+            && self.0.rsplit('~').next().is_some_and(|last| {
+                last.len() == 32 && last.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+        if shortened {
+            return None;
+        }
+        self.0.split('~').map(decode_part).collect()
+    }
+}
+
+fn decode_part(part: &str) -> Option<String> {
+    let bytes = part.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            decoded.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).ok()
 }
 
 fn encode_part(part: &str) -> String {
@@ -143,6 +176,39 @@ impl Cache {
     pub fn remove(&self, key: &CacheKey) -> Result<()> {
         state::remove_if_exists(&self.path(key))
     }
+
+    /// Every entry, by name (at most `MAX_LISTED`). Temporary files of a write in progress are
+    /// not entries.
+    pub fn entries(&self) -> Vec<CacheKey> {
+        stems_in(&self.dir, ".json")
+    }
+
+    /// The entries whose lock another process holds right now. Each lock is tried without
+    /// waiting (and let go at once when free), so this never blocks.
+    pub fn held_locks(&self) -> Vec<CacheKey> {
+        stems_in(&self.locks, ".lock")
+            .into_iter()
+            .filter(|key| crate::lock::is_held(&self.locks.join(format!("{}.lock", key.0))))
+            .collect()
+    }
+}
+
+/// The names in `dir` ending in `suffix`, without it, sorted; none when `dir` is missing.
+fn stems_in(dir: &std::path::Path, suffix: &str) -> Vec<CacheKey> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut stems: Vec<CacheKey> = read
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| !name.starts_with('.'))
+        .filter_map(|name| {
+            name.strip_suffix(suffix)
+                .map(|stem| CacheKey(stem.to_string()))
+        })
+        .take(MAX_LISTED)
+        .collect();
+    stems.sort_by(|a, b| a.0.cmp(&b.0));
+    stems
 }
 
 #[cfg(test)]
@@ -177,6 +243,42 @@ mod tests {
             CacheKey::new(&["aws", "okta", "acme", "1", &format!("{long_role}x")])
         );
         assert!(!long.file_stem().contains('/'));
+    }
+
+    #[test]
+    fn keys_decode_to_their_parts_unless_shortened() {
+        let parts = [
+            "aws-idc-token",
+            "us-west-2",
+            "https://d-1.awsapps.com/start",
+        ];
+        let key = CacheKey::new(&parts);
+        assert_eq!(key.parts().unwrap(), parts);
+        let tricky = ["a~b", "..", "p0-grants/ReadOnly", "é"];
+        assert_eq!(CacheKey::new(&tricky).parts().unwrap(), tricky);
+        let long_role = "r/".repeat(300);
+        assert_eq!(CacheKey::new(&["aws", "okta", &long_role]).parts(), None);
+    }
+
+    #[test]
+    fn entries_and_held_locks_are_listed() {
+        let (_dir, cache) = cache();
+        assert!(cache.entries().is_empty(), "no directory yet");
+        let a = CacheKey::new(&["aws", "okta", "acme", "1", "Admin"]);
+        let b = CacheKey::new(&["aws-config", "acme"]);
+        cache.write(&a, &serde_json::json!({})).unwrap();
+        cache.write(&b, &serde_json::json!({})).unwrap();
+        assert_eq!(cache.entries(), [b.clone(), a.clone()], "sorted by name");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let held = runtime.block_on(cache.lock(&a)).unwrap();
+        // A lock file left by a finished process is not held.
+        drop(runtime.block_on(cache.lock(&b)).unwrap());
+        assert_eq!(cache.held_locks(), std::slice::from_ref(&a));
+        drop(held);
+        assert!(cache.held_locks().is_empty());
     }
 
     #[test]

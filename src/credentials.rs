@@ -92,6 +92,34 @@ pub fn store(
     )
 }
 
+/// A cached credential as `p0 status` shows it: what it is for and when it expires, never
+/// the keys.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// The entry's key parts (`aws`, the backend's word, ...), when the key can be decoded.
+    pub key_parts: Option<Vec<String>>,
+    pub account_id: String,
+    pub role: String,
+    pub expiration: OffsetDateTime,
+}
+
+/// Every credential entry in the cache (entries of other kinds are skipped), in key order.
+pub fn list(cache: &Cache) -> Vec<Listed> {
+    cache
+        .entries()
+        .into_iter()
+        .filter_map(|key| {
+            let entry: CredentialEntry = cache.read(&key)?;
+            Some(Listed {
+                key_parts: key.parts(),
+                account_id: entry.account_id,
+                role: entry.role,
+                expiration: entry.credentials.expiration,
+            })
+        })
+        .collect()
+}
+
 /// When cached credentials may be reused.
 #[derive(Debug, Clone, Copy)]
 pub struct Reuse {
@@ -165,6 +193,35 @@ pub(crate) mod tests {
         let short = credentials("ASIASHORT", time::Duration::minutes(2));
         store(&cache, &key, &admin, &short).unwrap();
         assert!(cached(&cache, &key, &admin, min).is_none());
+    }
+
+    #[test]
+    fn listing_shows_credential_entries_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(&StateDir::at(dir.path(), ""), Duration::from_secs(5));
+        let key = CacheKey::new(&["aws", "okta", "acme", "123456789012", "p0-grants/Ro"]);
+        let target = Target {
+            account_id: "123456789012".into(),
+            role: "p0-grants/Ro".into(),
+        };
+        store(
+            &cache,
+            &key,
+            &target,
+            &credentials("ASIA", time::Duration::hours(1)),
+        )
+        .unwrap();
+        let other = CacheKey::new(&["aws-idc-token", "us-west-2", "https://x"]);
+        cache
+            .write(
+                &other,
+                &serde_json::json!({"access_token": "t", "expires_at": 1}),
+            )
+            .unwrap();
+        let listed = list(&cache);
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].role, "p0-grants/Ro");
+        assert_eq!(listed[0].key_parts.as_ref().unwrap()[1], "okta");
     }
 
     #[test]

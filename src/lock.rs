@@ -73,6 +73,25 @@ impl LockedFile {
     }
 }
 
+/// Whether another process holds the lock on `path` right now: tried without waiting, and let
+/// go at once when it was free. A missing or unreadable lock file is not held.
+pub fn is_held(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            false
+        }
+        Err(TryLockError::WouldBlock) => true,
+        Err(TryLockError::Error(e)) => {
+            tracing::debug!("could not test the lock {}: {e}", path.display());
+            false
+        }
+    }
+}
+
 impl Drop for LockedFile {
     fn drop(&mut self) {
         if let Err(e) = self.file.unlock() {

@@ -2,6 +2,8 @@
 //! per line, or JSON); the heading and notes go to stderr.
 
 use super::block_on;
+use crate::accounts;
+use crate::backend::Backend;
 use crate::cli::LsArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -65,6 +67,7 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<u8> {
             tracing::debug!("unexpected ls answer: {e}");
             Error::InvalidResponse
         })?;
+        remember_roles(ctx, &client, &options.words, &listing);
         if listing.items.len() > options.size {
             listing.items.truncate(options.size);
             listing.is_truncated = true;
@@ -79,6 +82,22 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<u8> {
         }
         Ok(0)
     })
+}
+
+/// `ls aws role` and `ls aws permission-set` name roles and the accounts offering them: kept
+/// for `--role <TAB>`, which must not ask the network. Items carry the account id as `group`
+/// (§9); an item without one is skipped.
+fn remember_roles(ctx: &Context, client: &P0Client, words: &[String], listing: &Listing) {
+    let kinds = Backend::ALL.map(Backend::request_word);
+    match words {
+        [aws, kind, ..] if aws == "aws" && kinds.contains(&kind.as_str()) => {}
+        _ => return,
+    }
+    let seen = listing
+        .items
+        .iter()
+        .filter_map(|item| Some((item.group.as_deref()?, item.key.as_str())));
+    accounts::remember_roles(&ctx.cache(), client.org(), seen);
 }
 
 fn print_text(printer: &Printer, listing: &mut Listing, words: &[String]) -> Result<()> {

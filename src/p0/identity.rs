@@ -137,6 +137,29 @@ impl Identity {
     }
 }
 
+/// The longest token whose claims are read (a JWT is a few kilobytes at most).
+const MAX_JWT_LEN: usize = 64 * 1024;
+/// The longest email address shown.
+const MAX_EMAIL_LEN: usize = 320;
+
+/// The `email` claim of a JWT, read without verifying it: only to show who is logged in
+/// (`p0 status`), never to decide anything. `None` for anything that is not a JWT with one.
+pub fn email_claim(token: &Secret<String>) -> Option<String> {
+    use base64::Engine;
+    let token = token.expose();
+    if token.len() > MAX_JWT_LEN {
+        return None;
+    }
+    let payload = token.split('.').nth(1)?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: Value = serde_json::from_slice(&json).ok()?;
+    let email = claims.get("email")?.as_str()?;
+    (!email.is_empty() && email.len() <= MAX_EMAIL_LEN && !email.chars().any(char::is_control))
+        .then(|| email.to_string())
+}
+
 /// Removes the identity and the cache (logout, or a login that turned out to be unusable).
 pub fn forget(state: &StateDir) -> Result<()> {
     state::remove_if_exists(&state.identity_path())?;
@@ -176,6 +199,29 @@ mod tests {
         assert_eq!(credential.expires_at, 4599.0);
         assert_eq!(serde_json::to_value(&credential).unwrap()["scope"], "s");
         assert!(OktaCredential::from_token_response(json!({"error": "x"}), 0.0).is_err());
+    }
+
+    #[test]
+    fn the_email_claim_is_read_from_a_jwt_only() {
+        use base64::Engine;
+        let encode = |v: Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string().as_bytes())
+        };
+        let jwt = |claims: Value| {
+            Secret::new(format!(
+                "{}.{}.sig",
+                encode(json!({"alg": "RS256"})),
+                encode(claims)
+            ))
+        };
+        assert_eq!(
+            email_claim(&jwt(json!({"email": "alice@example.com", "sub": "1"}))).as_deref(),
+            Some("alice@example.com")
+        );
+        assert_eq!(email_claim(&jwt(json!({"sub": "1"}))), None);
+        assert_eq!(email_claim(&jwt(json!({"email": "a\u{1b}[2Jb"}))), None);
+        assert_eq!(email_claim(&Secret::new("opaque-token".into())), None);
+        assert_eq!(email_claim(&Secret::new("a.!!!.c".into())), None);
     }
 
     #[test]

@@ -270,6 +270,38 @@ pub(crate) enum Submitted {
     Created(Created),
 }
 
+/// The stored login as `p0 status` shows it: no token, only whose session it is and when it
+/// ends.
+#[derive(Debug, Clone)]
+pub struct SessionSummary {
+    pub org: String,
+    /// From the Okta id_token's claims, else the Firebase ID token's.
+    pub email: Option<String>,
+    /// Epoch seconds: when the Okta session ends, and with it the P0 session (a new sign-in
+    /// is needed then).
+    pub ends_at: f64,
+    /// Whether another `p0` is signing in or renewing the session right now.
+    pub lock_held: bool,
+}
+
+/// Reads only local files (identity.json and its lock): `None` when nobody is logged in.
+pub fn stored_session(state: &StateDir) -> Option<SessionSummary> {
+    let identity = identity::Identity::load(state).ok().flatten()?;
+    let org = identity.slug()?.to_string();
+    let email = identity::email_claim(&identity.credential.id_token).or_else(|| {
+        identity
+            .firebase
+            .as_ref()
+            .and_then(|f| identity::email_claim(&f.id_token))
+    });
+    Some(SessionSummary {
+        org,
+        email,
+        ends_at: identity.credential.expires_at,
+        lock_held: crate::lock::is_held(&session::lock_path(state)),
+    })
+}
+
 /// Reads only local files (identity.json): the logged-in org, for cache keys, without network.
 pub fn stored_org(state: &StateDir) -> Option<String> {
     identity::Identity::load(state)

@@ -345,11 +345,15 @@ pub struct SessionLock {
 
 impl SessionLock {
     pub async fn acquire(state: &StateDir) -> Result<SessionLock> {
-        let path = state.identity_path().with_extension("lock");
         Ok(SessionLock {
-            _file: LockedFile::acquire(&path, LOCK_TIMEOUT).await?,
+            _file: LockedFile::acquire(&lock_path(state), LOCK_TIMEOUT).await?,
         })
     }
+}
+
+/// The session lock's file, beside identity.json.
+pub(crate) fn lock_path(state: &StateDir) -> std::path::PathBuf {
+    state.identity_path().with_extension("lock")
 }
 
 /// What `p0 login` was asked.

@@ -532,6 +532,49 @@ async fn device_authorization(
     .await
 }
 
+/// An Identity Center sign-in kept in the cache, as `p0 status` shows it: where and until
+/// when, never the tokens.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub start_url: String,
+    pub region: String,
+    /// Epoch seconds.
+    pub expires_at: i64,
+    /// A refresh token and a usable client registration are kept: the sign-in renews without
+    /// a human.
+    pub renewable: bool,
+}
+
+/// Every Identity Center sign-in in the cache, by region and start URL.
+pub fn cached_sign_ins(cache: &Cache) -> Vec<SignIn> {
+    cache
+        .entries()
+        .into_iter()
+        .filter_map(|key| {
+            let parts = key.parts()?;
+            let [kind, region, start_url] = parts.as_slice() else {
+                return None;
+            };
+            if kind != "aws-idc-token" {
+                return None;
+            }
+            let token: CachedToken = cache.read(&key)?;
+            let instance = IdcInstance {
+                start_url: start_url.clone(),
+                region: region.clone(),
+            };
+            let renewable = token.refresh_token.is_some()
+                && TokenStore::new(cache, &instance).cached_client().is_some();
+            Some(SignIn {
+                start_url: instance.start_url,
+                region: instance.region,
+                expires_at: token.expires_at,
+                renewable,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 
 use super::saml::{self, SamlRole};
 use super::{BoxFuture, Fetch, Provider};
+use crate::accounts;
 use crate::aws_sdk::{self, describe_sdk_error};
 use crate::backend::Backend;
 use crate::cache::CacheKey;
@@ -81,10 +82,16 @@ impl OktaSaml {
             let web_sso_token = token_exchange(http, okta, &self.app_id).await?;
             let html = sso_page(http, okta, &web_sso_token).await?;
             let saml_response = saml::saml_response_from_html(&html)?;
-            let roles = saml::roles_for_account(
-                &saml::roles_in_assertion(&saml_response)?,
-                &self.account_id,
+            let offered = saml::roles_in_assertion(&saml_response)?;
+            // For `--role <TAB>`: the assertion names every role of every account of the app.
+            accounts::remember_roles(
+                &ctx.cache(),
+                &self.org,
+                offered
+                    .iter()
+                    .map(|r| (r.account_id.as_str(), r.name.as_str())),
             );
+            let roles = saml::roles_for_account(&offered, &self.account_id);
             if let Some(role) = roles.iter().find(|r| r.name == self.role) {
                 return self.assume_role_with_saml(role, &saml_response).await;
             }
