@@ -29,6 +29,12 @@ pub mod read {
     pub const P0_FS_API_KEY: &str = "P0_FS_API_KEY";
     /// Log filter for `--debug`-style diagnostics on stderr (tracing syntax).
     pub const P0_LOG: &str = "P0_LOG";
+    /// Any non-empty value: no colour anywhere (help, diagnostics), as no-color.org asks. clap
+    /// reads it for the help itself.
+    pub const NO_COLOR: &str = "NO_COLOR";
+    /// Set by a shell's completion script (`bash`, `zsh`, ...) when it asks `p0` for
+    /// candidates (clap_complete's dynamic protocol); removed before anything else runs.
+    pub const COMPLETE: &str = "COMPLETE";
     /// The Firebase Auth emulator convention: `host:port` serving Identity Toolkit and
     /// Secure Token over plain http.
     pub const FIREBASE_AUTH_EMULATOR_HOST: &str = "FIREBASE_AUTH_EMULATOR_HOST";

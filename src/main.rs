@@ -10,6 +10,7 @@ mod backend;
 mod cache;
 mod cli;
 mod commands;
+mod completion;
 mod context;
 mod credentials;
 mod device_flow;
@@ -34,6 +35,13 @@ use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A shell's completion script asking for candidates (`COMPLETE=bash p0 -- p0 run-as ...`):
+    // answered from local files alone, then exit. Nothing may be printed before this.
+    clap_complete::CompleteEnv::with_factory(completion_command)
+        .var(env::read::COMPLETE)
+        .bin("p0")
+        .completer("p0")
+        .complete();
     let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -78,7 +86,16 @@ fn parse() -> Result<cli::Cli, clap::Error> {
     cli::Cli::from_arg_matches(&matches)
 }
 
-/// Diagnostics go to stderr only, and only when asked for (`--debug` or `P0_LOG`).
+/// The command line as completion sees it: the `p0 aws` families that fit the org.
+fn completion_command() -> clap::Command {
+    let families = state::StateDir::from_env()
+        .ok()
+        .and_then(|state| accounts::cached_families(&state));
+    cli::fit_aws_families(cli::Cli::command(), families)
+}
+
+/// Diagnostics go to stderr only, and only when asked for (`--debug` or `P0_LOG`); coloured
+/// only on a terminal, and never with `NO_COLOR`.
 fn init_diagnostics(debug: bool) {
     use std::io::IsTerminal;
     let filter = match env::get(env::read::P0_LOG) {
@@ -89,7 +106,7 @@ fn init_diagnostics(debug: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(std::io::stderr().is_terminal() && env::get(env::read::NO_COLOR).is_none())
         .with_target(false)
         .init();
 }

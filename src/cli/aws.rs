@@ -1,11 +1,20 @@
+use super::help;
+use crate::completion;
 use crate::env::read;
 use crate::output::exports::ShellKind;
 use clap::{Args, Subcommand};
+use clap_complete::ArgValueCandidates;
 
 #[derive(Debug, Args)]
+#[command(after_help = help::AWS_EXAMPLES)]
 pub struct AwsArgs {
     /// AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
-    #[arg(long, global = true, env = read::P0_AWS_ACCOUNT)]
+    #[arg(
+        long,
+        global = true,
+        env = read::P0_AWS_ACCOUNT,
+        add = ArgValueCandidates::new(completion::accounts)
+    )]
     pub account: Option<String>,
     /// Why you need access (sent with the request)
     #[arg(long, global = true, env = read::P0_AWS_REASON)]
@@ -13,8 +22,13 @@ pub struct AwsArgs {
     /// Export syntax (default: from $SHELL)
     #[arg(long, global = true, value_enum)]
     pub shell: Option<ShellKind>,
-    /// Fetch new credentials even if cached ones are still valid
-    #[arg(long, global = true)]
+    /// Fetch new credentials even if cached ones are still valid (skip the cache)
+    #[arg(
+        long = "fresh-credentials",
+        alias = "refresh-credentials",
+        global = true,
+        help_heading = help::STALE
+    )]
     pub refresh_credentials: bool,
 
     #[command(subcommand)]
@@ -24,19 +38,26 @@ pub struct AwsArgs {
 #[derive(Debug, Subcommand)]
 pub enum AwsCommand {
     /// IAM roles through Okta SAML
+    #[command(after_help = help::ROLE_ASSUME_EXAMPLES)]
     Role {
         #[command(subcommand)]
         command: RoleCommand,
     },
     /// Permission sets through AWS IAM Identity Center
+    #[command(after_help = help::PERMISSION_SET_ASSUME_EXAMPLES)]
     PermissionSet {
         #[command(subcommand)]
         command: PermissionSetCommand,
     },
     /// Act as an AWS credential_process (for ~/.aws/config profiles)
+    #[command(after_help = help::CREDENTIAL_PROCESS_EXAMPLES)]
     CredentialProcess {
         /// The role (Okta SAML) or permission set (Identity Center)
-        #[arg(long, visible_alias = "permission-set")]
+        #[arg(
+            long,
+            visible_alias = "permission-set",
+            add = ArgValueCandidates::new(completion::roles)
+        )]
         role: String,
     },
 }
@@ -44,8 +65,10 @@ pub enum AwsCommand {
 #[derive(Debug, Subcommand)]
 pub enum RoleCommand {
     /// Print shell exports for the role's temporary credentials
+    #[command(after_help = help::ROLE_ASSUME_EXAMPLES)]
     Assume {
         /// The role name (with its path, if any)
+        #[arg(add = ArgValueCandidates::new(completion::okta_roles))]
         role: String,
         /// Make a P0 access request first (the default)
         #[arg(long, overrides_with = "no_request")]
@@ -62,8 +85,10 @@ pub enum RoleCommand {
 #[derive(Debug, Subcommand)]
 pub enum PermissionSetCommand {
     /// Print shell exports for the permission set's temporary credentials
+    #[command(after_help = help::PERMISSION_SET_ASSUME_EXAMPLES)]
     Assume {
         /// The permission set name
+        #[arg(add = ArgValueCandidates::new(completion::permission_sets))]
         permission_set: String,
     },
 }

@@ -2,18 +2,22 @@
 //! clap definitions. Command bodies live in `crate::commands`.
 
 mod aws;
+mod docs;
+pub mod help;
 mod login;
 mod request;
 mod run_as;
+mod status;
 
 pub use aws::{AwsArgs, AwsCommand, PermissionSetCommand, RoleCommand};
+pub use docs::{CompletionShell, ManArgs};
 pub use login::LoginArgs;
 pub use request::{LsArgs, RequestArgs};
 pub use run_as::{RestartSignal, RunAsArgs};
+pub use status::StatusArgs;
 
 use crate::backend::{Backend, Families};
 use clap::{Parser, Subcommand};
-use clap_complete::Shell;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,7 +26,7 @@ use clap_complete::Shell;
     about = "Just-in-time AWS credentials from P0 Security, for one command",
     long_about = None,
     propagate_version = true,
-    after_help = crate::error::exit::help()
+    after_help = help::root_after_help()
 )]
 pub struct Cli {
     /// Print diagnostics on stderr (never secrets)
@@ -41,6 +45,7 @@ pub enum Command {
     /// Log in to a P0 organization (Okta device authorization)
     Login(LoginArgs),
     /// Forget the stored identity, tenant config and cached credentials
+    #[command(after_help = help::LOGOUT_EXAMPLES)]
     Logout,
     /// Request access through P0
     Request(RequestArgs),
@@ -49,13 +54,17 @@ pub enum Command {
     /// Get AWS credentials as shell exports
     Aws(AwsArgs),
     /// Run one command with just-in-time AWS credentials in its environment
-    #[command(after_help = crate::error::exit::help())]
     RunAs(RunAsArgs),
+    /// Show the session, sign-ins, cached credentials and locks (no network call)
+    Status(StatusArgs),
     /// Print a shell completion script
+    #[command(after_help = help::COMPLETIONS_EXAMPLES)]
     Completions {
         /// The shell to complete for
-        shell: Shell,
+        shell: CompletionShell,
     },
+    /// Print the manual page (roff), generated from these same definitions
+    Man(ManArgs),
 }
 
 /// Hides the `p0 aws` families none of the org's accounts uses; `None` when unknown (all
@@ -77,7 +86,7 @@ pub fn fit_aws_families(command: clap::Command, families: Option<Families>) -> c
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
 
     #[test]
     fn definitions_are_consistent() {
@@ -89,6 +98,95 @@ mod tests {
         command.build();
         let aws = command.find_subcommand_mut("aws").unwrap();
         aws.render_help().to_string()
+    }
+
+    fn help_of(path: &[&str]) -> String {
+        let mut command = Cli::command();
+        command.build();
+        let mut sub = &mut command;
+        for name in path {
+            sub = sub.find_subcommand_mut(name).unwrap();
+        }
+        sub.render_long_help().to_string()
+    }
+
+    #[test]
+    fn the_old_flag_names_still_parse_but_are_not_shown() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).unwrap().command;
+        for flag in ["--fresh-credentials", "--refresh-credentials"] {
+            let Command::RunAs(args) = parse(&["p0", "run-as", "--role", "A", flag, "--", "x"])
+            else {
+                panic!("run-as")
+            };
+            assert!(args.refresh_credentials && !args.refresh, "{flag}");
+            let Command::Aws(args) = parse(&["p0", "aws", flag, "role", "assume", "A"]) else {
+                panic!("aws")
+            };
+            assert!(args.refresh_credentials, "{flag}");
+        }
+        for flag in ["--force", "--refresh"] {
+            let Command::Login(args) = parse(&["p0", "login", flag]) else {
+                panic!("login")
+            };
+            assert!(args.refresh, "{flag}");
+        }
+        let run_as = help_of(&["run-as"]);
+        assert!(run_as.contains("--fresh-credentials"), "{run_as}");
+        assert!(!run_as.contains("--refresh-credentials"), "{run_as}");
+        let login = help_of(&["login"]);
+        assert!(
+            login.contains("--force") && !login.contains("--refresh"),
+            "{login}"
+        );
+    }
+
+    #[test]
+    fn help_groups_the_flags_by_what_they_are_for() {
+        let run_as = help_of(&["run-as"]);
+        let section = |heading: &str| {
+            // Its lines, up to the next heading (a line not indented).
+            let start = run_as.find(&format!("{heading}:\n")).expect(heading);
+            run_as[start..]
+                .lines()
+                .skip(1)
+                .take_while(|line| line.is_empty() || line.starts_with(' '))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let long_run = section(help::LONG_RUN);
+        for flag in [
+            "--refresh",
+            "--restart",
+            "--restart-margin",
+            "--restart-grace",
+        ] {
+            assert!(long_run.contains(flag), "{flag} not under {long_run}");
+        }
+        let stale = section(help::STALE);
+        for flag in ["--fresh-credentials", "--force-refresh"] {
+            assert!(stale.contains(flag), "{flag} not under {stale}");
+        }
+    }
+
+    /// Every command (and every group of commands) shows at least one example.
+    #[test]
+    fn every_command_has_an_example() {
+        fn visit(command: &clap::Command, path: &str) {
+            if command.get_name() == "help" {
+                return;
+            }
+            let after = command
+                .get_after_help()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            assert!(after.contains("Examples:\n  "), "{path} has no example");
+            for sub in command.get_subcommands() {
+                visit(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        let mut command = Cli::command();
+        command.build();
+        visit(&command, "p0");
     }
 
     #[test]

@@ -1,7 +1,8 @@
+use super::help;
 use clap::Args;
 
 #[derive(Debug, Args)]
-#[command(disable_help_flag = true)]
+#[command(disable_help_flag = true, after_help = help::REQUEST_EXAMPLES)]
 pub struct RequestArgs {
     /// Wait for the request to be approved (or denied) before exiting
     #[arg(short, long)]
@@ -19,6 +20,7 @@ pub struct RequestArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = help::LS_EXAMPLES)]
 pub struct LsArgs {
     /// How many items to show
     #[arg(long, default_value_t = 15)]

@@ -1,18 +1,29 @@
+use super::help;
+use crate::completion;
 use crate::env::read;
 use clap::{Args, ValueEnum};
+use clap_complete::ArgValueCandidates;
 use std::ffi::OsString;
 
 #[derive(Debug, Args)]
 #[command(
     about = "Run one command with just-in-time AWS credentials in its environment",
-    override_usage = "p0 run-as [--account A] --role R [--reason TEXT] [--no-request] [--region REGION] [--] COMMAND [ARGS...]"
+    long_about = "Run one command with just-in-time AWS credentials in its environment.\n\n\
+        With no command, start $SHELL (else /bin/sh) with the credentials; `exit` returns.",
+    override_usage = "p0 run-as [--account A] --role R [--reason TEXT] [--no-request] [--region REGION] [--] [COMMAND [ARGS...]]",
+    after_help = help::run_as_after_help(),
 )]
 pub struct RunAsArgs {
     /// AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
-    #[arg(long, env = read::P0_AWS_ACCOUNT)]
+    #[arg(long, env = read::P0_AWS_ACCOUNT, add = ArgValueCandidates::new(completion::accounts))]
     pub account: Option<String>,
     /// IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
-    #[arg(long, visible_alias = "permission-set", env = read::P0_AWS_ROLE)]
+    #[arg(
+        long,
+        visible_alias = "permission-set",
+        env = read::P0_AWS_ROLE,
+        add = ArgValueCandidates::new(completion::roles)
+    )]
     pub role: String,
     /// Why you need access (sent with the request)
     #[arg(long, env = read::P0_AWS_REASON)]
@@ -23,53 +34,64 @@ pub struct RunAsArgs {
     /// AWS region for the command (AWS_REGION and AWS_DEFAULT_REGION)
     #[arg(long)]
     pub region: Option<String>,
-    /// Fetch new credentials even if cached ones are still valid
-    #[arg(long)]
-    pub refresh_credentials: bool,
-
     /// Keep the command supplied with fresh credentials through a local credential endpoint
-    #[arg(long, conflicts_with = "restart")]
+    #[arg(long, conflicts_with = "restart", help_heading = help::LONG_RUN)]
     pub refresh: bool,
     /// Restart the command with fresh credentials shortly before they expire
-    #[arg(long)]
+    #[arg(long, help_heading = help::LONG_RUN)]
     pub restart: bool,
     /// With --restart: how long before expiry to restart (seconds)
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 300,
-        requires = "restart"
+        requires = "restart",
+        help_heading = help::LONG_RUN
     )]
     pub restart_margin: u64,
     /// With --restart: the signal that asks the command to stop
-    #[arg(long, value_enum, default_value_t = RestartSignal::Term, requires = "restart")]
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = RestartSignal::Term,
+        requires = "restart",
+        help_heading = help::LONG_RUN
+    )]
     pub restart_signal: RestartSignal,
     /// With --restart: seconds to wait after the signal before SIGKILL
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 10,
-        requires = "restart"
+        requires = "restart",
+        help_heading = help::LONG_RUN
     )]
     pub restart_grace: u64,
 
+    /// Fetch new credentials even if cached ones are still valid (skip the cache)
+    #[arg(
+        long = "fresh-credentials",
+        alias = "refresh-credentials",
+        help_heading = help::STALE
+    )]
+    pub refresh_credentials: bool,
+
     /// Use AWS IAM Identity Center directly, without P0 (implied by --sso-start-url/--sso-region)
-    #[arg(long)]
+    #[arg(long, help_heading = help::DIRECT_IDC)]
     pub sso: bool,
     /// Direct Identity Center start URL (default: $AWS_DEFAULT_SSO_START_URL, then ~/.aws/config);
     /// a value that is not a URL is a regex that filters the start URLs in ~/.aws/config
-    #[arg(long)]
+    #[arg(long, help_heading = help::DIRECT_IDC)]
     pub sso_start_url: Option<String>,
     /// Direct Identity Center region (default: $AWS_DEFAULT_SSO_REGION, then ~/.aws/config)
-    #[arg(long)]
+    #[arg(long, help_heading = help::DIRECT_IDC)]
     pub sso_region: Option<String>,
-    /// Direct Identity Center: log in again even if the cached token is valid
-    #[arg(long)]
+    /// Direct Identity Center: sign in to Identity Center again even if the cached token is valid
+    #[arg(long, help_heading = help::STALE)]
     pub force_refresh: bool,
 
-    /// The command to run and its arguments
+    /// The command to run and its arguments (none: start $SHELL with the credentials)
     #[arg(
-        required = true,
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "COMMAND"

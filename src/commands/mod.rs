@@ -6,8 +6,11 @@ mod completions;
 mod login;
 mod logout;
 mod ls;
+mod man;
 mod request;
 mod run_as;
+mod status;
+mod subshell;
 
 use crate::cli::Command;
 use crate::context::Context;
@@ -23,7 +26,9 @@ pub fn run(ctx: Context, command: Command) -> Result<u8> {
         Command::Ls(args) => ls::run(&ctx, args),
         Command::Aws(args) => aws::run(&ctx, args),
         Command::RunAs(args) => run_as::run(ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
         Command::Completions { shell } => completions::run(shell),
+        Command::Man(args) => man::run(args),
     }
 }
 

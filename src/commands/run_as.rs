@@ -4,7 +4,7 @@
 //! so a warm run makes no network call at all), and the credentials go into the child's
 //! environment only. With nothing to supervise, `p0` replaces itself with the command.
 
-use super::block_on;
+use super::{block_on, subshell};
 use crate::cli::{RestartSignal, RunAsArgs};
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Reuse};
@@ -18,8 +18,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
-    let command = launch::Command::from_argv(args.command.iter().cloned())
-        .ok_or_else(|| Error::Usage("run-as needs a command to run".into()))?;
+    // No command: the user's shell, with the credentials (before anything is fetched, so a
+    // refused mode costs no request).
+    let subshell = subshell::wanted(&args);
+    if subshell {
+        subshell::check_mode(&args)?;
+    }
+    let command =
+        launch::Command::from_argv(args.command.iter().cloned()).unwrap_or_else(subshell::shell);
     let p0 = P0Connection::new();
     // A warm run: the plan from local files and credentials from the cache, with no runtime,
     // no HTTP client and no network call before exec.
@@ -40,6 +46,10 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
     let target = plan.target();
     let marker = launch::check_nesting(&target.account_id, &target.role)?;
     let child_env = ChildEnv::inherit(&marker, plan.region.as_deref());
+    if subshell {
+        let account = args.account.as_deref().unwrap_or(&target.account_id);
+        subshell::announce(&ctx.printer, &command, account, &target.role);
+    }
 
     let renewing = || -> Arc<dyn CredentialSource> {
         let renewal = plan.for_renewal();

@@ -82,10 +82,15 @@ impl Printer {
     }
 
     /// A spinner with the elapsed time while something slow runs; only when the messages go
-    /// to a terminal stderr (a log gets no animation and no control characters), and never
-    /// with `--quiet`. Cleared when dropped, so an error or Ctrl-C leaves no half line.
+    /// to a terminal stderr (a log gets no animation and no control characters), never with
+    /// `--quiet`, and never while diagnostics are on (`--debug`, `P0_LOG`: it would redraw over
+    /// their lines). Cleared when dropped, so an error or Ctrl-C leaves no half line.
     pub fn spinner(&self, message: &str) -> Progress {
-        if self.quiet || self.messages != Sink::Stderr || !std::io::stderr().is_terminal() {
+        if self.quiet
+            || self.messages != Sink::Stderr
+            || !std::io::stderr().is_terminal()
+            || tracing::enabled!(tracing::Level::ERROR)
+        {
             return Progress { bar: None };
         }
         let style = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")

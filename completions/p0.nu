@@ -1,0 +1,333 @@
+module completions {
+
+  # Just-in-time AWS credentials from P0 Security, for one command
+  export extern p0 [
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help
+    --version(-V)             # Print version
+  ]
+
+  # Log in to a P0 organization (Okta device authorization)
+  export extern "p0 login" [
+    --force                   # Sign in again even if the current session is still valid
+    --no-browser              # Print the sign-in link instead of opening a browser (also P0_NO_BROWSER=1)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help
+    --version(-V)             # Print version
+    org?: string              # The organization (default: $P0_ORG, then the one you are logged in to)
+  ]
+
+  # Forget the stored identity, tenant config and cached credentials
+  export extern "p0 logout" [
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help
+    --version(-V)             # Print version
+  ]
+
+  # Request access through P0
+  export extern "p0 request" [
+    --wait(-w)                # Wait for the request to be approved (or denied) before exiting
+    --help                    # Print help
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --version(-V)             # Print version
+    ...args: string           # What to request, passed to P0 as typed (for example: aws role Admin --reason "deploy")
+  ]
+
+  # List what you can request
+  export extern "p0 ls" [
+    --size: string            # How many items to show
+    --json                    # Print the raw JSON response on stdout
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help
+    --version(-V)             # Print version
+    ...args: string           # What to list, passed to P0 as typed (for example: aws role)
+  ]
+
+  def "nu-complete p0 aws shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Get AWS credentials as shell exports
+  export extern "p0 aws" [
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws shell" # Export syntax (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  def "nu-complete p0 aws role shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # IAM roles through Okta SAML
+  export extern "p0 aws role" [
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws role shell" # Export syntax (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  def "nu-complete p0 aws role assume shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Print shell exports for the role's temporary credentials
+  export extern "p0 aws role assume" [
+    --request                 # Make a P0 access request first (the default)
+    --no-request              # Skip the access request: use access you already have
+    --duration: string        # Session duration in seconds (DurationSeconds)
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws role assume shell" # Export syntax (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+    role: string              # The role name (with its path, if any)
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws role help" [
+  ]
+
+  # Print shell exports for the role's temporary credentials
+  export extern "p0 aws role help assume" [
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws role help help" [
+  ]
+
+  def "nu-complete p0 aws permission-set shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Permission sets through AWS IAM Identity Center
+  export extern "p0 aws permission-set" [
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws permission-set shell" # Export syntax (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  def "nu-complete p0 aws permission-set assume shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Print shell exports for the permission set's temporary credentials
+  export extern "p0 aws permission-set assume" [
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws permission-set assume shell" # Export syntax (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+    permission_set: string    # The permission set name
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws permission-set help" [
+  ]
+
+  # Print shell exports for the permission set's temporary credentials
+  export extern "p0 aws permission-set help assume" [
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws permission-set help help" [
+  ]
+
+  def "nu-complete p0 aws credential-process shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Act as an AWS credential_process (for ~/.aws/config profiles)
+  export extern "p0 aws credential-process" [
+    --role: string            # The role (Okta SAML) or permission set (Identity Center)
+    --permission-set: string  # The role (Okta SAML) or permission set (Identity Center)
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws credential-process shell" # Export syntax (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws help" [
+  ]
+
+  # IAM roles through Okta SAML
+  export extern "p0 aws help role" [
+  ]
+
+  # Print shell exports for the role's temporary credentials
+  export extern "p0 aws help role assume" [
+  ]
+
+  # Permission sets through AWS IAM Identity Center
+  export extern "p0 aws help permission-set" [
+  ]
+
+  # Print shell exports for the permission set's temporary credentials
+  export extern "p0 aws help permission-set assume" [
+  ]
+
+  # Act as an AWS credential_process (for ~/.aws/config profiles)
+  export extern "p0 aws help credential-process" [
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws help help" [
+  ]
+
+  def "nu-complete p0 run-as restart_signal" [] {
+    [ "term" "int" "hup" "quit" "usr1" "usr2" ]
+  }
+
+  # Run one command with just-in-time AWS credentials in its environment
+  export extern "p0 run-as" [
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --role: string            # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --permission-set: string  # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --reason: string          # Why you need access (sent with the request)
+    --no-request              # Skip the P0 access request: use access you already have
+    --region: string          # AWS region for the command (AWS_REGION and AWS_DEFAULT_REGION)
+    --refresh                 # Keep the command supplied with fresh credentials through a local credential endpoint
+    --restart                 # Restart the command with fresh credentials shortly before they expire
+    --restart-margin: string  # With --restart: how long before expiry to restart (seconds)
+    --restart-signal: string@"nu-complete p0 run-as restart_signal" # With --restart: the signal that asks the command to stop
+    --restart-grace: string   # With --restart: seconds to wait after the signal before SIGKILL
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --sso                     # Use AWS IAM Identity Center directly, without P0 (implied by --sso-start-url/--sso-region)
+    --sso-start-url: string   # Direct Identity Center start URL (default: $AWS_DEFAULT_SSO_START_URL, then ~/.aws/config); a value that is not a URL is a regex that filters the start URLs in ~/.aws/config
+    --sso-region: string      # Direct Identity Center region (default: $AWS_DEFAULT_SSO_REGION, then ~/.aws/config)
+    --force-refresh           # Direct Identity Center: sign in to Identity Center again even if the cached token is valid
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help
+    --version(-V)             # Print version
+    ...command: string        # The command to run and its arguments (none: start $SHELL with the credentials)
+  ]
+
+  # Show the session, sign-ins, cached credentials and locks (no network call)
+  export extern "p0 status" [
+    --json                    # Print the status as JSON on stdout
+    --check                   # Also verify the P0 session with the server (one authenticated call); exit non-zero when it is not usable
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help
+    --version(-V)             # Print version
+  ]
+
+  def "nu-complete p0 completions shell" [] {
+    [ "bash" "zsh" "fish" "powershell" "elvish" "nushell" ]
+  }
+
+  # Print a shell completion script
+  export extern "p0 completions" [
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+    shell: string@"nu-complete p0 completions shell" # The shell to complete for
+  ]
+
+  # Print the manual page (roff), generated from these same definitions
+  export extern "p0 man" [
+    --dir: path               # Write every page (p0.1, p0-run-as.1, ...) into this directory instead of printing p0.1
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help
+    --version(-V)             # Print version
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 help" [
+  ]
+
+  # Log in to a P0 organization (Okta device authorization)
+  export extern "p0 help login" [
+  ]
+
+  # Forget the stored identity, tenant config and cached credentials
+  export extern "p0 help logout" [
+  ]
+
+  # Request access through P0
+  export extern "p0 help request" [
+  ]
+
+  # List what you can request
+  export extern "p0 help ls" [
+  ]
+
+  # Get AWS credentials as shell exports
+  export extern "p0 help aws" [
+  ]
+
+  # IAM roles through Okta SAML
+  export extern "p0 help aws role" [
+  ]
+
+  # Print shell exports for the role's temporary credentials
+  export extern "p0 help aws role assume" [
+  ]
+
+  # Permission sets through AWS IAM Identity Center
+  export extern "p0 help aws permission-set" [
+  ]
+
+  # Print shell exports for the permission set's temporary credentials
+  export extern "p0 help aws permission-set assume" [
+  ]
+
+  # Act as an AWS credential_process (for ~/.aws/config profiles)
+  export extern "p0 help aws credential-process" [
+  ]
+
+  # Run one command with just-in-time AWS credentials in its environment
+  export extern "p0 help run-as" [
+  ]
+
+  # Show the session, sign-ins, cached credentials and locks (no network call)
+  export extern "p0 help status" [
+  ]
+
+  # Print a shell completion script
+  export extern "p0 help completions" [
+  ]
+
+  # Print the manual page (roff), generated from these same definitions
+  export extern "p0 help man" [
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 help help" [
+  ]
+
+}
+
+export use completions *
