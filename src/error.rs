@@ -100,7 +100,7 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    #[error("Timed out after {seconds} s waiting for another p0 process holding {path}")]
+    #[error("Timed out after {seconds} s waiting for another p0 process holding\n{path}")]
     LockTimeout { path: String, seconds: u64 },
     #[error("Interrupted")]
     Interrupted,
@@ -121,7 +121,7 @@ pub enum Error {
     #[error("Your credentials have expired. Please run `p0 login <organization>` to refresh your credentials.")]
     CredentialsExpired,
     /// A human is needed (a login or a device authorization) and no terminal can be opened.
-    #[error("{what} needs you to sign in, but there is no terminal to ask on. Run `p0 login {org}` in a terminal first, then try again.")]
+    #[error("{what} needs you to sign in,\nbut there is no terminal to ask on.\nRun `p0 login {org}` in a terminal first, then try again.")]
     LoginRequired { what: String, org: String },
     #[error("Missing config file. Please login again using 'p0 login <organization>'.")]
     MissingConfig,
@@ -168,7 +168,7 @@ pub enum Error {
     NoAccessId,
     /// A POST that may have reached the server failed without an answer: repeating it could
     /// create a second request, so the user decides.
-    #[error("The connection to {url} failed after the request was sent, so it may have been received. Check your pending requests in P0 before trying again.")]
+    #[error("The connection to {url} failed\nafter the request was sent, so it may have been received.\nCheck your pending requests in P0 before trying again.")]
     RequestOutcomeUnknown { url: String },
 
     // ---- AWS accounts (§4) ----
@@ -225,13 +225,13 @@ pub enum Error {
     CommandNotFound(String),
     #[error("{0}: permission denied (not executable)")]
     NotExecutable(String),
-    #[error("Refusing to run: `p0 run-as` for {0} is already running this command (a cycle)")]
+    #[error("Refusing to run: `p0 run-as` for {0} is already running\nthis command (a cycle)")]
     RunAsCycle(String),
 
     // ---- AWS credentials (issue 4) ----
     /// Identity Center needs a device authorization and there is no terminal to ask on.
     /// (`p0 login` would not help: the Identity Center sign-in is separate from P0's.)
-    #[error("AWS IAM Identity Center ({start_url}) needs you to sign in, but there is no terminal to ask on. Run the same p0 command once in a terminal (the sign-in is then cached until it expires), then try again.")]
+    #[error("AWS IAM Identity Center needs you to sign in at\n{start_url}, but there is no terminal to ask on.\nRun the same p0 command once in a terminal (the sign-in is then cached\nuntil it expires), then try again.")]
     IdcLoginRequired { start_url: String },
     /// The command was found but the kernel would not start it (a bad interpreter line, ...).
     #[error("{command}: cannot execute: {reason}")]
@@ -370,6 +370,38 @@ mod tests {
             .to_string(),
             "Role Admin not available. Available roles:\n  Dev\n  p0-grants/Ro"
         );
+    }
+
+    /// Our own texts (not P0's, which stay word for word) fit an 80-column terminal with
+    /// typical values.
+    #[test]
+    fn our_long_messages_fit_80_columns() {
+        for error in [
+            Error::LockTimeout {
+                path: "/home/alice/.p0/locks/aws~okta~acme~123456789012~Admin.lock".into(),
+                seconds: 900,
+            },
+            Error::LoginRequired {
+                what: "Your P0 session has expired, so this command".into(),
+                org: "acme".into(),
+            },
+            Error::RequestOutcomeUnknown {
+                url: "https://api.p0.app/o/acme/command/".into(),
+            },
+            Error::RunAsCycle("123456789012/Admin".into()),
+            Error::IdcLoginRequired {
+                start_url: "https://d-1234567890.awsapps.com/start".into(),
+            },
+            Error::PermissionSetNotAssigned {
+                permission_set: "Developer".into(),
+                account_id: "210987654321".into(),
+            },
+        ] {
+            let text = error.to_string();
+            for line in text.lines() {
+                assert!(line.chars().count() <= 80, "too wide: {line}");
+            }
+        }
     }
 
     #[test]
