@@ -26,6 +26,7 @@ use clap::{Parser, Subcommand};
     about = "Just-in-time AWS credentials from P0 Security, for one command",
     long_about = None,
     propagate_version = true,
+    max_term_width = 80,
     after_help = help::root_after_help()
 )]
 pub struct Cli {

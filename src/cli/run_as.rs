@@ -10,7 +10,7 @@ use std::ffi::OsString;
     about = "Run one command with just-in-time AWS credentials in its environment",
     long_about = "Run one command with just-in-time AWS credentials in its environment.\n\n\
         With no command, start $SHELL (else /bin/sh) with the credentials; `exit` returns.",
-    override_usage = "p0 run-as [--account A] --role R [--reason TEXT] [--no-request] [--region REGION] [--] [COMMAND [ARGS...]]",
+    override_usage = "p0 run-as [--account A] --role R [--reason TEXT] [--no-request]\n       [--region REGION] [--] [COMMAND [ARGS...]]",
     after_help = help::run_as_after_help(),
 )]
 pub struct RunAsArgs {
