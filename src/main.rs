@@ -5,6 +5,7 @@
 //! runs with, and maps the outcome to an exit code.
 
 mod accounts;
+mod aws_files;
 mod aws_sdk;
 mod backend;
 mod cache;
