@@ -82,8 +82,6 @@ pub enum Error {
     // ---- usage and environment ----
     #[error("{0}")]
     Usage(String),
-    #[error("`p0 {0}` is not implemented yet")]
-    NotImplemented(&'static str),
     /// A setting or local file `p0` cannot use (an environment variable, ~/.aws/config, a
     /// bootstrap file).
     #[error("{0}")]
@@ -312,8 +310,7 @@ impl Error {
             | NoAccountId
             | PermissionSetNotAssigned { .. }
             | Aws { .. } => exit::BACKEND,
-            NotImplemented(_)
-            | NoHomeDirectory
+            NoHomeDirectory
             | Io { .. }
             | OrgNotFound
             | OrgNotFoundLoggingOut

@@ -372,7 +372,11 @@ sso_start_url = https://corp.awsapps.com/start
         assert_eq!(all[0].get("OUTPUT"), Some("json"));
         assert_eq!(all[1].get("region"), Some("us-east-1"));
         assert_eq!(all[1].get("s3"), Some(""));
-        assert_eq!(all[1].get("max_concurrent_requests"), None, "nested, not a key");
+        assert_eq!(
+            all[1].get("max_concurrent_requests"),
+            None,
+            "nested, not a key"
+        );
         let colon = sections("[x] trailing\nKey: a=b\n");
         assert_eq!(colon[0].name, "x");
         assert_eq!(colon[0].get("key"), Some("a=b"));
@@ -432,7 +436,13 @@ sso_start_url = https://corp.awsapps.com/start
             comment: Some("written by p0"),
             ..Edit::default()
         };
-        let crlf = edit("[default]\r\nregion = x\r\n", &profile("n"), "profile n", &set).unwrap();
+        let crlf = edit(
+            "[default]\r\nregion = x\r\n",
+            &profile("n"),
+            "profile n",
+            &set,
+        )
+        .unwrap();
         assert_eq!(
             crlf,
             "[default]\r\nregion = x\r\n\r\n[profile n]\r\n# written by p0\r\ncredential_process = /bin/p0 x\r\n"
@@ -448,7 +458,10 @@ sso_start_url = https://corp.awsapps.com/start
             "[profile n]\n# written by p0\ncredential_process = /bin/p0 x\n"
         );
         let after_blank = edit("[a]\nk = v\n\n", &profile("n"), "profile n", &set).unwrap();
-        assert!(after_blank.starts_with("[a]\nk = v\n\n[profile n]\n"), "{after_blank:?}");
+        assert!(
+            after_blank.starts_with("[a]\nk = v\n\n[profile n]\n"),
+            "{after_blank:?}"
+        );
     }
 
     #[test]
@@ -577,7 +590,9 @@ sso_start_url = https://corp.awsapps.com/start
                 }
             }
             if !skipping {
-                out.last_mut().unwrap().push_str(&text[line.start..line.end]);
+                out.last_mut()
+                    .unwrap()
+                    .push_str(&text[line.start..line.end]);
             }
         }
         out

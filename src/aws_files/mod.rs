@@ -252,7 +252,8 @@ fn replace(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
 /// removed when this is dropped.
 #[derive(Debug)]
 pub struct ChildCopies {
-    dir: tempfile::TempDir,
+    /// Held for its removal on drop.
+    _dir: tempfile::TempDir,
     vars: Vec<(&'static str, PathBuf)>,
 }
 
@@ -293,17 +294,12 @@ impl ChildCopies {
             replace(&path, text.as_bytes(), 0o600)?;
             vars.push((variable, path));
         }
-        Ok(Some(ChildCopies { dir, vars }))
+        Ok(Some(ChildCopies { _dir: dir, vars }))
     }
 
     /// The variables that point the child at the copies.
     pub fn vars(&self) -> &[(&'static str, PathBuf)] {
         &self.vars
-    }
-
-    /// The directory holding them.
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 }
 
@@ -407,7 +403,13 @@ credential_process = /usr/bin/other-tool
         std::os::unix::fs::symlink(&real, &link).unwrap();
         let written = write(&link, FileKind::Config, "[default]\nregion = x\n").unwrap();
         assert_eq!(written.path, fs::canonicalize(&real).unwrap());
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-        assert_eq!(fs::read_to_string(&link).unwrap(), "[default]\nregion = x\n");
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            fs::read_to_string(&link).unwrap(),
+            "[default]\nregion = x\n"
+        );
     }
 }

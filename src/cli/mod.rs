@@ -6,7 +6,10 @@ mod login;
 mod request;
 mod run_as;
 
-pub use aws::{AwsArgs, AwsCommand, PermissionSetCommand, RoleCommand};
+pub use aws::{
+    AwsArgs, AwsCommand, ConfigureCommand, ConfigureProfileArgs, CredentialProcessArgs,
+    PermissionSetCommand, PopulateArgs, RoleCommand,
+};
 pub use login::LoginArgs;
 pub use request::{LsArgs, RequestArgs};
 pub use run_as::{RestartSignal, RunAsArgs};

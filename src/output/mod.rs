@@ -4,6 +4,7 @@
 //!
 //! clippy's `print_stdout`/`print_stderr` are denied everywhere else.
 
+pub mod credential_process;
 pub mod exports;
 
 use std::io::{IsTerminal, Write};

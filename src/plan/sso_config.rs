@@ -51,8 +51,7 @@ fn is_url(value: &str) -> bool {
 fn instances_in_config(text: &str) -> Vec<IdcInstance> {
     let mut found = BTreeSet::new();
     for section in aws_files::sections(text) {
-        if let (Some(url), Some(region)) =
-            (section.get("sso_start_url"), section.get("sso_region"))
+        if let (Some(url), Some(region)) = (section.get("sso_start_url"), section.get("sso_region"))
         {
             found.insert(IdcInstance {
                 start_url: canonical_start_url(url),

@@ -14,6 +14,8 @@ mod aws_accounts;
 mod aws_cache;
 mod aws_idc;
 mod aws_okta;
+mod aws_profiles;
+mod credential_process;
 mod launch;
 mod login;
 mod ls;
