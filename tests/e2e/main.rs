@@ -15,6 +15,7 @@ mod aws_cache;
 mod aws_idc;
 mod aws_okta;
 mod aws_profiles;
+mod child_files;
 mod credential_process;
 mod launch;
 mod login;
