@@ -97,7 +97,8 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'IAM roles through Okta SAML')
             [CompletionResult]::new('permission-set', 'permission-set', [CompletionResultType]::ParameterValue, 'Permission sets through AWS IAM Identity Center')
-            [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Act as an AWS credential_process (for ~/.aws/config profiles)')
+            [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Write profiles into the AWS config file whose credentials come from p0')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -119,6 +120,7 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
         }
         'p0;aws;role;assume' {
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Session duration in seconds (DurationSeconds)')
+            [CompletionResult]::new('--write-profile', '--write-profile', [CompletionResultType]::ParameterName, 'Store the credentials as profile NAME of the shared credentials file instead of printing exports')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need access (sent with the request)')
             [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Export syntax (default: from $SHELL)')
@@ -162,6 +164,7 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
             break
         }
         'p0;aws;permission-set;assume' {
+            [CompletionResult]::new('--write-profile', '--write-profile', [CompletionResultType]::ParameterName, 'Store the credentials as profile NAME of the shared credentials file instead of printing exports')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need access (sent with the request)')
             [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Export syntax (default: from $SHELL)')
@@ -192,6 +195,7 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need access (sent with the request)')
             [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Export syntax (default: from $SHELL)')
+            [CompletionResult]::new('--no-request', '--no-request', [CompletionResultType]::ParameterName, 'Never file a P0 request: fail unless the role is granted already')
             [CompletionResult]::new('--refresh-credentials', '--refresh-credentials', [CompletionResultType]::ParameterName, 'Fetch new credentials even if cached ones are still valid')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print diagnostics on stderr (never secrets)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no status lines (warnings, prompts and errors still appear)')
@@ -202,10 +206,78 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'p0;aws;configure' {
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need access (sent with the request)')
+            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Export syntax (default: from $SHELL)')
+            [CompletionResult]::new('--refresh-credentials', '--refresh-credentials', [CompletionResultType]::ParameterName, 'Fetch new credentials even if cached ones are still valid')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print diagnostics on stderr (never secrets)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no status lines (warnings, prompts and errors still appear)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no status lines (warnings, prompts and errors still appear)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Write (or update in place) one profile whose credential_process is this p0')
+            [CompletionResult]::new('populate', 'populate', [CompletionResultType]::ParameterValue, 'Write a profile for every account and role you can request (what `p0 ls` lists)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'p0;aws;configure;profile' {
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'The role (Okta SAML) or permission set (Identity Center)')
+            [CompletionResult]::new('--permission-set', '--permission-set', [CompletionResultType]::ParameterName, 'The role (Okta SAML) or permission set (Identity Center)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The profile''s region')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need access (sent with the request)')
+            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Export syntax (default: from $SHELL)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a unified diff on stdout instead of writing it')
+            [CompletionResult]::new('--refresh-credentials', '--refresh-credentials', [CompletionResultType]::ParameterName, 'Fetch new credentials even if cached ones are still valid')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print diagnostics on stderr (never secrets)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no status lines (warnings, prompts and errors still appear)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no status lines (warnings, prompts and errors still appear)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'p0;aws;configure;populate' {
+            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Put this before every profile name')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The profiles'' region')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need access (sent with the request)')
+            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Export syntax (default: from $SHELL)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a unified diff on stdout instead of writing it')
+            [CompletionResult]::new('--refresh-credentials', '--refresh-credentials', [CompletionResultType]::ParameterName, 'Fetch new credentials even if cached ones are still valid')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print diagnostics on stderr (never secrets)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no status lines (warnings, prompts and errors still appear)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no status lines (warnings, prompts and errors still appear)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'p0;aws;configure;help' {
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Write (or update in place) one profile whose credential_process is this p0')
+            [CompletionResult]::new('populate', 'populate', [CompletionResultType]::ParameterValue, 'Write a profile for every account and role you can request (what `p0 ls` lists)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'p0;aws;configure;help;profile' {
+            break
+        }
+        'p0;aws;configure;help;populate' {
+            break
+        }
+        'p0;aws;configure;help;help' {
+            break
+        }
         'p0;aws;help' {
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'IAM roles through Okta SAML')
             [CompletionResult]::new('permission-set', 'permission-set', [CompletionResultType]::ParameterValue, 'Permission sets through AWS IAM Identity Center')
-            [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Act as an AWS credential_process (for ~/.aws/config profiles)')
+            [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Write profiles into the AWS config file whose credentials come from p0')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -224,6 +296,17 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
             break
         }
         'p0;aws;help;credential-process' {
+            break
+        }
+        'p0;aws;help;configure' {
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Write (or update in place) one profile whose credential_process is this p0')
+            [CompletionResult]::new('populate', 'populate', [CompletionResultType]::ParameterValue, 'Write a profile for every account and role you can request (what `p0 ls` lists)')
+            break
+        }
+        'p0;aws;help;configure;profile' {
+            break
+        }
+        'p0;aws;help;configure;populate' {
             break
         }
         'p0;aws;help;help' {
@@ -291,7 +374,8 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
         'p0;help;aws' {
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'IAM roles through Okta SAML')
             [CompletionResult]::new('permission-set', 'permission-set', [CompletionResultType]::ParameterValue, 'Permission sets through AWS IAM Identity Center')
-            [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Act as an AWS credential_process (for ~/.aws/config profiles)')
+            [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Write profiles into the AWS config file whose credentials come from p0')
             break
         }
         'p0;help;aws;role' {
@@ -309,6 +393,17 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
             break
         }
         'p0;help;aws;credential-process' {
+            break
+        }
+        'p0;help;aws;configure' {
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Write (or update in place) one profile whose credential_process is this p0')
+            [CompletionResult]::new('populate', 'populate', [CompletionResultType]::ParameterValue, 'Write a profile for every account and role you can request (what `p0 ls` lists)')
+            break
+        }
+        'p0;help;aws;configure;profile' {
+            break
+        }
+        'p0;help;aws;configure;populate' {
             break
         }
         'p0;help;run-as' {

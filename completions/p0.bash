@@ -40,6 +40,9 @@ _p0() {
             p0,run-as)
                 cmd="p0__subcmd__run__subcmd__as"
                 ;;
+            p0__subcmd__aws,configure)
+                cmd="p0__subcmd__aws__subcmd__configure"
+                ;;
             p0__subcmd__aws,credential-process)
                 cmd="p0__subcmd__aws__subcmd__credential__subcmd__process"
                 ;;
@@ -52,6 +55,27 @@ _p0() {
             p0__subcmd__aws,role)
                 cmd="p0__subcmd__aws__subcmd__role"
                 ;;
+            p0__subcmd__aws__subcmd__configure,help)
+                cmd="p0__subcmd__aws__subcmd__configure__subcmd__help"
+                ;;
+            p0__subcmd__aws__subcmd__configure,populate)
+                cmd="p0__subcmd__aws__subcmd__configure__subcmd__populate"
+                ;;
+            p0__subcmd__aws__subcmd__configure,profile)
+                cmd="p0__subcmd__aws__subcmd__configure__subcmd__profile"
+                ;;
+            p0__subcmd__aws__subcmd__configure__subcmd__help,help)
+                cmd="p0__subcmd__aws__subcmd__configure__subcmd__help__subcmd__help"
+                ;;
+            p0__subcmd__aws__subcmd__configure__subcmd__help,populate)
+                cmd="p0__subcmd__aws__subcmd__configure__subcmd__help__subcmd__populate"
+                ;;
+            p0__subcmd__aws__subcmd__configure__subcmd__help,profile)
+                cmd="p0__subcmd__aws__subcmd__configure__subcmd__help__subcmd__profile"
+                ;;
+            p0__subcmd__aws__subcmd__help,configure)
+                cmd="p0__subcmd__aws__subcmd__help__subcmd__configure"
+                ;;
             p0__subcmd__aws__subcmd__help,credential-process)
                 cmd="p0__subcmd__aws__subcmd__help__subcmd__credential__subcmd__process"
                 ;;
@@ -63,6 +87,12 @@ _p0() {
                 ;;
             p0__subcmd__aws__subcmd__help,role)
                 cmd="p0__subcmd__aws__subcmd__help__subcmd__role"
+                ;;
+            p0__subcmd__aws__subcmd__help__subcmd__configure,populate)
+                cmd="p0__subcmd__aws__subcmd__help__subcmd__configure__subcmd__populate"
+                ;;
+            p0__subcmd__aws__subcmd__help__subcmd__configure,profile)
+                cmd="p0__subcmd__aws__subcmd__help__subcmd__configure__subcmd__profile"
                 ;;
             p0__subcmd__aws__subcmd__help__subcmd__permission__subcmd__set,assume)
                 cmd="p0__subcmd__aws__subcmd__help__subcmd__permission__subcmd__set__subcmd__assume"
@@ -118,6 +148,9 @@ _p0() {
             p0__subcmd__help,run-as)
                 cmd="p0__subcmd__help__subcmd__run__subcmd__as"
                 ;;
+            p0__subcmd__help__subcmd__aws,configure)
+                cmd="p0__subcmd__help__subcmd__aws__subcmd__configure"
+                ;;
             p0__subcmd__help__subcmd__aws,credential-process)
                 cmd="p0__subcmd__help__subcmd__aws__subcmd__credential__subcmd__process"
                 ;;
@@ -126,6 +159,12 @@ _p0() {
                 ;;
             p0__subcmd__help__subcmd__aws,role)
                 cmd="p0__subcmd__help__subcmd__aws__subcmd__role"
+                ;;
+            p0__subcmd__help__subcmd__aws__subcmd__configure,populate)
+                cmd="p0__subcmd__help__subcmd__aws__subcmd__configure__subcmd__populate"
+                ;;
+            p0__subcmd__help__subcmd__aws__subcmd__configure,profile)
+                cmd="p0__subcmd__help__subcmd__aws__subcmd__configure__subcmd__profile"
                 ;;
             p0__subcmd__help__subcmd__aws__subcmd__permission__subcmd__set,assume)
                 cmd="p0__subcmd__help__subcmd__aws__subcmd__permission__subcmd__set__subcmd__assume"
@@ -154,7 +193,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws)
-            opts="-q -h -V --account --reason --shell --refresh-credentials --debug --quiet --help --version role permission-set credential-process help"
+            opts="-q -h -V --account --reason --shell --refresh-credentials --debug --quiet --help --version role permission-set credential-process configure help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,8 +218,162 @@ _p0() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        p0__subcmd__aws__subcmd__configure)
+            opts="-q -h -V --account --reason --shell --refresh-credentials --debug --quiet --help --version profile populate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shell)
+                    COMPREPLY=($(compgen -W "posix fish powershell" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__aws__subcmd__configure__subcmd__help)
+            opts="profile populate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__aws__subcmd__configure__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__aws__subcmd__configure__subcmd__help__subcmd__populate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__aws__subcmd__configure__subcmd__help__subcmd__profile)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__aws__subcmd__configure__subcmd__populate)
+            opts="-q -h -V --prefix --region --dry-run --account --reason --shell --refresh-credentials --debug --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shell)
+                    COMPREPLY=($(compgen -W "posix fish powershell" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__aws__subcmd__configure__subcmd__profile)
+            opts="-q -h -V --permission-set --role --region --dry-run --account --reason --shell --refresh-credentials --debug --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --permission-set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shell)
+                    COMPREPLY=($(compgen -W "posix fish powershell" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         p0__subcmd__aws__subcmd__credential__subcmd__process)
-            opts="-q -h -V --permission-set --role --account --reason --shell --refresh-credentials --debug --quiet --help --version"
+            opts="-q -h -V --permission-set --role --no-request --account --reason --shell --refresh-credentials --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -214,8 +407,50 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws__subcmd__help)
-            opts="role permission-set credential-process help"
+            opts="role permission-set credential-process configure help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__aws__subcmd__help__subcmd__configure)
+            opts="profile populate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__aws__subcmd__help__subcmd__configure__subcmd__populate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__aws__subcmd__help__subcmd__configure__subcmd__profile)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -338,12 +573,16 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws__subcmd__permission__subcmd__set__subcmd__assume)
-            opts="-q -h -V --account --reason --shell --refresh-credentials --debug --quiet --help --version"
+            opts="-q -h -V --write-profile --account --reason --shell --refresh-credentials --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --write-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -432,13 +671,17 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws__subcmd__role__subcmd__assume)
-            opts="-q -h -V --request --no-request --duration --account --reason --shell --refresh-credentials --debug --quiet --help --version"
+            opts="-q -h -V --request --no-request --duration --write-profile --account --reason --shell --refresh-credentials --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -532,8 +775,50 @@ _p0() {
             return 0
             ;;
         p0__subcmd__help__subcmd__aws)
-            opts="role permission-set credential-process"
+            opts="role permission-set credential-process configure"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__help__subcmd__aws__subcmd__configure)
+            opts="profile populate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__help__subcmd__aws__subcmd__configure__subcmd__populate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        p0__subcmd__help__subcmd__aws__subcmd__configure__subcmd__profile)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

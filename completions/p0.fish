@@ -57,20 +57,21 @@ complete -c p0 -n "__fish_p0_using_subcommand ls" -l debug -d 'Print diagnostics
 complete -c p0 -n "__fish_p0_using_subcommand ls" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c p0 -n "__fish_p0_using_subcommand ls" -s V -l version -d 'Print version'
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -l account -d 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)' -r
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -l reason -d 'Why you need access (sent with the request)' -r
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -l shell -d 'Export syntax (default: from $SHELL)' -r -f -a "posix\t'POSIX shells: `export KEY=\'value\'`'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -l account -d 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)' -r
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -l reason -d 'Why you need access (sent with the request)' -r
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -l shell -d 'Export syntax (default: from $SHELL)' -r -f -a "posix\t'POSIX shells: `export KEY=\'value\'`'
 fish\t'fish: `set -gx KEY \'value\'`'
 powershell\t'PowerShell: `$Env:KEY = \'value\'`'"
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -l refresh-credentials -d 'Fetch new credentials even if cached ones are still valid'
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -l debug -d 'Print diagnostics on stderr (never secrets)'
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -s V -l version -d 'Print version'
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -f -a "role" -d 'IAM roles through Okta SAML'
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -f -a "permission-set" -d 'Permission sets through AWS IAM Identity Center'
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -f -a "credential-process" -d 'Act as an AWS credential_process (for ~/.aws/config profiles)'
-complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -l refresh-credentials -d 'Fetch new credentials even if cached ones are still valid'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -s V -l version -d 'Print version'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -f -a "role" -d 'IAM roles through Okta SAML'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -f -a "permission-set" -d 'Permission sets through AWS IAM Identity Center'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -f -a "credential-process" -d 'Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -f -a "configure" -d 'Write profiles into the AWS config file whose credentials come from p0'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and not __fish_seen_subcommand_from role permission-set credential-process configure help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from role" -l account -d 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)' -r
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from role" -l reason -d 'Why you need access (sent with the request)' -r
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from role" -l shell -d 'Export syntax (default: from $SHELL)' -r -f -a "posix\t'POSIX shells: `export KEY=\'value\'`'
@@ -101,14 +102,29 @@ complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_fr
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -l shell -d 'Export syntax (default: from $SHELL)' -r -f -a "posix\t'POSIX shells: `export KEY=\'value\'`'
 fish\t'fish: `set -gx KEY \'value\'`'
 powershell\t'PowerShell: `$Env:KEY = \'value\'`'"
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -l no-request -d 'Never file a P0 request: fail unless the role is granted already'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -l refresh-credentials -d 'Fetch new credentials even if cached ones are still valid'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -l debug -d 'Print diagnostics on stderr (never secrets)'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from credential-process" -s V -l version -d 'Print version'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -l account -d 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)' -r
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -l reason -d 'Why you need access (sent with the request)' -r
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -l shell -d 'Export syntax (default: from $SHELL)' -r -f -a "posix\t'POSIX shells: `export KEY=\'value\'`'
+fish\t'fish: `set -gx KEY \'value\'`'
+powershell\t'PowerShell: `$Env:KEY = \'value\'`'"
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -l refresh-credentials -d 'Fetch new credentials even if cached ones are still valid'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -l debug -d 'Print diagnostics on stderr (never secrets)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -s q -l quiet -d 'Print no status lines (warnings, prompts and errors still appear)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -s V -l version -d 'Print version'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -f -a "profile" -d 'Write (or update in place) one profile whose credential_process is this p0'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -f -a "populate" -d 'Write a profile for every account and role you can request (what `p0 ls` lists)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from configure" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from help" -f -a "role" -d 'IAM roles through Okta SAML'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from help" -f -a "permission-set" -d 'Permission sets through AWS IAM Identity Center'
-complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from help" -f -a "credential-process" -d 'Act as an AWS credential_process (for ~/.aws/config profiles)'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from help" -f -a "credential-process" -d 'Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only'
+complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from help" -f -a "configure" -d 'Write profiles into the AWS config file whose credentials come from p0'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l account -d 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l role -l permission-set -d 'IAM role (Okta SAML accounts) or permission set (Identity Center accounts)' -r
@@ -148,4 +164,5 @@ complete -c p0 -n "__fish_p0_using_subcommand help; and not __fish_seen_subcomma
 complete -c p0 -n "__fish_p0_using_subcommand help; and not __fish_seen_subcommand_from login logout request ls aws run-as completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c p0 -n "__fish_p0_using_subcommand help; and __fish_seen_subcommand_from aws" -f -a "role" -d 'IAM roles through Okta SAML'
 complete -c p0 -n "__fish_p0_using_subcommand help; and __fish_seen_subcommand_from aws" -f -a "permission-set" -d 'Permission sets through AWS IAM Identity Center'
-complete -c p0 -n "__fish_p0_using_subcommand help; and __fish_seen_subcommand_from aws" -f -a "credential-process" -d 'Act as an AWS credential_process (for ~/.aws/config profiles)'
+complete -c p0 -n "__fish_p0_using_subcommand help; and __fish_seen_subcommand_from aws" -f -a "credential-process" -d 'Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only'
+complete -c p0 -n "__fish_p0_using_subcommand help; and __fish_seen_subcommand_from aws" -f -a "configure" -d 'Write profiles into the AWS config file whose credentials come from p0'
