@@ -159,6 +159,42 @@ fn at_a_terminal_the_device_prompt_goes_to_the_tty_and_not_to_the_sdk() {
 }
 
 #[test]
+fn parallel_processes_at_a_terminal_open_one_device_flow() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let dir = tempfile::tempdir().unwrap();
+    // Four SDK processes asking at once, each with its output captured.
+    let script = format!(
+        "for i in 1 2 3 4; do {p0} aws credential-process --account dev --role Developer \
+         >{dir}/out$i 2>{dir}/err$i & done; wait",
+        p0 = p0_binary().display(),
+        dir = dir.path().display()
+    );
+    let run = sb.in_terminal("sh", &["-c", &script], "");
+    let transcript = text(&run.stdout);
+    assert!(run.status.success(), "{transcript}");
+    assert_eq!(
+        transcript.matches("To sign in with AWS, visit:").count(),
+        1,
+        "{transcript}"
+    );
+    let keys: std::collections::BTreeSet<String> = (1..=4)
+        .map(|i| {
+            let err = std::fs::read_to_string(dir.path().join(format!("err{i}"))).unwrap();
+            assert!(err.is_empty(), "{err}");
+            strict_json(&std::fs::read(dir.path().join(format!("out{i}"))).unwrap()).access_key_id
+        })
+        .collect();
+    assert_eq!(keys.len(), 1, "one fetch, shared");
+    assert_eq!(sb.count("oidc.device_authorization"), 1);
+    assert_eq!(
+        sb.count("sso.role_credentials"),
+        2,
+        "not granted, then granted"
+    );
+    assert_eq!(sb.count("p0.command"), 1);
+}
+
+#[test]
 fn sixteen_parallel_aws_calls_through_a_profile_make_one_sts_call() {
     let sb = Sandbox::logged_in(default_scenario());
     p0_ok(
