@@ -89,6 +89,7 @@ module completions {
     --request                 # Make a P0 access request first (the default)
     --no-request              # Skip the access request: use access you already have
     --duration: string        # Session duration in seconds (DurationSeconds)
+    --write-profile: string   # Store the credentials as profile NAME of the shared credentials file instead of printing exports
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
     --shell: string@"nu-complete p0 aws role assume shell" # Export syntax (default: from $SHELL)
@@ -134,6 +135,7 @@ module completions {
 
   # Print shell exports for the permission set's temporary credentials
   export extern "p0 aws permission-set assume" [
+    --write-profile: string   # Store the credentials as profile NAME of the shared credentials file instead of printing exports
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
     --shell: string@"nu-complete p0 aws permission-set assume shell" # Export syntax (default: from $SHELL)
@@ -161,10 +163,11 @@ module completions {
     [ "posix" "fish" "powershell" ]
   }
 
-  # Act as an AWS credential_process (for ~/.aws/config profiles)
+  # Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only
   export extern "p0 aws credential-process" [
     --role: string            # The role (Okta SAML) or permission set (Identity Center)
     --permission-set: string  # The role (Okta SAML) or permission set (Identity Center)
+    --no-request              # Never file a P0 request: fail unless the role is granted already
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
     --shell: string@"nu-complete p0 aws credential-process shell" # Export syntax (default: from $SHELL)
@@ -173,6 +176,78 @@ module completions {
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
     --help(-h)                # Print help (see more with '--help')
     --version(-V)             # Print version
+  ]
+
+  def "nu-complete p0 aws configure shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Write profiles into the AWS config file whose credentials come from p0
+  export extern "p0 aws configure" [
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws configure shell" # Export syntax (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  def "nu-complete p0 aws configure profile shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Write (or update in place) one profile whose credential_process is this p0
+  export extern "p0 aws configure profile" [
+    --role: string            # The role (Okta SAML) or permission set (Identity Center)
+    --permission-set: string  # The role (Okta SAML) or permission set (Identity Center)
+    --region: string          # The profile's region
+    --dry-run                 # Print the change as a unified diff on stdout instead of writing it
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws configure profile shell" # Export syntax (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+    name: string              # The profile's name: `[profile NAME]`, used as `aws --profile NAME`
+  ]
+
+  def "nu-complete p0 aws configure populate shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Write a profile for every account and role you can request (what `p0 ls` lists)
+  export extern "p0 aws configure populate" [
+    --prefix: string          # Put this before every profile name
+    --region: string          # The profiles' region
+    --dry-run                 # Print the change as a unified diff on stdout instead of writing it
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws configure populate shell" # Export syntax (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws configure help" [
+  ]
+
+  # Write (or update in place) one profile whose credential_process is this p0
+  export extern "p0 aws configure help profile" [
+  ]
+
+  # Write a profile for every account and role you can request (what `p0 ls` lists)
+  export extern "p0 aws configure help populate" [
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws configure help help" [
   ]
 
   # Print this message or the help of the given subcommand(s)
@@ -195,8 +270,20 @@ module completions {
   export extern "p0 aws help permission-set assume" [
   ]
 
-  # Act as an AWS credential_process (for ~/.aws/config profiles)
+  # Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only
   export extern "p0 aws help credential-process" [
+  ]
+
+  # Write profiles into the AWS config file whose credentials come from p0
+  export extern "p0 aws help configure" [
+  ]
+
+  # Write (or update in place) one profile whose credential_process is this p0
+  export extern "p0 aws help configure profile" [
+  ]
+
+  # Write a profile for every account and role you can request (what `p0 ls` lists)
+  export extern "p0 aws help configure populate" [
   ]
 
   # Print this message or the help of the given subcommand(s)
@@ -304,8 +391,20 @@ module completions {
   export extern "p0 help aws permission-set assume" [
   ]
 
-  # Act as an AWS credential_process (for ~/.aws/config profiles)
+  # Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only
   export extern "p0 help aws credential-process" [
+  ]
+
+  # Write profiles into the AWS config file whose credentials come from p0
+  export extern "p0 help aws configure" [
+  ]
+
+  # Write (or update in place) one profile whose credential_process is this p0
+  export extern "p0 help aws configure profile" [
+  ]
+
+  # Write a profile for every account and role you can request (what `p0 ls` lists)
+  export extern "p0 help aws configure populate" [
   ]
 
   # Run one command with just-in-time AWS credentials in its environment

@@ -59,6 +59,10 @@ impl ResolvedAccount {
     pub fn login(&self) -> &AccountLogin {
         &self.login
     }
+
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -46,8 +46,10 @@ pub mod read {
     /// Direct Identity Center defaults (as aws-sso-util).
     pub const AWS_DEFAULT_SSO_START_URL: &str = "AWS_DEFAULT_SSO_START_URL";
     pub const AWS_DEFAULT_SSO_REGION: &str = "AWS_DEFAULT_SSO_REGION";
-    /// Where `~/.aws/config` lives when not in the default place.
+    /// Where `~/.aws/config` lives when not in the default place (`~` expanded).
     pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+    /// Where `~/.aws/credentials` lives when not in the default place (`~` expanded).
+    pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
     /// Region defaults for the child when `--region` is not given.
     pub const AWS_REGION: &str = "AWS_REGION";
     pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
@@ -74,6 +76,10 @@ pub mod child {
     pub const AWS_CONTAINER_AUTHORIZATION_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
     /// `<account>/<role>` (a chain `a/r>b/s` when nested), for prompts and cycle detection.
     pub const P0_RUN_AS: &str = "P0_RUN_AS";
+    /// Under `--refresh`, when the user's `[default]` has credential settings: private copies
+    /// of the AWS files without them, so the child's SDK reaches the credential endpoint.
+    pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+    pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
 }
 
 /// Variables removed from a child's environment: each would silently win over, or confuse,

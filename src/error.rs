@@ -82,8 +82,6 @@ pub enum Error {
     // ---- usage and environment ----
     #[error("{0}")]
     Usage(String),
-    #[error("`p0 {0}` is not implemented yet")]
-    NotImplemented(&'static str),
     /// A setting or local file `p0` cannot use (an environment variable, ~/.aws/config, a
     /// bootstrap file).
     #[error("{0}")]
@@ -100,7 +98,7 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    #[error("Timed out after {seconds} s waiting for another p0 process holding\n{path}")]
+    #[error("Timed out after {seconds} s waiting for another p0 process holding {path}")]
     LockTimeout { path: String, seconds: u64 },
     #[error("Interrupted")]
     Interrupted,
@@ -121,7 +119,7 @@ pub enum Error {
     #[error("Your credentials have expired. Please run `p0 login <organization>` to refresh your credentials.")]
     CredentialsExpired,
     /// A human is needed (a login or a device authorization) and no terminal can be opened.
-    #[error("{what} needs you to sign in,\nbut there is no terminal to ask on.\nRun `p0 login {org}` in a terminal first, then try again.")]
+    #[error("{what} needs you to sign in, but there is no terminal to ask on. Run `p0 login {org}` in a terminal first, then try again.")]
     LoginRequired { what: String, org: String },
     #[error("Missing config file. Please login again using 'p0 login <organization>'.")]
     MissingConfig,
@@ -168,7 +166,7 @@ pub enum Error {
     NoAccessId,
     /// A POST that may have reached the server failed without an answer: repeating it could
     /// create a second request, so the user decides.
-    #[error("The connection to {url} failed\nafter the request was sent, so it may have been received.\nCheck your pending requests in P0 before trying again.")]
+    #[error("The connection to {url} failed after the request was sent, so it may have been received. Check your pending requests in P0 before trying again.")]
     RequestOutcomeUnknown { url: String },
 
     // ---- AWS accounts (§4) ----
@@ -225,13 +223,13 @@ pub enum Error {
     CommandNotFound(String),
     #[error("{0}: permission denied (not executable)")]
     NotExecutable(String),
-    #[error("Refusing to run: `p0 run-as` for {0} is already running\nthis command (a cycle)")]
+    #[error("Refusing to run: `p0 run-as` for {0} is already running this command (a cycle)")]
     RunAsCycle(String),
 
     // ---- AWS credentials (issue 4) ----
     /// Identity Center needs a device authorization and there is no terminal to ask on.
     /// (`p0 login` would not help: the Identity Center sign-in is separate from P0's.)
-    #[error("AWS IAM Identity Center needs you to sign in at\n{start_url}, but there is no terminal to ask on.\nRun the same p0 command once in a terminal (the sign-in is then cached\nuntil it expires), then try again.")]
+    #[error("AWS IAM Identity Center needs you to sign in at {start_url}, but there is no terminal to ask on. Run the same p0 command once in a terminal (the sign-in is then cached until it expires), then try again.")]
     IdcLoginRequired { start_url: String },
     /// The command was found but the kernel would not start it (a bad interpreter line, ...).
     #[error("{command}: cannot execute: {reason}")]
@@ -312,8 +310,7 @@ impl Error {
             | NoAccountId
             | PermissionSetNotAssigned { .. }
             | Aws { .. } => exit::BACKEND,
-            NotImplemented(_)
-            | NoHomeDirectory
+            NoHomeDirectory
             | Io { .. }
             | OrgNotFound
             | OrgNotFoundLoggingOut
@@ -372,10 +369,11 @@ mod tests {
         );
     }
 
-    /// Our own texts (not P0's, which stay word for word) fit an 80-column terminal with
-    /// typical values.
+    /// Our own texts (not P0's, which stay word for word) are one line each, so a program
+    /// that captures stderr (an SDK running credential_process) gets one line; the printer
+    /// wraps them to fit an 80-column terminal.
     #[test]
-    fn our_long_messages_fit_80_columns() {
+    fn our_long_messages_fit_80_columns_on_a_terminal() {
         for error in [
             Error::LockTimeout {
                 path: "/home/alice/.p0/locks/aws~okta~acme~123456789012~Admin.lock".into(),
@@ -398,9 +396,15 @@ mod tests {
             },
         ] {
             let text = error.to_string();
-            for line in text.lines() {
+            assert_eq!(text.lines().count(), 1, "{text}");
+            let wrapped = crate::output::wrap(&text, 80);
+            for line in wrapped.lines() {
                 assert!(line.chars().count() <= 80, "too wide: {line}");
             }
+            assert_eq!(
+                wrapped.split_whitespace().collect::<Vec<_>>(),
+                text.split_whitespace().collect::<Vec<_>>()
+            );
         }
     }
 

@@ -5,6 +5,7 @@
 //! runs with, and maps the outcome to an exit code.
 
 mod accounts;
+mod aws_files;
 mod aws_sdk;
 mod backend;
 mod cache;
@@ -59,7 +60,11 @@ fn main() -> ExitCode {
     let options = context::Options {
         quiet: cli.quiet,
         no_browser: matches!(&cli.command, cli::Command::Login(args) if args.no_browser),
-        output_is_read_by_a_program: false,
+        // An SDK running `p0 aws credential-process` reads its stdout and stderr.
+        output_is_read_by_a_program: matches!(
+            &cli.command,
+            cli::Command::Aws(args) if matches!(args.command, cli::AwsCommand::CredentialProcess(_))
+        ),
     };
     let printer = output::Printer::standard(cli.quiet);
     let outcome = context::Context::new(&options).and_then(|ctx| commands::run(ctx, cli.command));

@@ -49,17 +49,73 @@ pub enum AwsCommand {
         #[command(subcommand)]
         command: PermissionSetCommand,
     },
-    /// Act as an AWS credential_process (for ~/.aws/config profiles)
+    /// Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the
+    /// JSON AWS SDKs read, on stdout; anything for a human on the terminal only
     #[command(after_help = help::CREDENTIAL_PROCESS_EXAMPLES)]
-    CredentialProcess {
-        /// The role (Okta SAML) or permission set (Identity Center)
-        #[arg(
-            long,
-            visible_alias = "permission-set",
-            add = ArgValueCandidates::new(completion::roles)
-        )]
-        role: String,
+    CredentialProcess(CredentialProcessArgs),
+    /// Write profiles into the AWS config file whose credentials come from p0
+    #[command(after_help = help::CONFIGURE_EXAMPLES)]
+    Configure {
+        #[command(subcommand)]
+        command: ConfigureCommand,
     },
+}
+
+/// `p0 aws [--account A] [--reason TEXT] credential-process --role R`.
+#[derive(Debug, Args)]
+pub struct CredentialProcessArgs {
+    /// The role (Okta SAML) or permission set (Identity Center)
+    #[arg(
+        long,
+        visible_alias = "permission-set",
+        add = ArgValueCandidates::new(completion::roles)
+    )]
+    pub role: String,
+    /// Never file a P0 request: fail unless the role is granted already
+    #[arg(long)]
+    pub no_request: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigureCommand {
+    /// Write (or update in place) one profile whose credential_process is this p0
+    #[command(after_help = help::CONFIGURE_EXAMPLES)]
+    Profile(ConfigureProfileArgs),
+    /// Write a profile for every account and role you can request (what `p0 ls` lists)
+    #[command(after_help = help::CONFIGURE_EXAMPLES)]
+    Populate(PopulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureProfileArgs {
+    /// The profile's name: `[profile NAME]`, used as `aws --profile NAME`
+    pub name: String,
+    /// The role (Okta SAML) or permission set (Identity Center)
+    #[arg(
+        long,
+        visible_alias = "permission-set",
+        add = ArgValueCandidates::new(completion::roles)
+    )]
+    pub role: String,
+    /// The profile's region
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Print the change as a unified diff on stdout instead of writing it
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PopulateArgs {
+    /// Put this before every profile name
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// The profiles' region
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Print the change as a unified diff on stdout instead of writing it
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +135,10 @@ pub enum RoleCommand {
         /// Session duration in seconds (DurationSeconds)
         #[arg(long, value_name = "SECONDS")]
         duration: Option<i32>,
+        /// Store the credentials as profile NAME of the shared credentials file instead of
+        /// printing exports
+        #[arg(long, value_name = "NAME")]
+        write_profile: Option<String>,
     },
 }
 
@@ -90,5 +150,9 @@ pub enum PermissionSetCommand {
         /// The permission set name
         #[arg(add = ArgValueCandidates::new(completion::permission_sets))]
         permission_set: String,
+        /// Store the credentials as profile NAME of the shared credentials file instead of
+        /// printing exports
+        #[arg(long, value_name = "NAME")]
+        write_profile: Option<String>,
     },
 }

@@ -54,9 +54,14 @@ Examples:
 
 pub const CREDENTIAL_PROCESS_EXAMPLES: &str = "\
 Examples:
-  # ~/.aws/config
+  # ~/.aws/config (p0 aws configure profile writes it for you)
   [profile prod-admin]
   credential_process = p0 aws credential-process --account prod --role Admin";
+
+pub const CONFIGURE_EXAMPLES: &str = "\
+Examples:
+  p0 aws configure profile prod-admin --account prod --role Admin
+  p0 aws configure populate --prefix p0- --dry-run";
 
 pub const STATUS_EXAMPLES: &str = "\
 Examples:

@@ -9,7 +9,10 @@ mod request;
 mod run_as;
 mod status;
 
-pub use aws::{AwsArgs, AwsCommand, PermissionSetCommand, RoleCommand};
+pub use aws::{
+    AwsArgs, AwsCommand, ConfigureCommand, ConfigureProfileArgs, CredentialProcessArgs,
+    PermissionSetCommand, PopulateArgs, RoleCommand,
+};
 pub use docs::{CompletionShell, ManArgs};
 pub use login::LoginArgs;
 pub use request::{LsArgs, RequestArgs};

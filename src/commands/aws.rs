@@ -1,18 +1,21 @@
 //! `p0 aws [--account A] [--reason R] role assume ROLE` and `... permission-set assume PS`:
-//! credentials (cached, or requested and fetched) printed as shell exports (§8).
+//! credentials (cached, or requested and fetched) printed as shell exports (§8), or stored as
+//! a profile of the shared credentials file (`--write-profile NAME`). `credential-process`
+//! and `configure` have their own files.
 
-use super::block_on;
+use super::{block_on, configure, credential_process};
+use crate::aws_files;
 use crate::backend::Backend;
-use crate::cli::{AwsArgs, AwsCommand, PermissionSetCommand, RoleCommand};
+use crate::cli::{AwsArgs, AwsCommand, ConfigureCommand, PermissionSetCommand, RoleCommand};
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::exports;
 use crate::p0::P0Connection;
 use crate::plan::{Plan, Wanted};
 use std::io::IsTerminal;
 
 pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
-    let (wanted, subcommand) = match args.command {
+    let (wanted, subcommand, write_profile) = match args.command {
         AwsCommand::Role {
             command:
                 RoleCommand::Assume {
@@ -20,6 +23,7 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
                     request: _,
                     no_request,
                     duration,
+                    write_profile,
                 },
         } => (
             Wanted {
@@ -30,9 +34,14 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
                 ..Wanted::default()
             },
             vec!["role".to_string(), "assume".into(), role],
+            write_profile,
         ),
         AwsCommand::PermissionSet {
-            command: PermissionSetCommand::Assume { permission_set },
+            command:
+                PermissionSetCommand::Assume {
+                    permission_set,
+                    write_profile,
+                },
         } => (
             Wanted {
                 role: permission_set.clone(),
@@ -44,11 +53,31 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
                 "assume".into(),
                 permission_set,
             ],
+            write_profile,
         ),
-        AwsCommand::CredentialProcess { .. } => {
-            return Err(Error::NotImplemented("aws credential-process"))
+        AwsCommand::CredentialProcess(process) => {
+            return credential_process::run(
+                ctx,
+                args.account,
+                args.reason,
+                args.refresh_credentials,
+                process,
+            )
+        }
+        AwsCommand::Configure { command } => {
+            return match command {
+                ConfigureCommand::Profile(profile) => {
+                    configure::profile(ctx, args.account, args.reason, profile)
+                }
+                ConfigureCommand::Populate(populate) => {
+                    configure::populate(ctx, args.account, args.reason, populate)
+                }
+            }
         }
     };
+    if let Some(name) = &write_profile {
+        aws_files::check_profile_name(name)?;
+    }
     let wanted = Wanted {
         account: args.account.clone(),
         reason: args.reason,
@@ -58,8 +87,16 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
     let credentials = block_on(async {
         let p0 = P0Connection::new();
         let plan = Plan::through_p0(ctx, &p0, wanted).await?;
-        plan.provider(&p0).credentials(ctx, plan.reuse).await
+        let credentials = plan.provider(&p0).credentials(ctx, plan.reuse).await?;
+        if let Some(name) = &write_profile {
+            configure::write_credentials(ctx, name, &plan.target(), &credentials).await?;
+        }
+        Ok(credentials)
     })?;
+    if write_profile.is_some() {
+        // The credentials are in the file: stdout stays empty.
+        return Ok(0);
+    }
 
     // The command to evaluate, as the user would type it again.
     let mut command = vec!["p0".to_string(), "aws".into()];

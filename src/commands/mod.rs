@@ -3,6 +3,8 @@
 
 mod aws;
 mod completions;
+mod configure;
+mod credential_process;
 mod login;
 mod logout;
 mod ls;

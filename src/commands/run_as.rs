@@ -5,6 +5,7 @@
 //! environment only. With nothing to supervise, `p0` replaces itself with the command.
 
 use super::{block_on, subshell};
+use crate::aws_files;
 use crate::cli::{RestartSignal, RunAsArgs};
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Reuse};
@@ -45,10 +46,22 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
 
     let target = plan.target();
     let marker = launch::check_nesting(&target.account_id, &target.role)?;
-    let child_env = ChildEnv::inherit(&marker, plan.region.as_deref());
+    let mut child_env = ChildEnv::inherit(&marker, plan.region.as_deref());
     if subshell {
         let account = args.account.as_deref().unwrap_or(&target.account_id);
         subshell::announce(&ctx.printer, &command, account, &target.role);
+    }
+    // Under --refresh the child's SDK walks its default chain, where a `[default]` with keys
+    // (or credential_process, sso_*, role_arn) in the user's AWS files comes before the
+    // credential endpoint: the child reads private copies without them instead, removed when
+    // p0 exits (the supervisor outlives the child, whatever signal ends it).
+    let copies = if args.refresh {
+        aws_files::ChildCopies::prepare()?
+    } else {
+        None
+    };
+    for (name, path) in copies.iter().flat_map(|c| c.vars()) {
+        child_env = child_env.with_var(name, path);
     }
 
     let renewing = || -> Arc<dyn CredentialSource> {
@@ -83,7 +96,9 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("starting the async runtime", e))?;
-    runtime.block_on(launch::supervise(&command, &child_env, &ctx.printer, mode))
+    let code = runtime.block_on(launch::supervise(&command, &child_env, &ctx.printer, mode));
+    drop(copies);
+    code
 }
 
 fn signal_of(signal: RestartSignal) -> Signal {

@@ -93,6 +93,14 @@ impl ChildEnv {
         next
     }
 
+    /// The same environment with `name` set to `value` (the private AWS files of a
+    /// supervised child).
+    pub fn with_var(&self, name: &str, value: impl Into<OsString>) -> Self {
+        let mut next = self.clone();
+        next.vars.insert(name.into(), value.into());
+        next
+    }
+
     /// A variable's value in the child's environment.
     pub fn get(&self, name: &str) -> Option<&OsStr> {
         self.vars.get(OsStr::new(name)).map(OsString::as_os_str)

@@ -4,6 +4,7 @@
 //!
 //! clippy's `print_stdout`/`print_stderr` are denied everywhere else.
 
+pub mod credential_process;
 pub mod exports;
 
 use std::io::{IsTerminal, Write};
@@ -103,31 +104,84 @@ impl Printer {
     }
 }
 
+/// The widest line written to a terminal: longer messages are wrapped at spaces. Elsewhere (a
+/// log, an SDK capturing credential_process's stderr) each message stays one line.
+const TERMINAL_WIDTH: usize = 80;
+
 fn write_line(sink: Sink, line: &str) {
-    write_text(sink, &format!("{line}\n"));
+    let (mut out, terminal) = destination(sink);
+    let text = if terminal {
+        wrap(line, TERMINAL_WIDTH)
+    } else {
+        line.to_string()
+    };
+    write_to(&mut out, &format!("{text}\n"));
 }
 
 fn write_text(sink: Sink, text: &str) {
-    let tty = || {
-        std::fs::OpenOptions::new()
+    let (mut out, _) = destination(sink);
+    write_to(&mut out, text);
+}
+
+/// Where a sink's text goes right now, and whether that is a terminal.
+fn destination(sink: Sink) -> (Option<Box<dyn Write>>, bool) {
+    let tty = || -> Option<Box<dyn Write>> {
+        let file = std::fs::OpenOptions::new()
             .write(true)
             .open("/dev/tty")
-            .ok()
+            .ok()?;
+        Some(Box::new(file))
     };
-    let written = match sink {
-        Sink::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
-        Sink::Tty => match tty() {
-            Some(mut tty) => tty.write_all(text.as_bytes()),
-            None => Ok(()),
-        },
-        Sink::HumanFirst => match (!std::io::stderr().is_terminal()).then(tty).flatten() {
-            Some(mut tty) => tty.write_all(text.as_bytes()),
-            None => std::io::stderr().lock().write_all(text.as_bytes()),
-        },
+    let stderr = || -> (Option<Box<dyn Write>>, bool) {
+        (
+            Some(Box::new(std::io::stderr())),
+            std::io::stderr().is_terminal(),
+        )
     };
-    if let Err(e) = written {
-        tracing::debug!("could not write a message: {e}");
+    match sink {
+        Sink::Stderr => stderr(),
+        Sink::Tty => (tty(), true),
+        Sink::HumanFirst if std::io::stderr().is_terminal() => stderr(),
+        Sink::HumanFirst => match tty() {
+            Some(tty) => (Some(tty), true),
+            None => stderr(),
+        },
     }
+}
+
+fn write_to(out: &mut Option<Box<dyn Write>>, text: &str) {
+    if let Some(out) = out {
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            tracing::debug!("could not write a message: {e}");
+        }
+    }
+}
+
+/// `text` with each line broken at spaces to fit `width` columns (a word longer than that, a
+/// URL say, keeps a line of its own).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut column = 0;
+        for (j, word) in line.split(' ').enumerate() {
+            let len = word.chars().count();
+            if j > 0 {
+                if column + 1 + len > width {
+                    out.push('\n');
+                    column = 0;
+                } else {
+                    out.push(' ');
+                    column += 1;
+                }
+            }
+            out.push_str(word);
+            column += len;
+        }
+    }
+    out
 }
 
 /// A running spinner (see [`Printer::spinner`]).
@@ -155,5 +209,22 @@ pub fn stdout(text: &str) -> crate::error::Result<()> {
             Err(crate::error::Error::io("writing to stdout", e))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_wrap_at_spaces_and_short_ones_stay() {
+        assert_eq!(wrap("short line", 80), "short line");
+        assert_eq!(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
+        assert_eq!(wrap("one\ntwo three", 5), "one\ntwo\nthree");
+        let url = "https://d-1234567890.awsapps.com/start";
+        assert_eq!(
+            wrap(&format!("at {url} now"), 10),
+            format!("at\n{url}\nnow")
+        );
     }
 }

@@ -4,12 +4,12 @@
 //! (profiles and `[sso-session]` sections). A start URL that is not a URL is a regex that
 //! filters the configured instances; exactly one must remain.
 
+use crate::aws_files;
 use crate::env;
 use crate::error::{Error, Result};
 use crate::providers::identity_center::IdcInstance;
 use regex::Regex;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 /// Resolves the instance from flags, then the environment, then `~/.aws/config`.
 pub fn resolve(start_url_flag: Option<&str>, region_flag: Option<&str>) -> Result<IdcInstance> {
@@ -27,13 +27,12 @@ pub fn resolve(start_url_flag: Option<&str>, region_flag: Option<&str>) -> Resul
             });
         }
     }
-    let configured = match config_path() {
-        Some(path) => match std::fs::read_to_string(&path) {
-            Ok(text) => instances_in_config(&text)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
-        },
-        None => Vec::new(),
+    let configured = match aws_files::FileKind::Config.path() {
+        Ok(path) => aws_files::read(&path)?
+            .map(|text| instances_in_config(&text))
+            .unwrap_or_default(),
+        Err(Error::NoHomeDirectory) => Vec::new(),
+        Err(e) => return Err(e),
     };
     choose(start_url.as_deref(), region.as_deref(), configured)
 }
@@ -48,26 +47,19 @@ fn is_url(value: &str) -> bool {
     value.starts_with("https://") || value.starts_with("http://")
 }
 
-fn config_path() -> Option<PathBuf> {
-    env::get_os(env::read::AWS_CONFIG_FILE)
-        .map(PathBuf::from)
-        .or_else(|| dirs::home_dir().map(|h| h.join(".aws").join("config")))
-}
-
 /// Every distinct (start URL, region) pair named in an AWS config file.
-fn instances_in_config(text: &str) -> Result<Vec<IdcInstance>> {
-    let ini = ini::Ini::load_from_str(text)
-        .map_err(|e| Error::Config(format!("Could not parse the AWS config file: {e}")))?;
+fn instances_in_config(text: &str) -> Vec<IdcInstance> {
     let mut found = BTreeSet::new();
-    for (_, props) in ini.iter() {
-        if let (Some(url), Some(region)) = (props.get("sso_start_url"), props.get("sso_region")) {
+    for section in aws_files::sections(text) {
+        if let (Some(url), Some(region)) = (section.get("sso_start_url"), section.get("sso_region"))
+        {
             found.insert(IdcInstance {
                 start_url: canonical_start_url(url),
                 region: region.trim().to_string(),
             });
         }
     }
-    Ok(found.into_iter().collect())
+    found.into_iter().collect()
 }
 
 /// Narrows the configured instances by the start URL (exact URL, or a regex) and region.
@@ -147,7 +139,7 @@ sso_region = eu-central-1
 ";
 
     fn configured() -> Vec<IdcInstance> {
-        instances_in_config(CONFIG).unwrap()
+        instances_in_config(CONFIG)
     }
 
     #[test]

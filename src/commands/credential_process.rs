@@ -1,0 +1,77 @@
+//! `p0 aws [--account A] [--reason TEXT] credential-process --role R`: an AWS
+//! `credential_process`. SDKs run it unattended, many times a day, capture its stdout and
+//! stderr, and parse stdout whole, so:
+//!
+//! - stdout gets exactly the JSON (`output::credential_process`), stderr only the final error
+//!   line; status lines and sign-in prompts go to the terminal (`main` builds the context
+//!   with a terminal-only printer), and without one a needed sign-in fails at once (77);
+//! - a warm answer comes from the shared cache with no runtime, no HTTP client and no network
+//!   call, and cold ones share one fetch (the cache's single flight), however many SDK
+//!   processes ask at once;
+//! - it never hands out credentials an SDK would refresh at once: botocore refreshes with 15
+//!   minutes left and runs the process again on every call inside that window, so a cached
+//!   entry with less than [`SDK_MIN_LIFETIME`] left is renewed first;
+//! - a cache miss uses the grant that exists (`RequestPolicy::WhenNotGranted`): a P0 request
+//!   is filed only when the backend says the role is not granted, so an hourly renewal by an
+//!   SDK does not ask an approver again while access holds.
+
+use super::block_on;
+use crate::cli::CredentialProcessArgs;
+use crate::context::Context;
+use crate::error::Result;
+use crate::output;
+use crate::p0::P0Connection;
+use crate::plan::{Plan, Source, Wanted};
+use crate::providers::access_request::RequestPolicy;
+use std::time::Duration;
+
+/// botocore's advisory refresh window (its mandatory one is 10 minutes; the Go v2 and JS v3
+/// SDKs refresh with 5 minutes left, the Rust SDK seconds before expiry).
+const BOTOCORE_REFRESH_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Credentials handed to an SDK have at least this long left: the widest SDK window plus a
+/// minute, for the clock of the calls in between.
+pub const SDK_MIN_LIFETIME: Duration = Duration::from_secs(BOTOCORE_REFRESH_WINDOW.as_secs() + 60);
+
+pub fn run(
+    ctx: &Context,
+    account: Option<String>,
+    reason: Option<String>,
+    refresh_credentials: bool,
+    args: CredentialProcessArgs,
+) -> Result<u8> {
+    let wanted = Wanted {
+        account,
+        role: args.role,
+        reason,
+        no_request: args.no_request,
+        refresh_credentials,
+        ..Wanted::default()
+    };
+    let p0 = P0Connection::new();
+    // Warm: the plan from local files and the credentials from the cache, synchronously.
+    let warm = Plan::through_p0_offline(ctx, wanted.clone())?
+        .map(for_sdks)
+        .and_then(|plan| plan.provider(&p0).cached(ctx, plan.reuse));
+    let credentials = match warm {
+        Some(credentials) => credentials,
+        None => block_on(async {
+            let plan = for_sdks(Plan::through_p0(ctx, &p0, wanted).await?);
+            plan.provider(&p0).credentials(ctx, plan.reuse).await
+        })?,
+    };
+    output::credential_process::print(&credentials)?;
+    Ok(0)
+}
+
+/// The plan as an SDK's credential process needs it: credentials that outlive every SDK's
+/// refresh window, and the existing grant first.
+fn for_sdks(mut plan: Plan) -> Plan {
+    let floor = time::Duration::try_from(SDK_MIN_LIFETIME).expect("minutes fit");
+    plan.reuse.min_lifetime = plan.reuse.min_lifetime.max(floor);
+    if let Source::P0(via) = &mut plan.source {
+        if via.request.is_some() {
+            via.request = Some(RequestPolicy::WhenNotGranted);
+        }
+    }
+    plan
+}

@@ -1,0 +1,395 @@
+//! `p0` writing the AWS shared files: `p0 aws configure profile|populate` (the config file,
+//! edited byte for byte outside the profile it touches) and `--write-profile` (the credentials
+//! file). The real aws CLI reads the results.
+
+use crate::harness::*;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// A config file as people keep them: comments, blank lines, other profiles, a nested block.
+const CONFIG: &str = "\
+# my AWS settings
+[default]
+region = eu-west-1
+output=json
+
+; the work account, through Identity Center
+[profile work]
+sso_session = corp
+region = us-east-1
+s3 =
+  max_concurrent_requests = 20
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+";
+
+const CREATED_BY: &str = "# Credentials from P0 Security (written by `p0 aws configure`)";
+
+pub(crate) fn config_path(sb: &Sandbox) -> PathBuf {
+    sb.home().join(".aws/config")
+}
+
+pub(crate) fn credentials_path(sb: &Sandbox) -> PathBuf {
+    sb.home().join(".aws/credentials")
+}
+
+pub(crate) fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+pub(crate) fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub(crate) fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The credential_process line `configure` writes for this p0.
+fn process_line(rest: &str) -> String {
+    format!(
+        "credential_process = {} aws credential-process {rest}",
+        shell_words::quote(&p0_binary().display().to_string())
+    )
+}
+
+/// `aws configure get KEY --profile PROFILE`: what botocore reads from the file.
+fn aws_get(sb: &Sandbox, key: &str, profile: &str) -> String {
+    let out = sb
+        .aws_cli()
+        .args(["configure", "get", key, "--profile", profile])
+        .output()
+        .unwrap();
+    stdout(&out).trim().to_string()
+}
+
+fn caller_arn(sb: &Sandbox, profile: &str) -> String {
+    let out = sb
+        .aws_cli()
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            profile,
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    stdout(&out).trim().to_string()
+}
+
+pub(crate) fn admin_arn() -> String {
+    format!("arn:aws:sts::{PROD}:assumed-role/Admin/{USER_EMAIL}")
+}
+
+#[test]
+fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let path = config_path(&sb);
+    write(&path, CONFIG);
+    let configure = [
+        "aws",
+        "configure",
+        "profile",
+        "prod-admin",
+        "--account",
+        "prod",
+    ];
+    let out = p0_ok(&sb, &[&configure[..], &["--role", "Admin"]].concat());
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    let first = format!(
+        "{CONFIG}\n[profile prod-admin]\n{CREATED_BY}\n{}\n",
+        process_line("--account prod --role Admin")
+    );
+    assert_eq!(read(&path), first);
+    assert_eq!(read(&sb.home().join(".aws/config.p0.bak")), CONFIG);
+
+    // Again, with a region and a reason: the same section, updated where it is.
+    p0_ok(
+        &sb,
+        &[
+            &configure[..],
+            &[
+                "--role",
+                "Admin",
+                "--region",
+                "eu-central-1",
+                "--reason",
+                "on call",
+            ],
+        ]
+        .concat(),
+    );
+    let second = format!(
+        "{CONFIG}\n[profile prod-admin]\n{CREATED_BY}\n{}\nregion = eu-central-1\n",
+        process_line("--account prod --role Admin --reason 'on call'")
+    );
+    assert_eq!(read(&path), second);
+    // Unchanged a third time: nothing is rewritten.
+    let out = p0_ok(
+        &sb,
+        &[
+            &configure[..],
+            &[
+                "--role",
+                "Admin",
+                "--region",
+                "eu-central-1",
+                "--reason",
+                "on call",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(stderr(&out).contains("up to date"), "{}", stderr(&out));
+    assert_eq!(read(&path), second);
+
+    // A profile in the middle becomes p0's: its Identity Center settings go, the rest stays.
+    p0_ok(
+        &sb,
+        &[
+            "aws",
+            "configure",
+            "profile",
+            "work",
+            "--account",
+            "prod",
+            "--role",
+            "Admin",
+        ],
+    );
+    let (head, tail) = second.split_once("[profile work]\n").unwrap();
+    let tail = tail.split_once("\n\n").unwrap().1;
+    assert_eq!(
+        read(&path),
+        format!(
+            "{head}[profile work]\nregion = us-east-1\ns3 =\n  max_concurrent_requests = 20\n{}\n\n{tail}",
+            process_line("--account prod --role Admin")
+        )
+    );
+    // botocore reads the edited file as meant.
+    assert_eq!(aws_get(&sb, "region", "prod-admin"), "eu-central-1");
+    assert_eq!(aws_get(&sb, "region", "default"), "eu-west-1");
+    assert_eq!(aws_get(&sb, "sso_session", "work"), "");
+    assert_eq!(caller_arn(&sb, "work"), admin_arn());
+}
+
+#[test]
+fn configure_honours_aws_config_file_and_checks_what_it_writes() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let elsewhere = sb.home().join("elsewhere/aws-config");
+    let out = sb
+        .p0()
+        .env("AWS_CONFIG_FILE", &elsewhere)
+        .args([
+            "aws",
+            "configure",
+            "profile",
+            "p",
+            "--account",
+            "prod",
+            "--role",
+            "Admin",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(read(&elsewhere).contains("[profile p]\n"));
+    assert_eq!(mode(&elsewhere), 0o600);
+    assert!(!config_path(&sb).exists());
+
+    let bad = p0_fails(
+        &sb,
+        &[
+            "aws",
+            "configure",
+            "profile",
+            "two words",
+            "--role",
+            "Admin",
+            "--account",
+            "prod",
+        ],
+        64,
+    );
+    assert!(bad.contains("profile name"), "{bad}");
+    let unknown = p0_fails(
+        &sb,
+        &[
+            "aws",
+            "configure",
+            "profile",
+            "p",
+            "--role",
+            "Admin",
+            "--account",
+            "nope",
+        ],
+        1,
+    );
+    assert!(unknown.contains("nope"), "{unknown}");
+}
+
+#[test]
+fn populate_dry_run_prints_the_diff_and_the_real_run_writes_it() {
+    let mut scenario = default_scenario();
+    scenario["accounts"][0]["roles"]["p0-grants/ReadOnly"] =
+        serde_json::json!({"policy": {"outcome": "approve"}});
+    let sb = Sandbox::logged_in(scenario);
+    let path = config_path(&sb);
+    // A profile of another tool with a name populate would use: left alone.
+    let before = "[profile dev.Developer]\ncredential_process = /usr/local/bin/other-tool dev\n";
+    write(&path, before);
+
+    let dry = p0_ok(
+        &sb,
+        &[
+            "aws",
+            "configure",
+            "populate",
+            "--region",
+            "us-east-1",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(read(&path), before, "a dry run writes nothing");
+    let diff = stdout(&dry);
+    let shown = path.display().to_string();
+    assert!(
+        diff.starts_with(&format!("--- {shown}\n+++ {shown}\n@@ ")),
+        "{diff}"
+    );
+    assert!(
+        stderr(&dry).contains("[profile dev.Developer] exists and does not use p0"),
+        "{}",
+        stderr(&dry)
+    );
+    let added: String = diff
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .map(|l| format!("{}\n", &l[1..]))
+        .collect();
+    let expected_added = format!(
+        "\n[profile prod.Admin]\n{CREATED_BY}\n{}\nregion = us-east-1\n\
+         \n[profile prod.p0-grants-ReadOnly]\n{CREATED_BY}\n{}\nregion = us-east-1\n",
+        process_line(&format!("--account {PROD} --role Admin")),
+        process_line(&format!("--account {PROD} --role p0-grants/ReadOnly")),
+    );
+    assert_eq!(added, expected_added, "{diff}");
+    assert!(!diff
+        .lines()
+        .any(|l| l.starts_with('-') && !l.starts_with("---")));
+    assert_eq!(
+        sb.commands(),
+        [
+            ["ls", "aws", "role", "--size", "1000"],
+            ["ls", "aws", "permission-set", "--size", "1000"]
+        ]
+    );
+
+    // The real run writes exactly what the dry run showed.
+    let out = p0_ok(
+        &sb,
+        &["aws", "configure", "populate", "--region", "us-east-1"],
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(read(&path), format!("{before}{expected_added}"));
+    assert_eq!(caller_arn(&sb, "prod.Admin"), admin_arn());
+    // Run again: profiles p0 wrote are updated (here: unchanged), nothing is duplicated.
+    let again = p0_ok(
+        &sb,
+        &["aws", "configure", "populate", "--region", "us-east-1"],
+    );
+    assert!(stderr(&again).contains("up to date"), "{}", stderr(&again));
+    // With a prefix and one account.
+    let dry = p0_ok(
+        &sb,
+        &[
+            "aws",
+            "--account",
+            "prod",
+            "configure",
+            "populate",
+            "--prefix",
+            "p0-",
+            "--dry-run",
+        ],
+    );
+    let diff = stdout(&dry);
+    assert!(diff.contains("+[profile p0-prod.Admin]"), "{diff}");
+    assert!(!diff.contains("+[profile dev"), "{diff}");
+}
+
+#[test]
+fn write_profile_stores_the_credentials_for_the_aws_cli() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let path = credentials_path(&sb);
+    let before = "# long-term keys\n[default]\naws_access_key_id = AKIAOLDEXAMPLE\naws_secret_access_key = old\n\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = other\n";
+    write(&path, before);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let assume = [
+        "aws",
+        "--account",
+        "prod",
+        "role",
+        "assume",
+        "Admin",
+        "--write-profile",
+        "prod-admin",
+    ];
+    let out = p0_ok(&sb, &assume);
+    assert!(out.stdout.is_empty(), "nothing on stdout: {}", stdout(&out));
+    assert!(stderr(&out).contains("[prod-admin]"), "{}", stderr(&out));
+    let written = read(&path);
+    let section = written
+        .strip_prefix(before)
+        .unwrap_or_else(|| panic!("the other sections are kept byte for byte:\n{written}"));
+    let keys = aws_files_section(section);
+    assert!(keys["aws_access_key_id"].starts_with("ASIA"), "{section}");
+    assert!(!keys["aws_secret_access_key"].is_empty());
+    assert!(!keys["aws_session_token"].is_empty());
+    assert!(keys["x_security_token_expires"].ends_with('Z'));
+    assert_eq!(mode(&path), 0o600);
+    let backup = sb.home().join(".aws/credentials.p0.bak");
+    assert_eq!(read(&backup), before);
+    assert_eq!(mode(&backup), 0o600);
+    // No secret leaked to the terminal or a log line.
+    assert!(!stderr(&out).contains(&keys["aws_secret_access_key"]));
+    assert_eq!(caller_arn(&sb, "prod-admin"), admin_arn());
+
+    // Fresh credentials replace the old ones in place.
+    p0_ok(&sb, &[&assume[..], &["--refresh-credentials"]].concat());
+    let rewritten = read(&path);
+    let section = rewritten.strip_prefix(before).unwrap();
+    assert_eq!(section.matches("[prod-admin]").count(), 1);
+    assert_ne!(
+        aws_files_section(section)["aws_access_key_id"],
+        keys["aws_access_key_id"]
+    );
+
+    // AWS_SHARED_CREDENTIALS_FILE is where it goes when set.
+    let elsewhere = sb.home().join("creds");
+    let out = sb
+        .p0()
+        .env("AWS_SHARED_CREDENTIALS_FILE", &elsewhere)
+        .args(assume)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(read(&elsewhere).contains("[prod-admin]"));
+}
+
+/// The `key = value` lines of a one-section text.
+fn aws_files_section(text: &str) -> std::collections::BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
