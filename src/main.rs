@@ -77,9 +77,19 @@ fn main() -> ExitCode {
     }
 }
 
-/// Parses the command line. `p0 aws --help` lists only the subcommand family that fits the
-/// org's accounts when their config is known locally (never asking the network for help).
+/// Parses the command line: with only the subcommand it names when that is one whose warm runs
+/// must be quick, else (and for anything that tree refuses: help, mistakes) with the whole
+/// tree. `p0 aws --help` lists only the subcommand family that fits the org's accounts when
+/// their config is known locally (never asking the network for help).
 fn parse() -> Result<cli::Cli, clap::Error> {
+    if let Some(quick) = cli::quick_command(std::env::args_os().nth(1).as_deref()) {
+        if let Ok(cli) = quick
+            .try_get_matches()
+            .and_then(|matches| cli::Cli::from_arg_matches(&matches))
+        {
+            return Ok(cli);
+        }
+    }
     let mut command = cli::Cli::command();
     if std::env::args_os().nth(1).is_some_and(|a| a == "aws") {
         let families = state::StateDir::from_env()

@@ -20,7 +20,8 @@ pub use run_as::{RestartSignal, RunAsArgs};
 pub use status::StatusArgs;
 
 use crate::backend::{Backend, Families};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsStr;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -71,6 +72,40 @@ pub enum Command {
     Man(ManArgs),
 }
 
+/// A tree with only the subcommand `first` (argv\[1\]) names, when it is `run-as` or `aws`,
+/// and the global flags. Their warm runs must cost about an exec, and building clap's whole
+/// tree (every subcommand, every flag and help text) costs more than the rest of such a run.
+/// The quick tree parses what the whole tree parses for that subcommand, since the
+/// subcommand is built by the same derive. Its errors, `--help` included, mean nothing: the
+/// caller parses again with [`Cli::command`], which alone decides what is printed.
+pub fn quick_command(first: Option<&OsStr>) -> Option<clap::Command> {
+    let sub = match first?.to_str()? {
+        "run-as" => RunAsArgs::augment_args(clap::Command::new("run-as")),
+        "aws" => AwsArgs::augment_args(clap::Command::new("aws")),
+        _ => return None,
+    };
+    Some(global_flags(clap::Command::new("p0")).subcommand(sub))
+}
+
+/// [`Cli`]'s own flags (a test checks they match the derived ones).
+fn global_flags(command: clap::Command) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    command
+        .arg(
+            Arg::new("debug")
+                .long("debug")
+                .global(true)
+                .action(ArgAction::SetTrue),
+        )
+        .arg(
+            Arg::new("quiet")
+                .long("quiet")
+                .short('q')
+                .global(true)
+                .action(ArgAction::SetTrue),
+        )
+}
+
 /// Hides the `p0 aws` families none of the org's accounts uses; `None` when unknown (all
 /// shown). Hidden subcommands still parse: the account decides at run time.
 pub fn fit_aws_families(command: clap::Command, families: Option<Families>) -> clap::Command {
@@ -90,11 +125,121 @@ pub fn fit_aws_families(command: clap::Command, families: Option<Families>) -> c
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::{CommandFactory, Parser};
+    use clap::{CommandFactory, FromArgMatches, Parser};
 
     #[test]
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_quick_tree_has_the_global_flags_of_the_whole_one() {
+        let shape = |command: &clap::Command| {
+            command
+                .get_arguments()
+                .filter(|a| a.is_global_set())
+                .map(|a| {
+                    let long = a.get_long().map(str::to_string);
+                    (a.get_id().to_string(), long, a.get_short())
+                })
+                .collect::<Vec<_>>()
+        };
+        let quick = quick_command(Some(OsStr::new("run-as"))).unwrap();
+        assert_eq!(shape(&quick), shape(&Cli::command()));
+        assert_eq!(shape(&quick).len(), 2);
+        assert!(quick_command(Some(OsStr::new("login"))).is_none());
+        assert!(quick_command(None).is_none());
+        // A global flag first: the whole tree parses it.
+        assert!(quick_command(Some(OsStr::new("--debug"))).is_none());
+    }
+
+    /// Whatever the quick tree accepts, the whole tree parses to the same thing; whatever it
+    /// refuses (help, mistakes) is left to the whole tree.
+    #[test]
+    fn the_quick_tree_parses_as_the_whole_one() {
+        let accepted = [
+            &[
+                "p0",
+                "run-as",
+                "--account",
+                "prod",
+                "--role",
+                "Admin",
+                "--",
+                "true",
+            ][..],
+            &[
+                "p0",
+                "run-as",
+                "--debug",
+                "--role",
+                "R",
+                "--refresh",
+                "--",
+                "sh",
+                "-c",
+                "x",
+            ],
+            &[
+                "p0",
+                "run-as",
+                "-q",
+                "--role",
+                "R",
+                "--sso",
+                "--account",
+                "1",
+            ],
+            &[
+                "p0",
+                "run-as",
+                "--role",
+                "R",
+                "--fresh-credentials",
+                "--region",
+                "eu-west-1",
+            ],
+            &[
+                "p0",
+                "aws",
+                "--account",
+                "prod",
+                "credential-process",
+                "--role",
+                "Admin",
+            ],
+            &["p0", "aws", "role", "assume", "Admin", "--debug"],
+            &[
+                "p0",
+                "aws",
+                "permission-set",
+                "assume",
+                "Dev",
+                "--account",
+                "dev",
+            ],
+            &["p0", "aws", "configure", "populate", "--dry-run"],
+        ];
+        for argv in accepted {
+            let quick = quick_command(Some(OsStr::new(argv[1])))
+                .unwrap()
+                .try_get_matches_from(argv)
+                .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+            let quick = Cli::from_arg_matches(&quick).unwrap();
+            let whole = Cli::try_parse_from(argv).unwrap();
+            assert_eq!(format!("{quick:?}"), format!("{whole:?}"), "{argv:?}");
+        }
+        let refused = [
+            &["p0", "run-as", "--help"][..],
+            &["p0", "run-as", "--version"],
+            &["p0", "aws"],
+            &["p0", "aws", "--help"],
+            &["p0", "run-as", "--rol", "R"],
+        ];
+        for argv in refused {
+            let quick = quick_command(Some(OsStr::new(argv[1]))).unwrap();
+            assert!(quick.try_get_matches_from(argv).is_err(), "{argv:?}");
+        }
     }
 
     fn aws_help(families: Option<Families>) -> String {
