@@ -130,6 +130,32 @@ impl Identity {
         }
     }
 
+    /// The org slug of the stored identity, reading only what decides it. The file must
+    /// have an identity's shape (a credential with an access token, an org document), but
+    /// the tokens and the rest of the document are skipped rather than copied: a warm run
+    /// reads this file on every start. `None` as [`Identity::load`] would give none.
+    pub fn stored_slug(state: &StateDir) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Shape {
+            #[serde(rename = "credential")]
+            _credential: CredentialShape,
+            org: OrgShape,
+        }
+        #[derive(Deserialize)]
+        struct CredentialShape {
+            #[serde(rename = "access_token")]
+            _access_token: serde::de::IgnoredAny,
+        }
+        #[derive(Deserialize)]
+        struct OrgShape {
+            #[serde(default)]
+            slug: Option<String>,
+        }
+        let text = std::fs::read(state.identity_path()).ok()?;
+        let shape: Shape = serde_json::from_slice(&text).ok()?;
+        shape.org.slug
+    }
+
     /// Writes the identity atomically, 0600, JSON with 2-space indent (§2.4).
     pub fn save(&self, state: &StateDir) -> Result<()> {
         let text = serde_json::to_vec_pretty(self).expect("identity serializes");
@@ -222,6 +248,31 @@ mod tests {
         assert_eq!(email_claim(&jwt(json!({"email": "a\u{1b}[2Jb"}))), None);
         assert_eq!(email_claim(&Secret::new("opaque-token".into())), None);
         assert_eq!(email_claim(&Secret::new("a.!!!.c".into())), None);
+    }
+
+    #[test]
+    fn the_slug_is_read_as_a_whole_load_would_read_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = StateDir::at(tmp.path().join(".p0"), "");
+        let slug = |text: &str| {
+            crate::state::write_private(&state.identity_path(), text.as_bytes()).unwrap();
+            let whole = Identity::load(&state)
+                .unwrap()
+                .and_then(|i| i.slug().map(String::from));
+            assert_eq!(Identity::stored_slug(&state), whole, "{text}");
+            whole
+        };
+        assert_eq!(
+            slug(&p0_cli_identity().to_string()).as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            slug(r#"{"credential": {"access_token": "a"}, "org": {}}"#),
+            None
+        );
+        assert_eq!(slug(r#"{"org": {"slug": "acme"}}"#), None);
+        assert_eq!(slug(r#"{"credential": {}, "org": {"slug": "acme"}}"#), None);
+        assert_eq!(slug("{\"credential\": {\"access_token\": "), None);
     }
 
     #[test]

@@ -304,8 +304,5 @@ pub fn stored_session(state: &StateDir) -> Option<SessionSummary> {
 
 /// Reads only local files (identity.json): the logged-in org, for cache keys, without network.
 pub fn stored_org(state: &StateDir) -> Option<String> {
-    identity::Identity::load(state)
-        .ok()
-        .flatten()
-        .and_then(|identity| identity.slug().map(String::from))
+    identity::Identity::stored_slug(state)
 }
