@@ -8,9 +8,11 @@
 //!   user's profiles and credential chain, and may probe the EC2 metadata address;
 //! - the standard endpoint override: the service's own `AWS_ENDPOINT_URL_*` variable, then
 //!   `AWS_ENDPOINT_URL`;
-//! - the HTTP client: hyper 1 with rustls 0.23 on aws-lc-rs, the stack reqwest already brings
-//!   (so the binary has one), honouring the usual proxy variables; plain http only where the
-//!   endpoint says so (the sandbox and moto on loopback);
+//! - the HTTP client: the process's one reqwest client (`Context::http`), behind the SDK's
+//!   `HttpClient` trait, so every call of a command shares one connection pool and one load of
+//!   the root certificates (each SDK client used to build its own connector and load them
+//!   again), and the proxy variables are honoured as for every other call; plain http only
+//!   where the endpoint says so (the sandbox and moto on loopback);
 //! - an overall deadline: [`CONNECT_TIMEOUT`] per connection, [`ATTEMPT_TIMEOUT`] per attempt and
 //!   [`OPERATION_TIMEOUT`] per call, retries included, with tokio's sleep to enforce them. A
 //!   stalled server (half-open TCP after a VPN drop or a laptop's sleep) costs at most a minute.
@@ -20,9 +22,13 @@ use aws_sdk_sts::config::BehaviorVersion;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_smithy_async::rt::sleep::TokioSleep;
 use aws_smithy_async::time::SystemTimeSource;
-use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use aws_smithy_http_client::{Builder, ConnectorBuilder};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::region::Region;
@@ -31,16 +37,18 @@ use aws_types::SdkConfig;
 use std::time::Duration;
 
 /// Establishing one connection (TCP and TLS), as `crate::http::client()` allows.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const CONNECT_TIMEOUT: Duration = crate::http::CONNECT_TIMEOUT;
 /// One attempt of a call, from sending to the whole answer. These services answer in well
 /// under a second; botocore allows 60 s between reads, but a wait that long is a stall.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 /// One call, every attempt and the backoff between them included.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// An STS client for `region` (AssumeRoleWithSAML, unsigned). Standard retries.
-pub fn sts(region: &str) -> aws_sdk_sts::Client {
+/// An STS client for `region` (AssumeRoleWithSAML, unsigned) over `http`, the process's
+/// client. Standard retries.
+pub fn sts(http: &reqwest::Client, region: &str) -> aws_sdk_sts::Client {
     aws_sdk_sts::Client::new(&config(
+        http,
         region,
         endpoint_override(env::read::AWS_ENDPOINT_URL_STS),
         deadlines(),
@@ -49,8 +57,9 @@ pub fn sts(region: &str) -> aws_sdk_sts::Client {
 
 /// An Identity Center OIDC client for `region` (RegisterClient, StartDeviceAuthorization,
 /// CreateToken; unsigned). Standard retries.
-pub fn sso_oidc(region: &str) -> aws_sdk_ssooidc::Client {
+pub fn sso_oidc(http: &reqwest::Client, region: &str) -> aws_sdk_ssooidc::Client {
     aws_sdk_ssooidc::Client::new(&config(
+        http,
         region,
         endpoint_override(env::read::AWS_ENDPOINT_URL_SSO_OIDC),
         deadlines(),
@@ -60,8 +69,9 @@ pub fn sso_oidc(region: &str) -> aws_sdk_ssooidc::Client {
 /// An Identity Center portal client for `region` (GetRoleCredentials with a bearer token).
 /// Retries are off: the caller's own bounded retries decide, and a rejected token must be
 /// replaced, not sent again.
-pub fn sso(region: &str) -> aws_sdk_sso::Client {
+pub fn sso(http: &reqwest::Client, region: &str) -> aws_sdk_sso::Client {
     sso_with(config(
+        http,
         region,
         endpoint_override(env::read::AWS_ENDPOINT_URL_SSO),
         deadlines(),
@@ -115,12 +125,17 @@ fn deadlines() -> TimeoutConfig {
 }
 
 /// The configuration every client starts from.
-fn config(region: &str, endpoint: Option<String>, timeouts: TimeoutConfig) -> SdkConfig {
+fn config(
+    http: &reqwest::Client,
+    region: &str,
+    endpoint: Option<String>,
+    timeouts: TimeoutConfig,
+) -> SdkConfig {
     let mut config = SdkConfig::builder()
         // The type is shared by every SDK crate; sts merely re-exports it.
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
-        .http_client(http_client())
+        .http_client(SharedHttpClient::new(Reqwest(http.clone())))
         // The SDK's runtime features are off, so nothing chooses these for it: the timeouts
         // and retry backoff need a sleep, signing-free calls still need a clock.
         .sleep_impl(TokioSleep::new())
@@ -132,22 +147,86 @@ fn config(region: &str, endpoint: Option<String>, timeouts: TimeoutConfig) -> Sd
     config.build()
 }
 
-/// hyper 1 + rustls 0.23 with aws-lc-rs: what the SDK's `default-https-client` feature would
-/// build, without compiling in the legacy hyper 0.14 stack the `rustls` feature brings. One per
-/// client: connectors are made on first use, and the root certificates are loaded once per
-/// process.
-fn http_client() -> SharedHttpClient {
-    Builder::new().build_with_connector_fn(|settings, components| {
-        let mut connector =
-            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-        connector.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            connector.set_sleep_impl(components.sleep_impl());
+/// The longest answer body an SDK call may get (STS, OIDC and portal answers are a few KiB).
+const MAX_ANSWER: usize = 1024 * 1024;
+
+/// The SDK's HTTP client over reqwest's: its pool, its TLS roots, its proxies, its connect
+/// timeout. The SDK enforces its own attempt and operation deadlines on top (`deadlines`).
+#[derive(Debug, Clone)]
+struct Reqwest(reqwest::Client);
+
+impl HttpClient for Reqwest {
+    fn http_connector(
+        &self,
+        _settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(self.clone())
+    }
+}
+
+impl HttpConnector for Reqwest {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let client = self.0.clone();
+        HttpConnectorFuture::new(async move { send(&client, request).await })
+    }
+}
+
+async fn send(
+    client: &reqwest::Client,
+    request: HttpRequest,
+) -> Result<HttpResponse, ConnectorError> {
+    let method = reqwest::Method::from_bytes(request.method().as_bytes())
+        .map_err(|e| ConnectorError::user(e.into()))?;
+    // Every request here is a small form or JSON document, never a stream.
+    let body = request
+        .body()
+        .bytes()
+        .ok_or_else(|| ConnectorError::user("a streaming request body".into()))?
+        .to_vec();
+    let mut builder = client.request(method, request.uri()).body(body);
+    for (name, value) in request.headers() {
+        builder = builder.header(name, value);
+    }
+    let mut response = builder.send().await.map_err(connector_error)?;
+    let status = response.status().as_u16();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
+        .collect();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(connector_error)? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(ConnectorError::other(
+                format!("an answer longer than {MAX_ANSWER} bytes").into(),
+                None,
+            ));
         }
-        // HTTPS_PROXY/HTTP_PROXY/NO_PROXY, as reqwest and the SDK's own default client honour.
-        connector.set_proxy_config(Some(ProxyConfig::from_env()));
-        connector.build()
-    })
+        body.extend_from_slice(&chunk);
+    }
+    let status = status
+        .try_into()
+        .map_err(|e: aws_smithy_runtime_api::http::HttpError| {
+            ConnectorError::other(e.into(), None)
+        })?;
+    let mut answer = HttpResponse::new(status, SdkBody::from(body));
+    for (name, value) in headers {
+        answer.headers_mut().append(name, value);
+    }
+    Ok(answer)
+}
+
+/// As the SDK's own client classifies them: timeouts and connection failures are transient
+/// (retried under the standard policy), anything else is not.
+fn connector_error(error: reqwest::Error) -> ConnectorError {
+    if error.is_timeout() {
+        ConnectorError::timeout(error.into())
+    } else if error.is_connect() || error.is_request() || error.is_body() {
+        ConnectorError::io(error.into())
+    } else {
+        ConnectorError::other(error.into(), None)
+    }
 }
 
 #[cfg(test)]
@@ -247,7 +326,12 @@ mod tests {
     fn sts_goes_unsigned_to_the_endpoint_and_reports_the_service_error() {
         let error_xml = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>bad assertion</Message></Error><RequestId>r-1</RequestId></ErrorResponse>";
         let (url, received) = serve(vec![response("400 Bad Request", "text/xml", "", error_xml)]);
-        let sts = aws_sdk_sts::Client::new(&config("us-east-1", Some(url), deadlines()));
+        let sts = aws_sdk_sts::Client::new(&config(
+            &crate::http::client(),
+            "us-east-1",
+            Some(url),
+            deadlines(),
+        ));
         let error = runtime()
             .block_on(
                 sts.assume_role_with_saml()
@@ -280,7 +364,12 @@ mod tests {
             "{\"message\":\"boom\"}",
         );
         let (url, received) = serve(vec![failure.clone(), failure]);
-        let sso = sso_with(config("us-east-1", Some(url), deadlines()));
+        let sso = sso_with(config(
+            &crate::http::client(),
+            "us-east-1",
+            Some(url),
+            deadlines(),
+        ));
         let error = runtime()
             .block_on(
                 sso.get_role_credentials()
@@ -325,7 +414,12 @@ mod tests {
                 let _ = sender.send(head);
             }
         });
-        let oidc = aws_sdk_ssooidc::Client::new(&config("us-east-1", Some(url), deadlines()));
+        let oidc = aws_sdk_ssooidc::Client::new(&config(
+            &crate::http::client(),
+            "us-east-1",
+            Some(url),
+            deadlines(),
+        ));
         let result = runtime().block_on(
             oidc.register_client()
                 .client_name("p0Cli")
@@ -356,7 +450,12 @@ mod tests {
             .operation_attempt_timeout(Duration::from_millis(300))
             .operation_timeout(Duration::from_millis(1500))
             .build();
-        let sts = aws_sdk_sts::Client::new(&config("us-east-1", Some(url), short));
+        let sts = aws_sdk_sts::Client::new(&config(
+            &crate::http::client(),
+            "us-east-1",
+            Some(url),
+            short,
+        ));
         let started = Instant::now();
         let error = runtime()
             .block_on(
@@ -382,9 +481,10 @@ mod tests {
         assert_eq!(timeouts.connect_timeout(), Some(CONNECT_TIMEOUT));
         assert_eq!(timeouts.operation_attempt_timeout(), Some(ATTEMPT_TIMEOUT));
         assert_eq!(timeouts.operation_timeout(), Some(OPERATION_TIMEOUT));
-        let sts = sts("us-east-1");
-        let oidc = sso_oidc("us-west-2");
-        let sso = sso("us-west-2");
+        let http = crate::http::client();
+        let sts = sts(&http, "us-east-1");
+        let oidc = sso_oidc(&http, "us-west-2");
+        let sso = sso(&http, "us-west-2");
         assert_eq!(sts.config().timeout_config(), Some(&timeouts));
         assert_eq!(oidc.config().timeout_config(), Some(&timeouts));
         assert_eq!(sso.config().timeout_config(), Some(&timeouts));

@@ -92,8 +92,8 @@ impl IdentityCenter {
         if self.account_id.is_empty() {
             return Err(Error::NoAccountId);
         }
-        let oidc = aws_sdk::sso_oidc(&self.instance.region);
-        let sso = aws_sdk::sso(&self.instance.region);
+        let oidc = aws_sdk::sso_oidc(ctx.http(), &self.instance.region);
+        let sso = aws_sdk::sso(ctx.http(), &self.instance.region);
         let cache = ctx.cache();
         let tokens = TokenStore::new(&cache, &self.instance);
         let mut token = tokens

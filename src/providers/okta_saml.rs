@@ -93,7 +93,7 @@ impl OktaSaml {
             );
             let roles = saml::roles_for_account(&offered, &self.account_id);
             if let Some(role) = roles.iter().find(|r| r.name == self.role) {
-                return self.assume_role_with_saml(role, &saml_response).await;
+                return self.assume_role_with_saml(http, role, &saml_response).await;
             }
             if !just_granted || !ROLE_LAG.allows(retries) {
                 return Err(Error::RoleNotAvailable {
@@ -116,12 +116,13 @@ impl OktaSaml {
     /// AssumeRoleWithSAML, unsigned, at the partition's STS endpoint (§5.5).
     async fn assume_role_with_saml(
         &self,
+        http: &reqwest::Client,
         role: &SamlRole,
         saml_response: &Secret<String>,
     ) -> Result<AwsCredentials> {
         let partition = role.partition.as_str();
         let account = &role.account_id;
-        let sts = aws_sdk::sts(role.partition.sts_region());
+        let sts = aws_sdk::sts(http, role.partition.sts_region());
         let output = sts
             .assume_role_with_saml()
             .role_arn(format!("arn:{partition}:iam::{account}:role/{}", role.name))
