@@ -238,6 +238,28 @@ pub fn store_local_config(cache: &Cache, org: &str, body: &Value) -> Result<()> 
     cache.write(&local_copy_key(org), &copy)
 }
 
+/// The org's account config from P0 for a local copy that did not know the account: fetched
+/// once for every `p0` process asking at the same time (a `make -j16` burst makes one call,
+/// not sixteen). Under the copy's lock, a copy another process wrote while this one waited is
+/// used instead of fetching again: it is P0's answer of a moment ago.
+pub async fn fetch_config_once(
+    ctx: &crate::context::Context,
+    p0: &crate::p0::P0Connection,
+    org: &str,
+) -> Result<AwsConfig> {
+    let cache = ctx.cache();
+    let key = local_copy_key(org);
+    let asked = std::time::SystemTime::now();
+    let _lock = cache.lock(&key).await?;
+    if cache.written_since(&key, asked) {
+        if let Some(config) = local_config(&cache, org) {
+            tracing::debug!("another p0 process fetched the account config");
+            return Ok(config);
+        }
+    }
+    fetch_config(p0.client(ctx).await?, &cache, org).await
+}
+
 /// Fetches the org's account config from P0 and keeps a local copy of it.
 pub async fn fetch_config(client: &P0Client, cache: &Cache, org: &str) -> Result<AwsConfig> {
     let body: Value = client.get_json("integrations/aws/config").await?;

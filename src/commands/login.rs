@@ -2,6 +2,7 @@
 //! check access, and say so on stderr.
 
 use super::block_on;
+use crate::accounts;
 use crate::cli::LoginArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -16,8 +17,18 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<u8> {
         };
         let (session, new_login) = p0::login(ctx, options).await?;
         let client = P0Client::from_session(session).await?;
-        // §2.1 step 5: an org that refuses this user's access check is logged out of.
-        match client.get_json::<Value>("account").await {
+        // §2.1 step 5: an org that refuses this user's access check is logged out of. The
+        // org's account config is fetched meanwhile, so the first run after a login resolves
+        // `--account` from the local copy; an org without AWS is no reason to fail a login.
+        let cache = ctx.cache();
+        let (access, config) = tokio::join!(
+            client.get_json::<Value>("account"),
+            accounts::fetch_config(&client, &cache, client.org())
+        );
+        if let Err(e) = config {
+            tracing::debug!("no local copy of the AWS account config: {e}");
+        }
+        match access {
             Ok(_) => {}
             Err(e @ (Error::Api(_) | Error::Http { .. } | Error::InvalidResponse)) => {
                 tracing::debug!("access check failed: {e}");

@@ -134,9 +134,7 @@ impl Plan {
             return Ok(plan);
         }
         let org = logged_in_org(ctx)?;
-        let cache = ctx.cache();
-        let client = p0.client(ctx).await?;
-        let account = accounts::fetch_config(client, &cache, &org)
+        let account = accounts::fetch_config_once(ctx, p0, &org)
             .await?
             .resolve(wanted.account.as_deref(), wanted.family)?;
         Ok(Plan::with_account(ctx, org, account, wanted))
