@@ -100,14 +100,7 @@ impl P0Client {
 
     /// Okta tokens and endpoints for the SAML backend.
     pub fn okta(&self) -> Result<OktaSession> {
-        let identity = self.session.identity();
-        let login = identity.org.okta_login()?;
-        Ok(OktaSession {
-            base_url: login.base_url,
-            client_id: login.client_id,
-            access_token: identity.credential.access_token.clone(),
-            id_token: identity.credential.id_token.clone(),
-        })
+        okta_session_of(&self.session.identity())
     }
 
     /// After Okta refused `refused` (token exchange `invalid_grant`: the Okta session ended
@@ -300,6 +293,23 @@ pub fn stored_session(state: &StateDir) -> Option<SessionSummary> {
         ends_at: identity.credential.expires_at,
         lock_held: crate::lock::is_held(&session::lock_path(state)),
     })
+}
+
+fn okta_session_of(identity: &identity::Identity) -> Result<OktaSession> {
+    let login = identity.org.okta_login()?;
+    Ok(OktaSession {
+        base_url: login.base_url,
+        client_id: login.client_id,
+        access_token: identity.credential.access_token.clone(),
+        id_token: identity.credential.id_token.clone(),
+    })
+}
+
+/// The stored login's Okta tokens, from identity.json alone (no call, no API bearer), for
+/// work that may start before P0 is reached; `P0Client::okta` is the session's word.
+pub fn stored_okta(state: &StateDir) -> Result<OktaSession> {
+    let identity = identity::Identity::load(state)?.ok_or(Error::NotLoggedIn)?;
+    okta_session_of(&identity)
 }
 
 /// Reads only local files (identity.json): the logged-in org, for cache keys, without network.

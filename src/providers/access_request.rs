@@ -46,8 +46,14 @@ impl<P: Provider> AccessRequested<P> {
 
     async fn request_then_fetch(&self, ctx: &Context) -> Result<AwsCredentials> {
         self.inner.check_unattended(ctx)?;
-        let client = self.p0.client(ctx).await?;
-        let grant = client.request_access(self.args.clone()).await?;
+        // What the provider can do before the approval (Okta's token exchange) runs while P0
+        // is reached (a bearer renewal, if any) and the request is made.
+        let request = async {
+            let client = self.p0.client(ctx).await?;
+            client.request_access(self.args.clone()).await
+        };
+        let (grant, ()) = tokio::join!(request, self.inner.prepare(ctx));
+        let grant = grant?;
         tracing::debug!(
             "P0 request {}: newly granted: {}",
             grant.request_id.as_deref().unwrap_or("(existing access)"),
@@ -71,6 +77,10 @@ impl<P: Provider> Provider for AccessRequested<P> {
 
     fn check_unattended(&self, ctx: &Context) -> Result<()> {
         self.inner.check_unattended(ctx)
+    }
+
+    fn prepare<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, ()> {
+        self.inner.prepare(ctx)
     }
 
     fn fetch<'a>(

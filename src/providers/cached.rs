@@ -68,6 +68,10 @@ impl<P: Provider> Provider for Cached<P> {
         self.inner.check_unattended(ctx)
     }
 
+    fn prepare<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, ()> {
+        self.inner.prepare(ctx)
+    }
+
     fn fetch<'a>(
         &'a self,
         ctx: &'a Context,

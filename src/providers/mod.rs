@@ -53,6 +53,13 @@ pub trait Provider: Send + Sync {
         Ok(())
     }
 
+    /// Work that does not wait for a P0 request's approval, run while the request is made
+    /// (the Okta token exchange), so it is off the critical path. Best effort: what it meets,
+    /// failures included, is for the next `fetch` to use or to meet again.
+    fn prepare<'a>(&'a self, _ctx: &'a Context) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+
     /// New credentials, from the backend.
     fn fetch<'a>(&'a self, ctx: &'a Context, fetch: Fetch)
         -> BoxFuture<'a, Result<AwsCredentials>>;
@@ -69,6 +76,10 @@ impl<P: Provider + ?Sized> Provider for Box<P> {
 
     fn check_unattended(&self, ctx: &Context) -> Result<()> {
         (**self).check_unattended(ctx)
+    }
+
+    fn prepare<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, ()> {
+        (**self).prepare(ctx)
     }
 
     fn fetch<'a>(

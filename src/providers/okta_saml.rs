@@ -32,6 +32,18 @@ const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-excha
 /// (about 5 minutes in all), as P0's CLI does.
 const ROLE_LAG: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30), Some(14));
 
+/// A token exchange made by `prepare` is used only this soon after (Okta's web SSO tokens
+/// live 5 minutes and are single-use); a slower approval gets a new one.
+const PREPARED_MAX_AGE: Duration = Duration::from_secs(60);
+
+/// The outcome of a token exchange made ahead of `fetch` (while P0 approves the request).
+struct Prepared {
+    at: std::time::Instant,
+    /// The Okta access token it was made with: after a new sign-in it is not used.
+    with: Secret<String>,
+    web_sso_token: Result<Secret<String>>,
+}
+
 /// A role in an account, through the org's Okta AWS app and the account's IAM SAML provider.
 pub struct OktaSaml {
     p0: Arc<P0Connection>,
@@ -44,6 +56,7 @@ pub struct OktaSaml {
     role: String,
     /// DurationSeconds for STS, when asked for.
     duration: Option<i32>,
+    prepared: std::sync::Mutex<Option<Prepared>>,
 }
 
 impl OktaSaml {
@@ -64,7 +77,19 @@ impl OktaSaml {
             account_id: account_id.to_string(),
             role: role.to_string(),
             duration,
+            prepared: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The prepared exchange's outcome, once, if it was made recently with `okta`'s tokens.
+    fn take_prepared(&self, okta: &OktaSession) -> Option<Result<Secret<String>>> {
+        let prepared = self
+            .prepared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()?;
+        (prepared.at.elapsed() < PREPARED_MAX_AGE && prepared.with.matches(&okta.access_token))
+            .then_some(prepared.web_sso_token)
     }
 
     /// Credentials through `okta`'s session. `just_granted` (P0 approved access a moment ago)
@@ -79,7 +104,10 @@ impl OktaSaml {
         let http = ctx.http();
         let mut retries = 0;
         loop {
-            let web_sso_token = token_exchange(http, okta, &self.app_id).await?;
+            let web_sso_token = match self.take_prepared(okta) {
+                Some(prepared) => prepared?,
+                None => token_exchange(http, okta, &self.app_id).await?,
+            };
             let html = sso_page(http, okta, &web_sso_token).await?;
             let saml_response = saml::saml_response_from_html(&html)?;
             let offered = saml::roles_in_assertion(&saml_response)?;
@@ -166,6 +194,24 @@ impl Provider for OktaSaml {
             account_id: self.account_id.clone(),
             role: self.role.clone(),
         }
+    }
+
+    /// The token exchange needs only the stored Okta tokens, not P0's approval.
+    fn prepare<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let Ok(okta) = crate::p0::stored_okta(&ctx.state) else {
+                return;
+            };
+            let web_sso_token = token_exchange(ctx.http(), &okta, &self.app_id).await;
+            *self
+                .prepared
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Prepared {
+                at: std::time::Instant::now(),
+                with: okta.access_token,
+                web_sso_token,
+            });
+        })
     }
 
     fn fetch<'a>(

@@ -26,8 +26,18 @@ fn a_cache_hit_makes_no_network_call_at_all() {
 }
 
 #[test]
+fn the_first_run_after_a_login_resolves_the_account_locally() {
+    let sb = Sandbox::logged_in(default_scenario());
+    p0_ok(&sb, &ASSUME_ADMIN);
+    assert_eq!(sb.count("p0.aws_config"), 0, "{:?}", sb.calls());
+    assert_eq!(sb.count("p0.command"), 1);
+}
+
+#[test]
 fn sixteen_parallel_cold_runs_share_one_fetch() {
     let sb = Sandbox::logged_in(default_scenario());
+    // Without the local copy of the account config, every process needs it too.
+    std::fs::remove_file(sb.cache_dir().join("aws-config~acme.json")).unwrap();
     let children: Vec<_> = (0..16)
         .map(|_| {
             sb.p0()
@@ -50,6 +60,11 @@ fn sixteen_parallel_cold_runs_share_one_fetch() {
     assert_eq!(sb.count("p0.command"), 1, "{:?}", sb.calls());
     assert_eq!(sb.count("okta.token_exchange"), 1);
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+    assert_eq!(
+        sb.count("p0.aws_config"),
+        1,
+        "one fetch of the config for all"
+    );
 }
 
 #[test]

@@ -53,8 +53,22 @@ printf '%s\n' "${COMPREPLY[@]}"
 #[test]
 fn bash_completes_accounts_and_roles_from_local_files_alone() {
     let sb = Sandbox::logged_in(default_scenario());
-    // Before anything is known locally but the login: no values, and no call.
-    assert_eq!(complete(&sb, "p0 run-as --account "), Vec::<String>::new());
+    // Right after the login, which keeps a copy of the account config: the accounts, but no
+    // roles yet, and no call.
+    assert_eq!(
+        complete(&sb, "p0 run-as --account "),
+        [PROD, DEV, DEV_LABEL, PROD_LABEL]
+    );
+    assert_eq!(
+        complete(&sb, "p0 run-as --account prod --role "),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        sb.total_calls(),
+        0,
+        "completion made a call: {:?}",
+        sb.calls()
+    );
     // A run keeps the account config and the roles of the SAML assertion; `ls` names the
     // permission sets.
     p0_ok(
