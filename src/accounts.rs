@@ -220,13 +220,141 @@ fn local_copy_key(org: &str) -> CacheKey {
     CacheKey::new(&["aws-config", org])
 }
 
-/// The org's config from the local copy, when there is one young enough.
+/// The org's config from the local copy, when there is one young enough. Every warm run
+/// reads it: its age is checked before the body is parsed, and the body is read into the few
+/// fields an account needs (`typed`), not into a JSON tree, unless it has a shape that reading
+/// cannot take (then [`AwsConfig::from_response`] decides, as for a fetched body).
 pub fn local_config(cache: &Cache, org: &str) -> Option<AwsConfig> {
-    let copy: LocalCopy = cache.read(&local_copy_key(org))?;
+    #[derive(Deserialize)]
+    struct Copy<'a> {
+        fetched_at: i64,
+        #[serde(borrow)]
+        body: &'a serde_json::value::RawValue,
+    }
+    let bytes = std::fs::read(cache.path(&local_copy_key(org))).ok()?;
+    let copy: Copy = serde_json::from_slice(&bytes).ok()?;
     let age = OffsetDateTime::now_utc().unix_timestamp() - copy.fetched_at;
-    (0..LOCAL_COPY_MAX_AGE.whole_seconds())
-        .contains(&age)
-        .then(|| AwsConfig::from_response(&copy.body))
+    if !(0..LOCAL_COPY_MAX_AGE.whole_seconds()).contains(&age) {
+        return None;
+    }
+    let body = copy.body.get();
+    typed::config(body).or_else(|| {
+        let value: Value = serde_json::from_str(body).ok()?;
+        Some(AwsConfig::from_response(&value))
+    })
+}
+
+/// A config body read straight into the fields [`AwsConfig::from_response`] looks at. `None`
+/// when a field has another type than a well-formed answer gives it: the caller then reads it
+/// as a tree, whose rules are the reference (a test compares the two).
+mod typed {
+    use super::{AccountLogin, AwsConfig, Item};
+    use serde::Deserialize;
+    use std::borrow::Cow;
+    use std::collections::BTreeMap;
+
+    type Text<'a> = Option<Cow<'a, str>>;
+
+    #[derive(Deserialize)]
+    struct Body<'a> {
+        #[serde(borrow)]
+        config: Option<Config<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    struct Config<'a> {
+        #[serde(rename = "iam-write", borrow)]
+        iam_write: Option<BTreeMap<Cow<'a, str>, RawItem<'a>>>,
+    }
+
+    #[derive(Deserialize)]
+    struct RawItem<'a> {
+        #[serde(borrow)]
+        state: Text<'a>,
+        #[serde(borrow)]
+        label: Text<'a>,
+        #[serde(borrow)]
+        login: Option<Login<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Login<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Text<'a>,
+        #[serde(borrow)]
+        provider: Option<Provider<'a>>,
+        #[serde(borrow)]
+        idc_region: Text<'a>,
+        #[serde(borrow)]
+        identity_store_id: Text<'a>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Provider<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Text<'a>,
+        #[serde(borrow)]
+        app_id: Text<'a>,
+        #[serde(borrow)]
+        identity_provider: Text<'a>,
+        #[serde(borrow)]
+        method: Option<Method<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    struct Method<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Text<'a>,
+    }
+
+    fn non_empty(text: &Text<'_>) -> Option<String> {
+        text.as_deref()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }
+
+    fn login_of(login: &Login<'_>) -> Option<AccountLogin> {
+        match login.kind.as_deref() {
+            Some("federated") => {
+                let provider = login.provider.as_ref()?;
+                let method = provider
+                    .method
+                    .as_ref()
+                    .and_then(|m| m.kind.as_deref())
+                    .unwrap_or("saml");
+                if provider.kind.as_deref() != Some("okta") || method != "saml" {
+                    return None;
+                }
+                Some(AccountLogin::OktaSaml {
+                    app_id: non_empty(&provider.app_id)?,
+                    identity_provider: non_empty(&provider.identity_provider)?,
+                })
+            }
+            Some("idc") => Some(AccountLogin::IdentityCenter {
+                region: non_empty(&login.idc_region)?,
+                identity_store_id: non_empty(&login.identity_store_id)?,
+            }),
+            _ => None,
+        }
+    }
+
+    pub(super) fn config(body: &str) -> Option<AwsConfig> {
+        let body: Body = serde_json::from_str(body).ok()?;
+        let items = body.config.and_then(|c| c.iam_write).unwrap_or_default();
+        // A BTreeMap is sorted by id, as `from_response` sorts.
+        let installed = items
+            .into_iter()
+            .filter(|(_, item)| item.state.as_deref() == Some("installed"))
+            .map(|(id, item)| Item {
+                id: id.into_owned(),
+                label: non_empty(&item.label),
+                login: item.login.as_ref().and_then(login_of),
+            })
+            .collect();
+        Some(AwsConfig { installed })
+    }
 }
 
 /// Keeps `body` (a config just fetched) as the org's local copy.
@@ -549,6 +677,45 @@ mod tests {
             cached_families(&state),
             Some(Families::from_iter([Backend::IdentityCenter]))
         );
+    }
+
+    /// The typed reading of a stored body gives what `from_response` gives, or defers to it.
+    #[test]
+    fn a_stored_config_reads_as_a_fetched_one() {
+        let bodies = [
+            json!({"config": {"iam-write": {
+                "210987654321": {"label": "dev", "state": "installed",
+                    "login": {"type": "idc", "parent": "o-1", "idcRegion": "us-west-2",
+                              "identityStoreId": "d-1234567890"}},
+                "123456789012": {"label": "pr\"od", "state": "installed",
+                    "login": {"type": "federated", "provider": {"type": "okta",
+                              "appId": "0oa", "identityProvider": "OktaP0",
+                              "method": {"type": "saml"}}}},
+                "1": {"state": "installed", "label": "", "login": {"type": "iam"}},
+                "2": {"state": "installed", "login": {"type": "federated",
+                      "provider": {"type": "okta", "appId": "a", "identityProvider": "p",
+                                   "method": {"type": "oidc"}}}},
+                "3": {"state": "installed", "login": {"type": "idc", "idcRegion": ""}},
+                "4": {"state": "pending", "label": "later"},
+                "5": {"state": "installed", "label": null, "extra": [1, {"x": 2}]}
+            }}}),
+            json!({"config": {}}),
+            json!({}),
+            json!({"config": {"iam-write": "not a map"}}),
+            json!({"config": {"iam-write": {"1": {"state": "installed", "label": 7}}}}),
+        ];
+        let shown = |config: &AwsConfig| format!("{:?}", config.installed);
+        for (i, body) in bodies.iter().enumerate() {
+            let reference = AwsConfig::from_response(body);
+            let typed = typed::config(&body.to_string());
+            // The first three are well-formed answers; the others are left to the tree.
+            assert_eq!(typed.is_some(), i < 3, "{body}");
+            let dir = tempfile::tempdir().unwrap();
+            let cache = Cache::new(&StateDir::at(dir.path(), ""), std::time::Duration::ZERO);
+            store_local_config(&cache, "acme", body).unwrap();
+            let local = local_config(&cache, "acme").unwrap();
+            assert_eq!(shown(&local), shown(&reference), "{body}");
+        }
     }
 
     #[test]
