@@ -9,8 +9,12 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // `P0_LINK_PIE=1 cargo build --release`: a position-independent binary after all
+    // (scripts/bench --pie measures what it costs).
+    println!("cargo:rerun-if-env-changed=P0_LINK_PIE");
+    let pie = std::env::var_os("P0_LINK_PIE").is_some_and(|v| v == "1");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if os == "linux" {
+    if os == "linux" && !pie {
         // After rustc's own `-pie`: the last of the two wins.
         println!("cargo:rustc-link-arg-bin=p0=-no-pie");
     }

@@ -3,9 +3,10 @@
 //! figure taken interleaved so a noisy machine slows every variant alike. It writes a
 //! Markdown report (BENCHMARKS.md).
 //!
-//!     p0-bench --p0 PATH --sandbox PATH --out FILE [--smoke] [--aws-sso-util PATH]
+//!     p0-bench --p0 PATH --sandbox PATH --out FILE [--smoke] [--aws-sso-util PATH] [--pie PATH]
 //!
 //! `--smoke`: a few iterations of every section (seconds), for CI; no figure is asserted.
+//! `--pie PATH`: a position-independent build of the same p0, timed beside it.
 
 // A command-line program: its progress goes to stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -28,6 +29,8 @@ use std::time::{Duration, Instant};
 
 /// Latency added to every answer of every sandbox endpoint in the cold sections.
 const LATENCY_MS: u64 = 50;
+/// The warm run-as of a position-independent build (`--pie`).
+const PIE_RUN_AS: &str = "p0 run-as -- true, PIE build";
 /// The processes of the `make -j` section.
 const MAKE_JOBS: usize = 16;
 /// Every endpoint the sandbox names (sandbox/README.md), for the latency faults.
@@ -57,6 +60,7 @@ struct Options {
     out: PathBuf,
     smoke: bool,
     aws_sso_util: Option<PathBuf>,
+    pie: Option<PathBuf>,
 }
 
 impl Options {
@@ -67,6 +71,7 @@ impl Options {
         let mut out = None;
         let mut smoke = false;
         let mut aws_sso_util = None;
+        let mut pie = None;
         while let Some(arg) = args.next() {
             let mut value = || PathBuf::from(args.next().expect("a value after the flag"));
             match arg.to_str() {
@@ -74,6 +79,7 @@ impl Options {
                 Some("--sandbox") => sandbox = Some(value()),
                 Some("--out") => out = Some(value()),
                 Some("--aws-sso-util") => aws_sso_util = Some(value()),
+                Some("--pie") => pie = Some(value()),
                 Some("--smoke") => smoke = true,
                 _ => panic!("unknown argument {arg:?}; see the top of bench/src/main.rs"),
             }
@@ -88,6 +94,7 @@ impl Options {
             out: out.expect("--out FILE"),
             smoke,
             aws_sso_util: aws_sso_util.map(absolute),
+            pie: pie.map(absolute),
         }
     }
 
@@ -385,7 +392,15 @@ impl Bench {
                 make: Box::new(|| self.p0_args(&credential_process)),
             },
         ];
-        let commands = vec![
+        let mut variants = Vec::from(variants);
+        if let Some(pie) = self.options.pie.as_deref() {
+            let run_as = &run_as;
+            variants.push(Variant {
+                name: PIE_RUN_AS.into(),
+                make: Box::new(move || self.command(pie, &refs(run_as))),
+            });
+        }
+        let mut commands = vec![
             format!("/bin/true: {}", self.true_path.display()),
             format!(
                 "floor exec true: floor exec IDENTITY CONFIG CREDENTIALS {}",
@@ -398,6 +413,12 @@ impl Bench {
                 credential_process.join(" ")
             ),
         ];
+        if self.options.pie.is_some() {
+            commands.push(format!(
+                "{PIE_RUN_AS}: the same p0 built with P0_LINK_PIE=1, {}",
+                run_as.join(" ")
+            ));
+        }
         let mut runs = Vec::new();
         for repeat in 0..self.options.repeats() {
             eprintln!("   repetition {}", repeat + 1);
@@ -515,8 +536,7 @@ impl Bench {
         p0_run_as.extend(run_as_okta(&[&missing]));
         let mut p0_process = vec![self.options.p0.to_string_lossy().into_owned()];
         p0_process.extend(credential_process_args());
-        let mut rows = Vec::new();
-        for (name, argv, expect_code) in [
+        let mut cases = vec![
             (
                 "/bin/true",
                 vec![self.true_path.to_string_lossy().into_owned()],
@@ -524,8 +544,19 @@ impl Bench {
             ),
             ("floor print", floor_print, 0),
             ("p0 aws credential-process", p0_process, 0),
-            ("p0 run-as -- (missing program: exit 127)", p0_run_as, 127),
-        ] {
+            (
+                "p0 run-as -- (missing program: exit 127)",
+                p0_run_as.clone(),
+                127,
+            ),
+        ];
+        if let Some(pie) = &self.options.pie {
+            let mut argv = p0_run_as.clone();
+            argv[0] = pie.to_string_lossy().into_owned();
+            cases.push(("p0 run-as -- (missing program), PIE build", argv, 127));
+        }
+        let mut rows = Vec::new();
+        for (name, argv, expect_code) in cases {
             let out = self.work.path().join("callgrind.out");
             let mut args = vec![
                 "--tool=callgrind".to_string(),

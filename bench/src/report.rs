@@ -232,8 +232,21 @@ impl Report {
             let _ = write!(
                 self.text,
                 "Same-run ratios: `p0 run-as -- true` / floor = **{a:.2}x**; \
-                 `p0 aws credential-process` / floor print = **{b:.2}x**.\n\n"
+                 `p0 aws credential-process` / floor print = **{b:.2}x**."
             );
+            if let Some(pie) = series.iter().find(|s| s.name == crate::PIE_RUN_AS) {
+                let pie_ms = pie.ms().median;
+                let _ = write!(
+                    self.text,
+                    " The PIE build: {pie_ms:.3} ms, {:.2}x the non-PIE run-as, {:.2}x the floor \
+                     ({:.0} minor faults against {:.0}).",
+                    pie_ms / median("p0 run-as -- true"),
+                    pie_ms / median("floor exec true"),
+                    pie.faults(),
+                    crate::by_name(series, "p0 run-as -- true").faults()
+                );
+            }
+            self.text.push_str("\n\n");
         }
         let list = |v: &[f64]| {
             v.iter()

@@ -37,6 +37,24 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 struct Current {
     credentials: AwsCredentials,
     obtained: OffsetDateTime,
+    /// The answer's body, rendered once per set of credentials: a request copies a reference.
+    body: Bytes,
+}
+
+impl Current {
+    fn new(credentials: AwsCredentials) -> Current {
+        let body = serde_json::json!({
+            "AccessKeyId": credentials.access_key_id,
+            "SecretAccessKey": credentials.secret_access_key.expose(),
+            "Token": credentials.session_token.expose(),
+            "Expiration": iso8601_utc(credentials.expiration),
+        });
+        Current {
+            body: Bytes::from(body.to_string()),
+            credentials,
+            obtained: OffsetDateTime::now_utc(),
+        }
+    }
 }
 
 struct Shared {
@@ -69,10 +87,7 @@ impl CredentialServer {
         let path = format!("/{}", random_hex(16));
         // Hex keeps the token to header-safe characters (botocore refuses CR/LF).
         let token = Secret::new(random_hex(32));
-        let (sender, current) = watch::channel(Current {
-            credentials: source.current(),
-            obtained: OffsetDateTime::now_utc(),
-        });
+        let (sender, current) = watch::channel(Current::new(source.current()));
         let shared = Arc::new(Shared {
             path: path.clone(),
             token,
@@ -190,7 +205,8 @@ fn respond(
         return refusal(StatusCode::FORBIDDEN, "Invalid authorization token");
     }
 
-    let current = shared.current.borrow().clone();
+    // Held only for this synchronous answer (the renewer waits for it, never the reverse).
+    let current = shared.current.borrow();
     let now = OffsetDateTime::now_utc();
     if renewal::is_due(&current.credentials, current.obtained, RENEW_LEAD, now) {
         shared.renew_now.notify_one();
@@ -208,13 +224,7 @@ fn respond(
         expiration = %credentials.expiration,
         "credential endpoint: served credentials"
     );
-    let body = serde_json::json!({
-        "AccessKeyId": credentials.access_key_id,
-        "SecretAccessKey": credentials.secret_access_key.expose(),
-        "Token": credentials.session_token.expose(),
-        "Expiration": iso8601_utc(credentials.expiration),
-    });
-    json_response(StatusCode::OK, body)
+    with_json_headers(StatusCode::OK, current.body.clone())
 }
 
 /// The error shape the container-credentials providers read (`code`, `message`).
@@ -230,7 +240,11 @@ fn refusal(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
 }
 
 fn json_response(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    with_json_headers(status, Bytes::from(body.to_string()))
+}
+
+fn with_json_headers(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -253,10 +267,7 @@ async fn keep_renewed(mut renewer: Renewer, sender: watch::Sender<Current>, shar
             }
         }
         let fresh = renewer.renew_after(&current.credentials).await;
-        sender.send_replace(Current {
-            credentials: fresh,
-            obtained: OffsetDateTime::now_utc(),
-        });
+        sender.send_replace(Current::new(fresh));
     }
 }
 

@@ -345,3 +345,69 @@ fn okta_url(okta: &OktaSession, path: &str) -> Result<url::Url> {
         ))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn okta(access_token: &str) -> OktaSession {
+        OktaSession {
+            base_url: url::Url::parse("https://acme.okta.com").unwrap(),
+            client_id: "0oa-cli".into(),
+            access_token: Secret::new(access_token.into()),
+            id_token: Secret::new("id".into()),
+        }
+    }
+
+    fn prepared(provider: &OktaSaml, at: Instant, with: &str, token: Result<Secret<String>>) {
+        *provider.prepared.lock().unwrap() = Some(Prepared {
+            at,
+            with: Secret::new(with.into()),
+            web_sso_token: token,
+        });
+    }
+
+    /// A prepared exchange is used once, only while young and only with the tokens it was
+    /// made with; its failure counts as the first attempt's.
+    #[test]
+    fn a_prepared_exchange_is_used_once_young_and_for_the_same_session() {
+        let provider = OktaSaml::new(P0Connection::new(), "acme", "app", "idp", "1", "R", None);
+        assert!(
+            provider.take_prepared(&okta("a")).is_none(),
+            "nothing prepared"
+        );
+        prepared(
+            &provider,
+            Instant::now(),
+            "a",
+            Ok(Secret::new("web".into())),
+        );
+        let taken = provider.take_prepared(&okta("a")).unwrap().unwrap();
+        assert_eq!(taken.expose(), "web");
+        assert!(provider.take_prepared(&okta("a")).is_none(), "single use");
+        prepared(
+            &provider,
+            Instant::now(),
+            "old",
+            Ok(Secret::new("web".into())),
+        );
+        assert!(
+            provider.take_prepared(&okta("new")).is_none(),
+            "another sign-in"
+        );
+        let stale = Instant::now() - PREPARED_MAX_AGE - Duration::from_secs(1);
+        prepared(&provider, stale, "a", Ok(Secret::new("web".into())));
+        assert!(provider.take_prepared(&okta("a")).is_none(), "too old");
+        prepared(
+            &provider,
+            Instant::now(),
+            "a",
+            Err(Error::OktaSessionExpired),
+        );
+        assert!(matches!(
+            provider.take_prepared(&okta("a")),
+            Some(Err(Error::OktaSessionExpired))
+        ));
+    }
+}
