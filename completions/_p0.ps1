@@ -119,6 +119,9 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
         }
         'p0;aws;role;assume' {
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Session duration in seconds (DurationSeconds)')
+            [CompletionResult]::new('--chain-role-arn', '--chain-role-arn', [CompletionResultType]::ParameterName, 'Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour')
+            [CompletionResult]::new('--chain-session-name', '--chain-session-name', [CompletionResultType]::ParameterName, 'With --chain-role-arn: the chained session''s name (default: p0)')
+            [CompletionResult]::new('--chain-external-id', '--chain-external-id', [CompletionResultType]::ParameterName, 'With --chain-role-arn: the external id the role''s trust policy requires')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need access (sent with the request)')
             [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Export syntax (default: from $SHELL)')
@@ -162,6 +165,9 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
             break
         }
         'p0;aws;permission-set;assume' {
+            [CompletionResult]::new('--chain-role-arn', '--chain-role-arn', [CompletionResultType]::ParameterName, 'Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour')
+            [CompletionResult]::new('--chain-session-name', '--chain-session-name', [CompletionResultType]::ParameterName, 'With --chain-role-arn: the chained session''s name (default: p0)')
+            [CompletionResult]::new('--chain-external-id', '--chain-external-id', [CompletionResultType]::ParameterName, 'With --chain-role-arn: the external id the role''s trust policy requires')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need access (sent with the request)')
             [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Export syntax (default: from $SHELL)')
@@ -231,15 +237,21 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
         }
         'p0;run-as' {
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)')
-            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'IAM role (Okta SAML accounts) or permission set (Identity Center accounts)')
-            [CompletionResult]::new('--permission-set', '--permission-set', [CompletionResultType]::ParameterName, 'IAM role (Okta SAML accounts) or permission set (Identity Center accounts)')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'IAM role (Okta SAML accounts) or permission set (Identity Center accounts); without it, a terminal offers the account''s roles to pick from')
+            [CompletionResult]::new('--permission-set', '--permission-set', [CompletionResultType]::ParameterName, 'IAM role (Okta SAML accounts) or permission set (Identity Center accounts); without it, a terminal offers the account''s roles to pick from')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need access (sent with the request)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region for the command (AWS_REGION and AWS_DEFAULT_REGION)')
+            [CompletionResult]::new('--chain-role-arn', '--chain-role-arn', [CompletionResultType]::ParameterName, 'Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour')
+            [CompletionResult]::new('--chain-session-name', '--chain-session-name', [CompletionResultType]::ParameterName, 'With --chain-role-arn: the chained session''s name (default: p0)')
+            [CompletionResult]::new('--chain-external-id', '--chain-external-id', [CompletionResultType]::ParameterName, 'With --chain-role-arn: the external id the role''s trust policy requires')
             [CompletionResult]::new('--restart-margin', '--restart-margin', [CompletionResultType]::ParameterName, 'With --restart: how long before expiry to restart (seconds)')
             [CompletionResult]::new('--restart-signal', '--restart-signal', [CompletionResultType]::ParameterName, 'With --restart: the signal that asks the command to stop')
             [CompletionResult]::new('--restart-grace', '--restart-grace', [CompletionResultType]::ParameterName, 'With --restart: seconds to wait after the signal before SIGKILL')
             [CompletionResult]::new('--sso-start-url', '--sso-start-url', [CompletionResultType]::ParameterName, 'Direct Identity Center start URL (default: $AWS_DEFAULT_SSO_START_URL, then ~/.aws/config); a value that is not a URL is a regex that filters the start URLs in ~/.aws/config')
             [CompletionResult]::new('--sso-region', '--sso-region', [CompletionResultType]::ParameterName, 'Direct Identity Center region (default: $AWS_DEFAULT_SSO_REGION, then ~/.aws/config)')
+            [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'Web identity, without P0 (CI jobs with an OIDC token): assume this role with AssumeRoleWithWebIdentity (default: $AWS_ROLE_ARN)')
+            [CompletionResult]::new('--web-identity-token-file', '--web-identity-token-file', [CompletionResultType]::ParameterName, 'Web identity: the file holding the OIDC token, read again at every renewal (default: $AWS_WEB_IDENTITY_TOKEN_FILE)')
+            [CompletionResult]::new('--role-session-name', '--role-session-name', [CompletionResultType]::ParameterName, 'Web identity: the session name (default: $AWS_ROLE_SESSION_NAME, else p0)')
             [CompletionResult]::new('--no-request', '--no-request', [CompletionResultType]::ParameterName, 'Skip the P0 access request: use access you already have')
             [CompletionResult]::new('--refresh-credentials', '--refresh-credentials', [CompletionResultType]::ParameterName, 'Fetch new credentials even if cached ones are still valid')
             [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Keep the command supplied with fresh credentials through a local credential endpoint')

@@ -338,12 +338,24 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws__subcmd__permission__subcmd__set__subcmd__assume)
-            opts="-q -h -V --account --reason --shell --refresh-credentials --debug --quiet --help --version"
+            opts="-q -h -V --chain-role-arn --chain-session-name --chain-external-id --account --reason --shell --refresh-credentials --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --chain-role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chain-session-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chain-external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -432,13 +444,25 @@ _p0() {
             return 0
             ;;
         p0__subcmd__aws__subcmd__role__subcmd__assume)
-            opts="-q -h -V --request --no-request --duration --account --reason --shell --refresh-credentials --debug --quiet --help --version"
+            opts="-q -h -V --request --no-request --duration --chain-role-arn --chain-session-name --chain-external-id --account --reason --shell --refresh-credentials --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chain-role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chain-session-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chain-external-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -774,7 +798,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__run__subcmd__as)
-            opts="-q -h -V --account --permission-set --role --reason --no-request --region --refresh-credentials --refresh --restart --restart-margin --restart-signal --restart-grace --sso --sso-start-url --sso-region --force-refresh --debug --quiet --help --version"
+            opts="-q -h -V --account --permission-set --role --reason --no-request --region --refresh-credentials --chain-role-arn --chain-session-name --chain-external-id --refresh --restart --restart-margin --restart-signal --restart-grace --sso --sso-start-url --sso-region --force-refresh --role-arn --web-identity-token-file --role-session-name --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -800,6 +824,18 @@ _p0() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --chain-role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chain-session-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chain-external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --restart-margin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -817,6 +853,18 @@ _p0() {
                     return 0
                     ;;
                 --sso-region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --web-identity-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-session-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -111,9 +111,12 @@ complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_fr
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from help" -f -a "credential-process" -d 'Act as an AWS credential_process (for ~/.aws/config profiles)'
 complete -c p0 -n "__fish_p0_using_subcommand aws; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l account -d 'AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)' -r
-complete -c p0 -n "__fish_p0_using_subcommand run-as" -l role -l permission-set -d 'IAM role (Okta SAML accounts) or permission set (Identity Center accounts)' -r
+complete -c p0 -n "__fish_p0_using_subcommand run-as" -l role -l permission-set -d 'IAM role (Okta SAML accounts) or permission set (Identity Center accounts); without it, a terminal offers the account\'s roles to pick from' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l reason -d 'Why you need access (sent with the request)' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l region -d 'AWS region for the command (AWS_REGION and AWS_DEFAULT_REGION)' -r
+complete -c p0 -n "__fish_p0_using_subcommand run-as" -l chain-role-arn -d 'Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour' -r
+complete -c p0 -n "__fish_p0_using_subcommand run-as" -l chain-session-name -d 'With --chain-role-arn: the chained session\'s name (default: p0)' -r
+complete -c p0 -n "__fish_p0_using_subcommand run-as" -l chain-external-id -d 'With --chain-role-arn: the external id the role\'s trust policy requires' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l restart-margin -d 'With --restart: how long before expiry to restart (seconds)' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l restart-signal -d 'With --restart: the signal that asks the command to stop' -r -f -a "term\t''
 int\t''
@@ -124,6 +127,9 @@ usr2\t''"
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l restart-grace -d 'With --restart: seconds to wait after the signal before SIGKILL' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l sso-start-url -d 'Direct Identity Center start URL (default: $AWS_DEFAULT_SSO_START_URL, then ~/.aws/config); a value that is not a URL is a regex that filters the start URLs in ~/.aws/config' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l sso-region -d 'Direct Identity Center region (default: $AWS_DEFAULT_SSO_REGION, then ~/.aws/config)' -r
+complete -c p0 -n "__fish_p0_using_subcommand run-as" -l role-arn -d 'Web identity, without P0 (CI jobs with an OIDC token): assume this role with AssumeRoleWithWebIdentity (default: $AWS_ROLE_ARN)' -r
+complete -c p0 -n "__fish_p0_using_subcommand run-as" -l web-identity-token-file -d 'Web identity: the file holding the OIDC token, read again at every renewal (default: $AWS_WEB_IDENTITY_TOKEN_FILE)' -r -F
+complete -c p0 -n "__fish_p0_using_subcommand run-as" -l role-session-name -d 'Web identity: the session name (default: $AWS_ROLE_SESSION_NAME, else p0)' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l no-request -d 'Skip the P0 access request: use access you already have'
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l refresh-credentials -d 'Fetch new credentials even if cached ones are still valid'
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l refresh -d 'Keep the command supplied with fresh credentials through a local credential endpoint'

@@ -1,3 +1,4 @@
+use super::ChainArgs;
 use crate::env::read;
 use crate::output::exports::ShellKind;
 use clap::{Args, Subcommand};
@@ -45,8 +46,9 @@ pub enum AwsCommand {
 pub enum RoleCommand {
     /// Print shell exports for the role's temporary credentials
     Assume {
-        /// The role name (with its path, if any)
-        role: String,
+        /// The role name (with its path, if any); without it, a terminal offers the account's
+        /// roles to pick from
+        role: Option<String>,
         /// Make a P0 access request first (the default)
         #[arg(long, overrides_with = "no_request")]
         request: bool,
@@ -56,6 +58,8 @@ pub enum RoleCommand {
         /// Session duration in seconds (DurationSeconds)
         #[arg(long, value_name = "SECONDS")]
         duration: Option<i32>,
+        #[command(flatten)]
+        chain: ChainArgs,
     },
 }
 
@@ -63,7 +67,10 @@ pub enum RoleCommand {
 pub enum PermissionSetCommand {
     /// Print shell exports for the permission set's temporary credentials
     Assume {
-        /// The permission set name
-        permission_set: String,
+        /// The permission set name; without it, a terminal offers the account's permission sets
+        /// to pick from
+        permission_set: Option<String>,
+        #[command(flatten)]
+        chain: ChainArgs,
     },
 }

@@ -2,11 +2,13 @@
 //! clap definitions. Command bodies live in `crate::commands`.
 
 mod aws;
+mod chain;
 mod login;
 mod request;
 mod run_as;
 
 pub use aws::{AwsArgs, AwsCommand, PermissionSetCommand, RoleCommand};
+pub use chain::ChainArgs;
 pub use login::LoginArgs;
 pub use request::{LsArgs, RequestArgs};
 pub use run_as::{RestartSignal, RunAsArgs};

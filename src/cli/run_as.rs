@@ -1,19 +1,22 @@
+use super::ChainArgs;
 use crate::env::read;
 use clap::{Args, ValueEnum};
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 #[command(
     about = "Run one command with just-in-time AWS credentials in its environment",
-    override_usage = "p0 run-as [--account A] --role R [--reason TEXT] [--no-request] [--region REGION] [--] COMMAND [ARGS...]"
+    override_usage = "p0 run-as [--account A] [--role R] [--reason TEXT] [--no-request] [--region REGION] [--chain-role-arn ARN] [--] COMMAND [ARGS...]\n       p0 run-as --role-arn ARN --web-identity-token-file FILE [--role-session-name NAME] [--] COMMAND [ARGS...]"
 )]
 pub struct RunAsArgs {
     /// AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     #[arg(long, env = read::P0_AWS_ACCOUNT)]
     pub account: Option<String>,
-    /// IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    /// IAM role (Okta SAML accounts) or permission set (Identity Center accounts); without it,
+    /// a terminal offers the account's roles to pick from
     #[arg(long, visible_alias = "permission-set", env = read::P0_AWS_ROLE)]
-    pub role: String,
+    pub role: Option<String>,
     /// Why you need access (sent with the request)
     #[arg(long, env = read::P0_AWS_REASON)]
     pub reason: Option<String>,
@@ -26,6 +29,8 @@ pub struct RunAsArgs {
     /// Fetch new credentials even if cached ones are still valid
     #[arg(long)]
     pub refresh_credentials: bool,
+    #[command(flatten)]
+    pub chain: ChainArgs,
 
     /// Keep the command supplied with fresh credentials through a local credential endpoint
     #[arg(long, conflicts_with = "restart")]
@@ -67,6 +72,18 @@ pub struct RunAsArgs {
     #[arg(long)]
     pub force_refresh: bool,
 
+    /// Web identity, without P0 (CI jobs with an OIDC token): assume this role with
+    /// AssumeRoleWithWebIdentity (default: $AWS_ROLE_ARN)
+    #[arg(long, value_name = "ARN", conflicts_with_all = WITHOUT_P0)]
+    pub role_arn: Option<String>,
+    /// Web identity: the file holding the OIDC token, read again at every renewal
+    /// (default: $AWS_WEB_IDENTITY_TOKEN_FILE)
+    #[arg(long, value_name = "FILE", conflicts_with_all = WITHOUT_P0)]
+    pub web_identity_token_file: Option<PathBuf>,
+    /// Web identity: the session name (default: $AWS_ROLE_SESSION_NAME, else p0)
+    #[arg(long, value_name = "NAME")]
+    pub role_session_name: Option<String>,
+
     /// The command to run and its arguments
     #[arg(
         required = true,
@@ -76,6 +93,17 @@ pub struct RunAsArgs {
     )]
     pub command: Vec<OsString>,
 }
+
+/// Flags of P0 or direct Identity Center that web identity has no use for. (`--account`,
+/// `--role` and `--reason` may come from the environment, which clap counts as given: the plan
+/// refuses them only when typed.)
+const WITHOUT_P0: [&str; 5] = [
+    "no_request",
+    "sso",
+    "sso_start_url",
+    "sso_region",
+    "force_refresh",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RestartSignal {

@@ -12,7 +12,7 @@ use crate::plan::{Plan, Wanted};
 use std::io::IsTerminal;
 
 pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
-    let (wanted, subcommand) = match args.command {
+    let (wanted, words) = match args.command {
         AwsCommand::Role {
             command:
                 RoleCommand::Assume {
@@ -20,30 +20,33 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
                     request: _,
                     no_request,
                     duration,
+                    chain,
                 },
         } => (
             Wanted {
-                role: role.clone(),
+                role: role.unwrap_or_default(),
                 no_request,
                 duration,
                 family: Some(Backend::OktaSaml),
+                chain,
                 ..Wanted::default()
             },
-            vec!["role".to_string(), "assume".into(), role],
+            ["role", "assume"],
         ),
         AwsCommand::PermissionSet {
-            command: PermissionSetCommand::Assume { permission_set },
+            command:
+                PermissionSetCommand::Assume {
+                    permission_set,
+                    chain,
+                },
         } => (
             Wanted {
-                role: permission_set.clone(),
+                role: permission_set.unwrap_or_default(),
                 family: Some(Backend::IdentityCenter),
+                chain,
                 ..Wanted::default()
             },
-            vec![
-                "permission-set".to_string(),
-                "assume".into(),
-                permission_set,
-            ],
+            ["permission-set", "assume"],
         ),
         AwsCommand::CredentialProcess { .. } => {
             return Err(Error::NotImplemented("aws credential-process"))
@@ -55,10 +58,15 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
         refresh_credentials: args.refresh_credentials,
         ..wanted
     };
-    let credentials = block_on(async {
+    let chain = wanted.chain.clone();
+    let (plan, credentials) = block_on(async {
         let p0 = P0Connection::new();
-        let plan = Plan::through_p0(ctx, &p0, wanted).await?;
-        plan.provider(&p0).credentials(ctx, plan.reuse).await
+        let mut plan = Plan::through_p0(ctx, &p0, wanted).await?;
+        if plan.needs_role() {
+            plan = plan.choose_role(ctx, &p0).await?;
+        }
+        let credentials = plan.provider(&p0).credentials(ctx, plan.reuse).await?;
+        Ok((plan, credentials))
     })?;
 
     // The command to evaluate, as the user would type it again.
@@ -66,7 +74,21 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
     if let Some(account) = args.account {
         command.extend(["--account".into(), account]);
     }
-    command.extend(subcommand);
+    command.extend(words.map(String::from));
+    command.extend(plan.role().map(String::from));
+    let chain_flags = [
+        ("--chain-role-arn", chain.chain_role_arn),
+        ("--chain-session-name", chain.chain_session_name),
+        ("--chain-external-id", chain.chain_external_id),
+    ];
+    for (flag, value) in chain_flags {
+        command.extend(
+            value
+                .map(|value| [flag.to_string(), value])
+                .into_iter()
+                .flatten(),
+        );
+    }
     exports::print(
         &ctx.printer,
         &credentials,
