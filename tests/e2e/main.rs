@@ -14,6 +14,7 @@ mod aws_accounts;
 mod aws_cache;
 mod aws_idc;
 mod aws_okta;
+mod chain;
 mod launch;
 mod login;
 mod ls;
