@@ -241,6 +241,7 @@ Register-ArgumentCompleter -Native -CommandName 'p0' -ScriptBlock {
             [CompletionResult]::new('--permission-set', '--permission-set', [CompletionResultType]::ParameterName, 'IAM role (Okta SAML accounts) or permission set (Identity Center accounts); without it, a terminal offers the account''s roles to pick from')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why you need access (sent with the request)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region for the command (AWS_REGION and AWS_DEFAULT_REGION)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Session duration in seconds (DurationSeconds) for Okta SAML and web identity')
             [CompletionResult]::new('--chain-role-arn', '--chain-role-arn', [CompletionResultType]::ParameterName, 'Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour')
             [CompletionResult]::new('--chain-session-name', '--chain-session-name', [CompletionResultType]::ParameterName, 'With --chain-role-arn: the chained session''s name (default: p0)')
             [CompletionResult]::new('--chain-external-id', '--chain-external-id', [CompletionResultType]::ParameterName, 'With --chain-role-arn: the external id the role''s trust policy requires')

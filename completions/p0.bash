@@ -798,7 +798,7 @@ _p0() {
             return 0
             ;;
         p0__subcmd__run__subcmd__as)
-            opts="-q -h -V --account --permission-set --role --reason --no-request --region --refresh-credentials --chain-role-arn --chain-session-name --chain-external-id --refresh --restart --restart-margin --restart-signal --restart-grace --sso --sso-start-url --sso-region --force-refresh --role-arn --web-identity-token-file --role-session-name --debug --quiet --help --version"
+            opts="-q -h -V --account --permission-set --role --reason --no-request --region --duration --refresh-credentials --chain-role-arn --chain-session-name --chain-external-id --refresh --restart --restart-margin --restart-signal --restart-grace --sso --sso-start-url --sso-region --force-refresh --role-arn --web-identity-token-file --role-session-name --debug --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -821,6 +821,10 @@ _p0() {
                     return 0
                     ;;
                 --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -114,6 +114,7 @@ complete -c p0 -n "__fish_p0_using_subcommand run-as" -l account -d 'AWS account
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l role -l permission-set -d 'IAM role (Okta SAML accounts) or permission set (Identity Center accounts); without it, a terminal offers the account\'s roles to pick from' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l reason -d 'Why you need access (sent with the request)' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l region -d 'AWS region for the command (AWS_REGION and AWS_DEFAULT_REGION)' -r
+complete -c p0 -n "__fish_p0_using_subcommand run-as" -l duration -d 'Session duration in seconds (DurationSeconds) for Okta SAML and web identity' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l chain-role-arn -d 'Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l chain-session-name -d 'With --chain-role-arn: the chained session\'s name (default: p0)' -r
 complete -c p0 -n "__fish_p0_using_subcommand run-as" -l chain-external-id -d 'With --chain-role-arn: the external id the role\'s trust policy requires' -r

@@ -26,6 +26,9 @@ pub struct RunAsArgs {
     /// AWS region for the command (AWS_REGION and AWS_DEFAULT_REGION)
     #[arg(long)]
     pub region: Option<String>,
+    /// Session duration in seconds (DurationSeconds) for Okta SAML and web identity
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<i32>,
     /// Fetch new credentials even if cached ones are still valid
     #[arg(long)]
     pub refresh_credentials: bool,

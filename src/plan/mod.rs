@@ -79,6 +79,8 @@ pub struct WebIdentityToken {
     /// Absolute, so the cache key does not depend on the working directory.
     pub token_file: PathBuf,
     pub session_name: String,
+    /// DurationSeconds, when asked for (`--duration`).
+    pub duration: Option<i32>,
 }
 
 #[derive(Debug, Clone)]
@@ -346,6 +348,7 @@ impl Source {
                 web.role.clone(),
                 web.token_file.clone(),
                 web.session_name.clone(),
+                web.duration,
             )),
             Source::Chain(chained) => Box::new(AssumeRole::new(
                 Cached::new(chained.base.provider(p0)),
@@ -387,6 +390,7 @@ fn run_as_wanted(args: &RunAsArgs) -> Wanted {
         reason: args.reason.clone(),
         no_request: args.no_request,
         refresh_credentials: args.refresh_credentials,
+        duration: args.duration,
         chain: args.chain.clone(),
         ..Wanted::default()
     }
@@ -444,6 +448,7 @@ fn web_identity_source(args: &RunAsArgs) -> Result<Option<Source>> {
             .clone()
             .or_else(|| env::get(env::read::AWS_ROLE_SESSION_NAME))
             .unwrap_or_else(|| web_identity::DEFAULT_SESSION_NAME.to_string()),
+        duration: args.duration,
     })))
 }
 

@@ -24,14 +24,22 @@ pub struct WebIdentity {
     role: RoleArn,
     token_file: PathBuf,
     session_name: String,
+    /// DurationSeconds, when asked for (STS's default is an hour).
+    duration: Option<i32>,
 }
 
 impl WebIdentity {
-    pub fn new(role: RoleArn, token_file: PathBuf, session_name: String) -> WebIdentity {
+    pub fn new(
+        role: RoleArn,
+        token_file: PathBuf,
+        session_name: String,
+        duration: Option<i32>,
+    ) -> WebIdentity {
         WebIdentity {
             role,
             token_file,
             session_name,
+            duration,
         }
     }
 
@@ -42,6 +50,7 @@ impl WebIdentity {
             .role_arn(self.role.as_str())
             .role_session_name(&self.session_name)
             .web_identity_token(token.expose_owned())
+            .set_duration_seconds(self.duration)
             .send()
             .await
             .map_err(|e| Error::aws("STS AssumeRoleWithWebIdentity", describe_sdk_error(&e)))?;

@@ -20,3 +20,4 @@ mod login;
 mod ls;
 mod request;
 mod run_as;
+mod web_identity;
