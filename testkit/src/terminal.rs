@@ -19,6 +19,18 @@ impl Sandbox {
     /// `input` is typed on the terminal once the program has started. `Output.stdout` is the
     /// transcript of both streams exactly as written (no CR is added); `Output.stderr` is empty.
     pub fn in_terminal(&self, program: impl AsRef<OsStr>, args: &[&str], input: &str) -> Output {
+        self.in_terminal_typing(program, args, &[("", input)])
+    }
+
+    /// As [`Sandbox::in_terminal`], typing as a human at the screen would: for each
+    /// `(shown, typed)` in order, waits until the transcript shows `shown` (after the previous
+    /// step's), then types `typed`. A step whose text never shows fails the test.
+    pub fn in_terminal_typing(
+        &self,
+        program: impl AsRef<OsStr>,
+        args: &[&str],
+        steps: &[(&str, &str)],
+    ) -> Output {
         use nix::sys::termios::{tcgetattr, tcsetattr, OutputFlags, SetArg};
         let size = nix::pty::Winsize {
             ws_row: 40,
@@ -54,28 +66,53 @@ impl Sandbox {
         // The parent's copies of the slave must close, or the master never sees EOF.
         drop(command);
         let mut master = fs::File::from(pty.master);
-        if !input.is_empty() {
-            master
-                .write_all(input.as_bytes())
-                .expect("input typed on the terminal");
-        }
-        let (tx, rx) = mpsc::channel();
+        let mut reader = master.try_clone().expect("a master fd");
+        let (tx, rx) = mpsc::channel::<Vec<u8>>();
         std::thread::spawn(move || {
-            let mut transcript = Vec::new();
             let mut buffer = [0u8; 4096];
             // Ends with EIO once every holder of the slave side has exited.
-            while let Ok(n) = master.read(&mut buffer) {
-                if n == 0 {
+            while let Ok(n) = reader.read(&mut buffer) {
+                if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
                     break;
                 }
-                transcript.extend_from_slice(&buffer[..n]);
             }
-            let _ = tx.send(transcript);
         });
+        let mut transcript = Vec::new();
+        let mut seen = 0;
+        let deadline = std::time::Instant::now() + TERMINAL_RUN_TIMEOUT;
+        for (shown, typed) in steps {
+            loop {
+                let text = String::from_utf8_lossy(&transcript[seen..]).into_owned();
+                if let Some(at) = text.find(shown) {
+                    seen += text[..at + shown.len()].len();
+                    break;
+                }
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(chunk) => transcript.extend_from_slice(&chunk),
+                    Err(_) => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        panic!(
+                            "{args:?} under a terminal never showed {shown:?}; it showed:\n{}",
+                            String::from_utf8_lossy(&transcript)
+                        );
+                    }
+                }
+            }
+            if !typed.is_empty() {
+                master
+                    .write_all(typed.as_bytes())
+                    .expect("input typed on the terminal");
+            }
+        }
         let status = wait_with_timeout(&mut child, TERMINAL_RUN_TIMEOUT).unwrap_or_else(|| {
             panic!("{args:?} under a terminal ran longer than {TERMINAL_RUN_TIMEOUT:?}")
         });
-        let transcript = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
+        // The rest of the transcript, until the reader sees the terminal close.
+        while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(10)) {
+            transcript.extend_from_slice(&chunk);
+        }
         Output {
             status,
             stdout: transcript,

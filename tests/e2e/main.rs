@@ -19,5 +19,6 @@ mod launch;
 mod login;
 mod ls;
 mod request;
+mod role_picker;
 mod run_as;
 mod web_identity;
