@@ -18,6 +18,7 @@ mod chain;
 mod launch;
 mod login;
 mod ls;
+mod renewals;
 mod request;
 mod role_picker;
 mod run_as;

@@ -8,27 +8,6 @@ use serde_json::{json, Value};
 
 const PICKER: &str = "type to filter";
 
-/// A terminal transcript without its escape sequences (the picker colours each character of
-/// the highlighted item separately).
-fn plain(transcript: &str) -> String {
-    let mut out = String::with_capacity(transcript.len());
-    let mut chars = transcript.chars();
-    while let Some(c) = chars.next() {
-        if c != '\x1b' {
-            out.push(c);
-            continue;
-        }
-        if chars.next() == Some('[') {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Identity Center account `dev` with three permission sets, two of them assigned.
 fn idc_with_permission_sets() -> Sandbox {
     let mut scenario = default_scenario();
