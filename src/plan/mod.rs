@@ -533,4 +533,80 @@ mod tests {
         };
         assert_eq!(via.request, None, "--no-request stays honoured");
     }
+
+    fn chained(role: &str) -> Plan {
+        Plan {
+            source: Source::P0(through_p0(role, None, None)),
+            reuse: Reuse::new(std::time::Duration::from_secs(300), false),
+            region: None,
+        }
+        .chained(&ChainArgs {
+            chain_role_arn: Some("arn:aws:iam::210987654321:role/ops/Cross".into()),
+            chain_session_name: None,
+            chain_external_id: Some("ext".into()),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_chained_plan_is_for_the_chained_role_and_renews_its_source_quietly() {
+        let plan = chained("Admin");
+        assert_eq!(
+            plan.target(),
+            Target {
+                account_id: "210987654321".into(),
+                role: "ops/Cross".into()
+            }
+        );
+        let Source::Chain(chain) = &plan.source else {
+            panic!("chained")
+        };
+        assert_eq!(chain.session_name, "p0");
+        assert_eq!(chain.external_id.as_deref(), Some("ext"));
+        let Source::Chain(renewal) = plan.for_renewal().source else {
+            panic!("still chained")
+        };
+        let Source::P0(via) = *renewal.base else {
+            panic!("through P0")
+        };
+        assert_eq!(via.request, Some(RequestPolicy::WhenNotGranted));
+        // The chain's own key differs from its source's, and depends on the source.
+        let p0 = P0Connection::new();
+        let source_key = Plan {
+            source: Source::P0(through_p0("Admin", None, None)),
+            ..plan.clone()
+        }
+        .provider(&p0)
+        .cache_key();
+        let chain_key = plan.provider(&p0).cache_key();
+        assert_ne!(chain_key, source_key);
+        assert!(chain_key.file_stem().contains("chain"), "{chain_key:?}");
+        assert_ne!(chained("Dev").provider(&p0).cache_key(), chain_key);
+    }
+
+    #[test]
+    fn the_role_to_choose_is_the_chains_source_role() {
+        let mut plan = chained("");
+        assert!(plan.needs_role());
+        plan.source.set_role("Admin".into());
+        assert!(!plan.needs_role());
+        assert_eq!(plan.role(), Some("Admin"));
+        assert_eq!(plan.target().role, "ops/Cross");
+    }
+
+    #[test]
+    fn a_bad_chain_role_is_a_usage_error() {
+        let plan = Plan {
+            source: Source::P0(through_p0("Admin", None, None)),
+            reuse: Reuse::new(std::time::Duration::from_secs(300), false),
+            region: None,
+        };
+        let error = plan
+            .chained(&ChainArgs {
+                chain_role_arn: Some("Cross".into()),
+                ..ChainArgs::default()
+            })
+            .unwrap_err();
+        assert_eq!(error.exit_code(), crate::error::exit::USAGE);
+    }
 }

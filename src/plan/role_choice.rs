@@ -44,7 +44,7 @@ impl Source {
         }
     }
 
-    fn set_role(&mut self, role: String) {
+    pub(super) fn set_role(&mut self, role: String) {
         match self {
             Source::P0(via) => via.role = role,
             Source::IdentityCenter(direct) => direct.permission_set = role,
