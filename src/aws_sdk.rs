@@ -3,9 +3,11 @@
 //!
 //! Every client shares one piece of configuration:
 //! - an explicit region and the latest behavior version; no credentials provider, because every
-//!   call here is unsigned (AssumeRoleWithSAML, the OIDC calls) or bearer-authorized
-//!   (GetRoleCredentials). aws-config's loader is deliberately not used: it would read the
-//!   user's profiles and credential chain, and may probe the EC2 metadata address;
+//!   call here is unsigned (AssumeRoleWithSAML, AssumeRoleWithWebIdentity, the OIDC calls) or
+//!   bearer-authorized (GetRoleCredentials, ListAccountRoles), except the AssumeRole of a chained
+//!   role, signed with the static credentials it chains from ([`sts_signed_with`]), never with a
+//!   default chain. aws-config's loader is deliberately not used: it would read the user's
+//!   profiles and credential chain, and may probe the EC2 metadata address;
 //! - the standard endpoint override: the service's own `AWS_ENDPOINT_URL_*` variable, then
 //!   `AWS_ENDPOINT_URL`;
 //! - the HTTP client: hyper 1 with rustls 0.23 on aws-lc-rs, the stack reqwest already brings
@@ -15,6 +17,7 @@
 //!   [`OPERATION_TIMEOUT`] per call, retries included, with tokio's sleep to enforce them. A
 //!   stalled server (half-open TCP after a VPN drop or a laptop's sleep) costs at most a minute.
 
+use crate::credentials::AwsCredentials;
 use crate::env;
 use aws_sdk_sts::config::BehaviorVersion;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -45,6 +48,34 @@ pub fn sts(region: &str) -> aws_sdk_sts::Client {
         endpoint_override(env::read::AWS_ENDPOINT_URL_STS),
         deadlines(),
     ))
+}
+
+/// An STS client for `region` whose calls are signed (SigV4) with `credentials` and nothing
+/// else: AssumeRole for a chained role. Standard retries.
+pub fn sts_signed_with(region: &str, credentials: &AwsCredentials) -> aws_sdk_sts::Client {
+    sts_signed(
+        config(
+            region,
+            endpoint_override(env::read::AWS_ENDPOINT_URL_STS),
+            deadlines(),
+        ),
+        credentials,
+    )
+}
+
+fn sts_signed(config: SdkConfig, credentials: &AwsCredentials) -> aws_sdk_sts::Client {
+    let expires = std::time::SystemTime::from(credentials.expiration);
+    let static_credentials = aws_sdk_sts::config::Credentials::new(
+        credentials.access_key_id.clone(),
+        credentials.secret_access_key.expose().clone(),
+        Some(credentials.session_token.expose().clone()),
+        Some(expires),
+        "p0",
+    );
+    let config = aws_sdk_sts::config::Builder::from(&config)
+        .credentials_provider(static_credentials)
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
 }
 
 /// An Identity Center OIDC client for `region` (RegisterClient, StartDeviceAuthorization,
@@ -268,6 +299,41 @@ mod tests {
             !request.to_ascii_lowercase().contains("\r\nauthorization:"),
             "{request}"
         );
+    }
+
+    /// A chained AssumeRole is signed with the source credentials (their key in the credential
+    /// scope, their session token beside it) and sent where the STS endpoint says.
+    #[test]
+    fn a_signed_sts_call_uses_the_given_credentials_only() {
+        let answer = "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><Credentials><AccessKeyId>ASIACHAINED</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:p0</AssumedRoleId><Arn>arn:aws:sts::210987654321:assumed-role/Cross/p0</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>";
+        let (url, received) = serve(vec![response("200 OK", "text/xml", "", answer)]);
+        let source = AwsCredentials {
+            access_key_id: "ASIASOURCE".into(),
+            secret_access_key: crate::secret::Secret::new("source-secret".into()),
+            session_token: crate::secret::Secret::new("source-token".into()),
+            expiration: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        let sts = sts_signed(config("us-east-1", Some(url), deadlines()), &source);
+        let output = runtime()
+            .block_on(
+                sts.assume_role()
+                    .role_arn("arn:aws:iam::210987654321:role/Cross")
+                    .role_session_name("p0")
+                    .send(),
+            )
+            .unwrap();
+        assert_eq!(output.credentials().unwrap().access_key_id(), "ASIACHAINED");
+        let request = received.recv().unwrap().to_ascii_lowercase();
+        assert!(request.contains("action=assumerole"), "{request}");
+        assert!(
+            request.contains("authorization: aws4-hmac-sha256 credential=asiasource/"),
+            "{request}"
+        );
+        assert!(
+            request.contains("x-amz-security-token: source-token"),
+            "{request}"
+        );
+        assert!(!request.contains("source-secret"), "{request}");
     }
 
     /// The portal client makes exactly one attempt (its caller retries), and sends the bearer.

@@ -50,6 +50,13 @@ pub mod read {
     pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
     /// Where `~/.aws/credentials` lives when not in the default place (`~` expanded).
     pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
+    /// Web identity (`p0 run-as --role-arn ... --web-identity-token-file ...`) defaults, as the
+    /// AWS SDKs read them: the role, the OIDC token file (read again at every renewal) and the
+    /// session name. The first two are also removed from the child (`REMOVED_FROM_CHILD`):
+    /// its SDK must use the credentials `p0` hands it, not assume the role again.
+    pub const AWS_ROLE_ARN: &str = "AWS_ROLE_ARN";
+    pub const AWS_WEB_IDENTITY_TOKEN_FILE: &str = "AWS_WEB_IDENTITY_TOKEN_FILE";
+    pub const AWS_ROLE_SESSION_NAME: &str = "AWS_ROLE_SESSION_NAME";
     /// Region defaults for the child when `--region` is not given.
     pub const AWS_REGION: &str = "AWS_REGION";
     pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
@@ -93,8 +100,8 @@ pub const REMOVED_FROM_CHILD: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
+    read::AWS_WEB_IDENTITY_TOKEN_FILE,
+    read::AWS_ROLE_ARN,
 ];
 
 /// A variable's value, `None` when unset or empty (an empty value means "not set" for every

@@ -102,6 +102,12 @@ pub enum Error {
     LockTimeout { path: String, seconds: u64 },
     #[error("Interrupted")]
     Interrupted,
+    /// No role was given and there is no terminal to pick one on.
+    #[error("Name a role with --role (there is no terminal to pick one on). Account {account} offers you:\n{}", roles_list(.roles))]
+    RoleRequired { account: String, roles: Vec<String> },
+    /// No role was given and the account offers the user none right now.
+    #[error("Account {account} offers you no role right now. Name the one to request with --role (`p0 ls` lists what you can request).")]
+    NoRolesOffered { account: String },
 
     // ---- login and session (§1, §2) ----
     #[error("The organization ID is required. Please provide it as an argument or set the P0_ORG environment variable.")]
@@ -291,7 +297,7 @@ impl Error {
         use Error::*;
         // No wildcard: a new failure must be given its code here.
         match self {
-            Usage(_) | OrgRequired => exit::USAGE,
+            Usage(_) | OrgRequired | RoleRequired { .. } | NoRolesOffered { .. } => exit::USAGE,
             Config(_) => exit::CONFIG,
             RemoteData(_) => exit::PROTOCOL,
             RequestDenied(_) => exit::DENIED,

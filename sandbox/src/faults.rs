@@ -54,6 +54,7 @@ pub const ENDPOINTS: &[&str] = &[
     "oidc.device_authorization",
     "oidc.token",
     "sso.role_credentials",
+    "sso.list_account_roles",
     "sts",
 ];
 

@@ -538,7 +538,7 @@ fn create_request(
     name: &str,
     reason: Option<String>,
 ) -> Response {
-    let policy = account.grantables(kind)[name].policy.clone();
+    let policy = app.policy(&account.id, kind, name);
     let now = Instant::now();
     if policy.outcome == Outcome::Already {
         app.assign(&account.id, kind, name, now);

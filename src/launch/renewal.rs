@@ -93,16 +93,26 @@ impl Renewer {
             if !self.reported {
                 self.reported = true;
                 self.outages += 1;
-                self.printer.warn(&format!(
-                    "p0: could not renew credentials: {failure}\n\
-                     p0: the current ones stay in use until {}; retrying in the background.",
-                    super::child_env::iso8601_utc(current.expiration)
-                ));
+                self.printer.warn(&outage_line(&failure, current));
             }
             tokio::time::sleep(retry_in).await;
             retry = retry.saturating_add(1);
         }
     }
+}
+
+/// The one line an outage gets in the child's terminal (a multi-line error joined into it).
+fn outage_line(failure: &str, current: &AwsCredentials) -> String {
+    let failure: Vec<&str> = failure
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    format!(
+        "p0: could not renew credentials ({}); the current ones stay in use until {}, retrying in the background",
+        failure.join(" "),
+        super::child_env::iso8601_utc(current.expiration)
+    )
 }
 
 #[cfg(test)]
@@ -219,6 +229,23 @@ pub(crate) mod tests {
         source.failures.store(1, Ordering::SeqCst);
         renewer.renew_after(&fresh).await;
         assert_eq!(renewer.outages, 2);
+    }
+
+    #[test]
+    fn an_outage_is_one_line() {
+        let current = mint(0, MINUTE);
+        let line = outage_line(
+            "Role Admin not available. Available roles:\n  Dev\n  Ops\n",
+            &current,
+        );
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with(
+                "p0: could not renew credentials (Role Admin not available. Available roles: Dev Ops); the current ones stay in use until "
+            ),
+            "{line}"
+        );
+        assert!(line.ends_with(", retrying in the background"), "{line}");
     }
 
     /// A source whose renewals never get newer is retried, not accepted.

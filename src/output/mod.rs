@@ -6,6 +6,7 @@
 
 pub mod credential_process;
 pub mod exports;
+mod picker;
 
 use std::io::{IsTerminal, Write};
 
@@ -75,6 +76,13 @@ impl Printer {
     /// Text the human must act on (a sign-in link and code). Written as given.
     pub fn prompt(&self, text: &str) {
         write_text(self.prompts, text);
+    }
+
+    /// Lets the human pick one of `items` on the terminal (where prompts go, never stdout):
+    /// arrow keys, type to filter, Enter. `None` when they press Esc. Ask only when a human is
+    /// present (`Context::human`).
+    pub fn pick(&self, prompt: &str, items: &[String]) -> crate::error::Result<Option<usize>> {
+        picker::pick(self.prompts, prompt, items)
     }
 
     /// The command's final error: always on stderr, where scripts collect it.

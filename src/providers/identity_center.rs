@@ -20,6 +20,7 @@ use crate::retry::Backoff;
 use crate::secret::Secret;
 use aws_sdk_sso::error::ProvideErrorMetadata;
 use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+use aws_sdk_sso::operation::list_account_roles::ListAccountRolesError;
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -35,6 +36,8 @@ const SAFETY_MARGIN: time::Duration = time::Duration::minutes(5);
 /// transient failure, or access granted a moment ago that is still being provisioned.
 const ROLE_CREDENTIAL_RETRIES: Backoff =
     Backoff::new(Duration::from_secs(1), Duration::from_secs(1), Some(4));
+/// ListAccountRoles pages read at most (the portal's pages hold dozens of permission sets).
+const MAX_ROLE_PAGES: usize = 20;
 
 /// One Identity Center instance: where users sign in, and its region.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -154,6 +157,65 @@ impl IdentityCenter {
             tokio::time::sleep(ROLE_CREDENTIAL_RETRIES.delay(failures)).await;
             failures += 1;
         }
+    }
+
+    /// The permission sets the account offers the user (ListAccountRoles through the portal
+    /// with the cached token, or one from a refresh or a device flow), sorted, for the role
+    /// picker. A token the portal rejects is replaced once, as for GetRoleCredentials.
+    pub async fn offered_permission_sets(&self, ctx: &Context) -> Result<Vec<String>> {
+        if self.account_id.is_empty() {
+            return Err(Error::NoAccountId);
+        }
+        let oidc = aws_sdk::sso_oidc(&self.instance.region);
+        let sso = aws_sdk::sso(&self.instance.region);
+        let cache = ctx.cache();
+        let tokens = TokenStore::new(&cache, &self.instance);
+        let mut token = tokens
+            .access_token(ctx, &oidc, self.force_login, None)
+            .await?;
+        let mut names = Vec::new();
+        let mut next_token: Option<String> = None;
+        let mut pages = 0;
+        while pages < MAX_ROLE_PAGES {
+            let result = sso
+                .list_account_roles()
+                .account_id(&self.account_id)
+                .access_token(token.access_token.expose())
+                .set_next_token(next_token.take())
+                .send()
+                .await;
+            match result {
+                Ok(output) => {
+                    names.extend(
+                        output
+                            .role_list()
+                            .iter()
+                            .filter_map(|role| role.role_name().map(String::from)),
+                    );
+                    pages += 1;
+                    next_token = output.next_token().map(String::from);
+                    if next_token.is_none() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let rejected = matches!(
+                        e.as_service_error(),
+                        Some(ListAccountRolesError::UnauthorizedException(_))
+                    );
+                    if !rejected || token.source == TokenSource::DeviceFlow {
+                        return Err(Error::aws("sso ListAccountRoles", describe_sdk_error(&e)));
+                    }
+                    tracing::debug!("the portal rejected the Identity Center token; replacing it");
+                    token = tokens.access_token(ctx, &oidc, false, Some(&token)).await?;
+                    names.clear();
+                    pages = 0;
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
     }
 }
 

@@ -303,6 +303,21 @@ impl Sandbox {
             .expect("commands are string arrays")
     }
 
+    /// The `WebIdentityToken` of every AssumeRoleWithWebIdentity sent to STS, in order.
+    pub fn web_identity_tokens(&self) -> Vec<String> {
+        serde_json::from_value(self.control_get("/calls")["web_identity_tokens"].clone())
+            .expect("tokens are strings")
+    }
+
+    /// Takes a role (Okta SAML account) or permission set (Identity Center account) away from
+    /// the user; later requests for it follow `then` (a scenario policy) when it is not null.
+    pub fn revoke(&self, account: &str, name: &str, then: Value) {
+        self.control_post(
+            "/revoke",
+            json!({ "account": account, "name": name, "then": then }),
+        );
+    }
+
     pub fn reset_calls(&self) {
         self.control_post("/calls/reset", json!({}));
     }
