@@ -16,9 +16,11 @@ pub fn router(app: Shared) -> Router {
         .route("/calls", get(calls))
         .route("/calls/reset", post(reset_calls))
         .route("/faults", post(add_faults))
+        .route("/faults/clear", post(clear_faults))
         .route("/device/pending", get(pending_devices))
         .route("/device/approve", post(approve_devices))
         .route("/expire", post(expire))
+        .route("/secrets", get(secrets))
         .with_state(app)
 }
 
@@ -36,6 +38,10 @@ fn body_json(body: &Bytes) -> Result<Value, Response> {
 async fn calls(State(app): State<Shared>) -> Json<Value> {
     let (counts, commands) = app.calls();
     Json(json!({ "counts": counts, "commands": commands }))
+}
+
+async fn secrets(State(app): State<Shared>) -> Json<Value> {
+    Json(json!(app.secrets()))
 }
 
 async fn reset_calls(State(app): State<Shared>) -> Json<Value> {
@@ -70,6 +76,11 @@ async fn add_faults(State(app): State<Shared>, body: Bytes) -> Response {
         }
         Err(message) => bad_request(message),
     }
+}
+
+async fn clear_faults(State(app): State<Shared>) -> Json<Value> {
+    let cleared = app.clear_faults();
+    Json(json!({ "ok": true, "cleared": cleared }))
 }
 
 async fn pending_devices(State(app): State<Shared>) -> Json<Value> {
