@@ -20,6 +20,8 @@ use std::time::Duration;
 pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
     let command = launch::Command::from_argv(args.command.iter().cloned())
         .ok_or_else(|| Error::Usage("run-as needs a command to run".into()))?;
+    // Before any network call: a mistyped command must not file a request first.
+    command.check_runnable()?;
     let p0 = P0Connection::new();
     // A warm run: the plan from local files and credentials from the cache, with no runtime,
     // no HTTP client and no network call before exec.

@@ -17,5 +17,6 @@ mod aws_okta;
 mod launch;
 mod login;
 mod ls;
+mod reliability;
 mod request;
 mod run_as;
