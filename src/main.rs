@@ -37,14 +37,15 @@ fn main() -> ExitCode {
     let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // Help and version go to stdout with 0; usage errors to stderr with EX_USAGE.
-            let code = if e.use_stderr() {
-                error::exit::USAGE
-            } else {
-                0
-            };
-            let _ = e.print();
-            return ExitCode::from(code);
+            // Help and version go to stdout with 0; usage errors to stderr with EX_USAGE, in
+            // plain text through the printer, which escapes the argv clap quotes.
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::from(0);
+            }
+            let text = e.render().to_string();
+            output::Printer::standard(false).error(&text.trim_end());
+            return ExitCode::from(error::exit::USAGE);
         }
     };
     init_diagnostics(cli.debug);

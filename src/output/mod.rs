@@ -3,9 +3,14 @@
 //! spinner, the final error) goes through a [`Printer`], which knows where each belongs.
 //!
 //! clippy's `print_stdout`/`print_stderr` are denied everywhere else.
+//!
+//! Everything written here may hold text from outside (argv, role names, account labels, a
+//! server's messages), so control characters are escaped on the way out (`\x1b`): nothing a
+//! server or a pasted argument says can move the cursor, retitle the window or hide a line.
 
 pub mod exports;
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 /// Where a kind of output goes.
@@ -71,7 +76,7 @@ impl Printer {
         write_line(self.messages, line);
     }
 
-    /// Text the human must act on (a sign-in link and code). Written as given.
+    /// Text the human must act on (a sign-in link and code), controls escaped.
     pub fn prompt(&self, text: &str) {
         write_text(self.prompts, text);
     }
@@ -92,7 +97,7 @@ impl Printer {
             .expect("static template");
         let bar = indicatif::ProgressBar::new_spinner()
             .with_style(style)
-            .with_message(message.to_string());
+            .with_message(escape_controls(message).into_owned());
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         Progress { bar: Some(bar) }
     }
@@ -102,7 +107,28 @@ fn write_line(sink: Sink, line: &str) {
     write_text(sink, &format!("{line}\n"));
 }
 
+/// `text` with every C0 and C1 control character and DEL shown escaped (`\x1b`, `\u{9b}`),
+/// except newline and tab, so that it cannot drive the terminal it is shown on.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    let is_raw = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(is_raw) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !is_raw(c) => escaped.push(c),
+            '\r' => escaped.push_str("\\r"),
+            c if (c as u32) < 0x80 => escaped.push_str(&format!("\\x{:02x}", c as u32)),
+            c => escaped.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(escaped)
+}
+
 fn write_text(sink: Sink, text: &str) {
+    let text = escape_controls(text);
+    let text = text.as_ref();
     let tty = || {
         std::fs::OpenOptions::new()
             .write(true)
@@ -141,6 +167,7 @@ impl Drop for Progress {
 /// Writes what a script consumes to stdout. stdout may be a closed pipe (`p0 ls | head -1`):
 /// that ends the output quietly instead of failing the command.
 pub fn stdout(text: &str) -> crate::error::Result<()> {
+    let text = escape_controls(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -150,5 +177,19 @@ pub fn stdout(text: &str) -> crate::error::Result<()> {
             Err(crate::error::Error::io("writing to stdout", e))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_shown_escaped_but_newlines_and_tabs_kept() {
+        assert!(matches!(escape_controls("plain\ttext\n"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_controls("Ad\u{1b}]0;x\u{7}min\r\u{7f}\u{9b}2J\u{0}\n\tok é"),
+            "Ad\\x1b]0;x\\x07min\\r\\x7f\\u{9b}2J\\x00\n\tok é"
+        );
     }
 }
