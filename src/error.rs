@@ -199,8 +199,9 @@ pub enum Error {
     MalformedSaml(String),
 
     // ---- Identity Center (§6) ----
-    #[error("Timed out fetching AWS credentials. Try again, and if this issue persists, contact support@p0.dev.")]
-    IdcTimedOut,
+    /// GetRoleCredentials kept failing (§6.4); `last` is Identity Center's last answer.
+    #[error("Timed out fetching AWS credentials. Try again, and if this issue persists, contact support@p0.dev.\nIdentity Center's last answer: {last}")]
+    IdcTimedOut { last: String },
     #[error("Could not find an AWS account ID for this access request")]
     NoAccountId,
     /// GetRoleCredentials answered ForbiddenException: the user holds no assignment of it.
@@ -308,7 +309,7 @@ impl Error {
             | OktaSessionExpired
             | InvalidProviderConfig(_)
             | MalformedSaml(_)
-            | IdcTimedOut
+            | IdcTimedOut { .. }
             | NoAccountId
             | PermissionSetNotAssigned { .. }
             | Aws { .. } => exit::BACKEND,

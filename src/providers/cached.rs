@@ -147,10 +147,10 @@ mod tests {
         let forced = single_flight(&cache, &key, &target, reuse(true), fetch).await;
         assert_eq!(forced.unwrap().access_key_id, "ASIA1");
         let failed = single_flight(&cache, &key, &target, reuse(true), || async {
-            Err(Error::IdcTimedOut)
+            Err(Error::NoSamlAssertion)
         })
         .await;
-        assert!(matches!(failed, Err(Error::IdcTimedOut)));
+        assert!(matches!(failed, Err(Error::NoSamlAssertion)));
         // A failed fetch leaves the last good entry alone.
         let cached = single_flight(&cache, &key, &target, reuse(false), fetch).await;
         assert_eq!(cached.unwrap().access_key_id, "ASIA1");

@@ -132,11 +132,8 @@ impl IdentityCenter {
                 token = tokens.access_token(ctx, &oidc, false, Some(&token)).await?;
                 continue;
             }
-            tracing::debug!(
-                "GetRoleCredentials failed ({}): {}",
-                failures + 1,
-                describe_sdk_error(&error)
-            );
+            let described = describe_sdk_error(&error);
+            tracing::debug!("GetRoleCredentials failed ({}): {described}", failures + 1);
             let not_assigned_error = || Error::PermissionSetNotAssigned {
                 permission_set: self.permission_set.clone(),
                 account_id: self.account_id.clone(),
@@ -144,11 +141,17 @@ impl IdentityCenter {
             if not_assigned && !fetch.just_granted {
                 return Err(not_assigned_error());
             }
+            // Access granted a moment ago may still be provisioning (ForbiddenException until
+            // then); otherwise only what may pass is tried again: a bad request, an unknown
+            // account or a token refused after a fresh sign-in would fail the same way.
+            if !not_assigned && !aws_sdk::may_pass_on_retry(&error) {
+                return Err(Error::aws("Identity Center GetRoleCredentials", described));
+            }
             if !ROLE_CREDENTIAL_RETRIES.allows(failures) {
                 return Err(if not_assigned {
                     not_assigned_error()
                 } else {
-                    Error::IdcTimedOut
+                    Error::IdcTimedOut { last: described }
                 });
             }
             tokio::time::sleep(ROLE_CREDENTIAL_RETRIES.delay(failures)).await;

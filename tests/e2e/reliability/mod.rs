@@ -3,6 +3,7 @@
 //! takes and what it leaves behind. Run them all: `scripts/test --test e2e -- reliability::`.
 #![allow(dead_code)] // Not every module uses every helper.
 
+mod aws_errors;
 mod control_bytes;
 mod typos;
 
