@@ -5,6 +5,7 @@
 
 mod aws_errors;
 mod control_bytes;
+mod poll_stream;
 mod typos;
 
 use std::fs::File;
@@ -29,7 +30,15 @@ impl Bounded {
     }
 
     /// Panics unless the process exited with `code` (not killed, not timed out).
+    #[allow(clippy::print_stderr)]
     pub fn assert_code(&self, code: i32) -> &Self {
+        // For RELIABILITY.md's "time taken" (`--nocapture` shows it).
+        eprintln!(
+            "measured: exit {:?} after {:.2?}, peak RSS {} KiB",
+            self.code(),
+            self.elapsed,
+            self.max_rss_kib
+        );
         assert_eq!(
             self.code(),
             Some(code),
