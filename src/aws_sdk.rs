@@ -107,29 +107,23 @@ where
                 (None, None) => format!("HTTP {status}"),
             }
         }
-        SdkError::TimeoutError(_) => format!("timed out ({})", innermost_cause(error)),
+        SdkError::TimeoutError(_) => format!("timed out ({})", crate::http::innermost_cause(error)),
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
-            format!("timed out connecting ({})", innermost_cause(error))
+            format!(
+                "timed out connecting ({})",
+                crate::http::innermost_cause(error)
+            )
         }
         SdkError::DispatchFailure(failure) if failure.is_io() => {
-            format!("no connection: {}", innermost_cause(error))
+            format!("no connection: {}", crate::http::innermost_cause(error))
         }
         SdkError::ResponseError(response) => format!(
             "HTTP {}, and the answer could not be read: {}",
             response.raw().status().as_u16(),
-            innermost_cause(error)
+            crate::http::innermost_cause(error)
         ),
-        _ => innermost_cause(error),
+        _ => crate::http::innermost_cause(error),
     }
-}
-
-/// The last error in the `source()` chain: the I/O failure under the connector's wrappers.
-fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut innermost = error;
-    while let Some(source) = innermost.source() {
-        innermost = source;
-    }
-    innermost.to_string()
 }
 
 /// Whether a failed call may succeed if made again: throttling, a server error, a timeout or a

@@ -24,6 +24,16 @@ pub fn client() -> reqwest::Client {
         .expect("the TLS backend initializes")
 }
 
+/// The last error in the `source()` chain (`Connection refused (os error 111)` under
+/// reqwest's and hyper's wrappers), which is what a user can act on.
+pub fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = error;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    innermost.to_string()
+}
+
 /// Where a service URL came from, which decides whose mistake a bad one is.
 #[derive(Debug, Clone, Copy)]
 pub enum UrlOrigin {

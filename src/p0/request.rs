@@ -214,14 +214,18 @@ impl P0Client {
     pub(crate) async fn settle(&self, mut created: Created) -> Result<Created> {
         if !created.status().is_some_and(is_decided) {
             let id = created.id().ok_or(Error::NoAccessId)?.to_string();
-            self.printer()
-                .status("Will wait up to 5 minutes for this request to complete...");
+            self.printer().status(&format!(
+                "Will wait up to {} minutes for this request to complete...",
+                WAIT_LIMIT.as_secs() / 60
+            ));
             let progress = self
                 .printer()
                 .spinner("Waiting for the request to be decided");
             let data = tokio::time::timeout(WAIT_LIMIT, self.poll(&id))
                 .await
-                .map_err(|_| Error::WaitTimedOut)?;
+                .map_err(|_| Error::WaitTimedOut {
+                    minutes: WAIT_LIMIT.as_secs() / 60,
+                })?;
             drop(progress);
             created.merge(data?);
         }
