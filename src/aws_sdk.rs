@@ -11,9 +11,11 @@
 //! - the HTTP client: hyper 1 with rustls 0.23 on aws-lc-rs, the stack reqwest already brings
 //!   (so the binary has one), honouring the usual proxy variables; plain http only where the
 //!   endpoint says so (the sandbox and moto on loopback);
-//! - an overall deadline: [`CONNECT_TIMEOUT`] per connection, [`ATTEMPT_TIMEOUT`] per attempt and
-//!   [`OPERATION_TIMEOUT`] per call, retries included, with tokio's sleep to enforce them. A
-//!   stalled server (half-open TCP after a VPN drop or a laptop's sleep) costs at most a minute.
+//! - an overall deadline: [`CONNECT_TIMEOUT`] per connection, 20 s per attempt and 60 s per
+//!   call, retries included, with tokio's sleep to enforce them (`P0_CALL_TIMEOUT` sets the
+//!   call's, a third of it per attempt). These services answer in well under a second;
+//!   botocore allows 60 s between reads, but a wait that long is a stall. A stalled server
+//!   (half-open TCP after a VPN drop or a laptop's sleep) costs at most a minute.
 
 use crate::env;
 use aws_sdk_sts::config::http::HttpResponse;
@@ -32,12 +34,7 @@ use aws_types::SdkConfig;
 use std::time::Duration;
 
 /// Establishing one connection (TCP and TLS), as `crate::http::client()` allows.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// One attempt of a call, from sending to the whole answer. These services answer in well
-/// under a second; botocore allows 60 s between reads, but a wait that long is a stall.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
-/// One call, every attempt and the backoff between them included.
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+pub const CONNECT_TIMEOUT: Duration = crate::http::CONNECT_TIMEOUT;
 
 /// An STS client for `region` (AssumeRoleWithSAML, unsigned). Standard retries.
 pub fn sts(region: &str) -> aws_sdk_sts::Client {
@@ -147,11 +144,17 @@ where
     }
 }
 
+/// The deadlines of every client: the call's (`P0_CALL_TIMEOUT`, else 60 s), a third of it
+/// per attempt (so the standard three attempts fit), connecting as reqwest does.
 fn deadlines() -> TimeoutConfig {
+    deadlines_for(crate::http::call_timeout())
+}
+
+fn deadlines_for(call: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-        .operation_timeout(OPERATION_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT.min(call))
+        .operation_attempt_timeout(call / 3)
+        .operation_timeout(call)
         .build()
 }
 
@@ -468,9 +471,18 @@ mod tests {
     #[test]
     fn every_client_has_an_overall_deadline() {
         let timeouts = deadlines();
+        let minute = Duration::from_secs(60);
+        assert_eq!(deadlines_for(minute), timeouts, "P0_CALL_TIMEOUT is unset");
+        let short = deadlines_for(Duration::from_secs(3));
+        assert_eq!(short.operation_timeout(), Some(Duration::from_secs(3)));
+        assert_eq!(
+            short.operation_attempt_timeout(),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(short.connect_timeout(), Some(Duration::from_secs(3)));
         assert_eq!(timeouts.connect_timeout(), Some(CONNECT_TIMEOUT));
-        assert_eq!(timeouts.operation_attempt_timeout(), Some(ATTEMPT_TIMEOUT));
-        assert_eq!(timeouts.operation_timeout(), Some(OPERATION_TIMEOUT));
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(minute / 3));
+        assert_eq!(timeouts.operation_timeout(), Some(minute));
         let sts = sts("us-east-1");
         let oidc = sso_oidc("us-west-2");
         let sso = sso("us-west-2");

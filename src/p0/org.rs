@@ -185,7 +185,7 @@ pub async fn fetch_org(ctx: &Context, api: &Url, org: &str) -> Result<OrgDocumen
     let response = client::send(&policy, Replay::Idempotent, url.as_str(), || {
         ctx.http()
             .get(url.clone())
-            .timeout(super::CALL_TIMEOUT)
+            .timeout(crate::http::call_timeout())
             .header("Accept", "application/json")
     })
     .await?;

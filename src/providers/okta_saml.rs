@@ -293,7 +293,10 @@ fn call_failed(shown_url: &str, error: reqwest::Error) -> Error {
     let error = error.without_url();
     let shown_url = secret::redact_url(shown_url);
     let problem = if error.is_timeout() {
-        "timed out (no answer in time)".to_string()
+        format!(
+            "timed out (no answer within {} s)",
+            crate::http::call_timeout().as_secs()
+        )
     } else if error.is_redirect() {
         "it redirected in a loop (more than 10 redirects)".to_string()
     } else if error.is_connect() {

@@ -5,6 +5,7 @@
 
 mod aws_errors;
 mod control_bytes;
+mod deadlines;
 mod exit_codes;
 mod poll_stream;
 mod typos;
