@@ -93,8 +93,15 @@ impl OktaCredential {
 }
 
 impl FirebaseSession {
-    pub fn is_fresh(&self) -> bool {
-        self.expires_at - now_secs() > FIREBASE_MARGIN_SECS
+    /// Whether to use this ID token as it is: more than [`FIREBASE_MARGIN_SECS`] left, or its
+    /// expiry is the Okta session's end (`okta_expires_at`) and that has not come. A token
+    /// minted in the session's last minutes is capped there, and so would any new one be:
+    /// renewing it again on every call, in every process, gains nothing (the Okta session's
+    /// own margin decides when the session is over).
+    pub fn is_fresh(&self, okta_expires_at: f64) -> bool {
+        let left = self.expires_at - now_secs();
+        let capped_by_okta = self.expires_at >= okta_expires_at;
+        left > FIREBASE_MARGIN_SECS || (capped_by_okta && left > 0.0)
     }
 }
 
@@ -176,6 +183,25 @@ mod tests {
         assert_eq!(credential.expires_at, 4599.0);
         assert_eq!(serde_json::to_value(&credential).unwrap()["scope"], "s");
         assert!(OktaCredential::from_token_response(json!({"error": "x"}), 0.0).is_err());
+    }
+
+    #[test]
+    fn a_token_capped_by_the_okta_session_is_fresh_until_it_ends() {
+        let now = now_secs();
+        let token = |expires_at: f64| FirebaseSession {
+            id_token: Secret::new("fb".into()),
+            refresh_token: Secret::new("rt".into()),
+            expires_at,
+        };
+        let okta_end = now + 240.0;
+        // Minted four minutes before the Okta session ends: capped there, and fresh.
+        assert!(token(okta_end).is_fresh(okta_end));
+        // Due for renewal on its own clock, well before the session ends.
+        assert!(!token(now + 30.0).is_fresh(now + 3000.0));
+        assert!(!token(now + 30.0).is_fresh(okta_end));
+        assert!(token(now + 3000.0).is_fresh(now + 7200.0));
+        // Capped, but over.
+        assert!(!token(now - 1.0).is_fresh(now - 1.0));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod control_bytes;
 mod deadlines;
 mod exit_codes;
 mod poll_stream;
+mod session_herd;
 mod typos;
 
 use std::fs::File;
