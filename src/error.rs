@@ -98,6 +98,10 @@ pub enum Error {
     RemoteData(String),
     #[error("Could not determine your home directory")]
     NoHomeDirectory,
+    /// State in `~/.p0` that others could have written (or a link, a special file): refused,
+    /// with the fix, as OpenSSH refuses such keys.
+    #[error("{0}")]
+    UnsafeState(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -304,7 +308,7 @@ impl Error {
         // No wildcard: a new failure must be given its code here.
         match self {
             Usage(_) | OrgRequired => exit::USAGE,
-            Config(_) => exit::CONFIG,
+            Config(_) | UnsafeState(_) => exit::CONFIG,
             RemoteData(_) => exit::PROTOCOL,
             RequestDenied(_) => exit::DENIED,
             RequestNotComplete(_) | WaitTimedOut { .. } => exit::NOT_COMPLETE,

@@ -115,14 +115,13 @@ impl Identity {
         self.org.auth.is_some()
     }
 
-    /// Reads the identity; `Ok(None)` when there is none. A file that cannot be parsed counts as
-    /// none (P0's CLI ignores errors here too), so a new login simply replaces it.
+    /// Reads the identity; `Ok(None)` when there is none. A file that cannot be parsed (or is
+    /// too big to be one) counts as none (P0's CLI ignores errors here too), so a new login
+    /// simply replaces it. One others could have written is refused (`state`).
     pub fn load(state: &StateDir) -> Result<Option<Identity>> {
         let path = state.identity_path();
-        let text = match std::fs::read(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        let Some(text) = state.read(&path)? else {
+            return Ok(None);
         };
         match serde_json::from_slice(&text) {
             Ok(identity) => Ok(Some(identity)),
@@ -140,7 +139,7 @@ impl Identity {
     /// Writes the identity atomically, 0600, JSON with 2-space indent (§2.4).
     pub fn save(&self, state: &StateDir) -> Result<()> {
         let text = serde_json::to_vec_pretty(self).expect("identity serializes");
-        state::write_private(&state.identity_path(), &text)
+        state.write(&state.identity_path(), &text)
     }
 }
 

@@ -267,9 +267,7 @@ pub(crate) enum Submitted {
 }
 
 /// Reads only local files (identity.json): the logged-in org, for cache keys, without network.
-pub fn stored_org(state: &StateDir) -> Option<String> {
-    identity::Identity::load(state)
-        .ok()
-        .flatten()
-        .and_then(|identity| identity.slug().map(String::from))
+/// `Error::UnsafeState` when the identity cannot be trusted.
+pub fn stored_org(state: &StateDir) -> Result<Option<String>> {
+    Ok(identity::Identity::load(state)?.and_then(|identity| identity.slug().map(String::from)))
 }

@@ -184,7 +184,7 @@ impl Provider for IdentityCenter {
     fn check_unattended(&self, ctx: &Context) -> Result<()> {
         let cache = ctx.cache();
         let tokens = TokenStore::new(&cache, &self.instance);
-        if ctx.human().present() || (!self.force_login && tokens.available_without_sign_in()) {
+        if ctx.human().present() || (!self.force_login && tokens.available_without_sign_in()?) {
             return Ok(());
         }
         Err(Error::IdcLoginRequired {
@@ -288,30 +288,35 @@ impl<'a> TokenStore<'a> {
         }
     }
 
-    fn cached_token(&self, rejected: Option<&Token>) -> Option<Token> {
-        let cached: CachedToken = self.cache.read(&self.token_key)?;
+    fn cached_token(&self, rejected: Option<&Token>) -> Result<Option<Token>> {
+        let Some(cached) = self.cache.read::<CachedToken>(&self.token_key)? else {
+            return Ok(None);
+        };
         let is_rejected = rejected.is_some_and(|r| r.access_token.matches(&cached.access_token));
-        (cached.usable(OffsetDateTime::now_utc()) && !is_rejected).then_some(Token {
-            access_token: cached.access_token,
-            source: TokenSource::Cache,
-        })
+        Ok(
+            (cached.usable(OffsetDateTime::now_utc()) && !is_rejected).then_some(Token {
+                access_token: cached.access_token,
+                source: TokenSource::Cache,
+            }),
+        )
     }
 
     /// The cached client registration, while usable.
-    fn cached_client(&self) -> Option<RegisteredClient> {
-        self.cache
-            .read::<RegisteredClient>(&self.client_key)
-            .filter(|c| c.usable(OffsetDateTime::now_utc()))
+    fn cached_client(&self) -> Result<Option<RegisteredClient>> {
+        Ok(self
+            .cache
+            .read::<RegisteredClient>(&self.client_key)?
+            .filter(|c| c.usable(OffsetDateTime::now_utc())))
     }
 
     /// Whether a token can be had without a human: cached and valid, or renewable.
-    fn available_without_sign_in(&self) -> bool {
-        self.cached_token(None).is_some()
-            || (self.cached_client().is_some()
+    fn available_without_sign_in(&self) -> Result<bool> {
+        Ok(self.cached_token(None)?.is_some()
+            || (self.cached_client()?.is_some()
                 && self
                     .cache
-                    .read::<CachedToken>(&self.token_key)
-                    .is_some_and(|t| t.refresh_token.is_some()))
+                    .read::<CachedToken>(&self.token_key)?
+                    .is_some_and(|t| t.refresh_token.is_some())))
     }
 
     /// The cached token unless `force_login` or it was `rejected`; otherwise the refresh token
@@ -325,13 +330,13 @@ impl<'a> TokenStore<'a> {
         rejected: Option<&Token>,
     ) -> Result<Token> {
         if !force_login {
-            if let Some(token) = self.cached_token(rejected) {
+            if let Some(token) = self.cached_token(rejected)? {
                 return Ok(token);
             }
         }
         let _lock = self.cache.lock(&self.token_key).await?;
         if !force_login {
-            if let Some(token) = self.cached_token(rejected) {
+            if let Some(token) = self.cached_token(rejected)? {
                 return Ok(token);
             }
         }
@@ -362,13 +367,13 @@ impl<'a> TokenStore<'a> {
     async fn refreshed_token(&self, oidc: &aws_sdk_ssooidc::Client) -> Result<Option<Token>> {
         let Some(refresh_token) = self
             .cache
-            .read::<CachedToken>(&self.token_key)
+            .read::<CachedToken>(&self.token_key)?
             .and_then(|t| t.refresh_token)
         else {
             return Ok(None);
         };
         // A refresh token is bound to the registration that obtained it.
-        let Some(client) = self.cached_client() else {
+        let Some(client) = self.cached_client()? else {
             return Ok(None);
         };
         let result = oidc
@@ -413,7 +418,7 @@ impl<'a> TokenStore<'a> {
 
     /// The cached registration while usable, else a new one (called under the token lock).
     async fn registered_client(&self, oidc: &aws_sdk_ssooidc::Client) -> Result<RegisteredClient> {
-        if let Some(client) = self.cached_client() {
+        if let Some(client) = self.cached_client()? {
             return Ok(client);
         }
         let output = oidc

@@ -9,6 +9,7 @@ mod deadlines;
 mod exit_codes;
 mod poll_stream;
 mod session_herd;
+mod state_files;
 mod typos;
 
 use std::fs::File;
