@@ -80,17 +80,55 @@ fn parse() -> Result<cli::Cli, clap::Error> {
 }
 
 /// Diagnostics go to stderr only, and only when asked for (`--debug` or `P0_LOG`).
+///
+/// Whatever the filter says, other crates get through only up to [`THIRD_PARTY_CAP`]: their
+/// debug and trace output is what they parse and send, and that holds secrets p0 never logs
+/// itself (html5ever and selectors print the Okta page with its SAML assertion, the AWS SDK
+/// and hyper print requests with Identity Center tokens and device codes). So no `P0_LOG` a
+/// user can write, `trace` or `html5ever=trace` alike, shows one.
 fn init_diagnostics(debug: bool) {
     use std::io::IsTerminal;
+    use tracing_subscriber::layer::{Layer, SubscriberExt};
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = match env::get(env::read::P0_LOG) {
         Some(filter) => filter,
         None if debug => "p0=debug".to_string(),
         None => return,
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+    let cap = tracing_subscriber::filter::filter_fn(|metadata| {
+        is_ours(metadata.target()) || *metadata.level() <= THIRD_PARTY_CAP
+    });
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
-        .init();
+        .with_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_filter(cap);
+    tracing_subscriber::registry().with(layer).init();
+}
+
+/// The most verbose level another crate's diagnostics are shown at.
+const THIRD_PARTY_CAP: tracing::Level = tracing::Level::INFO;
+
+/// Whether a diagnostic comes from p0's own code (which logs no secrets: they are `Secret`s,
+/// URLs are redacted, JSON errors described without values).
+fn is_ours(target: &str) -> bool {
+    target == "p0" || target.starts_with("p0::")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_our_own_targets_are_ours() {
+        assert!(super::is_ours("p0"));
+        assert!(super::is_ours("p0::providers::okta_saml"));
+        for theirs in [
+            "html5ever::tree_builder",
+            "aws_smithy_runtime",
+            "p0x",
+            "hyper",
+        ] {
+            assert!(!super::is_ours(theirs), "{theirs}");
+        }
+    }
 }

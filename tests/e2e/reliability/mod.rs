@@ -6,6 +6,7 @@
 mod aws_errors;
 mod control_bytes;
 mod deadlines;
+mod diagnostics;
 mod exit_codes;
 mod poll_stream;
 mod session_herd;
