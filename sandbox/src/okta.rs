@@ -401,7 +401,7 @@ async fn sso_page(
     if fault.as_ref().is_some_and(|f| f.redirect_loop) {
         // Back to this very page, as a misconfigured app or proxy does, forever.
         let again = format!("/login/token/sso?token={}", urlencoding(token));
-        return Redirect::to(&again).into_response();
+        return (StatusCode::FOUND, [(header::LOCATION, again)]).into_response();
     }
     let info = match app.valid_token(token, &[TokenKind::WebSso]) {
         Ok(info) if app.use_once(token) => info,

@@ -114,4 +114,30 @@ fn get_role_credentials_gives_its_last_error_and_retries_only_what_may_pass() {
     let err = p0_fails(&sb, &refresh, 69);
     assert_readable(&err, "InvalidRequestException: Bad Request");
     assert_eq!(sb.count("sso.role_credentials"), 1, "{:?}", sb.calls());
+    sb.clear_faults();
+
+    // No assignment (ForbiddenException) cannot pass either, unless access was just granted.
+    sb.reset_calls();
+    let err = p0_fails(
+        &sb,
+        &[
+            "run-as",
+            "--sso-start-url",
+            IDC_START_URL,
+            "--sso-region",
+            IDC_REGION,
+            "--account",
+            DEV,
+            "--role",
+            "NotAssigned",
+            "--",
+            "true",
+        ],
+        69,
+    );
+    assert_readable(
+        &err,
+        &format!("Permission set NotAssigned is not assigned to you in account {DEV}."),
+    );
+    assert_eq!(sb.count("sso.role_credentials"), 1, "{:?}", sb.calls());
 }

@@ -39,10 +39,11 @@ impl Bounded {
     pub fn assert_code(&self, code: i32) -> &Self {
         // For RELIABILITY.md's "time taken" (`--nocapture` shows it).
         eprintln!(
-            "measured: exit {:?} after {:.2?}, peak RSS {} KiB",
+            "measured: exit {:?} after {:.2?}, peak RSS {} KiB, last line {:?}",
             self.code(),
             self.elapsed,
-            self.max_rss_kib
+            self.max_rss_kib,
+            self.stderr.trim_end().lines().last().unwrap_or_default()
         );
         assert_eq!(
             self.code(),
