@@ -332,7 +332,7 @@ module completions {
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
     --help(-h)                # Print help
     --version(-V)             # Print version
-    ...command: string        # The command to run and its arguments (none: start $SHELL with the credentials)
+    ...command: string        # The command to run and its arguments (none: start $SHELL with the credentials). A word starting with `-` is an option of p0's until `--`
   ]
 
   # Show the session, sign-ins, cached credentials and locks (no network call)

@@ -221,12 +221,14 @@ fn local_copy_key(org: &str) -> CacheKey {
 }
 
 /// The org's config from the local copy, when there is one young enough.
-pub fn local_config(cache: &Cache, org: &str) -> Option<AwsConfig> {
-    let copy: LocalCopy = cache.read(&local_copy_key(org))?;
+pub fn local_config(cache: &Cache, org: &str) -> Result<Option<AwsConfig>> {
+    let Some(copy) = cache.read::<LocalCopy>(&local_copy_key(org))? else {
+        return Ok(None);
+    };
     let age = OffsetDateTime::now_utc().unix_timestamp() - copy.fetched_at;
-    (0..LOCAL_COPY_MAX_AGE.whole_seconds())
+    Ok((0..LOCAL_COPY_MAX_AGE.whole_seconds())
         .contains(&age)
-        .then(|| AwsConfig::from_response(&copy.body))
+        .then(|| AwsConfig::from_response(&copy.body)))
 }
 
 /// Keeps `body` (a config just fetched) as the org's local copy.
@@ -250,9 +252,9 @@ pub async fn fetch_config(client: &P0Client, cache: &Cache, org: &str) -> Result
 /// The families of the logged-in org's accounts, from local files only (for `p0 aws --help`,
 /// which must never wait on the network): `None` when nothing is known locally.
 pub fn cached_families(state: &StateDir) -> Option<Families> {
-    let org = crate::p0::stored_org(state)?;
+    let org = crate::p0::stored_org(state).ok()??;
     let cache = Cache::new(state, std::time::Duration::ZERO);
-    let copy: LocalCopy = cache.read(&local_copy_key(&org))?;
+    let copy: LocalCopy = cache.read(&local_copy_key(&org)).ok()??;
     Some(AwsConfig::from_response(&copy.body).families())
 }
 
@@ -269,7 +271,8 @@ pub struct KnownAccount {
 /// The installed accounts of the local copy of `org`'s config, whatever its age (a copy too
 /// old to resolve `--account` still names the accounts); empty without a copy.
 pub fn known_accounts(cache: &Cache, org: &str) -> Vec<KnownAccount> {
-    let Some(copy) = cache.read::<LocalCopy>(&local_copy_key(org)) else {
+    // Best effort (completion, status): an unreadable or refused copy names no accounts.
+    let Ok(Some(copy)) = cache.read::<LocalCopy>(&local_copy_key(org)) else {
         return Vec::new();
     };
     AwsConfig::from_response(&copy.body)
@@ -311,7 +314,7 @@ pub fn remember_roles<'a>(
     seen: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) {
     let key = known_roles_key(org);
-    let mut known: KnownRoles = cache.read(&key).unwrap_or_default();
+    let mut known: KnownRoles = cache.read(&key).ok().flatten().unwrap_or_default();
     let mut changed = false;
     for (account, role) in seen {
         if account.is_empty() || role.is_empty() || role.len() > MAX_ROLE_NAME {
@@ -336,6 +339,8 @@ pub fn remember_roles<'a>(
 pub fn known_roles(cache: &Cache, org: &str) -> BTreeMap<String, BTreeSet<String>> {
     cache
         .read::<KnownRoles>(&known_roles_key(org))
+        .ok()
+        .flatten()
         .unwrap_or_default()
         .accounts
 }
@@ -533,15 +538,15 @@ mod tests {
     fn local_copy_round_trips_and_ages_out() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(&StateDir::at(dir.path(), ""), std::time::Duration::ZERO);
-        assert!(local_config(&cache, "acme").is_none());
+        assert!(local_config(&cache, "acme").unwrap().is_none());
         let body = json!({"config": {"iam-write": {"1": {"state": "installed",
             "login": {"type": "idc", "idcRegion": "r", "identityStoreId": "d"}}}}});
         store_local_config(&cache, "acme", &body).unwrap();
         assert_eq!(
-            local_config(&cache, "acme").unwrap().families(),
+            local_config(&cache, "acme").unwrap().unwrap().families(),
             Families::from_iter([Backend::IdentityCenter])
         );
-        assert!(local_config(&cache, "other").is_none());
+        assert!(local_config(&cache, "other").unwrap().is_none());
         cache
             .write(
                 &local_copy_key("acme"),
@@ -551,6 +556,6 @@ mod tests {
                 },
             )
             .unwrap();
-        assert!(local_config(&cache, "acme").is_none());
+        assert!(local_config(&cache, "acme").unwrap().is_none());
     }
 }

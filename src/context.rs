@@ -96,8 +96,9 @@ impl Context {
             Printer::standard(options.quiet)
         };
         let no_browser = options.no_browser || env::flag(env::read::P0_NO_BROWSER);
+        let warnings = printer.clone();
         Ok(Context {
-            state: StateDir::from_env()?,
+            state: StateDir::from_env()?.warning_to(move |line| warnings.warn(line)),
             printer,
             settings: Settings::from_env(),
             inner: Arc::new(Lazy {

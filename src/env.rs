@@ -25,6 +25,10 @@ pub mod read {
     /// backoff for P0 API retries (§3.1: 1, 2, 4, 8, 16, 30, 30, 30 times this, ±50 % jitter).
     /// Tests shrink it; a slow link can widen it.
     pub const P0_RETRY_BASE_MS: &str = "P0_RETRY_BASE_MS";
+    /// Seconds one network call may take, answer included (default 60): reqwest's request
+    /// timeout and the AWS SDK's operation timeout (a third of it per attempt). A slow link can
+    /// widen it; tests shrink it to see a stalled server cost the deadline.
+    pub const P0_CALL_TIMEOUT: &str = "P0_CALL_TIMEOUT";
     /// Firebase web API key used when the org document has no `config` (§1.1 defaults).
     pub const P0_FS_API_KEY: &str = "P0_FS_API_KEY";
     /// Log filter for `--debug`-style diagnostics on stderr (tracing syntax).

@@ -17,10 +17,12 @@ pub fn router(app: Shared) -> Router {
         .route("/calls", get(calls))
         .route("/calls/reset", post(reset_calls))
         .route("/faults", post(add_faults))
+        .route("/faults/clear", post(clear_faults))
         .route("/device/pending", get(pending_devices))
         .route("/device/approve", post(approve_devices))
         .route("/expire", post(expire))
         .route("/revoke", post(revoke))
+        .route("/secrets", get(secrets))
         .with_state(app)
 }
 
@@ -42,6 +44,10 @@ async fn calls(State(app): State<Shared>) -> Json<Value> {
         "commands": commands,
         "web_identity_tokens": app.web_identity_tokens(),
     }))
+}
+
+async fn secrets(State(app): State<Shared>) -> Json<Value> {
+    Json(json!(app.secrets()))
 }
 
 async fn reset_calls(State(app): State<Shared>) -> Json<Value> {
@@ -76,6 +82,11 @@ async fn add_faults(State(app): State<Shared>, body: Bytes) -> Response {
         }
         Err(message) => bad_request(message),
     }
+}
+
+async fn clear_faults(State(app): State<Shared>) -> Json<Value> {
+    let cleared = app.clear_faults();
+    Json(json!({ "ok": true, "cleared": cleared }))
 }
 
 async fn pending_devices(State(app): State<Shared>) -> Json<Value> {

@@ -108,6 +108,7 @@ async fn register_client(State(app): State<Shared>, kill: ConnKill, body: Bytes)
         &json!({"serialized": tokens::random_b64url(180)}),
     );
     let expires_at = issued_at + CLIENT_SECRET_LIFETIME_SECS;
+    app.record_secret(&client_secret);
     app.register_idc_client(
         &client_id,
         IdcClient {
@@ -441,7 +442,7 @@ fn role_page_start(token: &str) -> Option<usize> {
 }
 
 /// The text of `<tag>` in moto's XML answer.
-fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+pub(crate) fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     let open = format!("<{tag}>");
     let start = xml.find(&open)? + open.len();
     let end = xml[start..].find(&format!("</{tag}>"))? + start;
@@ -498,6 +499,8 @@ async fn assume_role(app: &Shared, role_arn: &str) -> Result<Value, String> {
     }
     let field = |tag: &str| xml_text(&body, tag).ok_or_else(|| format!("no <{tag}> in {body}"));
     let expiration = field("Expiration")?;
+    app.record_secret(field("SecretAccessKey")?);
+    app.record_secret(field("SessionToken")?);
     let expiration_ms =
         time::OffsetDateTime::parse(expiration, &time::format_description::well_known::Rfc3339)
             .map_err(|e| format!("bad Expiration {expiration:?}: {e}"))?

@@ -158,6 +158,8 @@ struct Inner {
     counts: BTreeMap<String, u64>,
     commands: Vec<Vec<String>>,
     faults: Vec<Fault>,
+    /// Every secret value handed out, in order (control port `GET /secrets`).
+    secrets: Vec<String>,
     tokens: HashMap<String, TokenInfo>,
     next_serial: u64,
     /// Tokens of a kind with a serial at or below this were expired by `POST /expire`.
@@ -194,6 +196,7 @@ impl App {
                 counts: BTreeMap::new(),
                 commands: Vec::new(),
                 faults,
+                secrets: Vec::new(),
                 tokens: HashMap::new(),
                 next_serial: 0,
                 expired_upto: HashMap::new(),
@@ -256,6 +259,11 @@ impl App {
         self.lock().faults.extend(faults);
     }
 
+    /// Removes every pending fault (an outage ends); returns how many there were.
+    pub fn clear_faults(&self) -> usize {
+        std::mem::take(&mut self.lock().faults).len()
+    }
+
     pub fn record_command(&self, argv: Vec<String>) {
         self.lock().commands.push(argv);
     }
@@ -280,6 +288,20 @@ impl App {
         self.lock().web_identity_tokens.clone()
     }
 
+    // ---- secrets ----
+
+    /// Records a secret value this sandbox handed out (a token, a device code, a client
+    /// secret, a SAML assertion, AWS keys), so a test can check that none reaches output.
+    pub fn record_secret(&self, value: &str) {
+        if !value.is_empty() {
+            self.lock().secrets.push(value.to_string());
+        }
+    }
+
+    pub fn secrets(&self) -> Vec<String> {
+        self.lock().secrets.clone()
+    }
+
     // ---- tokens ----
 
     pub fn register_token(
@@ -290,6 +312,7 @@ impl App {
         audience: Option<String>,
     ) {
         let mut inner = self.lock();
+        inner.secrets.push(token.to_string());
         inner.next_serial += 1;
         let info = TokenInfo {
             kind,
@@ -367,7 +390,9 @@ impl App {
             approved: false,
             redeemed: false,
         };
-        self.lock().devices.insert(device_code.clone(), device);
+        let mut inner = self.lock();
+        inner.secrets.push(device_code.clone());
+        inner.devices.insert(device_code.clone(), device);
         (device_code, user_code)
     }
 
@@ -532,6 +557,7 @@ pub async fn apply_fault(
     if fault.close && !handler_closes {
         kill.close_now().await;
     }
+
     if let Some(status) = fault.status {
         return Err(crate::faults::status_response(shape, status));
     }

@@ -107,7 +107,15 @@ async fn proxy(State(app): State<Shared>, kill: ConnKill, request: Request) -> R
         }
     }
     match answer.bytes().await {
-        Ok(bytes) => (status, headers, Body::from(bytes)).into_response(),
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            for tag in ["SecretAccessKey", "SessionToken"] {
+                if let Some(value) = crate::idc::xml_text(&text, tag) {
+                    app.record_secret(value);
+                }
+            }
+            (status, headers, Body::from(bytes)).into_response()
+        }
         Err(_) => status_response(Shape::AwsQuery, 502),
     }
 }

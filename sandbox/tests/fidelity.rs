@@ -1418,3 +1418,67 @@ fn the_sts_proxy_records_each_web_identity_token() {
     );
     assert_eq!(sb.count("sts.AssumeRoleWithWebIdentity"), 2);
 }
+
+/// What the reliability tests lean on: every secret handed out is listed, an outage can be
+/// ended, Okta's SSO page can loop, and a poll line can never end.
+#[test]
+fn secrets_are_listed_faults_cleared_and_pages_loop_or_never_end() {
+    let mut scenario = default_scenario();
+    scenario["accounts"][0]["roles"]["Admin"]["assigned"] = json!(true);
+    let sb = start(scenario);
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let (_, assertion) = saml_response(&sb, &okta).expect("an assertion");
+    let secrets = sb.secrets();
+    for (what, secret) in [
+        ("the Okta access token", &okta.access_token),
+        ("the Okta id token", &okta.id_token),
+        ("the Firebase ID token", &bearer),
+        ("the SAML assertion", &assertion),
+    ] {
+        assert!(secrets.contains(secret), "{what} is not listed");
+    }
+
+    sb.fault(json!({"endpoint": "p0.org", "status": 500, "times": 0}));
+    let org = format!("{}/orgs/acme", sb.urls().p0);
+    assert_eq!(answer(agent().get(&org).call()).0, 500);
+    sb.clear_faults();
+    assert_eq!(answer(agent().get(&org).call()).0, 200);
+
+    sb.fault(json!({"endpoint": "okta.sso", "redirect_loop": true}));
+    let no_redirects: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let looped = no_redirects
+        .get(format!("{}/login/token/sso?token=abc", sb.urls().okta))
+        .call()
+        .unwrap();
+    assert_eq!(looped.status().as_u16(), 302);
+    assert_eq!(looped.headers()["location"], "/login/token/sso?token=abc");
+
+    let created = post_bearer(
+        &format!("{}/o/acme/command/", sb.urls().p0),
+        &bearer,
+        &json!({"argv": ["request", "aws", "role", "Admin"], "scriptName": "p0"}),
+    )
+    .1;
+    sb.fault(json!({"endpoint": "p0.poll", "poll": "no_newline"}));
+    let mut stream = agent()
+        .get(format!(
+            "{}/o/acme/command/{}/poll",
+            sb.urls().p0,
+            created["id"].as_str().unwrap()
+        ))
+        .header("authorization", &format!("Bearer {bearer}"))
+        .call()
+        .unwrap();
+    let mut reader = BufReader::new(stream.body_mut().as_reader());
+    let mut heartbeat = String::new();
+    reader.read_line(&mut heartbeat).unwrap();
+    assert_eq!(heartbeat, "{\"type\":\"heartbeat\"}\n");
+    let mut line = vec![0u8; 512 * 1024];
+    reader.read_exact(&mut line).unwrap();
+    assert!(!line.contains(&b'\n'), "half a MiB and still no newline");
+}

@@ -111,12 +111,9 @@ pub struct RunAsArgs {
     #[arg(long, value_name = "NAME", help_heading = help::WEB_IDENTITY)]
     pub role_session_name: Option<String>,
 
-    /// The command to run and its arguments (none: start $SHELL with the credentials)
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "COMMAND"
-    )]
+    /// The command to run and its arguments (none: start $SHELL with the credentials). A word
+    /// starting with `-` is an option of p0's until `--`.
+    #[arg(trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
 }
 

@@ -408,10 +408,10 @@ async fn resolve_account(
     p0: &P0Connection,
     account: Option<&str>,
 ) -> Result<ResolvedAccount> {
-    let org = p0::stored_org(&ctx.state).ok_or(Error::NotLoggedIn)?;
+    let org = p0::stored_org(&ctx.state)?.ok_or(Error::NotLoggedIn)?;
     let cache = ctx.cache();
     if let Some(resolved) =
-        accounts::local_config(&cache, &org).and_then(|c| c.resolve(account, None).ok())
+        accounts::local_config(&cache, &org)?.and_then(|c| c.resolve(account, None).ok())
     {
         return Ok(resolved);
     }

@@ -27,6 +27,8 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
     }
     let command =
         launch::Command::from_argv(args.command.iter().cloned()).unwrap_or_else(subshell::shell);
+    // Before any network call: a mistyped command must not file a request first.
+    command.check_runnable()?;
     let p0 = P0Connection::new();
     // A warm run: the plan from local files and credentials from the cache, with no runtime,
     // no HTTP client and no network call before exec.

@@ -21,10 +21,6 @@ use crate::state::StateDir;
 use serde_json::Value;
 use url::Url;
 
-/// How long one ordinary API call may take before it counts as a network failure (the poll
-/// stream is long-lived and watched for silence instead).
-pub(crate) const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// An authenticated connection to the org's tenant API.
 pub struct P0Client {
     session: Session,
@@ -134,7 +130,7 @@ impl P0Client {
                 path,
                 None,
                 Replay::Idempotent,
-                Some(CALL_TIMEOUT),
+                Some(crate::http::call_timeout()),
             )
             .await?;
         let value = client::api_json(response).await?;
@@ -152,7 +148,7 @@ impl P0Client {
                 path,
                 Some(body),
                 replay,
-                Some(CALL_TIMEOUT),
+                Some(crate::http::call_timeout()),
             )
             .await?;
         client::api_json(response).await
@@ -303,9 +299,7 @@ pub fn stored_session(state: &StateDir) -> Option<SessionSummary> {
 }
 
 /// Reads only local files (identity.json): the logged-in org, for cache keys, without network.
-pub fn stored_org(state: &StateDir) -> Option<String> {
-    identity::Identity::load(state)
-        .ok()
-        .flatten()
-        .and_then(|identity| identity.slug().map(String::from))
+/// `Error::UnsafeState` when the identity cannot be trusted.
+pub fn stored_org(state: &StateDir) -> Result<Option<String>> {
+    Ok(identity::Identity::load(state)?.and_then(|identity| identity.slug().map(String::from)))
 }

@@ -194,7 +194,7 @@ impl Plan {
     /// that does not know the account (or there is no copy young enough).
     pub fn through_p0_offline(ctx: &Context, wanted: Wanted) -> Result<Option<Plan>> {
         let org = logged_in_org(ctx)?;
-        let account = accounts::local_config(&ctx.cache(), &org).and_then(|config| {
+        let account = accounts::local_config(&ctx.cache(), &org)?.and_then(|config| {
             config
                 .resolve(wanted.account.as_deref(), wanted.family)
                 .ok()
@@ -380,7 +380,7 @@ impl ThroughP0 {
 }
 
 fn logged_in_org(ctx: &Context) -> Result<String> {
-    p0::stored_org(&ctx.state).ok_or(Error::NotLoggedIn)
+    p0::stored_org(&ctx.state)?.ok_or(Error::NotLoggedIn)
 }
 
 fn run_as_wanted(args: &RunAsArgs) -> Wanted {

@@ -128,7 +128,7 @@ fn request_filed_in_vain(error: &Error) -> bool {
             | Error::AccessExpired(_)
             | Error::AccessRevoked(_)
             | Error::RequestNotComplete(_)
-            | Error::WaitTimedOut
+            | Error::WaitTimedOut { .. }
             | Error::RequestOutcomeUnknown { .. }
     )
 }

@@ -260,9 +260,7 @@ async fn token_exchange(
         .form(&form)
         .send()
         .await
-        .map_err(|_| Error::Network {
-            url: url.to_string(),
-        })?;
+        .map_err(|e| call_failed(url.as_str(), e))?;
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     if status.is_success() {
@@ -283,7 +281,7 @@ async fn token_exchange(
             Error::OktaSessionExpired
         });
     }
-    Err(Error::fetch(url.as_str(), status, body))
+    Err(refused(url.as_str(), status, body))
 }
 
 /// Okta's SSO page for the web SSO token, which carries the SAML form (§5.3). No cookies.
@@ -301,13 +299,39 @@ async fn sso_page(
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|_| Error::Network { url: shown.clone() })?;
+        .map_err(|e| call_failed(&shown, e))?;
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     if !status.is_success() {
-        return Err(Error::fetch(&shown, status, body));
+        return Err(refused(&shown, status, body));
     }
     Ok(body)
+}
+
+/// A non-2xx answer from Okta (a 5xx, a 403): §2.2's words, and the exit code of a backend
+/// that did not produce credentials.
+fn refused(shown_url: &str, status: reqwest::StatusCode, body: String) -> Error {
+    Error::Okta(Error::fetch(shown_url, status, body).to_string())
+}
+
+/// An Okta call that got no answer to use, said as what happened: no connection, no answer
+/// in time, or a redirect loop (which is not a network failure). `shown_url` is redacted.
+fn call_failed(shown_url: &str, error: reqwest::Error) -> Error {
+    let error = error.without_url();
+    let shown_url = secret::redact_url(shown_url);
+    let problem = if error.is_timeout() {
+        format!(
+            "timed out (no answer within {} s)",
+            crate::http::call_timeout().as_secs()
+        )
+    } else if error.is_redirect() {
+        "it redirected in a loop (more than 10 redirects)".to_string()
+    } else if error.is_connect() {
+        format!("no connection: {}", crate::http::innermost_cause(&error))
+    } else {
+        crate::http::innermost_cause(&error)
+    };
+    Error::Okta(format!("Okta at {shown_url}: {problem}"))
 }
 
 fn okta_url(okta: &OktaSession, path: &str) -> Result<url::Url> {

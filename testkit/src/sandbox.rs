@@ -327,10 +327,21 @@ impl Sandbox {
         self.control_post("/faults", fault);
     }
 
+    /// Removes every pending fault (the outage they model ends).
+    pub fn clear_faults(&self) {
+        self.control_post("/faults/clear", json!({}));
+    }
+
     /// Expires every token of a kind issued so far: `okta`, `firebase`, `firebase_refresh`,
     /// `idc` or `all`.
     pub fn expire(&self, what: &str) {
         self.control_post("/expire", json!({ "what": what }));
+    }
+
+    /// Every secret value the sandbox has handed out so far: tokens, device codes, client
+    /// secrets, SAML assertions, AWS secret keys and session tokens (none may reach output).
+    pub fn secrets(&self) -> Vec<String> {
+        serde_json::from_value(self.control_get("/secrets")).expect("secrets are strings")
     }
 
     /// `[{"kind": "okta"|"idc", "user_code": ...}]` awaiting approval.

@@ -23,6 +23,7 @@ mod credential_process;
 mod launch;
 mod login;
 mod ls;
+mod reliability;
 mod renewals;
 mod request;
 mod role_picker;
