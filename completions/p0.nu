@@ -52,11 +52,11 @@ module completions {
     [ "posix" "fish" "powershell" ]
   }
 
-  # Get AWS credentials as shell exports
+  # AWS credentials as shell exports, profiles or credential_process
   export extern "p0 aws" [
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -72,7 +72,7 @@ module completions {
   export extern "p0 aws role" [
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws role shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws role shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -90,15 +90,18 @@ module completions {
     --no-request              # Skip the access request: use access you already have
     --duration: string        # Session duration in seconds (DurationSeconds)
     --write-profile: string   # Store the credentials as profile NAME of the shared credentials file instead of printing exports
+    --chain-role-arn: string  # Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour
+    --chain-session-name: string # With --chain-role-arn: the chained session's name (default: p0)
+    --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws role assume shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws role assume shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
     --help(-h)                # Print help (see more with '--help')
     --version(-V)             # Print version
-    role: string              # The role name (with its path, if any)
+    role?: string             # The role name (with its path, if any); without it, a terminal offers the account's roles to pick from
   ]
 
   # Print this message or the help of the given subcommand(s)
@@ -121,7 +124,7 @@ module completions {
   export extern "p0 aws permission-set" [
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws permission-set shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws permission-set shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -136,15 +139,18 @@ module completions {
   # Print shell exports for the permission set's temporary credentials
   export extern "p0 aws permission-set assume" [
     --write-profile: string   # Store the credentials as profile NAME of the shared credentials file instead of printing exports
+    --chain-role-arn: string  # Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour
+    --chain-session-name: string # With --chain-role-arn: the chained session's name (default: p0)
+    --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws permission-set assume shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws permission-set assume shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
     --help(-h)                # Print help (see more with '--help')
     --version(-V)             # Print version
-    permission_set: string    # The permission set name
+    permission_set?: string   # The permission set name; without it, a terminal offers the account's permission sets to pick from
   ]
 
   # Print this message or the help of the given subcommand(s)
@@ -168,9 +174,12 @@ module completions {
     --role: string            # The role (Okta SAML) or permission set (Identity Center)
     --permission-set: string  # The role (Okta SAML) or permission set (Identity Center)
     --no-request              # Never file a P0 request: fail unless the role is granted already
+    --chain-role-arn: string  # Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour
+    --chain-session-name: string # With --chain-role-arn: the chained session's name (default: p0)
+    --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws credential-process shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws credential-process shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -186,7 +195,7 @@ module completions {
   export extern "p0 aws configure" [
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws configure shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws configure shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -206,7 +215,7 @@ module completions {
     --dry-run                 # Print the change as a unified diff on stdout instead of writing it
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws configure profile shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws configure profile shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -226,7 +235,7 @@ module completions {
     --dry-run                 # Print the change as a unified diff on stdout instead of writing it
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws configure populate shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws configure populate shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -297,11 +306,15 @@ module completions {
   # Run one command with just-in-time AWS credentials in its environment
   export extern "p0 run-as" [
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
-    --role: string            # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
-    --permission-set: string  # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --role: string            # IAM role (Okta SAML accounts) or permission set (Identity Center accounts); without it, a terminal offers the account's roles to pick from
+    --permission-set: string  # IAM role (Okta SAML accounts) or permission set (Identity Center accounts); without it, a terminal offers the account's roles to pick from
     --reason: string          # Why you need access (sent with the request)
     --no-request              # Skip the P0 access request: use access you already have
     --region: string          # AWS region for the command (AWS_REGION and AWS_DEFAULT_REGION)
+    --duration: string        # Session duration in seconds (DurationSeconds) for Okta SAML and web identity
+    --chain-role-arn: string  # Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour
+    --chain-session-name: string # With --chain-role-arn: the chained session's name (default: p0)
+    --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
     --refresh                 # Keep the command supplied with fresh credentials through a local credential endpoint
     --restart                 # Restart the command with fresh credentials shortly before they expire
     --restart-margin: string  # With --restart: how long before expiry to restart (seconds)
@@ -312,11 +325,14 @@ module completions {
     --sso-start-url: string   # Direct Identity Center start URL (default: $AWS_DEFAULT_SSO_START_URL, then ~/.aws/config); a value that is not a URL is a regex that filters the start URLs in ~/.aws/config
     --sso-region: string      # Direct Identity Center region (default: $AWS_DEFAULT_SSO_REGION, then ~/.aws/config)
     --force-refresh           # Direct Identity Center: sign in to Identity Center again even if the cached token is valid
+    --role-arn: string        # Web identity, without P0 (CI jobs with an OIDC token): assume this role with AssumeRoleWithWebIdentity (default: $AWS_ROLE_ARN)
+    --web-identity-token-file: path # Web identity: the file holding the OIDC token, read again at every renewal (default: $AWS_WEB_IDENTITY_TOKEN_FILE)
+    --role-session-name: string # Web identity: the session name (default: $AWS_ROLE_SESSION_NAME, else p0)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
     --help(-h)                # Print help
     --version(-V)             # Print version
-    ...command: string        # The command to run and its arguments (none: start $SHELL with the credentials)
+    ...command: string        # The command to run and its arguments (none: start $SHELL with the credentials). A word starting with `-` is an option of p0's until `--`
   ]
 
   # Show the session, sign-ins, cached credentials and locks (no network call)
@@ -371,7 +387,7 @@ module completions {
   export extern "p0 help ls" [
   ]
 
-  # Get AWS credentials as shell exports
+  # AWS credentials as shell exports, profiles or credential_process
   export extern "p0 help aws" [
   ]
 

@@ -224,24 +224,29 @@ fn local_copy_key(org: &str) -> CacheKey {
 /// reads it: its age is checked before the body is parsed, and the body is read into the few
 /// fields an account needs (`typed`), not into a JSON tree, unless it has a shape that reading
 /// cannot take (then [`AwsConfig::from_response`] decides, as for a fetched body).
-pub fn local_config(cache: &Cache, org: &str) -> Option<AwsConfig> {
+/// `Error::UnsafeState` when the copy cannot be trusted.
+pub fn local_config(cache: &Cache, org: &str) -> Result<Option<AwsConfig>> {
     #[derive(Deserialize)]
     struct Copy<'a> {
         fetched_at: i64,
         #[serde(borrow)]
         body: &'a serde_json::value::RawValue,
     }
-    let bytes = std::fs::read(cache.path(&local_copy_key(org))).ok()?;
-    let copy: Copy = serde_json::from_slice(&bytes).ok()?;
+    let Some(bytes) = cache.read_bytes(&local_copy_key(org))? else {
+        return Ok(None);
+    };
+    let Ok(copy) = serde_json::from_slice::<Copy>(&bytes) else {
+        return Ok(None);
+    };
     let age = OffsetDateTime::now_utc().unix_timestamp() - copy.fetched_at;
     if !(0..LOCAL_COPY_MAX_AGE.whole_seconds()).contains(&age) {
-        return None;
+        return Ok(None);
     }
     let body = copy.body.get();
-    typed::config(body).or_else(|| {
+    Ok(typed::config(body).or_else(|| {
         let value: Value = serde_json::from_str(body).ok()?;
         Some(AwsConfig::from_response(&value))
-    })
+    }))
 }
 
 /// A config body read straight into the fields [`AwsConfig::from_response`] looks at. `None`
@@ -377,10 +382,10 @@ pub async fn fetch_config_once(
 ) -> Result<AwsConfig> {
     let cache = ctx.cache();
     let key = local_copy_key(org);
-    let asked = std::time::SystemTime::now();
+    let seen = cache.version(&key);
     let _lock = cache.lock(&key).await?;
-    if cache.written_since(&key, asked) {
-        if let Some(config) = local_config(&cache, org) {
+    if cache.version(&key).is_some_and(|now| Some(now) != seen) {
+        if let Some(config) = local_config(&cache, org)? {
             tracing::debug!("another p0 process fetched the account config");
             return Ok(config);
         }
@@ -400,9 +405,9 @@ pub async fn fetch_config(client: &P0Client, cache: &Cache, org: &str) -> Result
 /// The families of the logged-in org's accounts, from local files only (for `p0 aws --help`,
 /// which must never wait on the network): `None` when nothing is known locally.
 pub fn cached_families(state: &StateDir) -> Option<Families> {
-    let org = crate::p0::stored_org(state)?;
+    let org = crate::p0::stored_org(state).ok()??;
     let cache = Cache::new(state, std::time::Duration::ZERO);
-    let copy: LocalCopy = cache.read(&local_copy_key(&org))?;
+    let copy: LocalCopy = cache.read(&local_copy_key(&org)).ok()??;
     Some(AwsConfig::from_response(&copy.body).families())
 }
 
@@ -419,7 +424,8 @@ pub struct KnownAccount {
 /// The installed accounts of the local copy of `org`'s config, whatever its age (a copy too
 /// old to resolve `--account` still names the accounts); empty without a copy.
 pub fn known_accounts(cache: &Cache, org: &str) -> Vec<KnownAccount> {
-    let Some(copy) = cache.read::<LocalCopy>(&local_copy_key(org)) else {
+    // Best effort (completion, status): an unreadable or refused copy names no accounts.
+    let Ok(Some(copy)) = cache.read::<LocalCopy>(&local_copy_key(org)) else {
         return Vec::new();
     };
     AwsConfig::from_response(&copy.body)
@@ -461,7 +467,7 @@ pub fn remember_roles<'a>(
     seen: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) {
     let key = known_roles_key(org);
-    let mut known: KnownRoles = cache.read(&key).unwrap_or_default();
+    let mut known: KnownRoles = cache.read(&key).ok().flatten().unwrap_or_default();
     let mut changed = false;
     for (account, role) in seen {
         if account.is_empty() || role.is_empty() || role.len() > MAX_ROLE_NAME {
@@ -486,6 +492,8 @@ pub fn remember_roles<'a>(
 pub fn known_roles(cache: &Cache, org: &str) -> BTreeMap<String, BTreeSet<String>> {
     cache
         .read::<KnownRoles>(&known_roles_key(org))
+        .ok()
+        .flatten()
         .unwrap_or_default()
         .accounts
 }
@@ -713,7 +721,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let cache = Cache::new(&StateDir::at(dir.path(), ""), std::time::Duration::ZERO);
             store_local_config(&cache, "acme", body).unwrap();
-            let local = local_config(&cache, "acme").unwrap();
+            let local = local_config(&cache, "acme").unwrap().unwrap();
             assert_eq!(shown(&local), shown(&reference), "{body}");
         }
     }
@@ -722,15 +730,15 @@ mod tests {
     fn local_copy_round_trips_and_ages_out() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(&StateDir::at(dir.path(), ""), std::time::Duration::ZERO);
-        assert!(local_config(&cache, "acme").is_none());
+        assert!(local_config(&cache, "acme").unwrap().is_none());
         let body = json!({"config": {"iam-write": {"1": {"state": "installed",
             "login": {"type": "idc", "idcRegion": "r", "identityStoreId": "d"}}}}});
         store_local_config(&cache, "acme", &body).unwrap();
         assert_eq!(
-            local_config(&cache, "acme").unwrap().families(),
+            local_config(&cache, "acme").unwrap().unwrap().families(),
             Families::from_iter([Backend::IdentityCenter])
         );
-        assert!(local_config(&cache, "other").is_none());
+        assert!(local_config(&cache, "other").unwrap().is_none());
         cache
             .write(
                 &local_copy_key("acme"),
@@ -740,6 +748,6 @@ mod tests {
                 },
             )
             .unwrap();
-        assert!(local_config(&cache, "acme").is_none());
+        assert!(local_config(&cache, "acme").unwrap().is_none());
     }
 }

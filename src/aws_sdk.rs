@@ -3,9 +3,11 @@
 //!
 //! Every client shares one piece of configuration:
 //! - an explicit region and the latest behavior version; no credentials provider, because every
-//!   call here is unsigned (AssumeRoleWithSAML, the OIDC calls) or bearer-authorized
-//!   (GetRoleCredentials). aws-config's loader is deliberately not used: it would read the
-//!   user's profiles and credential chain, and may probe the EC2 metadata address;
+//!   call here is unsigned (AssumeRoleWithSAML, AssumeRoleWithWebIdentity, the OIDC calls) or
+//!   bearer-authorized (GetRoleCredentials, ListAccountRoles), except the AssumeRole of a chained
+//!   role, signed with the static credentials it chains from ([`sts_signed_with`]), never with a
+//!   default chain. aws-config's loader is deliberately not used: it would read the user's
+//!   profiles and credential chain, and may probe the EC2 metadata address;
 //! - the standard endpoint override: the service's own `AWS_ENDPOINT_URL_*` variable, then
 //!   `AWS_ENDPOINT_URL`;
 //! - the HTTP client: the process's one reqwest client (`Context::http`), behind the SDK's
@@ -13,13 +15,16 @@
 //!   the root certificates (each SDK client used to build its own connector and load them
 //!   again), and the proxy variables are honoured as for every other call; plain http only
 //!   where the endpoint says so (the sandbox and moto on loopback);
-//! - an overall deadline: [`CONNECT_TIMEOUT`] per connection, [`ATTEMPT_TIMEOUT`] per attempt and
-//!   [`OPERATION_TIMEOUT`] per call, retries included, with tokio's sleep to enforce them. A
-//!   stalled server (half-open TCP after a VPN drop or a laptop's sleep) costs at most a minute.
+//! - an overall deadline: [`CONNECT_TIMEOUT`] per connection, 20 s per attempt and 60 s per
+//!   call, retries included, with tokio's sleep to enforce them (`P0_CALL_TIMEOUT` sets the
+//!   call's, a third of it per attempt). These services answer in well under a second;
+//!   botocore allows 60 s between reads, but a wait that long is a stall. A stalled server
+//!   (half-open TCP after a VPN drop or a laptop's sleep) costs at most a minute.
 
+use crate::credentials::AwsCredentials;
 use crate::env;
 use aws_sdk_sts::config::BehaviorVersion;
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_async::rt::sleep::TokioSleep;
 use aws_smithy_async::time::SystemTimeSource;
 use aws_smithy_runtime_api::client::http::{
@@ -38,11 +43,6 @@ use std::time::Duration;
 
 /// Establishing one connection (TCP and TLS), as `crate::http::client()` allows.
 pub const CONNECT_TIMEOUT: Duration = crate::http::CONNECT_TIMEOUT;
-/// One attempt of a call, from sending to the whole answer. These services answer in well
-/// under a second; botocore allows 60 s between reads, but a wait that long is a stall.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
-/// One call, every attempt and the backoff between them included.
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// An STS client for `region` (AssumeRoleWithSAML, unsigned) over `http`, the process's
 /// client. Standard retries.
@@ -53,6 +53,39 @@ pub fn sts(http: &reqwest::Client, region: &str) -> aws_sdk_sts::Client {
         endpoint_override(env::read::AWS_ENDPOINT_URL_STS),
         deadlines(),
     ))
+}
+
+/// An STS client for `region` whose calls are signed (SigV4) with `credentials` and nothing
+/// else: AssumeRole for a chained role. Standard retries.
+pub fn sts_signed_with(
+    http: &reqwest::Client,
+    region: &str,
+    credentials: &AwsCredentials,
+) -> aws_sdk_sts::Client {
+    sts_signed(
+        config(
+            http,
+            region,
+            endpoint_override(env::read::AWS_ENDPOINT_URL_STS),
+            deadlines(),
+        ),
+        credentials,
+    )
+}
+
+fn sts_signed(config: SdkConfig, credentials: &AwsCredentials) -> aws_sdk_sts::Client {
+    let expires = std::time::SystemTime::from(credentials.expiration);
+    let static_credentials = aws_sdk_sts::config::Credentials::new(
+        credentials.access_key_id.clone(),
+        credentials.secret_access_key.expose().clone(),
+        Some(credentials.session_token.expose().clone()),
+        Some(expires),
+        "p0",
+    );
+    let config = aws_sdk_sts::config::Builder::from(&config)
+        .credentials_provider(static_credentials)
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
 }
 
 /// An Identity Center OIDC client for `region` (RegisterClient, StartDeviceAuthorization,
@@ -98,29 +131,75 @@ fn endpoint_override_from(
     get(service_variable).or_else(|| get(env::read::AWS_ENDPOINT_URL))
 }
 
-/// The message of an SDK failure: the service's code and message when it answered, otherwise
-/// the whole error chain (connection refused, timeout, ...). Requests are never included.
-pub fn describe_sdk_error<E, R>(error: &SdkError<E, R>) -> String
+/// The message of an SDK failure in one short line: the service's code and message when it
+/// answered with one, else the HTTP status; a timeout as such; a failure to connect or to read
+/// the answer by its innermost cause (`Connection refused (os error 111)`). Never the request,
+/// the headers or the body: the SDK's `Debug` and `DisplayErrorContext` carry all of those.
+pub fn describe_sdk_error<E>(error: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
-    if let Some(service_error) = error.as_service_error() {
-        match (service_error.code(), service_error.message()) {
-            (Some(code), Some(message)) => return format!("{code}: {message}"),
-            (Some(code), None) => return code.to_string(),
-            (None, Some(message)) => return message.to_string(),
-            (None, None) => {}
+    match error {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            match (service.err().code(), service.err().message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => format!("{code} (HTTP {status})"),
+                (None, Some(message)) => format!("HTTP {status}: {message}"),
+                (None, None) => format!("HTTP {status}"),
+            }
         }
+        SdkError::TimeoutError(_) => format!("timed out ({})", crate::http::innermost_cause(error)),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            format!(
+                "timed out connecting ({})",
+                crate::http::innermost_cause(error)
+            )
+        }
+        SdkError::DispatchFailure(failure) if failure.is_io() => {
+            format!("no connection: {}", crate::http::innermost_cause(error))
+        }
+        SdkError::ResponseError(response) => format!(
+            "HTTP {}, and the answer could not be read: {}",
+            response.raw().status().as_u16(),
+            crate::http::innermost_cause(error)
+        ),
+        _ => crate::http::innermost_cause(error),
     }
-    DisplayErrorContext(error).to_string()
 }
 
+/// Whether a failed call may succeed if made again: throttling, a server error, a timeout or a
+/// connection that failed. A 4xx refusal (a bad request, an unknown resource, no permission)
+/// will not.
+pub fn may_pass_on_retry<E>(error: &SdkError<E, HttpResponse>) -> bool
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match error {
+        SdkError::ServiceError(service) => {
+            let throttled = matches!(
+                service.err().code(),
+                Some("TooManyRequestsException" | "ThrottlingException" | "Throttling")
+            );
+            throttled || service.raw().status().is_server_error()
+        }
+        SdkError::DispatchFailure(failure) => failure.is_io() || failure.is_timeout(),
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        _ => false,
+    }
+}
+
+/// The deadlines of every client: the call's (`P0_CALL_TIMEOUT`, else 60 s), a third of it
+/// per attempt (so the standard three attempts fit), connecting as reqwest does.
 fn deadlines() -> TimeoutConfig {
+    deadlines_for(crate::http::call_timeout())
+}
+
+fn deadlines_for(call: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-        .operation_timeout(OPERATION_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT.min(call))
+        .operation_attempt_timeout(call / 3)
+        .operation_timeout(call)
         .build()
 }
 
@@ -354,6 +433,44 @@ mod tests {
         );
     }
 
+    /// A chained AssumeRole is signed with the source credentials (their key in the credential
+    /// scope, their session token beside it) and sent where the STS endpoint says.
+    #[test]
+    fn a_signed_sts_call_uses_the_given_credentials_only() {
+        let answer = "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><Credentials><AccessKeyId>ASIACHAINED</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:p0</AssumedRoleId><Arn>arn:aws:sts::210987654321:assumed-role/Cross/p0</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>";
+        let (url, received) = serve(vec![response("200 OK", "text/xml", "", answer)]);
+        let source = AwsCredentials {
+            access_key_id: "ASIASOURCE".into(),
+            secret_access_key: crate::secret::Secret::new("source-secret".into()),
+            session_token: crate::secret::Secret::new("source-token".into()),
+            expiration: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        let sts = sts_signed(
+            config(&crate::http::client(), "us-east-1", Some(url), deadlines()),
+            &source,
+        );
+        let output = runtime()
+            .block_on(
+                sts.assume_role()
+                    .role_arn("arn:aws:iam::210987654321:role/Cross")
+                    .role_session_name("p0")
+                    .send(),
+            )
+            .unwrap();
+        assert_eq!(output.credentials().unwrap().access_key_id(), "ASIACHAINED");
+        let request = received.recv().unwrap().to_ascii_lowercase();
+        assert!(request.contains("action=assumerole"), "{request}");
+        assert!(
+            request.contains("authorization: aws4-hmac-sha256 credential=asiasource/"),
+            "{request}"
+        );
+        assert!(
+            request.contains("x-amz-security-token: source-token"),
+            "{request}"
+        );
+        assert!(!request.contains("source-secret"), "{request}");
+    }
+
     /// The portal client makes exactly one attempt (its caller retries), and sends the bearer.
     #[test]
     fn sso_does_not_retry() {
@@ -475,12 +592,75 @@ mod tests {
         assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
     }
 
+    /// Failures without a service answer are one short line with the innermost cause.
+    #[test]
+    fn failures_are_described_in_one_short_line() {
+        let refused = aws_sdk_sts::Client::new(&config(
+            &crate::http::client(),
+            "us-east-1",
+            Some("http://127.0.0.1:1".into()),
+            deadlines(),
+        ));
+        let error = runtime()
+            .block_on(
+                refused
+                    .assume_role_with_saml()
+                    .role_arn("arn:aws:iam::123456789012:role/Admin")
+                    .principal_arn("arn:aws:iam::123456789012:saml-provider/okta")
+                    .saml_assertion("PHNhbWw+")
+                    .send(),
+            )
+            .unwrap_err();
+        let described = describe_sdk_error(&error);
+        assert!(described.starts_with("no connection: "), "{described}");
+        assert!(described.contains("Connection refused"), "{described}");
+        assert!(described.len() < 80, "{described}");
+        assert!(may_pass_on_retry(&error));
+
+        let bad_request = response(
+            "400 Bad Request",
+            "application/json",
+            "x-amzn-ErrorType: InvalidRequestException\r\n",
+            "{\"message\":\"bad account\"}",
+        );
+        let (url, _received) = serve(vec![bad_request]);
+        let sso = sso_with(config(
+            &crate::http::client(),
+            "us-east-1",
+            Some(url),
+            deadlines(),
+        ));
+        let error = runtime()
+            .block_on(
+                sso.get_role_credentials()
+                    .account_id("1")
+                    .role_name("Dev")
+                    .access_token("t")
+                    .send(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            describe_sdk_error(&error),
+            "InvalidRequestException: bad account"
+        );
+        assert!(!may_pass_on_retry(&error), "a 400 cannot pass");
+    }
+
     #[test]
     fn every_client_has_an_overall_deadline() {
         let timeouts = deadlines();
+        let minute = Duration::from_secs(60);
+        assert_eq!(deadlines_for(minute), timeouts, "P0_CALL_TIMEOUT is unset");
+        let short = deadlines_for(Duration::from_secs(3));
+        assert_eq!(short.operation_timeout(), Some(Duration::from_secs(3)));
+        assert_eq!(
+            short.operation_attempt_timeout(),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(short.connect_timeout(), Some(Duration::from_secs(3)));
         assert_eq!(timeouts.connect_timeout(), Some(CONNECT_TIMEOUT));
-        assert_eq!(timeouts.operation_attempt_timeout(), Some(ATTEMPT_TIMEOUT));
-        assert_eq!(timeouts.operation_timeout(), Some(OPERATION_TIMEOUT));
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(minute / 3));
+        assert_eq!(timeouts.operation_timeout(), Some(minute));
         let http = crate::http::client();
         let sts = sts(&http, "us-east-1");
         let oidc = sso_oidc(&http, "us-west-2");

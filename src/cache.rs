@@ -4,11 +4,13 @@
 //!
 //! Entries are named by what they are (org, backend, resolved account id, role), never by the
 //! argument the user typed, so `--account prod` and `--account 123456789012` share one entry.
-//! A corrupt or truncated entry reads as a miss and is replaced by the next write.
+//! A corrupt, truncated or oversized entry reads as a miss and is replaced by the next write;
+//! an entry (or directory) others could have written, a link or a special file is refused
+//! (`state` says why).
 
 use crate::error::Result;
 use crate::lock::LockedFile;
-use crate::state::{self, StateDir};
+use crate::state::StateDir;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -107,8 +109,13 @@ fn encode_part(part: &str) -> String {
 }
 
 /// The cache directory of one state directory.
+/// The identity of one write of a cache entry: see [`Cache::version`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryVersion([u64; 7]);
+
 #[derive(Debug, Clone)]
 pub struct Cache {
+    state: StateDir,
     dir: PathBuf,
     locks: PathBuf,
     lock_timeout: Duration,
@@ -119,6 +126,7 @@ impl Cache {
     /// `Error::LockTimeout`.
     pub fn new(state: &StateDir, lock_timeout: Duration) -> Cache {
         Cache {
+            state: state.clone(),
             dir: state.cache_dir(),
             // Outside the cache directory: login wipes that, and a lock file deleted while held
             // would let a second process lock a new file of the same name.
@@ -134,47 +142,69 @@ impl Cache {
     /// Waits for (and takes) the lock on `key`, shared with every other `p0` process.
     pub async fn lock(&self, key: &CacheKey) -> Result<LockedFile> {
         let path = self.locks.join(format!("{}.lock", key.file_stem()));
+        self.state.check_dirs(&self.locks)?;
         LockedFile::acquire(&path, self.lock_timeout).await
     }
 
-    /// The entry, or `None` when it is missing or unreadable (which is then overwritten).
-    pub fn read<T: DeserializeOwned>(&self, key: &CacheKey) -> Option<T> {
-        let path = self.path(key);
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(e) => {
-                tracing::debug!("ignoring unreadable cache entry {}: {e}", path.display());
-                return None;
-            }
+    /// The entry; `None` when it is missing, corrupt or oversized (it is then overwritten).
+    /// `Error::UnsafeState` for an entry, or a directory above it, that cannot be trusted.
+    pub fn read<T: DeserializeOwned>(&self, key: &CacheKey) -> Result<Option<T>> {
+        let Some(bytes) = self.read_bytes(key)? else {
+            return Ok(None);
         };
+        let path = self.path(key);
         match serde_json::from_slice(&bytes) {
-            Ok(value) => Some(value),
+            Ok(value) => Ok(Some(value)),
             Err(e) => {
                 tracing::debug!(
                     "ignoring corrupt cache entry {}: {}",
                     path.display(),
                     crate::secret::describe_json_error(&e)
                 );
-                None
+                Ok(None)
+            }
+        }
+    }
+
+    /// The entry's bytes, unparsed, under the same rules as [`Cache::read`]: `None` when it is
+    /// missing or unreadable, `Error::UnsafeState` when it cannot be trusted.
+    pub fn read_bytes(&self, key: &CacheKey) -> Result<Option<Vec<u8>>> {
+        let path = self.path(key);
+        match self.state.read(&path) {
+            Ok(bytes) => Ok(bytes),
+            Err(e @ crate::error::Error::UnsafeState(_)) => Err(e),
+            Err(e) => {
+                tracing::debug!("ignoring unreadable cache entry {}: {e}", path.display());
+                Ok(None)
             }
         }
     }
 
     pub fn write<T: Serialize>(&self, key: &CacheKey, value: &T) -> Result<()> {
         let json = serde_json::to_vec(value).expect("cache entries serialize");
-        state::write_private(&self.path(key), &json)
+        self.state.write(&self.path(key), &json)
     }
 
-    /// Whether the entry was (re)written at or after `since`.
-    pub fn written_since(&self, key: &CacheKey, since: std::time::SystemTime) -> bool {
-        std::fs::metadata(self.path(key))
-            .and_then(|m| m.modified())
-            .is_ok_and(|modified| modified >= since)
+    /// Which write of the entry is on disk now (`None`: no entry). Every write replaces the file
+    /// (a rename), so a different version means another write happened in between. Compared,
+    /// not ordered: file times come from a coarser clock than `SystemTime::now()`, so "written
+    /// after I asked" by timestamps misses a write made a few milliseconds after the asking.
+    pub fn version(&self, key: &CacheKey) -> Option<EntryVersion> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::symlink_metadata(self.path(key)).ok()?;
+        Some(EntryVersion([
+            m.dev(),
+            m.ino(),
+            m.size(),
+            m.mtime() as u64,
+            m.mtime_nsec() as u64,
+            m.ctime() as u64,
+            m.ctime_nsec() as u64,
+        ]))
     }
 
     pub fn remove(&self, key: &CacheKey) -> Result<()> {
-        state::remove_if_exists(&self.path(key))
+        crate::state::remove_if_exists(&self.path(key))
     }
 
     /// Every entry, by name (at most `MAX_LISTED`). Temporary files of a write in progress are
@@ -290,10 +320,13 @@ mod tests {
             .unwrap();
         let whole = std::fs::read(cache.path(&key)).unwrap();
         std::fs::write(cache.path(&key), &whole[..whole.len() / 2]).unwrap();
-        assert!(cache.read::<serde_json::Value>(&key).is_none());
+        assert!(cache.read::<serde_json::Value>(&key).unwrap().is_none());
         std::fs::write(cache.path(&key), b"\0\xff garbage").unwrap();
-        assert!(cache.read::<serde_json::Value>(&key).is_none());
+        assert!(cache.read::<serde_json::Value>(&key).unwrap().is_none());
         cache.write(&key, &serde_json::json!({"a": 1})).unwrap();
-        assert_eq!(cache.read::<serde_json::Value>(&key).unwrap()["a"], 1);
+        assert_eq!(
+            cache.read::<serde_json::Value>(&key).unwrap().unwrap()["a"],
+            1
+        );
     }
 }

@@ -26,7 +26,7 @@ struct Known {
 impl Known {
     fn load() -> Option<Known> {
         let state = StateDir::from_env().ok()?;
-        let org = crate::p0::stored_org(&state)?;
+        let org = crate::p0::stored_org(&state).ok().flatten()?;
         let cache = Cache::new(&state, std::time::Duration::ZERO);
         let mut roles = accounts::known_roles(&cache, &org);
         for cached in credentials::list(&cache) {

@@ -26,7 +26,8 @@ pub struct Context {
 #[derive(Default)]
 struct Lazy {
     human: Human,
-    http: OnceLock<reqwest::Client>,
+    /// Shared with the background context, so the process keeps one client.
+    http: Arc<OnceLock<reqwest::Client>>,
 }
 
 /// How `main` wants the context made.
@@ -95,13 +96,14 @@ impl Context {
             Printer::standard(options.quiet)
         };
         let no_browser = options.no_browser || env::flag(env::read::P0_NO_BROWSER);
+        let warnings = printer.clone();
         Ok(Context {
-            state: StateDir::from_env()?,
+            state: StateDir::from_env()?.warning_to(move |line| warnings.warn(line)),
             printer,
             settings: Settings::from_env(),
             inner: Arc::new(Lazy {
                 human: Human::new(no_browser),
-                http: OnceLock::new(),
+                http: Arc::default(),
             }),
         })
     }
@@ -111,6 +113,20 @@ impl Context {
         Context {
             printer: self.printer.quieted(),
             ..self.clone()
+        }
+    }
+
+    /// The context for renewals beside a running child (`--refresh`, `--restart`): no status
+    /// lines, and nobody to ask. The child owns the terminal, so a renewal that needs a sign-in
+    /// fails (and the supervisor reports it once) instead of drawing a prompt over the child's
+    /// output or opening a browser.
+    pub fn for_background(&self) -> Context {
+        Context {
+            inner: Arc::new(Lazy {
+                human: Human::absent(),
+                http: self.inner.http.clone(),
+            }),
+            ..self.quieted()
         }
     }
 

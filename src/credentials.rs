@@ -56,24 +56,26 @@ struct CredentialEntry {
 }
 
 /// Cached credentials for `key`, if they were fetched for `target` and have at least
-/// `min_lifetime` left.
+/// `min_lifetime` left; `Error::UnsafeState` for an entry that cannot be trusted.
 pub fn cached(
     cache: &Cache,
     key: &CacheKey,
     target: &Target,
     min_lifetime: time::Duration,
-) -> Option<AwsCredentials> {
-    let entry: CredentialEntry = cache.read(key)?;
+) -> Result<Option<AwsCredentials>> {
+    let Some(entry) = cache.read::<CredentialEntry>(key)? else {
+        return Ok(None);
+    };
     if entry.account_id != target.account_id || entry.role != target.role {
         tracing::debug!("cache entry {} is for another role", key.file_stem());
-        return None;
+        return Ok(None);
     }
     let left = entry.credentials.remaining();
     if left < min_lifetime {
         tracing::debug!("cached credentials have only {left} left");
-        return None;
+        return Ok(None);
     }
-    Some(entry.credentials)
+    Ok(Some(entry.credentials))
 }
 
 pub fn store(
@@ -109,7 +111,7 @@ pub fn list(cache: &Cache) -> Vec<Listed> {
         .entries()
         .into_iter()
         .filter_map(|key| {
-            let entry: CredentialEntry = cache.read(&key)?;
+            let entry: CredentialEntry = cache.read(&key).ok().flatten()?;
             Some(Listed {
                 key_parts: key.parts(),
                 account_id: entry.account_id,
@@ -177,22 +179,25 @@ pub(crate) mod tests {
             role: "Admin".into(),
         };
         let min = Reuse::new(FIVE_MINUTES, false).min_lifetime;
-        assert!(cached(&cache, &key, &admin, min).is_none());
+        assert!(cached(&cache, &key, &admin, min).unwrap().is_none());
         let hour = credentials("ASIAEXAMPLE", time::Duration::hours(1));
         store(&cache, &key, &admin, &hour).unwrap();
         assert_eq!(
-            cached(&cache, &key, &admin, min).unwrap().access_key_id,
+            cached(&cache, &key, &admin, min)
+                .unwrap()
+                .unwrap()
+                .access_key_id,
             "ASIAEXAMPLE"
         );
         let other = Target {
             role: "Other".into(),
             ..admin.clone()
         };
-        assert!(cached(&cache, &key, &other, min).is_none());
+        assert!(cached(&cache, &key, &other, min).unwrap().is_none());
 
         let short = credentials("ASIASHORT", time::Duration::minutes(2));
         store(&cache, &key, &admin, &short).unwrap();
-        assert!(cached(&cache, &key, &admin, min).is_none());
+        assert!(cached(&cache, &key, &admin, min).unwrap().is_none());
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub mod read {
     /// backoff for P0 API retries (§3.1: 1, 2, 4, 8, 16, 30, 30, 30 times this, ±50 % jitter).
     /// Tests shrink it; a slow link can widen it.
     pub const P0_RETRY_BASE_MS: &str = "P0_RETRY_BASE_MS";
+    /// Seconds one network call may take, answer included (default 60): reqwest's request
+    /// timeout and the AWS SDK's operation timeout (a third of it per attempt). A slow link can
+    /// widen it; tests shrink it to see a stalled server cost the deadline.
+    pub const P0_CALL_TIMEOUT: &str = "P0_CALL_TIMEOUT";
     /// Firebase web API key used when the org document has no `config` (§1.1 defaults).
     pub const P0_FS_API_KEY: &str = "P0_FS_API_KEY";
     /// Log filter for `--debug`-style diagnostics on stderr (tracing syntax).
@@ -50,6 +54,13 @@ pub mod read {
     pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
     /// Where `~/.aws/credentials` lives when not in the default place (`~` expanded).
     pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
+    /// Web identity (`p0 run-as --role-arn ... --web-identity-token-file ...`) defaults, as the
+    /// AWS SDKs read them: the role, the OIDC token file (read again at every renewal) and the
+    /// session name. The first two are also removed from the child (`REMOVED_FROM_CHILD`):
+    /// its SDK must use the credentials `p0` hands it, not assume the role again.
+    pub const AWS_ROLE_ARN: &str = "AWS_ROLE_ARN";
+    pub const AWS_WEB_IDENTITY_TOKEN_FILE: &str = "AWS_WEB_IDENTITY_TOKEN_FILE";
+    pub const AWS_ROLE_SESSION_NAME: &str = "AWS_ROLE_SESSION_NAME";
     /// Region defaults for the child when `--region` is not given.
     pub const AWS_REGION: &str = "AWS_REGION";
     pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
@@ -93,8 +104,8 @@ pub const REMOVED_FROM_CHILD: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
+    read::AWS_WEB_IDENTITY_TOKEN_FILE,
+    read::AWS_ROLE_ARN,
 ];
 
 /// A variable's value, `None` when unset or empty (an empty value means "not set" for every

@@ -24,7 +24,8 @@ pub mod exit {
     pub const TEMPFAIL: u8 = 75;
     /// A server answered with data `p0` cannot use (EX_PROTOCOL).
     pub const PROTOCOL: u8 = 76;
-    /// A login or device authorization is needed and there is no terminal to ask on (EX_NOPERM).
+    /// A login is needed: never logged in, the session is over, or a sign-in is needed and there
+    /// is no terminal to ask on (EX_NOPERM).
     pub const LOGIN_REQUIRED: u8 = 77;
     /// Local configuration `p0` cannot use: a setting, a file it reads (EX_CONFIG).
     pub const CONFIG: u8 = 78;
@@ -52,7 +53,10 @@ pub mod exit {
         ),
         ("75", "another p0 process held the credential lock too long"),
         ("76", "a server answered with data p0 cannot use"),
-        ("77", "a login is needed and there is no terminal to ask on"),
+        (
+            "77",
+            "a login is needed (not logged in, or no terminal to sign in again on)",
+        ),
         (
             "78",
             "local configuration p0 cannot use (a setting or a file)",
@@ -92,6 +96,10 @@ pub enum Error {
     RemoteData(String),
     #[error("Could not determine your home directory")]
     NoHomeDirectory,
+    /// State in `~/.p0` that others could have written (or a link, a special file): refused,
+    /// with the fix, as OpenSSH refuses such keys.
+    #[error("{0}")]
+    UnsafeState(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -102,6 +110,12 @@ pub enum Error {
     LockTimeout { path: String, seconds: u64 },
     #[error("Interrupted")]
     Interrupted,
+    /// No role was given and there is no terminal to pick one on.
+    #[error("Name a role with --role (there is no terminal to pick one on). Account {account} offers you:\n{}", roles_list(.roles))]
+    RoleRequired { account: String, roles: Vec<String> },
+    /// No role was given and the account offers the user none right now.
+    #[error("Account {account} offers you no role right now. Name the one to request with --role (`p0 ls` lists what you can request).")]
+    NoRolesOffered { account: String },
 
     // ---- login and session (§1, §2) ----
     #[error("The organization ID is required. Please provide it as an argument or set the P0_ORG environment variable.")]
@@ -160,8 +174,9 @@ pub enum Error {
     AccessRevoked(Option<String>),
     #[error("Your request did not complete within 5 minutes.{}", detail(.0))]
     RequestNotComplete(Option<String>),
-    #[error("Failed waiting for access to be resolved")]
-    WaitTimedOut,
+    /// p0's own limit on the wait passed (§3.3), retries and reconnections included.
+    #[error("Your request was not decided within {minutes} minutes, so p0 stopped waiting; it may still be approved in P0.")]
+    WaitTimedOut { minutes: u64 },
     #[error("Did not receive access ID from server")]
     NoAccessId,
     /// A POST that may have reached the server failed without an answer: repeating it could
@@ -195,10 +210,15 @@ pub enum Error {
     InvalidProviderConfig(String),
     #[error("Could not read the SAML assertion from Okta: {0}")]
     MalformedSaml(String),
+    /// Okta failed while producing credentials (§5.2, §5.3): a non-2xx answer in §2.2's words,
+    /// or the call itself failed (no connection, no answer in time, a redirect loop).
+    #[error("{0}")]
+    Okta(String),
 
     // ---- Identity Center (§6) ----
-    #[error("Timed out fetching AWS credentials. Try again, and if this issue persists, contact support@p0.dev.")]
-    IdcTimedOut,
+    /// GetRoleCredentials kept failing (§6.4); `last` is Identity Center's last answer.
+    #[error("Timed out fetching AWS credentials. Try again, and if this issue persists, contact support@p0.dev.\nIdentity Center's last answer: {last}")]
+    IdcTimedOut { last: String },
     #[error("Could not find an AWS account ID for this access request")]
     NoAccountId,
     /// GetRoleCredentials answered ForbiddenException: the user holds no assignment of it.
@@ -291,12 +311,16 @@ impl Error {
         use Error::*;
         // No wildcard: a new failure must be given its code here.
         match self {
-            Usage(_) | OrgRequired => exit::USAGE,
-            Config(_) => exit::CONFIG,
+            Usage(_) | OrgRequired | RoleRequired { .. } | NoRolesOffered { .. } => exit::USAGE,
+            Config(_) | UnsafeState(_) => exit::CONFIG,
             RemoteData(_) => exit::PROTOCOL,
             RequestDenied(_) => exit::DENIED,
-            RequestNotComplete(_) => exit::NOT_COMPLETE,
-            LoginRequired { .. } | IdcLoginRequired { .. } => exit::LOGIN_REQUIRED,
+            RequestNotComplete(_) | WaitTimedOut { .. } => exit::NOT_COMPLETE,
+            LoginRequired { .. }
+            | IdcLoginRequired { .. }
+            | NotLoggedIn
+            | CredentialsExpired
+            | MissingConfig => exit::LOGIN_REQUIRED,
             LockTimeout { .. } => exit::TEMPFAIL,
             Interrupted => exit::INTERRUPTED,
             CommandNotFound(_) => exit::NOT_FOUND,
@@ -306,7 +330,8 @@ impl Error {
             | OktaSessionExpired
             | InvalidProviderConfig(_)
             | MalformedSaml(_)
-            | IdcTimedOut
+            | Okta(_)
+            | IdcTimedOut { .. }
             | NoAccountId
             | PermissionSetNotAssigned { .. }
             | Aws { .. } => exit::BACKEND,
@@ -316,9 +341,6 @@ impl Error {
             | OrgNotFoundLoggingOut
             | Network { .. }
             | NetworkExhausted
-            | NotLoggedIn
-            | CredentialsExpired
-            | MissingConfig
             | UnsupportedLogin
             | OidcPkceRequired
             | AccessDenied
@@ -331,7 +353,6 @@ impl Error {
             | RequestErrored(_)
             | AccessExpired(_)
             | AccessRevoked(_)
-            | WaitTimedOut
             | NoAccessId
             | RequestOutcomeUnknown { .. }
             | AwsNotInstalled
@@ -414,5 +435,28 @@ mod tests {
         assert_eq!(Error::RequestNotComplete(None).exit_code(), 4);
         assert_eq!(Error::RequestErrored(None).exit_code(), 1);
         assert_eq!(Error::NoSamlAssertion.exit_code(), exit::BACKEND);
+    }
+
+    /// What the table promises for the failures issue 11 found exiting 1.
+    #[test]
+    fn login_needed_gave_up_waiting_and_okta_failures_have_their_codes() {
+        for login_needed in [
+            Error::NotLoggedIn,
+            Error::CredentialsExpired,
+            Error::MissingConfig,
+        ] {
+            assert_eq!(
+                login_needed.exit_code(),
+                exit::LOGIN_REQUIRED,
+                "{login_needed}"
+            );
+        }
+        let gave_up = Error::WaitTimedOut { minutes: 10 };
+        assert_eq!(gave_up.exit_code(), exit::NOT_COMPLETE);
+        assert!(
+            gave_up.to_string().contains("within 10 minutes"),
+            "{gave_up}"
+        );
+        assert_eq!(Error::Okta("x".into()).exit_code(), exit::BACKEND);
     }
 }

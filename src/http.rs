@@ -1,27 +1,56 @@
 //! The one HTTP client setup (rustls, timeouts, User-Agent) every outgoing call uses, and the
 //! rule that plain http is accepted only for loopback hosts.
 //!
-//! Every request has an overall deadline: [`REQUEST_TIMEOUT`] unless it sets its own (the P0
+//! Every request has an overall deadline: [`call_timeout`] unless it sets its own (the P0
 //! poll stream, which may rightly last minutes, does), so a stalled server cannot hang `p0`.
 
+use crate::env;
 use crate::error::{Error, Result};
+use std::sync::LazyLock;
 use std::time::Duration;
 use url::{Host, Url};
 
 pub const USER_AGENT: &str = concat!("p0-rs/", env!("CARGO_PKG_VERSION"));
-/// Establishing a connection (TCP and TLS).
+/// Establishing a connection (TCP and TLS), at most.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// A whole request, answer body included, unless the request sets its own.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// A whole call, answer body included, unless `P0_CALL_TIMEOUT` says otherwise.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long one network call may take, answer included: `P0_CALL_TIMEOUT` seconds (at least
+/// one), else [`DEFAULT_CALL_TIMEOUT`]. Read once per process.
+pub fn call_timeout() -> Duration {
+    static TIMEOUT: LazyLock<Duration> = LazyLock::new(|| {
+        env::get(env::read::P0_CALL_TIMEOUT)
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(|seconds| Duration::from_secs(seconds.max(1)))
+            .unwrap_or(DEFAULT_CALL_TIMEOUT)
+    });
+    *TIMEOUT
+}
+
+/// How long connecting may take: [`CONNECT_TIMEOUT`], or less when the whole call may.
+pub fn connect_timeout() -> Duration {
+    CONNECT_TIMEOUT.min(call_timeout())
+}
 
 /// A client for one process. Building one is cheap; share it within a command.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(connect_timeout())
+        .timeout(call_timeout())
         .build()
         .expect("the TLS backend initializes")
+}
+
+/// The last error in the `source()` chain (`Connection refused (os error 111)` under
+/// reqwest's and hyper's wrappers), which is what a user can act on.
+pub fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = error;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    innermost.to_string()
 }
 
 /// Where a service URL came from, which decides whose mistake a bad one is.

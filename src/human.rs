@@ -34,6 +34,14 @@ impl Human {
         })
     }
 
+    /// Nobody to ask, whatever the terminal: background work beside a child that owns it.
+    pub fn absent() -> Human {
+        Human {
+            present: OnceLock::from(false),
+            no_browser: true,
+        }
+    }
+
     pub fn opens_browser(&self) -> bool {
         !self.no_browser
     }

@@ -4,6 +4,9 @@
 //! Modelled on uv's `LockedFile`: try the lock first, and only when another process holds it
 //! wait in a blocking thread under a timeout. The OS releases the lock when the holder exits,
 //! however it exits, so a crashed `p0` never leaves a stale lock behind.
+//!
+//! A lock path is opened without following a link (a symlink there must not make `p0` create
+//! or lock its target) and must be a regular file of the user's that others cannot write.
 
 use crate::error::{Error, Result};
 use crate::state;
@@ -32,8 +35,15 @@ impl LockedFile {
             .create(true)
             .truncate(false)
             .mode(0o600)
+            // No link is followed; a FIFO opens at once for reading and writing (and is then
+            // refused below).
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK | nix::libc::O_CLOEXEC)
             .open(path)
-            .map_err(|e| Error::io(format!("opening lock file {}", path.display()), e))?;
+            .map_err(|e| match e.raw_os_error() {
+                Some(nix::libc::ELOOP) => refused(path, "it is a symbolic link"),
+                _ => Error::io(format!("opening lock file {}", path.display()), e),
+            })?;
+        check(&file, path)?;
         match file.try_lock() {
             Ok(()) => {
                 return Ok(LockedFile {
@@ -76,7 +86,12 @@ impl LockedFile {
 /// Whether another process holds the lock on `path` right now: tried without waiting, and let
 /// go at once when it was free. A missing or unreadable lock file is not held.
 pub fn is_held(path: &Path) -> bool {
-    let Ok(file) = File::open(path) else {
+    // Never through a link (the lock files' own rule); a link is not a held lock.
+    let Ok(file) = OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK | nix::libc::O_CLOEXEC)
+        .open(path)
+    else {
         return false;
     };
     match file.try_lock() {
@@ -90,6 +105,33 @@ pub fn is_held(path: &Path) -> bool {
             false
         }
     }
+}
+
+/// A lock file must be a regular file of the user's (or root's) that nobody else can write.
+fn check(file: &File, path: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = file
+        .metadata()
+        .map_err(|e| Error::io(format!("opening lock file {}", path.display()), e))?;
+    if !metadata.is_file() {
+        return Err(refused(path, "it is not a regular file"));
+    }
+    let euid = nix::unistd::geteuid().as_raw();
+    if metadata.uid() != euid && metadata.uid() != 0 {
+        return Err(refused(path, "it is owned by another user"));
+    }
+    if metadata.mode() & 0o022 != 0 {
+        return Err(refused(path, "other users can write to it"));
+    }
+    Ok(())
+}
+
+fn refused(path: &Path, problem: &str) -> Error {
+    Error::UnsafeState(format!(
+        "Refusing to use the lock file {}: {problem}. Fix it with: rm {}",
+        path.display(),
+        path.display()
+    ))
 }
 
 impl Drop for LockedFile {
@@ -122,6 +164,21 @@ mod tests {
         LockedFile::acquire(&path, Duration::from_secs(1))
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_link_or_a_fifo_at_the_lock_path_is_refused_and_nothing_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        let path = dir.path().join("key.lock");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let refused = LockedFile::acquire(&path, Duration::from_secs(1)).await;
+        assert!(matches!(refused, Err(Error::UnsafeState(_))), "{refused:?}");
+        assert!(!target.exists(), "the link's target was created");
+        std::fs::remove_file(&path).unwrap();
+        nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let refused = LockedFile::acquire(&path, Duration::from_secs(1)).await;
+        assert!(matches!(refused, Err(Error::UnsafeState(_))), "{refused:?}");
     }
 
     #[tokio::test]

@@ -46,14 +46,15 @@ fn main() -> ExitCode {
     let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // Help and version go to stdout with 0; usage errors to stderr with EX_USAGE.
-            let code = if e.use_stderr() {
-                error::exit::USAGE
-            } else {
-                0
-            };
-            let _ = e.print();
-            return ExitCode::from(code);
+            // Help and version go to stdout with 0; usage errors to stderr with EX_USAGE, in
+            // plain text through the printer, which escapes the argv clap quotes.
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::from(0);
+            }
+            let text = e.render().to_string();
+            output::Printer::standard(false).error(&text.trim_end());
+            return ExitCode::from(error::exit::USAGE);
         }
     };
     init_diagnostics(cli.debug);
@@ -111,17 +112,55 @@ fn completion_command() -> clap::Command {
 
 /// Diagnostics go to stderr only, and only when asked for (`--debug` or `P0_LOG`); coloured
 /// only on a terminal, and never with `NO_COLOR`.
+///
+/// Whatever the filter says, other crates get through only up to [`THIRD_PARTY_CAP`]: their
+/// debug and trace output is what they parse and send, and that holds secrets p0 never logs
+/// itself (html5ever and selectors print the Okta page with its SAML assertion, the AWS SDK
+/// and hyper print requests with Identity Center tokens and device codes). So no `P0_LOG` a
+/// user can write, `trace` or `html5ever=trace` alike, shows one.
 fn init_diagnostics(debug: bool) {
     use std::io::IsTerminal;
+    use tracing_subscriber::layer::{Layer, SubscriberExt};
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = match env::get(env::read::P0_LOG) {
         Some(filter) => filter,
         None if debug => "p0=debug".to_string(),
         None => return,
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+    let cap = tracing_subscriber::filter::filter_fn(|metadata| {
+        is_ours(metadata.target()) || *metadata.level() <= THIRD_PARTY_CAP
+    });
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal() && env::get(env::read::NO_COLOR).is_none())
         .with_target(false)
-        .init();
+        .with_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_filter(cap);
+    tracing_subscriber::registry().with(layer).init();
+}
+
+/// The most verbose level another crate's diagnostics are shown at.
+const THIRD_PARTY_CAP: tracing::Level = tracing::Level::INFO;
+
+/// Whether a diagnostic comes from p0's own code (which logs no secrets: they are `Secret`s,
+/// URLs are redacted, JSON errors described without values).
+fn is_ours(target: &str) -> bool {
+    target == "p0" || target.starts_with("p0::")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_our_own_targets_are_ours() {
+        assert!(super::is_ours("p0"));
+        assert!(super::is_ours("p0::providers::okta_saml"));
+        for theirs in [
+            "html5ever::tree_builder",
+            "aws_smithy_runtime",
+            "p0x",
+            "hyper",
+        ] {
+            assert!(!super::is_ours(theirs), "{theirs}");
+        }
+    }
 }

@@ -25,13 +25,11 @@ impl<T> Secret<T> {
 
     /// The value itself, for the one place that hands it on (the secret stays out of sight
     /// until then).
-    #[allow(dead_code)] // for providers that hand a token on whole (web identity)
     pub fn expose_owned(self) -> T {
         self.0
     }
 
     /// A secret derived from this one (a field of it, a conversion), still redacted.
-    #[allow(dead_code)] // for providers that read a token from a file (web identity)
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Secret<U> {
         Secret(f(self.0))
     }

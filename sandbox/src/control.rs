@@ -2,6 +2,7 @@
 //! expiry, for tests to steer and observe the services.
 
 use crate::faults::Fault;
+use crate::scenario::{Backend, GrantKind, Policy};
 use crate::state::{Shared, TokenKind};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -16,9 +17,12 @@ pub fn router(app: Shared) -> Router {
         .route("/calls", get(calls))
         .route("/calls/reset", post(reset_calls))
         .route("/faults", post(add_faults))
+        .route("/faults/clear", post(clear_faults))
         .route("/device/pending", get(pending_devices))
         .route("/device/approve", post(approve_devices))
         .route("/expire", post(expire))
+        .route("/revoke", post(revoke))
+        .route("/secrets", get(secrets))
         .with_state(app)
 }
 
@@ -35,7 +39,15 @@ fn body_json(body: &Bytes) -> Result<Value, Response> {
 
 async fn calls(State(app): State<Shared>) -> Json<Value> {
     let (counts, commands) = app.calls();
-    Json(json!({ "counts": counts, "commands": commands }))
+    Json(json!({
+        "counts": counts,
+        "commands": commands,
+        "web_identity_tokens": app.web_identity_tokens(),
+    }))
+}
+
+async fn secrets(State(app): State<Shared>) -> Json<Value> {
+    Json(json!(app.secrets()))
 }
 
 async fn reset_calls(State(app): State<Shared>) -> Json<Value> {
@@ -70,6 +82,11 @@ async fn add_faults(State(app): State<Shared>, body: Bytes) -> Response {
         }
         Err(message) => bad_request(message),
     }
+}
+
+async fn clear_faults(State(app): State<Shared>) -> Json<Value> {
+    let cleared = app.clear_faults();
+    Json(json!({ "ok": true, "cleared": cleared }))
 }
 
 async fn pending_devices(State(app): State<Shared>) -> Json<Value> {
@@ -113,4 +130,39 @@ async fn expire(State(app): State<Shared>, body: Bytes) -> Response {
             "\"what\" must be okta, firebase, firebase_refresh, idc or all; got {what:?}"
         )),
     }
+}
+
+/// `{"account": ID, "name": NAME, "then": POLICY}`: the user no longer holds that role (Okta
+/// SAML account) or permission set (Identity Center account); later requests for it follow
+/// `then` when given.
+async fn revoke(State(app): State<Shared>, body: Bytes) -> Response {
+    let value = match body_json(&body) {
+        Ok(value) => value,
+        Err(response) => return response,
+    };
+    let account_id = value.get("account").and_then(Value::as_str).unwrap_or("");
+    let name = value.get("name").and_then(Value::as_str).unwrap_or("");
+    let Some(account) = app.scenario.account(account_id) else {
+        return bad_request(format!("no account {account_id:?} in the scenario"));
+    };
+    let kind = match account.backend {
+        Backend::OktaSaml => GrantKind::Role,
+        Backend::Idc => GrantKind::PermissionSet,
+        Backend::Iam => return bad_request(format!("account {account_id} grants nothing")),
+    };
+    if !account.grantables(kind).contains_key(name) {
+        return bad_request(format!(
+            "account {account_id} has no {} {name:?}",
+            kind.word()
+        ));
+    }
+    let then = match value.get("then") {
+        None | Some(Value::Null) => None,
+        Some(policy) => match serde_json::from_value::<Policy>(policy.clone()) {
+            Ok(policy) => Some(policy),
+            Err(e) => return bad_request(format!("invalid \"then\" policy: {e}")),
+        },
+    };
+    app.revoke(account_id, kind, name, then);
+    Json(json!({ "ok": true })).into_response()
 }

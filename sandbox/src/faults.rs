@@ -24,6 +24,20 @@ pub struct Fault {
     pub saml: Option<SamlFault>,
     #[serde(default)]
     pub invalid_grant: Option<String>,
+    #[serde(default)]
+    pub poll: Option<PollFault>,
+    /// Answer with a redirect back to the same URL (a misconfigured app or proxy).
+    #[serde(default)]
+    pub redirect_loop: bool,
+}
+
+/// What a fault does to the poll stream (`p0.poll`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PollFault {
+    /// After the first heartbeat, bytes without a newline until the client goes away (a
+    /// broken proxy or server that never ends a line).
+    NoNewline,
 }
 
 fn one() -> u32 {
@@ -54,6 +68,7 @@ pub const ENDPOINTS: &[&str] = &[
     "oidc.device_authorization",
     "oidc.token",
     "sso.role_credentials",
+    "sso.list_account_roles",
     "sts",
 ];
 
@@ -82,12 +97,20 @@ impl Fault {
         if self.invalid_grant.is_some() && self.endpoint != "okta.token_exchange" {
             return Err("an `invalid_grant` fault applies only to okta.token_exchange".into());
         }
+        if self.poll.is_some() && self.endpoint != "p0.poll" {
+            return Err("a `poll` fault applies only to p0.poll".into());
+        }
+        if self.redirect_loop && self.endpoint != "okta.sso" {
+            return Err("a `redirect_loop` fault applies only to okta.sso".into());
+        }
         let effects = [
             self.status.is_some(),
             self.latency_ms.is_some(),
             self.close,
             self.saml.is_some(),
             self.invalid_grant.is_some(),
+            self.poll.is_some(),
+            self.redirect_loop,
         ];
         if !effects.contains(&true) {
             return Err(format!("fault on {} has no effect", self.endpoint));
@@ -130,13 +153,18 @@ pub fn status_response(shape: Shape, status: u16) -> Response {
             google_error(code, message, status_text)
         }
         Shape::Okta => {
-            let (error_code, summary) = if throttled {
-                (
+            let (error_code, summary) = match status {
+                429 => (
                     "E0000047",
                     "API call exceeded rate limit due to too many requests.",
-                )
-            } else {
-                ("E0000009", "Internal Server Error")
+                ),
+                403 => (
+                    "E0000006",
+                    "You do not have permission to perform the requested action",
+                ),
+                404 => ("E0000007", "Not found: Resource not found"),
+                400..=499 => ("E0000001", "Api validation failed"),
+                _ => ("E0000009", "Internal Server Error"),
             };
             let body = json!({
                 "errorCode": error_code,
@@ -148,18 +176,22 @@ pub fn status_response(shape: Shape, status: u16) -> Response {
             (code, Json(body)).into_response()
         }
         Shape::AwsJson => {
-            let kind = if throttled {
-                "TooManyRequestsException"
-            } else {
-                "InternalServerException"
+            let kind = match status {
+                429 => "TooManyRequestsException",
+                401 => "UnauthorizedException",
+                403 => "ForbiddenException",
+                404 => "ResourceNotFoundException",
+                400..=499 => "InvalidRequestException",
+                _ => "InternalServerException",
             };
             aws_json_error(code, kind, json!({ "message": reason }))
         }
         Shape::AwsQuery => {
-            let (kind, code_name) = if throttled {
-                ("Sender", "Throttling")
-            } else {
-                ("Receiver", "InternalFailure")
+            let (kind, code_name) = match status {
+                429 => ("Sender", "Throttling"),
+                403 => ("Sender", "AccessDenied"),
+                400..=499 => ("Sender", "InvalidParameterValue"),
+                _ => ("Receiver", "InternalFailure"),
             };
             let body = format!(
                 "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>\

@@ -1,6 +1,6 @@
 //! AWS IAM Identity Center (protocol §6; the wire shapes the AWS SDKs and botocore accept): the
-//! sso-oidc device flow and the portal's GetRoleCredentials, whose credentials come from
-//! moto's AssumeRole so STS recognises them.
+//! sso-oidc device flow, the portal's ListAccountRoles, and its GetRoleCredentials, whose
+//! credentials come from moto's AssumeRole so STS recognises them.
 
 use crate::faults::{aws_json_error, Shape};
 use crate::scenario::{Backend, GrantKind};
@@ -32,6 +32,7 @@ pub fn oidc_router(app: Shared) -> Router {
 pub fn portal_router(app: Shared) -> Router {
     Router::new()
         .route("/federation/credentials", get(role_credentials))
+        .route("/assignment/roles", get(account_roles))
         .with_state(app)
 }
 
@@ -107,6 +108,7 @@ async fn register_client(State(app): State<Shared>, kill: ConnKill, body: Bytes)
         &json!({"serialized": tokens::random_b64url(180)}),
     );
     let expires_at = issued_at + CLIENT_SECRET_LIFETIME_SECS;
+    app.record_secret(&client_secret);
     app.register_idc_client(
         &client_id,
         IdcClient {
@@ -344,8 +346,103 @@ async fn role_credentials(
     }
 }
 
+/// Page size when the request sets no `max_result` (botocore's model allows 1 to 100).
+const DEFAULT_ROLE_PAGE: usize = 20;
+
+/// ListAccountRoles (`GET /assignment/roles?account_id=&max_result=&next_token=`, bearer in
+/// `x-amz-sso_bearer_token`): the permission sets assigned to the user in that account right
+/// now, sorted, `{roleList: [{roleName, accountId}], nextToken}` (the token only when more
+/// follow). An account of another identity store, or none, lists nothing.
+async fn account_roles(
+    State(app): State<Shared>,
+    kill: ConnKill,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = app
+        .enter("sso.list_account_roles", Shape::AwsJson, &kill)
+        .await
+    {
+        return response;
+    }
+    let Some(account_id) = query.get("account_id").filter(|id| !id.is_empty()) else {
+        return portal_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestException",
+            "account_id is required",
+        );
+    };
+    let page_size = match query.get("max_result").map(|m| m.parse::<usize>()) {
+        None => DEFAULT_ROLE_PAGE,
+        Some(Ok(size)) if (1..=100).contains(&size) => size,
+        Some(_) => {
+            return portal_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequestException",
+                "max_result must be between 1 and 100",
+            )
+        }
+    };
+    let token = headers
+        .get("x-amz-sso_bearer_token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let Ok(token) = app.valid_token(token, &[TokenKind::IdcAccess]) else {
+        return portal_error(
+            StatusCode::UNAUTHORIZED,
+            "UnauthorizedException",
+            "Session token not found or invalid",
+        );
+    };
+    let names: Vec<&String> = app
+        .scenario
+        .account(account_id)
+        .filter(|a| a.backend == Backend::Idc && a.identity_store_id == token.audience)
+        .map(|a| {
+            a.permission_sets
+                .keys()
+                .filter(|name| app.is_assigned(&a.id, GrantKind::PermissionSet, name))
+                .collect()
+        })
+        .unwrap_or_default();
+    let start = match query.get("next_token").map(|t| role_page_start(t)) {
+        None => 0,
+        Some(Some(start)) if start <= names.len() => start,
+        Some(_) => {
+            return portal_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequestException",
+                "Invalid next token",
+            )
+        }
+    };
+    let end = (start + page_size).min(names.len());
+    let roles: Vec<Value> = names[start..end]
+        .iter()
+        .map(|name| json!({ "roleName": name, "accountId": account_id }))
+        .collect();
+    let mut answer = json!({ "roleList": roles });
+    if end < names.len() {
+        answer["nextToken"] = json!(tokens::base64_standard(format!("roles:{end}").as_bytes()));
+    }
+    Json(answer).into_response()
+}
+
+/// Where the page a `next_token` names starts (the token is opaque to clients).
+fn role_page_start(token: &str) -> Option<usize> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("roles:")?
+        .parse()
+        .ok()
+}
+
 /// The text of `<tag>` in moto's XML answer.
-fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+pub(crate) fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     let open = format!("<{tag}>");
     let start = xml.find(&open)? + open.len();
     let end = xml[start..].find(&format!("</{tag}>"))? + start;
@@ -402,6 +499,8 @@ async fn assume_role(app: &Shared, role_arn: &str) -> Result<Value, String> {
     }
     let field = |tag: &str| xml_text(&body, tag).ok_or_else(|| format!("no <{tag}> in {body}"));
     let expiration = field("Expiration")?;
+    app.record_secret(field("SecretAccessKey")?);
+    app.record_secret(field("SessionToken")?);
     let expiration_ms =
         time::OffsetDateTime::parse(expiration, &time::format_description::well_known::Rfc3339)
             .map_err(|e| format!("bad Expiration {expiration:?}: {e}"))?

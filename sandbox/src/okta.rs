@@ -381,6 +381,10 @@ fn token_exchange(
     .into_response()
 }
 
+fn urlencoding(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
 /// `GET /login/token/sso?token=`: a valid, unused web SSO token gets the AWS app's post page
 /// with an assertion for the roles assigned right now; anything else lands on the sign-in
 /// page (no SAMLResponse), as in a browser without an Okta session.
@@ -394,6 +398,11 @@ async fn sso_page(
         Err(response) => return response,
     };
     let token = query.get("token").map(String::as_str).unwrap_or("");
+    if fault.as_ref().is_some_and(|f| f.redirect_loop) {
+        // Back to this very page, as a misconfigured app or proxy does, forever.
+        let again = format!("/login/token/sso?token={}", urlencoding(token));
+        return (StatusCode::FOUND, [(header::LOCATION, again)]).into_response();
+    }
     let info = match app.valid_token(token, &[TokenKind::WebSso]) {
         Ok(info) if app.use_once(token) => info,
         _ => {
@@ -439,8 +448,7 @@ async fn sso_page(
         roles,
         session_duration_secs: app.scenario.credential_lifetime_secs,
     });
-    Html(saml::post_form_page(Some(&tokens::base64_standard(
-        xml.as_bytes(),
-    ))))
-    .into_response()
+    let saml_response = tokens::base64_standard(xml.as_bytes());
+    app.record_secret(&saml_response);
+    Html(saml::post_form_page(Some(&saml_response))).into_response()
 }

@@ -1,7 +1,7 @@
 //! The P0 API (protocol §1.4, §3, §4, §9): org discovery, the login-time account check, the
 //! AWS integration config, commands (`request`, `ls`) and the NDJSON poll stream.
 
-use crate::faults::Shape;
+use crate::faults::{PollFault, Shape};
 use crate::scenario::{Account, Backend, GrantKind, Outcome};
 use crate::server::ConnKill;
 use crate::state::{AccessRequest, Shared, TokenKind};
@@ -538,7 +538,7 @@ fn create_request(
     name: &str,
     reason: Option<String>,
 ) -> Response {
-    let policy = account.grantables(kind)[name].policy.clone();
+    let policy = app.policy(&account.id, kind, name);
     let now = Instant::now();
     if policy.outcome == Outcome::Already {
         app.assign(&account.id, kind, name, now);
@@ -634,9 +634,14 @@ async fn poll(
     let Some(request) = app.request(&id) else {
         return not_found().await;
     };
-    let cut = fault.is_some_and(|f| f.close);
+    let cut = fault.as_ref().is_some_and(|f| f.close);
+    let no_newline = fault.and_then(|f| f.poll) == Some(PollFault::NoNewline);
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(8);
-    tokio::spawn(stream_request(app.clone(), id, request, cut, tx));
+    if no_newline {
+        tokio::spawn(endless_line(tx));
+    } else {
+        tokio::spawn(stream_request(app.clone(), id, request, cut, tx));
+    }
     let body = Body::from_stream(futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk, rx))
     }));
@@ -648,6 +653,23 @@ async fn poll(
         body,
     )
         .into_response()
+}
+
+/// The `no_newline` fault: a heartbeat, then 64 KiB chunks of one line that never ends, as
+/// fast as the client reads them, until it goes away.
+async fn endless_line(tx: tokio::sync::mpsc::Sender<Chunk>) {
+    let heartbeat = Bytes::from_static(b"{\"type\":\"heartbeat\"}\n");
+    if tx.send(Ok(heartbeat)).await.is_err() {
+        return;
+    }
+    let mut line = b"{\"type\":\"data\",\"data\":\"".to_vec();
+    line.resize(64 * 1024, b'x');
+    let chunk = Bytes::from(line);
+    let filler = Bytes::from(vec![b'x'; 64 * 1024]);
+    if tx.send(Ok(chunk)).await.is_err() {
+        return;
+    }
+    while tx.send(Ok(filler.clone())).await.is_ok() {}
 }
 
 /// Heartbeats until the request resolves (or the server's wait limit passes), then one data

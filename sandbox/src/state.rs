@@ -2,11 +2,11 @@
 //! assignments, call counts and pending faults. One mutex; no lock is held across an await.
 
 use crate::faults::{Fault, Shape};
-use crate::scenario::{Approval, DeviceSettings, GrantKind, Scenario};
+use crate::scenario::{Approval, DeviceSettings, GrantKind, Policy, Scenario};
 use crate::server::ConnKill;
 use crate::tokens;
 use axum::response::Response;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -158,6 +158,8 @@ struct Inner {
     counts: BTreeMap<String, u64>,
     commands: Vec<Vec<String>>,
     faults: Vec<Fault>,
+    /// Every secret value handed out, in order (control port `GET /secrets`).
+    secrets: Vec<String>,
     tokens: HashMap<String, TokenInfo>,
     next_serial: u64,
     /// Tokens of a kind with a serial at or below this were expired by `POST /expire`.
@@ -166,8 +168,18 @@ struct Inner {
     idc_clients: HashMap<String, IdcClient>,
     requests: HashMap<String, AccessRequest>,
     /// (account, kind, name) -> when the assignment takes effect (Okta lags behind P0).
-    assignments: HashMap<(String, GrantKind, String), Instant>,
+    assignments: HashMap<Grant, Instant>,
+    /// Revoked through the control port: not held, whatever the scenario says, until granted
+    /// again.
+    revoked: HashSet<Grant>,
+    /// Policies that replace the scenario's for later requests (`POST /revoke` `then`).
+    policies: HashMap<Grant, Policy>,
+    /// The `WebIdentityToken` of every AssumeRoleWithWebIdentity through the STS proxy.
+    web_identity_tokens: Vec<String>,
 }
+
+/// A role or permission set of an account: (account id, kind, name).
+type Grant = (String, GrantKind, String);
 
 impl App {
     pub fn new(scenario: Scenario, urls: Urls, http: reqwest::Client) -> App {
@@ -184,6 +196,7 @@ impl App {
                 counts: BTreeMap::new(),
                 commands: Vec::new(),
                 faults,
+                secrets: Vec::new(),
                 tokens: HashMap::new(),
                 next_serial: 0,
                 expired_upto: HashMap::new(),
@@ -191,6 +204,9 @@ impl App {
                 idc_clients: HashMap::new(),
                 requests: HashMap::new(),
                 assignments: HashMap::new(),
+                revoked: HashSet::new(),
+                policies: HashMap::new(),
+                web_identity_tokens: Vec::new(),
             }),
         }
     }
@@ -243,6 +259,11 @@ impl App {
         self.lock().faults.extend(faults);
     }
 
+    /// Removes every pending fault (an outage ends); returns how many there were.
+    pub fn clear_faults(&self) -> usize {
+        std::mem::take(&mut self.lock().faults).len()
+    }
+
     pub fn record_command(&self, argv: Vec<String>) {
         self.lock().commands.push(argv);
     }
@@ -256,6 +277,29 @@ impl App {
         let mut inner = self.lock();
         inner.counts.clear();
         inner.commands.clear();
+        inner.web_identity_tokens.clear();
+    }
+
+    pub fn record_web_identity_token(&self, token: String) {
+        self.lock().web_identity_tokens.push(token);
+    }
+
+    pub fn web_identity_tokens(&self) -> Vec<String> {
+        self.lock().web_identity_tokens.clone()
+    }
+
+    // ---- secrets ----
+
+    /// Records a secret value this sandbox handed out (a token, a device code, a client
+    /// secret, a SAML assertion, AWS keys), so a test can check that none reaches output.
+    pub fn record_secret(&self, value: &str) {
+        if !value.is_empty() {
+            self.lock().secrets.push(value.to_string());
+        }
+    }
+
+    pub fn secrets(&self) -> Vec<String> {
+        self.lock().secrets.clone()
     }
 
     // ---- tokens ----
@@ -268,6 +312,7 @@ impl App {
         audience: Option<String>,
     ) {
         let mut inner = self.lock();
+        inner.secrets.push(token.to_string());
         inner.next_serial += 1;
         let info = TokenInfo {
             kind,
@@ -345,7 +390,9 @@ impl App {
             approved: false,
             redeemed: false,
         };
-        self.lock().devices.insert(device_code.clone(), device);
+        let mut inner = self.lock();
+        inner.secrets.push(device_code.clone());
+        inner.devices.insert(device_code.clone(), device);
         (device_code, user_code)
     }
 
@@ -443,8 +490,34 @@ impl App {
     pub fn assign(&self, account_id: &str, kind: GrantKind, name: &str, effective: Instant) {
         let key = (account_id.to_string(), kind, name.to_string());
         let mut inner = self.lock();
+        inner.revoked.remove(&key);
         let entry = inner.assignments.entry(key).or_insert(effective);
         *entry = (*entry).min(effective);
+    }
+
+    /// Takes the role or permission set away (an admin revoking it in P0, or its grant
+    /// ending); with `then`, later requests for it follow that policy.
+    pub fn revoke(&self, account_id: &str, kind: GrantKind, name: &str, then: Option<Policy>) {
+        let key = (account_id.to_string(), kind, name.to_string());
+        let mut inner = self.lock();
+        inner.assignments.remove(&key);
+        if let Some(policy) = then {
+            inner.policies.insert(key.clone(), policy);
+        }
+        inner.revoked.insert(key);
+    }
+
+    /// The policy a new request for it follows: the scenario's, unless `POST /revoke` set one.
+    pub fn policy(&self, account_id: &str, kind: GrantKind, name: &str) -> Policy {
+        let key = (account_id.to_string(), kind, name.to_string());
+        if let Some(policy) = self.lock().policies.get(&key) {
+            return policy.clone();
+        }
+        self.scenario
+            .account(account_id)
+            .and_then(|a| a.grantables(kind).get(name))
+            .map(|g| g.policy.clone())
+            .unwrap_or_default()
     }
 
     /// Whether the user holds this role or permission set right now.
@@ -454,11 +527,12 @@ impl App {
             .account(account_id)
             .and_then(|a| a.grantables(kind).get(name))
             .is_some_and(|g| g.assigned);
-        if in_scenario {
+        let key = (account_id.to_string(), kind, name.to_string());
+        let inner = self.lock();
+        if in_scenario && !inner.revoked.contains(&key) {
             return true;
         }
-        let key = (account_id.to_string(), kind, name.to_string());
-        self.lock()
+        inner
             .assignments
             .get(&key)
             .is_some_and(|&at| Instant::now() >= at)
@@ -483,6 +557,7 @@ pub async fn apply_fault(
     if fault.close && !handler_closes {
         kill.close_now().await;
     }
+
     if let Some(status) = fault.status {
         return Err(crate::faults::status_response(shape, status));
     }

@@ -33,11 +33,12 @@ fn hop_by_hop(name: &HeaderName) -> bool {
     )
 }
 
-/// The Query-protocol action, from the query string or a form body.
-fn action(query: Option<&str>, headers: &HeaderMap, body: &Bytes) -> Option<String> {
+/// A Query-protocol parameter (`Action`, `WebIdentityToken`), from the query string or a form
+/// body.
+fn parameter(name: &str, query: Option<&str>, headers: &HeaderMap, body: &Bytes) -> Option<String> {
     let from = |data: &[u8]| {
         url::form_urlencoded::parse(data)
-            .find(|(key, _)| key == "Action")
+            .find(|(key, _)| key == name)
             .map(|(_, value)| value.into_owned())
     };
     if let Some(found) = query.and_then(|q| from(q.as_bytes())) {
@@ -55,7 +56,13 @@ async fn proxy(State(app): State<Shared>, kill: ConnKill, request: Request) -> R
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return status_response(Shape::AwsQuery, 413);
     };
-    let action = action(parts.uri.query(), &parts.headers, &body);
+    let query = parts.uri.query();
+    let action = parameter("Action", query, &parts.headers, &body);
+    if action.as_deref() == Some("AssumeRoleWithWebIdentity") {
+        // What the client sent, for tests of token rotation (moto does not check tokens).
+        let token = parameter("WebIdentityToken", query, &parts.headers, &body);
+        app.record_web_identity_token(token.unwrap_or_default());
+    }
     app.count("sts");
     let action_endpoint = action.as_ref().map(|a| format!("sts.{a}"));
     if let Some(endpoint) = &action_endpoint {
@@ -100,7 +107,15 @@ async fn proxy(State(app): State<Shared>, kill: ConnKill, request: Request) -> R
         }
     }
     match answer.bytes().await {
-        Ok(bytes) => (status, headers, Body::from(bytes)).into_response(),
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            for tag in ["SecretAccessKey", "SessionToken"] {
+                if let Some(value) = crate::idc::xml_text(&text, tag) {
+                    app.record_secret(value);
+                }
+            }
+            (status, headers, Body::from(bytes)).into_response()
+        }
         Err(_) => status_response(Shape::AwsQuery, 502),
     }
 }

@@ -1231,3 +1231,254 @@ fn request_policies_and_account_resolution() {
     );
     assert_eq!(sb.count("p0.command"), 10);
 }
+
+// ---- ListAccountRoles, revocation and web identity, as botocore sees them ----
+
+const BOTOCORE_ROLES: &str = r#"
+import json, sys
+import botocore.session
+from botocore.exceptions import ClientError
+
+oidc_url, portal_url = sys.argv[1:3]
+session = botocore.session.get_session()
+oidc = session.create_client("sso-oidc", region_name="us-west-2", endpoint_url=oidc_url)
+sso = session.create_client("sso", region_name="us-west-2", endpoint_url=portal_url)
+client = oidc.register_client(clientName="fidelity", clientType="public")
+auth = oidc.start_device_authorization(
+    clientId=client["clientId"], clientSecret=client["clientSecret"],
+    startUrl="https://d-1234567890.awsapps.com/start")
+token = oidc.create_token(
+    clientId=client["clientId"], clientSecret=client["clientSecret"],
+    grantType="urn:ietf:params:oauth:grant-type:device_code", deviceCode=auth["deviceCode"])
+
+def listing():
+    pages = sso.get_paginator("list_account_roles").paginate(
+        accountId="210987654321", accessToken=token["accessToken"],
+        PaginationConfig={"PageSize": 2})
+    pages = list(pages)
+    return {"pages": len(pages),
+            "roles": [r["roleName"] for p in pages for r in p["roleList"]],
+            "accounts": sorted({r["accountId"] for p in pages for r in p["roleList"]})}
+
+def error_code(call):
+    try:
+        call()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+print(json.dumps({
+    "listed": listing(),
+    "other_account": sso.list_account_roles(
+        accountId="123456789012", accessToken=token["accessToken"])["roleList"],
+    "forged": error_code(lambda: sso.list_account_roles(
+        accountId="210987654321", accessToken="forged")),
+}))
+sys.stdout.flush()
+# The test revokes a permission set, then asks again.
+sys.stdin.readline()
+print(json.dumps({
+    "listed": listing(),
+    "revoked": error_code(lambda: sso.get_role_credentials(
+        roleName="Auditor", accountId="210987654321", accessToken=token["accessToken"])),
+}))
+"#;
+
+#[test]
+fn list_account_roles_pages_through_assigned_permission_sets_and_revocation_removes_one() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut scenario = default_scenario();
+    scenario["accounts"][1]["permission_sets"] = json!({
+        "Auditor": {"assigned": true}, "Billing": {"assigned": true},
+        "Developer": {"assigned": true}, "Unassigned": {}
+    });
+    let sb = start(scenario);
+    let mut python = sb
+        .command(p0_testkit::python())
+        .args(["-c", BOTOCORE_ROLES, &sb.urls().sso_oidc, &sb.urls().sso])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(python.stdout.take().unwrap());
+    let mut read_answer = || {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        serde_json::from_str::<Value>(&line).ok()
+    };
+    let first = read_answer().unwrap_or_else(|| {
+        let mut stderr = String::new();
+        let _ = python.stderr.take().unwrap().read_to_string(&mut stderr);
+        panic!("botocore script failed:\n{stderr}")
+    });
+    assert_eq!(
+        first["listed"],
+        json!({"pages": 2, "roles": ["Auditor", "Billing", "Developer"],
+               "accounts": ["210987654321"]})
+    );
+    assert_eq!(first["other_account"], json!([]));
+    assert_eq!(first["forged"], "UnauthorizedException");
+    assert_eq!(sb.count("sso.list_account_roles"), 4);
+
+    sb.control_post(
+        "/revoke",
+        json!({"account": "210987654321", "name": "Auditor"}),
+    );
+    python.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let second = read_answer().expect("the second answer");
+    assert!(python.wait().unwrap().success());
+    assert_eq!(
+        second["listed"],
+        json!({"pages": 1, "roles": ["Billing", "Developer"], "accounts": ["210987654321"]})
+    );
+    assert_eq!(second["revoked"], "ForbiddenException");
+}
+
+#[test]
+fn a_revoked_role_leaves_the_assertion_and_its_next_request_follows_the_new_policy() {
+    let mut scenario = default_scenario();
+    scenario["accounts"][0]["roles"]["Admin"] = json!({"assigned": true});
+    let sb = start(scenario);
+    let (okta, _) = okta_device_login(&sb);
+    let assertion = |okta: &OktaTokens| {
+        let (_, b64) = saml_response(&sb, okta).expect("an assertion");
+        decode_assertion(&b64)
+    };
+    assert!(assertion(&okta).contains("role/Admin"));
+
+    let refused = agent()
+        .post(format!("{}/revoke", sb.urls().control))
+        .send_json(json!({"account": "123456789012", "name": "Nope"}));
+    assert_eq!(answer(refused).0, 400);
+    sb.control_post(
+        "/revoke",
+        json!({"account": "123456789012", "name": "Admin", "then": {"outcome": "deny"}}),
+    );
+    assert!(
+        !assertion(&okta).contains("role/Admin"),
+        "revoked roles leave the assertion"
+    );
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let p0 = sb.urls().p0.clone();
+    let (status, created) = post_bearer(
+        &format!("{p0}/o/acme/command/"),
+        &bearer,
+        &json!({"argv": ["request", "aws", "role", "Admin"], "scriptName": "p0"}),
+    );
+    assert_eq!(status, 200, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let mut stream = agent()
+        .get(format!("{p0}/o/acme/command/{id}/poll"))
+        .header("authorization", &format!("Bearer {bearer}"))
+        .call()
+        .unwrap();
+    let body = stream.body_mut().read_to_string().unwrap();
+    let line = body.lines().find(|l| l.contains("\"data\"")).unwrap();
+    let resolved = serde_json::from_str::<Value>(line).unwrap()["data"]["request"].clone();
+    assert_eq!(resolved["status"], "DENIED");
+    assert!(
+        !assertion(&okta).contains("role/Admin"),
+        "a denied request grants nothing"
+    );
+}
+
+#[test]
+fn the_sts_proxy_records_each_web_identity_token() {
+    let sb = start(default_scenario());
+    for token in ["first-token-abcd", "second-token-efgh"] {
+        let identity = aws_json(
+            sb.aws_cli()
+                .args([
+                    "sts",
+                    "assume-role-with-web-identity",
+                    "--role-arn",
+                    "arn:aws:iam::123456789012:role/CI",
+                    "--role-session-name",
+                    "ci",
+                    "--web-identity-token",
+                    token,
+                    "--output",
+                    "json",
+                ])
+                .env("AWS_ENDPOINT_URL_STS", &sb.urls().sts)
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(
+            identity["AssumedRoleUser"]["Arn"],
+            "arn:aws:sts::123456789012:assumed-role/CI/ci"
+        );
+    }
+    assert_eq!(
+        sb.control_get("/calls")["web_identity_tokens"],
+        json!(["first-token-abcd", "second-token-efgh"])
+    );
+    assert_eq!(sb.count("sts.AssumeRoleWithWebIdentity"), 2);
+}
+
+/// What the reliability tests lean on: every secret handed out is listed, an outage can be
+/// ended, Okta's SSO page can loop, and a poll line can never end.
+#[test]
+fn secrets_are_listed_faults_cleared_and_pages_loop_or_never_end() {
+    let mut scenario = default_scenario();
+    scenario["accounts"][0]["roles"]["Admin"]["assigned"] = json!(true);
+    let sb = start(scenario);
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let (_, assertion) = saml_response(&sb, &okta).expect("an assertion");
+    let secrets = sb.secrets();
+    for (what, secret) in [
+        ("the Okta access token", &okta.access_token),
+        ("the Okta id token", &okta.id_token),
+        ("the Firebase ID token", &bearer),
+        ("the SAML assertion", &assertion),
+    ] {
+        assert!(secrets.contains(secret), "{what} is not listed");
+    }
+
+    sb.fault(json!({"endpoint": "p0.org", "status": 500, "times": 0}));
+    let org = format!("{}/orgs/acme", sb.urls().p0);
+    assert_eq!(answer(agent().get(&org).call()).0, 500);
+    sb.clear_faults();
+    assert_eq!(answer(agent().get(&org).call()).0, 200);
+
+    sb.fault(json!({"endpoint": "okta.sso", "redirect_loop": true}));
+    let no_redirects: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let looped = no_redirects
+        .get(format!("{}/login/token/sso?token=abc", sb.urls().okta))
+        .call()
+        .unwrap();
+    assert_eq!(looped.status().as_u16(), 302);
+    assert_eq!(looped.headers()["location"], "/login/token/sso?token=abc");
+
+    let created = post_bearer(
+        &format!("{}/o/acme/command/", sb.urls().p0),
+        &bearer,
+        &json!({"argv": ["request", "aws", "role", "Admin"], "scriptName": "p0"}),
+    )
+    .1;
+    sb.fault(json!({"endpoint": "p0.poll", "poll": "no_newline"}));
+    let mut stream = agent()
+        .get(format!(
+            "{}/o/acme/command/{}/poll",
+            sb.urls().p0,
+            created["id"].as_str().unwrap()
+        ))
+        .header("authorization", &format!("Bearer {bearer}"))
+        .call()
+        .unwrap();
+    let mut reader = BufReader::new(stream.body_mut().as_reader());
+    let mut heartbeat = String::new();
+    reader.read_line(&mut heartbeat).unwrap();
+    assert_eq!(heartbeat, "{\"type\":\"heartbeat\"}\n");
+    let mut line = vec![0u8; 512 * 1024];
+    reader.read_exact(&mut line).unwrap();
+    assert!(!line.contains(&b'\n'), "half a MiB and still no newline");
+}

@@ -13,8 +13,8 @@ pub use ini::{sections, Edit, Section};
 use crate::cache::CacheKey;
 use crate::env;
 use crate::error::{Error, Result};
+use crate::state;
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -211,38 +211,16 @@ pub fn write(path: &Path, kind: FileKind, contents: &str) -> Result<Written> {
             let previous = fs::read(&target)
                 .map_err(|e| Error::io(format!("reading {}", target.display()), e))?;
             let backup = backup_path(&target);
-            replace(&backup, &previous, mode)?;
+            state::replace_atomically(&backup, &previous, mode)?;
             Some(backup)
         }
         None => None,
     };
-    replace(&target, contents.as_bytes(), mode)?;
+    state::replace_atomically(&target, contents.as_bytes(), mode)?;
     Ok(Written {
         path: target,
         backup,
     })
-}
-
-/// `path` replaced whole by `contents` with `mode`.
-fn replace(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
-    let context = || format!("writing {}", path.display());
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".p0-tmp-")
-        .permissions(fs::Permissions::from_mode(0o600))
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(context(), e))?;
-    tmp.write_all(contents)
-        .map_err(|e| Error::io(context(), e))?;
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))
-        .map_err(|e| Error::io(context(), e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(context(), e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io(context(), e.error))?;
-    Ok(())
 }
 
 /// Private copies of the AWS files for a supervised child, whose `[default]` carries no
@@ -291,7 +269,7 @@ impl ChildCopies {
         let mut vars = Vec::new();
         for (variable, name, text) in sanitized {
             let path = dir.path().join(name);
-            replace(&path, text.as_bytes(), 0o600)?;
+            state::replace_atomically(&path, text.as_bytes(), 0o600)?;
             vars.push((variable, path));
         }
         Ok(Some(ChildCopies { _dir: dir, vars }))

@@ -1,4 +1,5 @@
 use super::help;
+use super::ChainArgs;
 use crate::completion;
 use crate::env::read;
 use crate::output::exports::ShellKind;
@@ -19,7 +20,7 @@ pub struct AwsArgs {
     /// Why you need access (sent with the request)
     #[arg(long, global = true, env = read::P0_AWS_REASON)]
     pub reason: Option<String>,
-    /// Export syntax (default: from $SHELL)
+    /// Export syntax of `assume` (default: from $SHELL)
     #[arg(long, global = true, value_enum)]
     pub shell: Option<ShellKind>,
     /// Fetch new credentials even if cached ones are still valid (skip the cache)
@@ -74,6 +75,8 @@ pub struct CredentialProcessArgs {
     /// Never file a P0 request: fail unless the role is granted already
     #[arg(long)]
     pub no_request: bool,
+    #[command(flatten)]
+    pub chain: ChainArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,9 +126,10 @@ pub enum RoleCommand {
     /// Print shell exports for the role's temporary credentials
     #[command(after_help = help::ROLE_ASSUME_EXAMPLES)]
     Assume {
-        /// The role name (with its path, if any)
+        /// The role name (with its path, if any); without it, a terminal offers the account's
+        /// roles to pick from
         #[arg(add = ArgValueCandidates::new(completion::okta_roles))]
-        role: String,
+        role: Option<String>,
         /// Make a P0 access request first (the default)
         #[arg(long, overrides_with = "no_request")]
         request: bool,
@@ -139,6 +143,8 @@ pub enum RoleCommand {
         /// printing exports
         #[arg(long, value_name = "NAME")]
         write_profile: Option<String>,
+        #[command(flatten)]
+        chain: ChainArgs,
     },
 }
 
@@ -147,12 +153,15 @@ pub enum PermissionSetCommand {
     /// Print shell exports for the permission set's temporary credentials
     #[command(after_help = help::PERMISSION_SET_ASSUME_EXAMPLES)]
     Assume {
-        /// The permission set name
+        /// The permission set name; without it, a terminal offers the account's permission sets
+        /// to pick from
         #[arg(add = ArgValueCandidates::new(completion::permission_sets))]
-        permission_set: String,
+        permission_set: Option<String>,
         /// Store the credentials as profile NAME of the shared credentials file instead of
         /// printing exports
         #[arg(long, value_name = "NAME")]
         write_profile: Option<String>,
+        #[command(flatten)]
+        chain: ChainArgs,
     },
 }

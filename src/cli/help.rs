@@ -6,6 +6,8 @@
 pub const LONG_RUN: &str = "For a long run";
 /// Flags for when cached credentials or sign-ins seem out of date.
 pub const STALE: &str = "When credentials look stale";
+/// Flags for CI jobs that hold an OIDC token (AssumeRoleWithWebIdentity, without P0).
+pub const WEB_IDENTITY: &str = "Web identity without P0 (CI)";
 /// Flags for AWS IAM Identity Center without P0 (as `aws-sso-util run-as`).
 pub const DIRECT_IDC: &str = "Identity Center without P0";
 

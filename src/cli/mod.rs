@@ -2,6 +2,7 @@
 //! clap definitions. Command bodies live in `crate::commands`.
 
 mod aws;
+mod chain;
 mod docs;
 pub mod help;
 mod login;
@@ -13,6 +14,7 @@ pub use aws::{
     AwsArgs, AwsCommand, ConfigureCommand, ConfigureProfileArgs, CredentialProcessArgs,
     PermissionSetCommand, PopulateArgs, RoleCommand,
 };
+pub use chain::ChainArgs;
 pub use docs::{CompletionShell, ManArgs};
 pub use login::LoginArgs;
 pub use request::{LsArgs, RequestArgs};
@@ -56,7 +58,7 @@ pub enum Command {
     Request(RequestArgs),
     /// List what you can request
     Ls(LsArgs),
-    /// Get AWS credentials as shell exports
+    /// AWS credentials as shell exports, profiles or credential_process
     Aws(AwsArgs),
     /// Run one command with just-in-time AWS credentials in its environment
     RunAs(RunAsArgs),

@@ -1,7 +1,8 @@
-//! `p0 aws [--account A] [--reason R] role assume ROLE` and `... permission-set assume PS`:
+//! `p0 aws [--account A] [--reason R] role assume [ROLE]` and `... permission-set assume [PS]`:
 //! credentials (cached, or requested and fetched) printed as shell exports (§8), or stored as
-//! a profile of the shared credentials file (`--write-profile NAME`). `credential-process`
-//! and `configure` have their own files.
+//! a profile of the shared credentials file (`--write-profile NAME`). Without a role, a
+//! terminal offers the account's roles. `credential-process` and `configure` have their own
+//! files.
 
 use super::{block_on, configure, credential_process};
 use crate::aws_files;
@@ -15,7 +16,7 @@ use crate::plan::{Plan, Wanted};
 use std::io::IsTerminal;
 
 pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
-    let (wanted, subcommand, write_profile) = match args.command {
+    let (wanted, words, write_profile) = match args.command {
         AwsCommand::Role {
             command:
                 RoleCommand::Assume {
@@ -24,16 +25,18 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
                     no_request,
                     duration,
                     write_profile,
+                    chain,
                 },
         } => (
             Wanted {
-                role: role.clone(),
+                role: role.unwrap_or_default(),
                 no_request,
                 duration,
                 family: Some(Backend::OktaSaml),
+                chain,
                 ..Wanted::default()
             },
-            vec!["role".to_string(), "assume".into(), role],
+            ["role", "assume"],
             write_profile,
         ),
         AwsCommand::PermissionSet {
@@ -41,18 +44,16 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
                 PermissionSetCommand::Assume {
                     permission_set,
                     write_profile,
+                    chain,
                 },
         } => (
             Wanted {
-                role: permission_set.clone(),
+                role: permission_set.unwrap_or_default(),
                 family: Some(Backend::IdentityCenter),
+                chain,
                 ..Wanted::default()
             },
-            vec![
-                "permission-set".to_string(),
-                "assume".into(),
-                permission_set,
-            ],
+            ["permission-set", "assume"],
             write_profile,
         ),
         AwsCommand::CredentialProcess(process) => {
@@ -84,14 +85,18 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
         refresh_credentials: args.refresh_credentials,
         ..wanted
     };
-    let credentials = block_on(async {
+    let chain = wanted.chain.clone();
+    let (plan, credentials) = block_on(async {
         let p0 = P0Connection::new();
-        let plan = Plan::through_p0(ctx, &p0, wanted).await?;
+        let mut plan = Plan::through_p0(ctx, &p0, wanted).await?;
+        if plan.needs_role() {
+            plan = plan.choose_role(ctx, &p0).await?;
+        }
         let credentials = plan.provider(&p0).credentials(ctx, plan.reuse).await?;
         if let Some(name) = &write_profile {
             configure::write_credentials(ctx, name, &plan.target(), &credentials).await?;
         }
-        Ok(credentials)
+        Ok((plan, credentials))
     })?;
     if write_profile.is_some() {
         // The credentials are in the file: stdout stays empty.
@@ -103,7 +108,21 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
     if let Some(account) = args.account {
         command.extend(["--account".into(), account]);
     }
-    command.extend(subcommand);
+    command.extend(words.map(String::from));
+    command.extend(plan.role().map(String::from));
+    let chain_flags = [
+        ("--chain-role-arn", chain.chain_role_arn),
+        ("--chain-session-name", chain.chain_session_name),
+        ("--chain-external-id", chain.chain_external_id),
+    ];
+    for (flag, value) in chain_flags {
+        command.extend(
+            value
+                .map(|value| [flag.to_string(), value])
+                .into_iter()
+                .flatten(),
+        );
+    }
     exports::print(
         &ctx.printer,
         &credentials,

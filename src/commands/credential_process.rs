@@ -44,6 +44,7 @@ pub fn run(
         role: args.role,
         reason,
         no_request: args.no_request,
+        chain: args.chain,
         refresh_credentials,
         ..Wanted::default()
     };

@@ -27,18 +27,25 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
     }
     let command =
         launch::Command::from_argv(args.command.iter().cloned()).unwrap_or_else(subshell::shell);
+    // Before any network call: a mistyped command must not file a request first.
+    command.check_runnable()?;
     let p0 = P0Connection::new();
     // A warm run: the plan from local files and credentials from the cache, with no runtime,
     // no HTTP client and no network call before exec.
-    let warm = Plan::for_run_as_offline(&ctx, &args)?.and_then(|plan| {
-        let credentials = plan.provider(&p0).cached(&ctx, plan.reuse)?;
-        Some((plan, credentials))
-    });
+    let warm = Plan::for_run_as_offline(&ctx, &args)?
+        .filter(|plan| !plan.needs_role())
+        .and_then(|plan| {
+            let credentials = plan.provider(&p0).cached(&ctx, plan.reuse)?;
+            Some((plan, credentials))
+        });
     let (plan, credentials) = match warm {
         Some(warm) => warm,
         // Ctrl-C while waiting for an approval or a sign-in ends p0 at once (exit 130).
         None => block_on(async {
-            let plan = Plan::for_run_as(&ctx, &p0, &args).await?;
+            let mut plan = Plan::for_run_as(&ctx, &p0, &args).await?;
+            if plan.needs_role() {
+                plan = plan.choose_role(&ctx, &p0).await?;
+            }
             let credentials = plan.provider(&p0).credentials(&ctx, plan.reuse).await?;
             Ok((plan, credentials))
         })?,
@@ -66,11 +73,13 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
 
     let renewing = || -> Arc<dyn CredentialSource> {
         let renewal = plan.for_renewal();
+        // Renewals never write into the child's terminal, but for a failure that lasts, and
+        // never ask for a sign-in there. Their own P0 connection is made with that context
+        // (the first one printed the request's progress).
         Arc::new(Renewing {
-            provider: renewal.provider(&p0),
+            provider: renewal.provider(&P0Connection::new()),
             reuse: renewal.reuse,
-            // Renewals never write into the child's terminal, but for a failure that lasts.
-            ctx: ctx.quieted(),
+            ctx: ctx.for_background(),
             current: Mutex::new(credentials.clone()),
         })
     };

@@ -41,6 +41,16 @@ impl Command {
             args: argv.collect(),
         })
     }
+
+    /// Looks the program up on this process's `PATH` (which the child inherits) as `exec`
+    /// will: a command that cannot run is 127/126 before any request is filed or any
+    /// credential fetched.
+    pub fn check_runnable(&self) -> Result<()> {
+        let path = crate::env::all_os()
+            .find(|(name, _)| name == crate::env::read::PATH)
+            .map(|(_, value)| value);
+        exec::resolve(&self.program, path.as_deref()).map(|_| ())
+    }
 }
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -1,5 +1,7 @@
 //! When to renew a supervised child's credentials, and renewing them patiently: failures are
-//! retried with backoff and reported once per outage, never per attempt or per request.
+//! retried with backoff and reported once per outage, never per attempt or per request, and an
+//! attempt that does not end within [`ATTEMPT_DEADLINE`] is abandoned (its locks released with
+//! it) and counts as a failure, so one stuck call cannot stop the renewals for good.
 
 use super::CredentialSource;
 use crate::credentials::AwsCredentials;
@@ -11,6 +13,11 @@ use time::OffsetDateTime;
 
 /// Failed renewals are retried for as long as the child runs, from 1 s up to a minute apart.
 const RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60), None);
+/// One renewal attempt at most: longer than the longest wait a legitimate one makes (a P0
+/// approval, 10 minutes, or a sign-in on the terminal, which Okta and AWS give 10 minutes),
+/// since every network call in it has its own deadline; shorter than the 20 minutes the
+/// credential endpoint renews ahead of expiry, so a stuck attempt leaves room for another.
+pub(crate) const ATTEMPT_DEADLINE: Duration = Duration::from_secs(12 * 60);
 /// Timers are monotonic and stop while a laptop sleeps; waking up at least this often and
 /// re-reading the wall clock keeps a renewal from being hours late after a resume.
 const LONGEST_NAP: Duration = Duration::from_secs(600);
@@ -52,6 +59,8 @@ pub(crate) async fn sleep_until(at: OffsetDateTime) {
 pub(crate) struct Renewer {
     source: Arc<dyn CredentialSource>,
     printer: Printer,
+    /// How long one attempt may take ([`ATTEMPT_DEADLINE`]).
+    deadline: Duration,
     /// Whether the ongoing outage has been reported on stderr.
     reported: bool,
     /// Outages reported so far (one line each, however many attempts failed).
@@ -63,6 +72,7 @@ impl Renewer {
         Renewer {
             source,
             printer,
+            deadline: ATTEMPT_DEADLINE,
             reported: false,
             outages: 0,
         }
@@ -72,7 +82,8 @@ impl Renewer {
     pub(crate) async fn renew_after(&mut self, current: &AwsCredentials) -> AwsCredentials {
         let mut retry = 0;
         loop {
-            let failure = match self.source.renew().await {
+            let attempt = tokio::time::timeout(self.deadline, self.source.renew()).await;
+            let failure = match attempt.unwrap_or_else(|_| Err(abandoned(self.deadline))) {
                 Ok(fresh) if fresh.expiration > current.expiration => {
                     if self.reported {
                         self.printer.status("p0: credentials renewed.");
@@ -93,16 +104,37 @@ impl Renewer {
             if !self.reported {
                 self.reported = true;
                 self.outages += 1;
-                self.printer.warn(&format!(
-                    "p0: could not renew credentials: {failure}\n\
-                     p0: the current ones stay in use until {}; retrying in the background.",
-                    super::child_env::iso8601_utc(current.expiration)
-                ));
+                self.printer.warn(&outage_line(&failure, current));
             }
             tokio::time::sleep(retry_in).await;
             retry = retry.saturating_add(1);
         }
     }
+}
+
+/// The one line an outage gets in the child's terminal (a multi-line error joined into it).
+fn outage_line(failure: &str, current: &AwsCredentials) -> String {
+    let failure: Vec<&str> = failure
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    format!(
+        "p0: could not renew credentials ({}); the current ones stay in use until {}, retrying in the background",
+        failure.join(" "),
+        super::child_env::iso8601_utc(current.expiration)
+    )
+}
+
+/// Why an attempt that ran past its deadline was dropped.
+fn abandoned(deadline: Duration) -> crate::error::Error {
+    crate::error::Error::io(
+        format!(
+            "renewing took longer than {} minutes, so the attempt was abandoned",
+            deadline.as_secs() / 60
+        ),
+        std::io::ErrorKind::TimedOut.into(),
+    )
 }
 
 #[cfg(test)]
@@ -219,6 +251,82 @@ pub(crate) mod tests {
         source.failures.store(1, Ordering::SeqCst);
         renewer.renew_after(&fresh).await;
         assert_eq!(renewer.outages, 2);
+    }
+
+    #[test]
+    fn an_outage_is_one_line() {
+        let current = mint(0, MINUTE);
+        let line = outage_line(
+            "Role Admin not available. Available roles:\n  Dev\n  Ops\n",
+            &current,
+        );
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with(
+                "p0: could not renew credentials (Role Admin not available. Available roles: Dev Ops); the current ones stay in use until "
+            ),
+            "{line}"
+        );
+        assert!(line.ends_with(", retrying in the background"), "{line}");
+    }
+
+    /// A source whose first renewal never returns (a call with no deadline, a lock never
+    /// released): the attempt is abandoned at the deadline, dropped, and the next one is made.
+    struct HangsOnce {
+        inner: MintingSource,
+        hung: std::sync::atomic::AtomicBool,
+        dropped: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    /// Set when the abandoned attempt's future is dropped (what releases its locks).
+    struct OnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    impl CredentialSource for HangsOnce {
+        fn current(&self) -> AwsCredentials {
+            self.inner.current()
+        }
+        fn renew(&self) -> BoxFuture<'_, Result<AwsCredentials>> {
+            if !self.hung.swap(true, Ordering::SeqCst) {
+                let guard = OnDrop(self.dropped.clone());
+                return Box::pin(async move {
+                    let _guard = guard;
+                    std::future::pending().await
+                });
+            }
+            self.inner.renew()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stuck_attempt_is_abandoned_at_the_deadline_and_retried() {
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let source = Arc::new(HangsOnce {
+            inner: MintingSource::new(MINUTE, 0),
+            hung: Default::default(),
+            dropped: dropped.clone(),
+        });
+        let current = source.current();
+        let mut renewer = Renewer::new(source.clone(), Printer::standard(true));
+        let started = tokio::time::Instant::now();
+        let fresh = renewer.renew_after(&current).await;
+        assert!(fresh.expiration > current.expiration);
+        let took = started.elapsed();
+        assert!(took >= ATTEMPT_DEADLINE, "{took:?}");
+        assert!(
+            took <= ATTEMPT_DEADLINE + Duration::from_secs(2),
+            "{took:?}"
+        );
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the stuck attempt was dropped"
+        );
+        assert_eq!(renewer.outages, 1, "reported once");
     }
 
     /// A source whose renewals never get newer is retried, not accepted.

@@ -3,10 +3,16 @@
 //! spinner, the final error) goes through a [`Printer`], which knows where each belongs.
 //!
 //! clippy's `print_stdout`/`print_stderr` are denied everywhere else.
+//!
+//! Everything written here may hold text from outside (argv, role names, account labels, a
+//! server's messages), so control characters are escaped on the way out (`\x1b`): nothing a
+//! server or a pasted argument says can move the cursor, retitle the window or hide a line.
 
 pub mod credential_process;
 pub mod exports;
+mod picker;
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 /// Where a kind of output goes.
@@ -72,9 +78,16 @@ impl Printer {
         write_line(self.messages, line);
     }
 
-    /// Text the human must act on (a sign-in link and code). Written as given.
+    /// Text the human must act on (a sign-in link and code), controls escaped.
     pub fn prompt(&self, text: &str) {
         write_text(self.prompts, text);
+    }
+
+    /// Lets the human pick one of `items` on the terminal (where prompts go, never stdout):
+    /// arrow keys, type to filter, Enter. `None` when they press Esc. Ask only when a human is
+    /// present (`Context::human`).
+    pub fn pick(&self, prompt: &str, items: &[String]) -> crate::error::Result<Option<usize>> {
+        picker::pick(self.prompts, prompt, items)
     }
 
     /// The command's final error: always on stderr, where scripts collect it.
@@ -98,7 +111,7 @@ impl Printer {
             .expect("static template");
         let bar = indicatif::ProgressBar::new_spinner()
             .with_style(style)
-            .with_message(message.to_string());
+            .with_message(escape_controls(message).into_owned());
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         Progress { bar: Some(bar) }
     }
@@ -109,18 +122,39 @@ impl Printer {
 const TERMINAL_WIDTH: usize = 80;
 
 fn write_line(sink: Sink, line: &str) {
+    let line = escape_controls(line);
     let (mut out, terminal) = destination(sink);
     let text = if terminal {
-        wrap(line, TERMINAL_WIDTH)
+        wrap(&line, TERMINAL_WIDTH)
     } else {
-        line.to_string()
+        line.into_owned()
     };
     write_to(&mut out, &format!("{text}\n"));
 }
 
+/// `text` with every C0 and C1 control character and DEL shown escaped (`\x1b`, `\u{9b}`),
+/// except newline and tab, so that it cannot drive the terminal it is shown on.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    let is_raw = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(is_raw) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !is_raw(c) => escaped.push(c),
+            '\r' => escaped.push_str("\\r"),
+            c if (c as u32) < 0x80 => escaped.push_str(&format!("\\x{:02x}", c as u32)),
+            c => escaped.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(escaped)
+}
+
 fn write_text(sink: Sink, text: &str) {
+    let text = escape_controls(text);
     let (mut out, _) = destination(sink);
-    write_to(&mut out, text);
+    write_to(&mut out, &text);
 }
 
 /// Where a sink's text goes right now, and whether that is a terminal.
@@ -200,6 +234,7 @@ impl Drop for Progress {
 /// Writes what a script consumes to stdout. stdout may be a closed pipe (`p0 ls | head -1`):
 /// that ends the output quietly instead of failing the command.
 pub fn stdout(text: &str) -> crate::error::Result<()> {
+    let text = escape_controls(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -225,6 +260,15 @@ mod tests {
         assert_eq!(
             wrap(&format!("at {url} now"), 10),
             format!("at\n{url}\nnow")
+        );
+    }
+
+    #[test]
+    fn controls_are_shown_escaped_but_newlines_and_tabs_kept() {
+        assert!(matches!(escape_controls("plain\ttext\n"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_controls("Ad\u{1b}]0;x\u{7}min\r\u{7f}\u{9b}2J\u{0}\n\tok é"),
+            "Ad\\x1b]0;x\\x07min\\r\\x7f\\u{9b}2J\\x00\n\tok é"
         );
     }
 }

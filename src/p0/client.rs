@@ -32,15 +32,26 @@ pub enum Replay {
     OnlyIfUnsent,
 }
 
+/// How long one `send`, retries included, may take: four calls' worth. The §3.1 schedule's
+/// own delays add up to about two minutes (three with jitter); a server that times out every
+/// attempt would otherwise hold a lock for nine of them.
+pub fn send_budget() -> Duration {
+    crate::http::call_timeout() * 4
+}
+
 /// Sends the request `build` makes, retrying 429 answers and network failures as `replay`
-/// allows. Returns the last answer (a 429 once retries are spent, for the caller to report).
-/// `shown_url` names the endpoint in errors; it is redacted before use.
+/// allows, and only while another attempt can end within [`send_budget`]. Returns the last
+/// answer (a 429 once retries are spent, for the caller to report). `shown_url` names the
+/// endpoint in errors; it is redacted before use.
 pub async fn send(
     policy: &Backoff,
     replay: Replay,
     shown_url: &str,
     build: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<reqwest::Response> {
+    let started = tokio::time::Instant::now();
+    let within_budget =
+        |delay: Duration| started.elapsed() + delay + crate::http::call_timeout() <= send_budget();
     let mut retry = 0;
     loop {
         // reqwest's error text names the whole URL, query and all: keep only our redacted one.
@@ -48,12 +59,23 @@ pub async fn send(
         if let Ok(response) = &outcome {
             tracing::debug!("{} -> {}", redact_url(shown_url), response.status());
         }
-        let server_wait = match outcome {
+        // A server's Retry-After is honoured up to the policy's cap, never below our own delay.
+        let delay = |server_wait: Option<Duration>| {
+            policy
+                .delay(retry)
+                .max(server_wait.unwrap_or_default().min(policy.cap))
+        };
+        let delay = match outcome {
             Ok(response) if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS => {
                 return Ok(response)
             }
-            Ok(response) if !policy.allows(retry) => return Ok(response),
-            Ok(response) => retry_after(&response),
+            Ok(response) => {
+                let delay = delay(retry_after(&response));
+                if !policy.allows(retry) || !within_budget(delay) {
+                    return Ok(response);
+                }
+                delay
+            }
             Err(e) if replay == Replay::OnlyIfUnsent && !e.is_connect() => {
                 tracing::debug!("{} failed after sending: {e}", redact_url(shown_url));
                 return Err(Error::RequestOutcomeUnknown {
@@ -62,18 +84,15 @@ pub async fn send(
             }
             Err(e) => {
                 tracing::debug!("{} failed: {e}", redact_url(shown_url));
-                if !policy.allows(retry) {
+                let delay = delay(None);
+                if !policy.allows(retry) || !within_budget(delay) {
                     return Err(Error::Network {
                         url: redact_url(shown_url),
                     });
                 }
-                None
+                delay
             }
         };
-        // A server's Retry-After is honoured up to the policy's cap, never below our own delay.
-        let delay = policy
-            .delay(retry)
-            .max(server_wait.unwrap_or_default().min(policy.cap));
         tracing::debug!(
             "retry {} of {} for {} in {:?}",
             retry + 1,

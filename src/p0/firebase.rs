@@ -147,7 +147,11 @@ async fn call(
     let shown = crate::secret::redact_url(url.as_str());
     let policy = client::api_backoff(&ctx.settings);
     let response = client::send(&policy, Replay::Idempotent, &shown, || {
-        body(ctx.http().post(url.clone()).timeout(super::CALL_TIMEOUT))
+        body(
+            ctx.http()
+                .post(url.clone())
+                .timeout(crate::http::call_timeout()),
+        )
     })
     .await?;
     let status = response.status();

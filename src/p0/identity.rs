@@ -93,8 +93,15 @@ impl OktaCredential {
 }
 
 impl FirebaseSession {
-    pub fn is_fresh(&self) -> bool {
-        self.expires_at - now_secs() > FIREBASE_MARGIN_SECS
+    /// Whether to use this ID token as it is: more than [`FIREBASE_MARGIN_SECS`] left, or its
+    /// expiry is the Okta session's end (`okta_expires_at`) and that has not come. A token
+    /// minted in the session's last minutes is capped there, and so would any new one be:
+    /// renewing it again on every call, in every process, gains nothing (the Okta session's
+    /// own margin decides when the session is over).
+    pub fn is_fresh(&self, okta_expires_at: f64) -> bool {
+        let left = self.expires_at - now_secs();
+        let capped_by_okta = self.expires_at >= okta_expires_at;
+        left > FIREBASE_MARGIN_SECS || (capped_by_okta && left > 0.0)
     }
 }
 
@@ -108,14 +115,13 @@ impl Identity {
         self.org.auth.is_some()
     }
 
-    /// Reads the identity; `Ok(None)` when there is none. A file that cannot be parsed counts as
-    /// none (P0's CLI ignores errors here too), so a new login simply replaces it.
+    /// Reads the identity; `Ok(None)` when there is none. A file that cannot be parsed (or is
+    /// too big to be one) counts as none (P0's CLI ignores errors here too), so a new login
+    /// simply replaces it. One others could have written is refused (`state`).
     pub fn load(state: &StateDir) -> Result<Option<Identity>> {
         let path = state.identity_path();
-        let text = match std::fs::read(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        let Some(text) = state.read(&path)? else {
+            return Ok(None);
         };
         match serde_json::from_slice(&text) {
             Ok(identity) => Ok(Some(identity)),
@@ -133,8 +139,9 @@ impl Identity {
     /// The org slug of the stored identity, reading only what decides it. The file must
     /// have an identity's shape (a credential with an access token, an org document), but
     /// the tokens and the rest of the document are skipped rather than copied: a warm run
-    /// reads this file on every start. `None` as [`Identity::load`] would give none.
-    pub fn stored_slug(state: &StateDir) -> Option<String> {
+    /// reads this file on every start. `None` as [`Identity::load`] would give none, and
+    /// `Error::UnsafeState` as it would refuse the file.
+    pub fn stored_slug(state: &StateDir) -> Result<Option<String>> {
         #[derive(Deserialize)]
         struct Shape {
             #[serde(rename = "credential")]
@@ -151,15 +158,18 @@ impl Identity {
             #[serde(default)]
             slug: Option<String>,
         }
-        let text = std::fs::read(state.identity_path()).ok()?;
-        let shape: Shape = serde_json::from_slice(&text).ok()?;
-        shape.org.slug
+        let Some(text) = state.read(&state.identity_path())? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_slice::<Shape>(&text)
+            .ok()
+            .and_then(|shape| shape.org.slug))
     }
 
     /// Writes the identity atomically, 0600, JSON with 2-space indent (§2.4).
     pub fn save(&self, state: &StateDir) -> Result<()> {
         let text = serde_json::to_vec_pretty(self).expect("identity serializes");
-        state::write_private(&state.identity_path(), &text)
+        state.write(&state.identity_path(), &text)
     }
 }
 
@@ -259,7 +269,7 @@ mod tests {
             let whole = Identity::load(&state)
                 .unwrap()
                 .and_then(|i| i.slug().map(String::from));
-            assert_eq!(Identity::stored_slug(&state), whole, "{text}");
+            assert_eq!(Identity::stored_slug(&state).unwrap(), whole, "{text}");
             whole
         };
         assert_eq!(
@@ -273,6 +283,25 @@ mod tests {
         assert_eq!(slug(r#"{"org": {"slug": "acme"}}"#), None);
         assert_eq!(slug(r#"{"credential": {}, "org": {"slug": "acme"}}"#), None);
         assert_eq!(slug("{\"credential\": {\"access_token\": "), None);
+    }
+
+    #[test]
+    fn a_token_capped_by_the_okta_session_is_fresh_until_it_ends() {
+        let now = now_secs();
+        let token = |expires_at: f64| FirebaseSession {
+            id_token: Secret::new("fb".into()),
+            refresh_token: Secret::new("rt".into()),
+            expires_at,
+        };
+        let okta_end = now + 240.0;
+        // Minted four minutes before the Okta session ends: capped there, and fresh.
+        assert!(token(okta_end).is_fresh(okta_end));
+        // Due for renewal on its own clock, well before the session ends.
+        assert!(!token(now + 30.0).is_fresh(now + 3000.0));
+        assert!(!token(now + 30.0).is_fresh(okta_end));
+        assert!(token(now + 3000.0).is_fresh(now + 7200.0));
+        // Capped, but over.
+        assert!(!token(now - 1.0).is_fresh(now - 1.0));
     }
 
     #[test]

@@ -4,12 +4,14 @@
 mod client;
 mod firebase;
 mod identity;
+mod listing;
 mod okta;
 mod org;
 mod request;
 mod session;
 
 pub use client::Replay;
+pub use listing::{Item, Listing};
 pub use request::Created;
 pub use session::{log_out_after_refusal, login, LoginOptions, Session};
 
@@ -20,10 +22,6 @@ use crate::secret::Secret;
 use crate::state::StateDir;
 use serde_json::Value;
 use url::Url;
-
-/// How long one ordinary API call may take before it counts as a network failure (the poll
-/// stream is long-lived and watched for silence instead).
-pub(crate) const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// An authenticated connection to the org's tenant API.
 pub struct P0Client {
@@ -127,7 +125,7 @@ impl P0Client {
                 path,
                 None,
                 Replay::Idempotent,
-                Some(CALL_TIMEOUT),
+                Some(crate::http::call_timeout()),
             )
             .await?;
         let value = client::api_json(response).await?;
@@ -145,7 +143,7 @@ impl P0Client {
                 path,
                 Some(body),
                 replay,
-                Some(CALL_TIMEOUT),
+                Some(crate::http::call_timeout()),
             )
             .await?;
         client::api_json(response).await
@@ -313,6 +311,7 @@ pub fn stored_okta(state: &StateDir) -> Result<OktaSession> {
 }
 
 /// Reads only local files (identity.json): the logged-in org, for cache keys, without network.
-pub fn stored_org(state: &StateDir) -> Option<String> {
+/// `Error::UnsafeState` when the identity cannot be trusted.
+pub fn stored_org(state: &StateDir) -> Result<Option<String>> {
     identity::Identity::stored_slug(state)
 }

@@ -40,7 +40,7 @@ pub async fn device_login(ctx: &Context, login: &OktaLogin) -> Result<OktaCreden
     // poll repeated after a lost grant is answered `invalid_grant`, never a second session.
     let response = client::send(&policy, Replay::Idempotent, authorize_url.as_str(), || {
         http.post(authorize_url.clone())
-            .timeout(super::CALL_TIMEOUT)
+            .timeout(crate::http::call_timeout())
             .header("Accept", "application/json")
             .form(&[("client_id", login.client_id.as_str()), ("scope", SCOPE)])
     })
@@ -64,7 +64,7 @@ pub async fn device_login(ctx: &Context, login: &OktaLogin) -> Result<OktaCreden
         let issued_at = now_secs();
         let response = client::send(policy, Replay::Idempotent, token_url.as_str(), || {
             http.post(token_url.clone())
-                .timeout(super::CALL_TIMEOUT)
+                .timeout(crate::http::call_timeout())
                 .header("Accept", "application/json")
                 .form(&[
                     ("client_id", login.client_id.as_str()),

@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::env;
 use crate::error::{Error, Result};
 use crate::http::{self, UrlOrigin};
-use crate::state::{self, StateDir};
+use crate::state::StateDir;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
@@ -149,13 +149,17 @@ impl TenantConfig {
 
     pub fn load(state: &StateDir) -> Result<Self> {
         let path = state.config_path();
-        let text = std::fs::read(&path).map_err(|_| Error::MissingConfig)?;
+        let text = match state.read(&path) {
+            Ok(Some(text)) => text,
+            Err(e @ Error::UnsafeState(_)) => return Err(e),
+            Ok(None) | Err(_) => return Err(Error::MissingConfig),
+        };
         serde_json::from_slice(&text).map_err(|_| Error::MissingConfig)
     }
 
     pub fn save(&self, state: &StateDir) -> Result<()> {
         let text = serde_json::to_vec_pretty(self).expect("config serializes");
-        state::write_private(&state.config_path(), &text)
+        state.write(&state.config_path(), &text)
     }
 }
 
@@ -170,7 +174,9 @@ pub fn bootstrap_url() -> Result<Url> {
 /// `GET {api}/orgs/{org}`, or the user's local `bootstrap-{org}.json` when present (§1.3).
 pub async fn fetch_org(ctx: &Context, api: &Url, org: &str) -> Result<OrgDocument> {
     let local = ctx.state.bootstrap_path(org);
-    if let Ok(text) = std::fs::read(&local) {
+    // It names the hosts the tokens go to: refused, like the rest of the state, if others
+    // could have written it.
+    if let Some(text) = ctx.state.read(&local)? {
         tracing::debug!("org document from {}", local.display());
         return serde_json::from_slice(&text).map_err(|e| {
             Error::Config(format!(
@@ -185,7 +191,7 @@ pub async fn fetch_org(ctx: &Context, api: &Url, org: &str) -> Result<OrgDocumen
     let response = client::send(&policy, Replay::Idempotent, url.as_str(), || {
         ctx.http()
             .get(url.clone())
-            .timeout(super::CALL_TIMEOUT)
+            .timeout(crate::http::call_timeout())
             .header("Accept", "application/json")
     })
     .await?;

@@ -11,6 +11,9 @@ use std::time::Duration;
 const WAIT_LIMIT: Duration = Duration::from_secs(600);
 /// A poll stream silent for this long (no heartbeat, no data) is treated as cut.
 const STREAM_IDLE_LIMIT: Duration = Duration::from_secs(120);
+/// The longest poll line kept: a data line is a request object of a few KiB. A connection
+/// sending more without a newline is dropped (and counts as a failed one).
+pub const MAX_LINE: usize = 1024 * 1024;
 /// The create error that means the access already exists (§3.4).
 pub(super) const ALREADY_HAS_ACCESS: &str = "This principal already has this access";
 const SCRIPT_NAME: &str = "p0";
@@ -85,24 +88,57 @@ fn is_decided(status: &str) -> bool {
     )
 }
 
-/// Splits complete lines off a byte stream; a line cut by the network stays pending.
-#[derive(Default)]
+/// Splits complete lines off a byte stream; a line cut by the network stays pending. Each
+/// byte is scanned for a newline once (a long line arriving in small chunks is not rescanned
+/// from its start), and a pending line may not grow past `max_line`.
 pub struct LineBuffer {
     pending: Vec<u8>,
+    /// How much of `pending` is known to hold no newline.
+    scanned: usize,
+    max_line: usize,
+}
+
+/// A line grew past the buffer's cap without a newline.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LineTooLong;
+
+impl Default for LineBuffer {
+    fn default() -> Self {
+        LineBuffer::with_max_line(MAX_LINE)
+    }
 }
 
 impl LineBuffer {
-    pub fn push(&mut self, chunk: &[u8]) -> Vec<Vec<u8>> {
+    pub fn with_max_line(max_line: usize) -> Self {
+        LineBuffer {
+            pending: Vec::new(),
+            scanned: 0,
+            max_line,
+        }
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<Vec<u8>>, LineTooLong> {
         self.pending.extend_from_slice(chunk);
         let mut lines = Vec::new();
-        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let trimmed = line.trim_ascii();
+        let mut start = 0;
+        while let Some(offset) = self.pending[self.scanned..]
+            .iter()
+            .position(|&b| b == b'\n')
+        {
+            let end = self.scanned + offset;
+            let trimmed = self.pending[start..end].trim_ascii();
             if !trimmed.is_empty() {
                 lines.push(trimmed.to_vec());
             }
+            start = end + 1;
+            self.scanned = start;
         }
-        lines
+        self.pending.drain(..start);
+        self.scanned = self.pending.len();
+        if self.pending.len() > self.max_line {
+            return Err(LineTooLong);
+        }
+        Ok(lines)
     }
 }
 
@@ -139,13 +175,13 @@ pub fn parse_line(line: &[u8]) -> StreamLine {
     }
 }
 
-/// How one poll connection ended without a decision.
+/// How one poll connection ended.
 enum StreamEnd {
     Decided(Map<String, Value>),
-    /// Cut, closed or silent; `progressed` when it delivered at least one line.
-    Cut {
-        progressed: bool,
-    },
+    /// Cut, closed or silent before any data line (heartbeats are not progress).
+    Cut,
+    /// A line longer than [`MAX_LINE`] without a newline: the connection was dropped.
+    LineTooLong,
 }
 
 impl P0Client {
@@ -178,14 +214,18 @@ impl P0Client {
     pub(crate) async fn settle(&self, mut created: Created) -> Result<Created> {
         if !created.status().is_some_and(is_decided) {
             let id = created.id().ok_or(Error::NoAccessId)?.to_string();
-            self.printer()
-                .status("Will wait up to 5 minutes for this request to complete...");
+            self.printer().status(&format!(
+                "Will wait up to {} minutes for this request to complete...",
+                WAIT_LIMIT.as_secs() / 60
+            ));
             let progress = self
                 .printer()
                 .spinner("Waiting for the request to be decided");
             let data = tokio::time::timeout(WAIT_LIMIT, self.poll(&id))
                 .await
-                .map_err(|_| Error::WaitTimedOut)?;
+                .map_err(|_| Error::WaitTimedOut {
+                    minutes: WAIT_LIMIT.as_secs() / 60,
+                })?;
             drop(progress);
             created.merge(data?);
         }
@@ -194,6 +234,8 @@ impl P0Client {
     }
 
     /// Follows `/command/{id}/poll` to its first data line, reconnecting when the stream is cut.
+    /// Every connection that ends without one is a failure for the §3.1 schedule, however
+    /// many heartbeats it carried: a stream cut after each heartbeat must not reconnect forever.
     async fn poll(&self, id: &str) -> Result<Map<String, Value>> {
         let path = format!("command/{id}/poll");
         let mut failures = 0;
@@ -203,21 +245,26 @@ impl P0Client {
                 Err(Error::Network { .. }) => return Err(Error::NetworkExhausted),
                 other => other?,
             };
-            match end {
+            let overlong = match end {
                 StreamEnd::Decided(data) => return Ok(data),
-                StreamEnd::Cut { progressed } => {
-                    if progressed {
-                        failures = 0;
-                    }
-                    if !self.retry.allows(failures) {
-                        return Err(Error::NetworkExhausted);
-                    }
-                    let delay = self.retry.delay(failures);
-                    tracing::debug!("poll stream ended early; reconnecting in {delay:?}");
-                    tokio::time::sleep(delay).await;
-                    failures += 1;
-                }
+                StreamEnd::Cut => false,
+                StreamEnd::LineTooLong => true,
+            };
+            if !self.retry.allows(failures) {
+                return Err(if overlong {
+                    Error::RemoteData(format!(
+                        "P0's status stream for the request sent a line longer than {} KiB \
+                         without ending it, on every connection.",
+                        MAX_LINE / 1024
+                    ))
+                } else {
+                    Error::NetworkExhausted
+                });
             }
+            let delay = self.retry.delay(failures);
+            tracing::debug!("poll stream ended early; reconnecting in {delay:?}");
+            tokio::time::sleep(delay).await;
+            failures += 1;
         }
     }
 
@@ -238,22 +285,24 @@ impl P0Client {
             }));
         }
         let mut lines = LineBuffer::default();
-        let mut progressed = false;
         loop {
             let chunk = match tokio::time::timeout(STREAM_IDLE_LIMIT, response.chunk()).await {
                 Ok(Ok(Some(chunk))) => chunk,
-                Ok(Ok(None)) => return Ok(StreamEnd::Cut { progressed }),
+                Ok(Ok(None)) => return Ok(StreamEnd::Cut),
                 Ok(Err(e)) => {
                     tracing::debug!("poll stream broke: {e}");
-                    return Ok(StreamEnd::Cut { progressed });
+                    return Ok(StreamEnd::Cut);
                 }
                 Err(_) => {
                     tracing::debug!("poll stream silent for {STREAM_IDLE_LIMIT:?}");
-                    return Ok(StreamEnd::Cut { progressed });
+                    return Ok(StreamEnd::Cut);
                 }
             };
-            for line in lines.push(&chunk) {
-                progressed = true;
+            let Ok(complete) = lines.push(&chunk) else {
+                tracing::debug!("poll line longer than {MAX_LINE} bytes; dropping the connection");
+                return Ok(StreamEnd::LineTooLong);
+            };
+            for line in complete {
                 match parse_line(&line) {
                     StreamLine::Heartbeat => tracing::debug!("poll: heartbeat"),
                     StreamLine::Data(data) => return Ok(StreamEnd::Decided(data)),
@@ -308,13 +357,32 @@ mod tests {
     #[test]
     fn lines_split_across_reads_are_joined() {
         let mut buffer = LineBuffer::default();
-        assert!(buffer.push(b"{\"type\":\"heart").is_empty());
-        let lines = buffer.push(b"beat\"}\n\n{\"type\":\"data\",\"data\":{\"request\":{}}}\n{\"ty");
+        assert!(buffer.push(b"{\"type\":\"heart").unwrap().is_empty());
+        let lines = buffer
+            .push(b"beat\"}\n\n{\"type\":\"data\",\"data\":{\"request\":{}}}\n{\"ty")
+            .unwrap();
         assert_eq!(lines.len(), 2);
         assert!(matches!(parse_line(&lines[0]), StreamLine::Heartbeat));
         assert!(matches!(parse_line(&lines[1]), StreamLine::Data(_)));
         // The cut line never becomes a line.
-        assert!(buffer.push(b"").is_empty());
+        assert!(buffer.push(b"").unwrap().is_empty());
+        assert_eq!(buffer.push(b"pe\":\"heartbeat\"}\n").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_refused_at_the_cap() {
+        let mut buffer = LineBuffer::with_max_line(1000);
+        // Many small chunks of one long line: each is scanned once, and kept under the cap.
+        for _ in 0..99 {
+            assert!(buffer.push(&[b'x'; 10]).unwrap().is_empty());
+        }
+        assert_eq!(buffer.scanned, 990);
+        assert_eq!(buffer.push(&[b'x'; 20]), Err(LineTooLong));
+        // Complete lines of any number are fine, as long as none is longer than the cap.
+        let mut buffer = LineBuffer::with_max_line(1000);
+        let many = "{\"type\":\"heartbeat\"}\n".repeat(500);
+        assert_eq!(buffer.push(many.as_bytes()).unwrap().len(), 500);
+        assert_eq!(buffer.pending.len(), 0);
     }
 
     #[test]

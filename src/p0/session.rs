@@ -325,7 +325,7 @@ fn usable_bearer(identity: &Identity) -> Option<Secret<String>> {
     identity
         .firebase
         .as_ref()
-        .filter(|f| f.is_fresh())
+        .filter(|f| f.is_fresh(identity.credential.expires_at))
         .map(|f| f.id_token.clone())
 }
 

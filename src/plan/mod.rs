@@ -1,25 +1,30 @@
 //! From what the user asked to one resolved plan (ripgrep's low-args -> high-args step): the
 //! flags, the environment, the org's account config and `~/.aws/config` are read here, once,
-//! and become a [`Plan`]: where the credentials come from (P0 and the account's backend, or
-//! Identity Center directly), for which account and role, whether and when a P0 request is
-//! made, which cached credentials will do. Every command that needs credentials makes a plan
+//! and become a [`Plan`]: where the credentials come from (P0 and the account's backend,
+//! Identity Center directly, or a CI job's web identity token; then perhaps a chained role),
+//! for which account and role, whether and when a P0 request is made, which cached credentials
+//! will do. Every command that needs credentials makes a plan
 //! and asks it for its provider; nothing downstream looks at arguments or settings again.
 
+mod role_choice;
 pub mod sso_config;
 
 use crate::accounts::{self, AccountLogin, ResolvedAccount};
 use crate::backend::Backend;
-use crate::cli::RunAsArgs;
+use crate::cli::{ChainArgs, RunAsArgs};
 use crate::context::Context;
 use crate::credentials::{Reuse, Target};
 use crate::env;
 use crate::error::{Error, Result};
 use crate::p0::{self, P0Connection};
 use crate::providers::access_request::{AccessRequested, RequestPolicy};
+use crate::providers::assume_role::{self, AssumeRole, RoleArn};
 use crate::providers::cached::Cached;
 use crate::providers::identity_center::{IdcInstance, IdentityCenter};
 use crate::providers::okta_saml::OktaSaml;
+use crate::providers::web_identity::{self, WebIdentity};
 use crate::providers::Provider;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -38,6 +43,10 @@ pub enum Source {
     P0(ThroughP0),
     /// AWS IAM Identity Center without P0.
     IdentityCenter(DirectIdentityCenter),
+    /// An OIDC token from a file and AssumeRoleWithWebIdentity, without P0 (CI jobs).
+    WebIdentity(WebIdentityToken),
+    /// STS AssumeRole into another role with the credentials of `base` (`--chain-role-arn`).
+    Chain(Chained),
 }
 
 #[derive(Debug, Clone)]
@@ -64,11 +73,31 @@ pub struct DirectIdentityCenter {
     pub force_login: bool,
 }
 
+#[derive(Debug, Clone)]
+pub struct WebIdentityToken {
+    pub role: RoleArn,
+    /// Absolute, so the cache key does not depend on the working directory.
+    pub token_file: PathBuf,
+    pub session_name: String,
+    /// DurationSeconds, when asked for (`--duration`).
+    pub duration: Option<i32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chained {
+    pub base: Box<Source>,
+    pub role: RoleArn,
+    pub session_name: String,
+    pub external_id: Option<String>,
+}
+
 /// What a command asks for through P0, from its flags.
 #[derive(Debug, Clone, Default)]
 pub struct Wanted {
     /// `--account` / `P0_AWS_ACCOUNT` as typed; `None` when only one account is installed.
     pub account: Option<String>,
+    /// Empty when the user gave none: a terminal then offers the account's roles
+    /// ([`Plan::choose_role`]).
     pub role: String,
     pub reason: Option<String>,
     pub no_request: bool,
@@ -78,6 +107,8 @@ pub struct Wanted {
     pub family: Option<Backend>,
     /// `--refresh-credentials`: skip the cache.
     pub refresh_credentials: bool,
+    /// `--chain-role-arn` and its companions.
+    pub chain: ChainArgs,
 }
 
 impl Plan {
@@ -96,7 +127,23 @@ impl Plan {
     /// when the account must be looked up at P0.
     pub fn for_run_as_offline(ctx: &Context, args: &RunAsArgs) -> Result<Option<Plan>> {
         let region = run_as_region(args);
-        let plan = if args.sso || args.sso_start_url.is_some() || args.sso_region.is_some() {
+        let web_identity = web_identity_source(args)?;
+        if web_identity.is_none() && args.role_session_name.is_some() {
+            return Err(Error::Usage(
+                "--role-session-name applies to web identity (--role-arn) only".into(),
+            ));
+        }
+        let plan = if let Some(source) = web_identity {
+            Plan {
+                reuse: Reuse::new(
+                    ctx.settings.min_credential_lifetime,
+                    args.refresh_credentials,
+                ),
+                source,
+                region: None,
+            }
+            .chained(&args.chain)?
+        } else if args.sso || args.sso_start_url.is_some() || args.sso_region.is_some() {
             let account_id = args.account.clone().ok_or_else(|| {
                 Error::Usage(
                     "--account (the AWS account id) is required to use Identity Center directly"
@@ -113,11 +160,12 @@ impl Plan {
                 source: Source::IdentityCenter(DirectIdentityCenter {
                     instance,
                     account_id,
-                    permission_set: args.role.clone(),
+                    permission_set: args.role.clone().unwrap_or_default(),
                     force_login: args.force_refresh,
                 }),
                 region: None,
             }
+            .chained(&args.chain)?
         } else {
             match Plan::through_p0_offline(ctx, run_as_wanted(args))? {
                 Some(plan) => plan,
@@ -137,22 +185,30 @@ impl Plan {
         let account = accounts::fetch_config_once(ctx, p0, &org)
             .await?
             .resolve(wanted.account.as_deref(), wanted.family)?;
-        Ok(Plan::with_account(ctx, org, account, wanted))
+        Plan::with_account(ctx, org, account, wanted)
     }
 
     /// As [`Plan::through_p0`] from the local copy of the account config alone: `None` when
     /// that does not know the account (or there is no copy young enough).
     pub fn through_p0_offline(ctx: &Context, wanted: Wanted) -> Result<Option<Plan>> {
         let org = logged_in_org(ctx)?;
-        let account = accounts::local_config(&ctx.cache(), &org).and_then(|config| {
+        let account = accounts::local_config(&ctx.cache(), &org)?.and_then(|config| {
             config
                 .resolve(wanted.account.as_deref(), wanted.family)
                 .ok()
         });
-        Ok(account.map(|account| Plan::with_account(ctx, org, account, wanted)))
+        account
+            .map(|account| Plan::with_account(ctx, org, account, wanted))
+            .transpose()
     }
 
-    fn with_account(ctx: &Context, org: String, account: ResolvedAccount, wanted: Wanted) -> Plan {
+    fn with_account(
+        ctx: &Context,
+        org: String,
+        account: ResolvedAccount,
+        wanted: Wanted,
+    ) -> Result<Plan> {
+        let chain = wanted.chain.clone();
         Plan {
             reuse: Reuse::new(
                 ctx.settings.min_credential_lifetime,
@@ -169,11 +225,55 @@ impl Plan {
             }),
             region: None,
         }
+        .chained(&chain)
     }
 
-    /// The account and role the credentials are for.
+    /// This plan, then the chained role of `chain` when it names one.
+    fn chained(self, chain: &ChainArgs) -> Result<Plan> {
+        let Some(arn) = &chain.chain_role_arn else {
+            return Ok(self);
+        };
+        let role = RoleArn::parse(arn, "--chain-role-arn")?;
+        Ok(Plan {
+            source: Source::Chain(Chained {
+                base: Box::new(self.source),
+                role,
+                session_name: chain
+                    .chain_session_name
+                    .clone()
+                    .unwrap_or_else(|| assume_role::DEFAULT_SESSION_NAME.to_string()),
+                external_id: chain.chain_external_id.clone(),
+            }),
+            ..self
+        })
+    }
+
+    /// The account and role the credentials are for (a chained role's, when chained).
     pub fn target(&self) -> Target {
-        match &self.source {
+        self.source.target()
+    }
+
+    /// The same plan for background renewals: the grant that exists is used first (a new P0
+    /// request only if the backend no longer offers the role), never a forced sign-in, and
+    /// never the credentials being replaced.
+    pub fn for_renewal(&self) -> Plan {
+        let mut plan = self.clone();
+        plan.source.for_renewal();
+        plan.reuse.force_refresh = false;
+        plan
+    }
+
+    /// The providers this plan stacks: the backend, the P0 request step when one is made, a
+    /// chained role over them (its source cached under its own key), and the shared cache in
+    /// front.
+    pub fn provider(&self, p0: &Arc<P0Connection>) -> Cached<Box<dyn Provider>> {
+        Cached::new(self.source.provider(p0))
+    }
+}
+
+impl Source {
+    fn target(&self) -> Target {
+        match self {
             Source::P0(via) => Target {
                 account_id: via.account.id().to_string(),
                 role: via.role.clone(),
@@ -182,30 +282,26 @@ impl Plan {
                 account_id: direct.account_id.clone(),
                 role: direct.permission_set.clone(),
             },
+            Source::WebIdentity(web) => web.role.target(),
+            Source::Chain(chained) => chained.role.target(),
         }
     }
 
-    /// The same plan for background renewals: the grant that exists is used first (a new P0
-    /// request only if the backend no longer offers the role), never a forced sign-in, and
-    /// never the credentials being replaced.
-    pub fn for_renewal(&self) -> Plan {
-        let mut plan = self.clone();
-        match &mut plan.source {
+    fn for_renewal(&mut self) {
+        match self {
             Source::P0(via) => {
                 if via.request.is_some() {
                     via.request = Some(RequestPolicy::WhenNotGranted);
                 }
             }
             Source::IdentityCenter(direct) => direct.force_login = false,
+            Source::WebIdentity(_) => {}
+            Source::Chain(chained) => chained.base.for_renewal(),
         }
-        plan.reuse.force_refresh = false;
-        plan
     }
 
-    /// The providers this plan stacks: the backend, the P0 request step when one is made, and
-    /// the shared cache in front.
-    pub fn provider(&self, p0: &Arc<P0Connection>) -> Cached<Box<dyn Provider>> {
-        let provider: Box<dyn Provider> = match &self.source {
+    fn provider(&self, p0: &Arc<P0Connection>) -> Box<dyn Provider> {
+        match self {
             Source::P0(via) => {
                 let backend: Box<dyn Provider> = match via.account.login() {
                     AccountLogin::OktaSaml {
@@ -246,8 +342,19 @@ impl Plan {
                 &direct.permission_set,
                 direct.force_login,
             )),
-        };
-        Cached::new(provider)
+            Source::WebIdentity(web) => Box::new(WebIdentity::new(
+                web.role.clone(),
+                web.token_file.clone(),
+                web.session_name.clone(),
+                web.duration,
+            )),
+            Source::Chain(chained) => Box::new(AssumeRole::new(
+                Cached::new(chained.base.provider(p0)),
+                chained.role.clone(),
+                chained.session_name.clone(),
+                chained.external_id.clone(),
+            )),
+        }
     }
 }
 
@@ -271,18 +378,76 @@ impl ThroughP0 {
 }
 
 fn logged_in_org(ctx: &Context) -> Result<String> {
-    p0::stored_org(&ctx.state).ok_or(Error::NotLoggedIn)
+    p0::stored_org(&ctx.state)?.ok_or(Error::NotLoggedIn)
 }
 
 fn run_as_wanted(args: &RunAsArgs) -> Wanted {
     Wanted {
         account: args.account.clone(),
-        role: args.role.clone(),
+        role: args.role.clone().unwrap_or_default(),
         reason: args.reason.clone(),
         no_request: args.no_request,
         refresh_credentials: args.refresh_credentials,
+        duration: args.duration,
+        chain: args.chain.clone(),
         ..Wanted::default()
     }
+}
+
+/// Web identity when `--role-arn` or `--web-identity-token-file` is typed, each defaulting to
+/// its standard variable; or, as the AWS SDKs do, when both variables are set and nothing asks
+/// for P0 or Identity Center (no `--account`, `--role` or `--sso*`).
+fn web_identity_source(args: &RunAsArgs) -> Result<Option<Source>> {
+    let typed = args.role_arn.is_some() || args.web_identity_token_file.is_some();
+    let from_environment = !typed
+        && args.account.is_none()
+        && args.role.is_none()
+        && !args.sso
+        && args.sso_start_url.is_none()
+        && args.sso_region.is_none()
+        && env::get(env::read::AWS_ROLE_ARN).is_some()
+        && env::get_os(env::read::AWS_WEB_IDENTITY_TOKEN_FILE).is_some();
+    if !typed && !from_environment {
+        return Ok(None);
+    }
+    // clap counts a value from the environment as given, so only a typed flag is refused.
+    let p0_flags = [
+        (&args.account, env::read::P0_AWS_ACCOUNT, "--account"),
+        (&args.role, env::read::P0_AWS_ROLE, "--role"),
+        (&args.reason, env::read::P0_AWS_REASON, "--reason"),
+    ];
+    for (value, variable, flag) in p0_flags {
+        if value.is_some() && *value != env::get(variable) {
+            return Err(Error::Usage(format!(
+                "{flag} does not apply to web identity (--role-arn, --web-identity-token-file)"
+            )));
+        }
+    }
+    let missing = |what: &str| {
+        Error::Usage(format!(
+            "web identity needs {what}: the flag, or its environment variable"
+        ))
+    };
+    let arn = args
+        .role_arn
+        .clone()
+        .or_else(|| env::get(env::read::AWS_ROLE_ARN))
+        .ok_or_else(|| missing("--role-arn (AWS_ROLE_ARN)"))?;
+    let token_file = args
+        .web_identity_token_file
+        .clone()
+        .or_else(|| env::get_os(env::read::AWS_WEB_IDENTITY_TOKEN_FILE).map(PathBuf::from))
+        .ok_or_else(|| missing("--web-identity-token-file (AWS_WEB_IDENTITY_TOKEN_FILE)"))?;
+    Ok(Some(Source::WebIdentity(WebIdentityToken {
+        role: RoleArn::parse(&arn, "--role-arn")?,
+        token_file: std::path::absolute(&token_file).unwrap_or(token_file),
+        session_name: args
+            .role_session_name
+            .clone()
+            .or_else(|| env::get(env::read::AWS_ROLE_SESSION_NAME))
+            .unwrap_or_else(|| web_identity::DEFAULT_SESSION_NAME.to_string()),
+        duration: args.duration,
+    })))
 }
 
 /// The child's region: `--region`, else the environment's.
@@ -365,5 +530,81 @@ mod tests {
             panic!("still through P0")
         };
         assert_eq!(via.request, None, "--no-request stays honoured");
+    }
+
+    fn chained(role: &str) -> Plan {
+        Plan {
+            source: Source::P0(through_p0(role, None, None)),
+            reuse: Reuse::new(std::time::Duration::from_secs(300), false),
+            region: None,
+        }
+        .chained(&ChainArgs {
+            chain_role_arn: Some("arn:aws:iam::210987654321:role/ops/Cross".into()),
+            chain_session_name: None,
+            chain_external_id: Some("ext".into()),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_chained_plan_is_for_the_chained_role_and_renews_its_source_quietly() {
+        let plan = chained("Admin");
+        assert_eq!(
+            plan.target(),
+            Target {
+                account_id: "210987654321".into(),
+                role: "ops/Cross".into()
+            }
+        );
+        let Source::Chain(chain) = &plan.source else {
+            panic!("chained")
+        };
+        assert_eq!(chain.session_name, "p0");
+        assert_eq!(chain.external_id.as_deref(), Some("ext"));
+        let Source::Chain(renewal) = plan.for_renewal().source else {
+            panic!("still chained")
+        };
+        let Source::P0(via) = *renewal.base else {
+            panic!("through P0")
+        };
+        assert_eq!(via.request, Some(RequestPolicy::WhenNotGranted));
+        // The chain's own key differs from its source's, and depends on the source.
+        let p0 = P0Connection::new();
+        let source_key = Plan {
+            source: Source::P0(through_p0("Admin", None, None)),
+            ..plan.clone()
+        }
+        .provider(&p0)
+        .cache_key();
+        let chain_key = plan.provider(&p0).cache_key();
+        assert_ne!(chain_key, source_key);
+        assert!(chain_key.file_stem().contains("chain"), "{chain_key:?}");
+        assert_ne!(chained("Dev").provider(&p0).cache_key(), chain_key);
+    }
+
+    #[test]
+    fn the_role_to_choose_is_the_chains_source_role() {
+        let mut plan = chained("");
+        assert!(plan.needs_role());
+        plan.source.set_role("Admin".into());
+        assert!(!plan.needs_role());
+        assert_eq!(plan.role(), Some("Admin"));
+        assert_eq!(plan.target().role, "ops/Cross");
+    }
+
+    #[test]
+    fn a_bad_chain_role_is_a_usage_error() {
+        let plan = Plan {
+            source: Source::P0(through_p0("Admin", None, None)),
+            reuse: Reuse::new(std::time::Duration::from_secs(300), false),
+            region: None,
+        };
+        let error = plan
+            .chained(&ChainArgs {
+                chain_role_arn: Some("Cross".into()),
+                ..ChainArgs::default()
+            })
+            .unwrap_err();
+        assert_eq!(error.exit_code(), crate::error::exit::USAGE);
     }
 }

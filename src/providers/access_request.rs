@@ -2,14 +2,18 @@
 //! its approval, then let the provider fetch, telling it that access was just granted (Okta may
 //! take a moment to show a new role). A renewal turns it around: the provider first, using the
 //! grant that already exists, and a new request only when the backend says the role is not
-//! granted (any more), so a long run does not ask an approver again every hour.
+//! granted (any more), so a long run does not ask an approver again every hour. And once such a
+//! request has failed (denied, not decided in time, ...), no other is filed until the backend
+//! grants the role again: a renewal retried every minute must not become a request every
+//! minute in an approver's queue.
 
 use super::{BoxFuture, Fetch, Provider};
 use crate::cache::CacheKey;
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Target};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::p0::P0Connection;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// When to file the request.
@@ -27,6 +31,9 @@ pub struct AccessRequested<P> {
     /// The words after `request` in P0's argv (§3.5).
     args: Vec<String>,
     policy: RequestPolicy,
+    /// A request filed because the role was not granted failed, and the backend has not
+    /// granted it since (`WhenNotGranted` only).
+    request_failed: AtomicBool,
 }
 
 impl<P: Provider> AccessRequested<P> {
@@ -41,6 +48,7 @@ impl<P: Provider> AccessRequested<P> {
             p0,
             args,
             policy,
+            request_failed: AtomicBool::new(false),
         }
     }
 
@@ -94,13 +102,43 @@ impl<P: Provider> Provider for AccessRequested<P> {
                 RequestPolicy::WhenNotGranted => {
                     match self.inner.fetch(ctx, Fetch::default()).await {
                         Err(e) if e.means_not_granted() => {
+                            if self.request_failed.load(Ordering::SeqCst) {
+                                tracing::debug!(
+                                    "{e}; P0 refused the last request, not asking again"
+                                );
+                                return Err(e);
+                            }
                             tracing::debug!("{e}; asking P0 for access again");
-                            self.request_then_fetch(ctx).await
+                            let result = self.request_then_fetch(ctx).await;
+                            let filed_in_vain = result.as_ref().is_err_and(request_filed_in_vain);
+                            self.request_failed.store(filed_in_vain, Ordering::SeqCst);
+                            result
                         }
-                        other => other,
+                        other => {
+                            if other.is_ok() {
+                                self.request_failed.store(false, Ordering::SeqCst);
+                            }
+                            other
+                        }
                     }
                 }
             }
         })
     }
+}
+
+/// Whether the request reached P0 and came to nothing (denied, failed, ended, or undecided in
+/// time; or its fate is unknown): asking again would put another request in an approver's
+/// queue. A request that could not be sent at all may be tried again.
+fn request_filed_in_vain(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::RequestDenied(_)
+            | Error::RequestErrored(_)
+            | Error::AccessExpired(_)
+            | Error::AccessRevoked(_)
+            | Error::RequestNotComplete(_)
+            | Error::WaitTimedOut { .. }
+            | Error::RequestOutcomeUnknown { .. }
+    )
 }

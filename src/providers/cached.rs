@@ -9,7 +9,6 @@ use crate::context::Context;
 use crate::credentials::{self, AwsCredentials, Reuse, Target};
 use crate::error::Result;
 use std::future::Future;
-use std::time::SystemTime;
 
 pub struct Cached<P> {
     inner: P,
@@ -21,7 +20,8 @@ impl<P: Provider> Cached<P> {
     }
 
     /// Credentials from the cache alone, when `reuse` allows: no lock, no runtime, no network
-    /// (a warm run).
+    /// (a warm run). An entry that cannot be trusted is `None` here; [`Cached::credentials`]
+    /// reads it again and reports why.
     pub fn cached(&self, ctx: &Context, reuse: Reuse) -> Option<AwsCredentials> {
         if reuse.force_refresh {
             return None;
@@ -31,7 +31,9 @@ impl<P: Provider> Cached<P> {
             &self.inner.cache_key(),
             &self.inner.target(),
             reuse.min_lifetime,
-        )?;
+        )
+        .ok()
+        .flatten()?;
         tracing::debug!(
             "using cached credentials {}",
             self.inner.cache_key().file_stem()
@@ -94,17 +96,17 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<AwsCredentials>>,
 {
-    let started = SystemTime::now();
+    let seen = cache.version(key);
     let cached = || credentials::cached(cache, key, target, reuse.min_lifetime);
     if !reuse.force_refresh {
-        if let Some(credentials) = cached() {
+        if let Some(credentials) = cached()? {
             tracing::debug!("using cached credentials {}", key.file_stem());
             return Ok(credentials);
         }
     }
     let _lock = cache.lock(key).await?;
-    if !reuse.force_refresh || cache.written_since(key, started) {
-        if let Some(credentials) = cached() {
+    if !reuse.force_refresh || cache.version(key).is_some_and(|now| Some(now) != seen) {
+        if let Some(credentials) = cached()? {
             tracing::debug!("another p0 process fetched {}", key.file_stem());
             return Ok(credentials);
         }
@@ -151,10 +153,10 @@ mod tests {
         let forced = single_flight(&cache, &key, &target, reuse(true), fetch).await;
         assert_eq!(forced.unwrap().access_key_id, "ASIA1");
         let failed = single_flight(&cache, &key, &target, reuse(true), || async {
-            Err(Error::IdcTimedOut)
+            Err(Error::NoSamlAssertion)
         })
         .await;
-        assert!(matches!(failed, Err(Error::IdcTimedOut)));
+        assert!(matches!(failed, Err(Error::NoSamlAssertion)));
         // A failed fetch leaves the last good entry alone.
         let cached = single_flight(&cache, &key, &target, reuse(false), fetch).await;
         assert_eq!(cached.unwrap().access_key_id, "ASIA1");

@@ -20,6 +20,7 @@ use crate::retry::Backoff;
 use crate::secret::Secret;
 use aws_sdk_sso::error::ProvideErrorMetadata;
 use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+use aws_sdk_sso::operation::list_account_roles::ListAccountRolesError;
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -35,6 +36,8 @@ const SAFETY_MARGIN: time::Duration = time::Duration::minutes(5);
 /// transient failure, or access granted a moment ago that is still being provisioned.
 const ROLE_CREDENTIAL_RETRIES: Backoff =
     Backoff::new(Duration::from_secs(1), Duration::from_secs(1), Some(4));
+/// ListAccountRoles pages read at most (the portal's pages hold dozens of permission sets).
+const MAX_ROLE_PAGES: usize = 20;
 
 /// One Identity Center instance: where users sign in, and its region.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -132,11 +135,8 @@ impl IdentityCenter {
                 token = tokens.access_token(ctx, &oidc, false, Some(&token)).await?;
                 continue;
             }
-            tracing::debug!(
-                "GetRoleCredentials failed ({}): {}",
-                failures + 1,
-                describe_sdk_error(&error)
-            );
+            let described = describe_sdk_error(&error);
+            tracing::debug!("GetRoleCredentials failed ({}): {described}", failures + 1);
             let not_assigned_error = || Error::PermissionSetNotAssigned {
                 permission_set: self.permission_set.clone(),
                 account_id: self.account_id.clone(),
@@ -144,16 +144,81 @@ impl IdentityCenter {
             if not_assigned && !fetch.just_granted {
                 return Err(not_assigned_error());
             }
+            // Access granted a moment ago may still be provisioning (ForbiddenException until
+            // then); otherwise only what may pass is tried again: a bad request, an unknown
+            // account or a token refused after a fresh sign-in would fail the same way.
+            if !not_assigned && !aws_sdk::may_pass_on_retry(&error) {
+                return Err(Error::aws("Identity Center GetRoleCredentials", described));
+            }
             if !ROLE_CREDENTIAL_RETRIES.allows(failures) {
                 return Err(if not_assigned {
                     not_assigned_error()
                 } else {
-                    Error::IdcTimedOut
+                    Error::IdcTimedOut { last: described }
                 });
             }
             tokio::time::sleep(ROLE_CREDENTIAL_RETRIES.delay(failures)).await;
             failures += 1;
         }
+    }
+
+    /// The permission sets the account offers the user (ListAccountRoles through the portal
+    /// with the cached token, or one from a refresh or a device flow), sorted, for the role
+    /// picker. A token the portal rejects is replaced once, as for GetRoleCredentials.
+    pub async fn offered_permission_sets(&self, ctx: &Context) -> Result<Vec<String>> {
+        if self.account_id.is_empty() {
+            return Err(Error::NoAccountId);
+        }
+        let oidc = aws_sdk::sso_oidc(ctx.http(), &self.instance.region);
+        let sso = aws_sdk::sso(ctx.http(), &self.instance.region);
+        let cache = ctx.cache();
+        let tokens = TokenStore::new(&cache, &self.instance);
+        let mut token = tokens
+            .access_token(ctx, &oidc, self.force_login, None)
+            .await?;
+        let mut names = Vec::new();
+        let mut next_token: Option<String> = None;
+        let mut pages = 0;
+        while pages < MAX_ROLE_PAGES {
+            let result = sso
+                .list_account_roles()
+                .account_id(&self.account_id)
+                .access_token(token.access_token.expose())
+                .set_next_token(next_token.take())
+                .send()
+                .await;
+            match result {
+                Ok(output) => {
+                    names.extend(
+                        output
+                            .role_list()
+                            .iter()
+                            .filter_map(|role| role.role_name().map(String::from)),
+                    );
+                    pages += 1;
+                    next_token = output.next_token().map(String::from);
+                    if next_token.is_none() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let rejected = matches!(
+                        e.as_service_error(),
+                        Some(ListAccountRolesError::UnauthorizedException(_))
+                    );
+                    if !rejected || token.source == TokenSource::DeviceFlow {
+                        return Err(Error::aws("sso ListAccountRoles", describe_sdk_error(&e)));
+                    }
+                    tracing::debug!("the portal rejected the Identity Center token; replacing it");
+                    token = tokens.access_token(ctx, &oidc, false, Some(&token)).await?;
+                    names.clear();
+                    pages = 0;
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
     }
 }
 
@@ -181,7 +246,7 @@ impl Provider for IdentityCenter {
     fn check_unattended(&self, ctx: &Context) -> Result<()> {
         let cache = ctx.cache();
         let tokens = TokenStore::new(&cache, &self.instance);
-        if ctx.human().present() || (!self.force_login && tokens.available_without_sign_in()) {
+        if ctx.human().present() || (!self.force_login && tokens.available_without_sign_in()?) {
             return Ok(());
         }
         Err(Error::IdcLoginRequired {
@@ -285,30 +350,35 @@ impl<'a> TokenStore<'a> {
         }
     }
 
-    fn cached_token(&self, rejected: Option<&Token>) -> Option<Token> {
-        let cached: CachedToken = self.cache.read(&self.token_key)?;
+    fn cached_token(&self, rejected: Option<&Token>) -> Result<Option<Token>> {
+        let Some(cached) = self.cache.read::<CachedToken>(&self.token_key)? else {
+            return Ok(None);
+        };
         let is_rejected = rejected.is_some_and(|r| r.access_token.matches(&cached.access_token));
-        (cached.usable(OffsetDateTime::now_utc()) && !is_rejected).then_some(Token {
-            access_token: cached.access_token,
-            source: TokenSource::Cache,
-        })
+        Ok(
+            (cached.usable(OffsetDateTime::now_utc()) && !is_rejected).then_some(Token {
+                access_token: cached.access_token,
+                source: TokenSource::Cache,
+            }),
+        )
     }
 
     /// The cached client registration, while usable.
-    fn cached_client(&self) -> Option<RegisteredClient> {
-        self.cache
-            .read::<RegisteredClient>(&self.client_key)
-            .filter(|c| c.usable(OffsetDateTime::now_utc()))
+    fn cached_client(&self) -> Result<Option<RegisteredClient>> {
+        Ok(self
+            .cache
+            .read::<RegisteredClient>(&self.client_key)?
+            .filter(|c| c.usable(OffsetDateTime::now_utc())))
     }
 
     /// Whether a token can be had without a human: cached and valid, or renewable.
-    fn available_without_sign_in(&self) -> bool {
-        self.cached_token(None).is_some()
-            || (self.cached_client().is_some()
+    fn available_without_sign_in(&self) -> Result<bool> {
+        Ok(self.cached_token(None)?.is_some()
+            || (self.cached_client()?.is_some()
                 && self
                     .cache
-                    .read::<CachedToken>(&self.token_key)
-                    .is_some_and(|t| t.refresh_token.is_some()))
+                    .read::<CachedToken>(&self.token_key)?
+                    .is_some_and(|t| t.refresh_token.is_some())))
     }
 
     /// The cached token unless `force_login` or it was `rejected`; otherwise the refresh token
@@ -322,13 +392,13 @@ impl<'a> TokenStore<'a> {
         rejected: Option<&Token>,
     ) -> Result<Token> {
         if !force_login {
-            if let Some(token) = self.cached_token(rejected) {
+            if let Some(token) = self.cached_token(rejected)? {
                 return Ok(token);
             }
         }
         let _lock = self.cache.lock(&self.token_key).await?;
         if !force_login {
-            if let Some(token) = self.cached_token(rejected) {
+            if let Some(token) = self.cached_token(rejected)? {
                 return Ok(token);
             }
         }
@@ -359,13 +429,13 @@ impl<'a> TokenStore<'a> {
     async fn refreshed_token(&self, oidc: &aws_sdk_ssooidc::Client) -> Result<Option<Token>> {
         let Some(refresh_token) = self
             .cache
-            .read::<CachedToken>(&self.token_key)
+            .read::<CachedToken>(&self.token_key)?
             .and_then(|t| t.refresh_token)
         else {
             return Ok(None);
         };
         // A refresh token is bound to the registration that obtained it.
-        let Some(client) = self.cached_client() else {
+        let Some(client) = self.cached_client()? else {
             return Ok(None);
         };
         let result = oidc
@@ -410,7 +480,7 @@ impl<'a> TokenStore<'a> {
 
     /// The cached registration while usable, else a new one (called under the token lock).
     async fn registered_client(&self, oidc: &aws_sdk_ssooidc::Client) -> Result<RegisteredClient> {
-        if let Some(client) = self.cached_client() {
+        if let Some(client) = self.cached_client()? {
             return Ok(client);
         }
         let output = oidc
@@ -558,13 +628,16 @@ pub fn cached_sign_ins(cache: &Cache) -> Vec<SignIn> {
             if kind != "aws-idc-token" {
                 return None;
             }
-            let token: CachedToken = cache.read(&key)?;
+            let token: CachedToken = cache.read(&key).ok().flatten()?;
             let instance = IdcInstance {
                 start_url: start_url.clone(),
                 region: region.clone(),
             };
             let renewable = token.refresh_token.is_some()
-                && TokenStore::new(cache, &instance).cached_client().is_some();
+                && matches!(
+                    TokenStore::new(cache, &instance).cached_client(),
+                    Ok(Some(_))
+                );
             Some(SignIn {
                 start_url: instance.start_url,
                 region: instance.region,

@@ -5,10 +5,12 @@
 //!   AssumeRoleWithSAML;
 //! - `identity_center`: an Identity Center token (device authorization, refreshed) and
 //!   GetRoleCredentials;
+//! - `web_identity`: an OIDC token from a file and STS AssumeRoleWithWebIdentity (CI, no P0);
 //!
 //! and the steps that wrap any of them:
 //!
 //! - `access_request`: the P0 access request (and its approval) before the provider runs;
+//! - `assume_role`: STS AssumeRole into a chained role with another provider's credentials;
 //! - `cached`: the shared on-disk cache with a single flight (cache -> lock -> cache -> fetch
 //!   -> store), so parallel `p0` processes fetch once.
 //!
@@ -16,15 +18,18 @@
 //! file here and a new plan variant.
 
 pub mod access_request;
+pub mod assume_role;
 pub mod cached;
 pub mod identity_center;
 pub mod okta_saml;
 mod saml;
+pub mod web_identity;
 
 use crate::cache::CacheKey;
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Target};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -89,4 +94,23 @@ impl<P: Provider + ?Sized> Provider for Box<P> {
     ) -> BoxFuture<'a, Result<AwsCredentials>> {
         (**self).fetch(ctx, fetch)
     }
+}
+
+/// The credentials of an STS answer (AssumeRole, AssumeRoleWithSAML, AssumeRoleWithWebIdentity);
+/// `action` names the call in errors.
+fn sts_credentials(
+    action: &'static str,
+    credentials: Option<&aws_sdk_sts::types::Credentials>,
+) -> Result<AwsCredentials> {
+    let credentials =
+        credentials.ok_or_else(|| Error::aws(action, "no credentials in the answer"))?;
+    let expiration =
+        time::OffsetDateTime::from_unix_timestamp_nanos(credentials.expiration().as_nanos())
+            .map_err(|_| Error::aws(action, "an invalid expiration"))?;
+    Ok(AwsCredentials {
+        access_key_id: credentials.access_key_id().to_string(),
+        secret_access_key: Secret::new(credentials.secret_access_key().to_string()),
+        session_token: Secret::new(credentials.session_token().to_string()),
+        expiration,
+    })
 }

@@ -3,7 +3,7 @@
 //! into temporary credentials for the role.
 
 use super::saml::{self, SamlRole};
-use super::{BoxFuture, Fetch, Provider};
+use super::{sts_credentials, BoxFuture, Fetch, Provider};
 use crate::accounts;
 use crate::aws_sdk::{self, describe_sdk_error};
 use crate::backend::Backend;
@@ -101,27 +101,13 @@ impl OktaSaml {
         okta: &OktaSession,
         just_granted: bool,
     ) -> Result<AwsCredentials> {
-        let http = ctx.http();
         let mut retries = 0;
         loop {
-            let web_sso_token = match self.take_prepared(okta) {
-                Some(prepared) => prepared?,
-                None => token_exchange(http, okta, &self.app_id).await?,
-            };
-            let html = sso_page(http, okta, &web_sso_token).await?;
-            let saml_response = saml::saml_response_from_html(&html)?;
-            let offered = saml::roles_in_assertion(&saml_response)?;
-            // For `--role <TAB>`: the assertion names every role of every account of the app.
-            accounts::remember_roles(
-                &ctx.cache(),
-                &self.org,
-                offered
-                    .iter()
-                    .map(|r| (r.account_id.as_str(), r.name.as_str())),
-            );
-            let roles = saml::roles_for_account(&offered, &self.account_id);
+            let (saml_response, roles) = self.assertion(ctx, okta).await?;
             if let Some(role) = roles.iter().find(|r| r.name == self.role) {
-                return self.assume_role_with_saml(http, role, &saml_response).await;
+                return self
+                    .assume_role_with_saml(ctx.http(), role, &saml_response)
+                    .await;
             }
             if !just_granted || !ROLE_LAG.allows(retries) {
                 return Err(Error::RoleNotAvailable {
@@ -139,6 +125,53 @@ impl OktaSaml {
             tokio::time::sleep(ROLE_LAG.delay(retries)).await;
             retries += 1;
         }
+    }
+
+    /// The SAML assertion Okta issues now through `okta`'s session, and its roles in this
+    /// account (§5.2–§5.4).
+    async fn assertion(
+        &self,
+        ctx: &Context,
+        okta: &OktaSession,
+    ) -> Result<(Secret<String>, Vec<SamlRole>)> {
+        let http = ctx.http();
+        let web_sso_token = match self.take_prepared(okta) {
+            Some(prepared) => prepared?,
+            None => token_exchange(http, okta, &self.app_id).await?,
+        };
+        let html = sso_page(http, okta, &web_sso_token).await?;
+        let saml_response = saml::saml_response_from_html(&html)?;
+        let offered = saml::roles_in_assertion(&saml_response)?;
+        // For `--role <TAB>`: the assertion names every role of every account of the app.
+        accounts::remember_roles(
+            &ctx.cache(),
+            &self.org,
+            offered
+                .iter()
+                .map(|r| (r.account_id.as_str(), r.name.as_str())),
+        );
+        let roles = saml::roles_for_account(&offered, &self.account_id);
+        Ok((saml_response, roles))
+    }
+
+    /// The roles Okta's assertion offers in this account right now, for the role picker: a
+    /// token exchange and the SSO page, no STS call. An Okta session that ended early is
+    /// renewed as [`Provider::fetch`] renews it.
+    pub async fn offered_roles(&self, ctx: &Context) -> Result<Vec<String>> {
+        let client = self.p0.client(ctx).await?;
+        let okta = client.okta()?;
+        let roles = match self.assertion(ctx, &okta).await {
+            Err(Error::OktaSessionExpired) if ctx.human().present() => {
+                let renewed = client.renew_okta(&okta).await?;
+                self.assertion(ctx, &renewed).await?.1
+            }
+            Err(Error::OktaSessionExpired) => {
+                client.forget_okta(&okta).await?;
+                return Err(Error::OktaSessionExpired);
+            }
+            other => other?.1,
+        };
+        Ok(roles.into_iter().map(|role| role.name).collect())
     }
 
     /// AssumeRoleWithSAML, unsigned, at the partition's STS endpoint (§5.5).
@@ -163,18 +196,7 @@ impl OktaSaml {
             .send()
             .await
             .map_err(|e| Error::aws("STS AssumeRoleWithSAML", describe_sdk_error(&e)))?;
-        let credentials = output
-            .credentials()
-            .ok_or_else(|| Error::aws("STS AssumeRoleWithSAML", "no credentials in the answer"))?;
-        let expiration =
-            time::OffsetDateTime::from_unix_timestamp_nanos(credentials.expiration().as_nanos())
-                .map_err(|_| Error::aws("STS AssumeRoleWithSAML", "an invalid expiration"))?;
-        Ok(AwsCredentials {
-            access_key_id: credentials.access_key_id().to_string(),
-            secret_access_key: Secret::new(credentials.secret_access_key().to_string()),
-            session_token: Secret::new(credentials.session_token().to_string()),
-            expiration,
-        })
+        sts_credentials("STS AssumeRoleWithSAML", output.credentials())
     }
 }
 
@@ -287,9 +309,7 @@ async fn token_exchange(
         .form(&form)
         .send()
         .await
-        .map_err(|_| Error::Network {
-            url: url.to_string(),
-        })?;
+        .map_err(|e| call_failed(url.as_str(), e))?;
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     if status.is_success() {
@@ -310,7 +330,7 @@ async fn token_exchange(
             Error::OktaSessionExpired
         });
     }
-    Err(Error::fetch(url.as_str(), status, body))
+    Err(refused(url.as_str(), status, body))
 }
 
 /// Okta's SSO page for the web SSO token, which carries the SAML form (§5.3). No cookies.
@@ -328,13 +348,39 @@ async fn sso_page(
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|_| Error::Network { url: shown.clone() })?;
+        .map_err(|e| call_failed(&shown, e))?;
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     if !status.is_success() {
-        return Err(Error::fetch(&shown, status, body));
+        return Err(refused(&shown, status, body));
     }
     Ok(body)
+}
+
+/// A non-2xx answer from Okta (a 5xx, a 403): §2.2's words, and the exit code of a backend
+/// that did not produce credentials.
+fn refused(shown_url: &str, status: reqwest::StatusCode, body: String) -> Error {
+    Error::Okta(Error::fetch(shown_url, status, body).to_string())
+}
+
+/// An Okta call that got no answer to use, said as what happened: no connection, no answer
+/// in time, or a redirect loop (which is not a network failure). `shown_url` is redacted.
+fn call_failed(shown_url: &str, error: reqwest::Error) -> Error {
+    let error = error.without_url();
+    let shown_url = secret::redact_url(shown_url);
+    let problem = if error.is_timeout() {
+        format!(
+            "timed out (no answer within {} s)",
+            crate::http::call_timeout().as_secs()
+        )
+    } else if error.is_redirect() {
+        "it redirected in a loop (more than 10 redirects)".to_string()
+    } else if error.is_connect() {
+        format!("no connection: {}", crate::http::innermost_cause(&error))
+    } else {
+        crate::http::innermost_cause(&error)
+    };
+    Error::Okta(format!("Okta at {shown_url}: {problem}"))
 }
 
 fn okta_url(okta: &OktaSession, path: &str) -> Result<url::Url> {

@@ -14,6 +14,7 @@ mod python;
 mod sandbox;
 pub mod scenario;
 mod terminal;
+pub use terminal::Terminal;
 
 pub use process::{assert_success, text, wait_with_timeout};
 pub use python::{aws_cli_path, python, python_bin_dir, repo_root};

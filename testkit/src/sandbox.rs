@@ -303,6 +303,21 @@ impl Sandbox {
             .expect("commands are string arrays")
     }
 
+    /// The `WebIdentityToken` of every AssumeRoleWithWebIdentity sent to STS, in order.
+    pub fn web_identity_tokens(&self) -> Vec<String> {
+        serde_json::from_value(self.control_get("/calls")["web_identity_tokens"].clone())
+            .expect("tokens are strings")
+    }
+
+    /// Takes a role (Okta SAML account) or permission set (Identity Center account) away from
+    /// the user; later requests for it follow `then` (a scenario policy) when it is not null.
+    pub fn revoke(&self, account: &str, name: &str, then: Value) {
+        self.control_post(
+            "/revoke",
+            json!({ "account": account, "name": name, "then": then }),
+        );
+    }
+
     pub fn reset_calls(&self) {
         self.control_post("/calls/reset", json!({}));
     }
@@ -312,10 +327,21 @@ impl Sandbox {
         self.control_post("/faults", fault);
     }
 
+    /// Removes every pending fault (the outage they model ends).
+    pub fn clear_faults(&self) {
+        self.control_post("/faults/clear", json!({}));
+    }
+
     /// Expires every token of a kind issued so far: `okta`, `firebase`, `firebase_refresh`,
     /// `idc` or `all`.
     pub fn expire(&self, what: &str) {
         self.control_post("/expire", json!({ "what": what }));
+    }
+
+    /// Every secret value the sandbox has handed out so far: tokens, device codes, client
+    /// secrets, SAML assertions, AWS secret keys and session tokens (none may reach output).
+    pub fn secrets(&self) -> Vec<String> {
+        serde_json::from_value(self.control_get("/secrets")).expect("secrets are strings")
     }
 
     /// `[{"kind": "okta"|"idc", "user_code": ...}]` awaiting approval.

@@ -347,7 +347,7 @@ fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
     assert!(text(&out.stderr).contains("The organization ID is required."));
 
     let out = p0(&sb, &["ls", "aws", "role"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(77), "a login is needed");
     assert_eq!(
         text(&out.stderr).trim(),
         "Please run `p0 login <organization>`."
@@ -560,7 +560,7 @@ fn a_missing_config_file_says_how_to_recover() {
     let sb = Sandbox::logged_in(default_scenario());
     std::fs::remove_file(sb.home().join(".p0/config.json")).unwrap();
     let out = p0(&sb, &["ls", "aws", "role"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(77), "a login is needed");
     assert_eq!(
         text(&out.stderr).trim(),
         "Missing config file. Please login again using 'p0 login <organization>'."

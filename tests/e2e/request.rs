@@ -44,7 +44,7 @@ fn an_approved_request_exits_0_and_says_so() {
         0,
         "Your request was approved",
     );
-    assert!(err.contains("Will wait up to 5 minutes for this request to complete..."));
+    assert!(err.contains("Will wait up to 10 minutes for this request to complete..."));
     assert_eq!(
         sb.commands(),
         vec![vec!["request", "aws", "role", "Admin", "--account", "prod"]]
@@ -339,7 +339,7 @@ fn ctrl_c_while_waiting_exits_130_at_once_and_leaves_no_partial_state() {
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
-    while !line.contains("Will wait up to 5 minutes") {
+    while !line.contains("Will wait up to 10 minutes") {
         line.clear();
         assert!(stderr.read_line(&mut line).unwrap() > 0, "p0 ended early");
     }

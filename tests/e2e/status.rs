@@ -244,7 +244,7 @@ fn check_verifies_the_session_with_one_call_and_fails_once_it_has_ended() {
     sb.reset_calls();
     sb.edit_identity(|identity| identity["credential"]["expires_at"] = (now() - 10.0).into());
     let ended = p0(&sb, &["status", "--check"]);
-    assert_eq!(ended.status.code(), Some(1), "{}", stderr(&ended));
+    assert_eq!(ended.status.code(), Some(77), "{}", stderr(&ended));
     assert!(
         stdout(&ended).contains("P0 session:    ended"),
         "{}",

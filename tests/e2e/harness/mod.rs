@@ -205,3 +205,24 @@ pub fn now() -> f64 {
         .unwrap()
         .as_secs_f64()
 }
+
+/// A terminal transcript without its escape sequences (colours, cursor moves), as the screen's
+/// text reads.
+pub fn plain(transcript: &str) -> String {
+    let mut out = String::with_capacity(transcript.len());
+    let mut chars = transcript.chars();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        if chars.next() == Some('[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}

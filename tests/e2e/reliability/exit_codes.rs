@@ -1,0 +1,220 @@
+//! Defect 7: every exit code `p0 --help` documents (generated from `error::exit::TABLE`, which
+//! the README's table is checked against) is produced by a real run here, one test per row.
+
+use super::{admin_assigned, p0_bounded};
+use crate::harness::*;
+use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// The codes the tests below produce, in the table's order.
+const PRODUCED: &[&str] = &[
+    "0", "1", "2", "4", "64", "69", "75", "76", "77", "78", "126", "127", "128+n",
+];
+
+const RUN_ADMIN: [&str; 7] = [
+    "run-as",
+    "--account",
+    "prod",
+    "--role",
+    "Admin",
+    "--",
+    "true",
+];
+
+fn with_admin_policy(policy: Value) -> Sandbox {
+    let mut scenario = default_scenario();
+    scenario["accounts"][0]["roles"]["Admin"]["policy"] = policy;
+    scenario["server_wait_limit_ms"] = json!(300);
+    Sandbox::logged_in(scenario)
+}
+
+#[test]
+fn every_documented_exit_code_has_a_test() {
+    let sb = Sandbox::start(default_scenario());
+    let help = stdout(&p0_ok(&sb, &["--help"]));
+    let documented: Vec<&str> = help
+        .split("Exit codes:")
+        .nth(1)
+        .expect("--help lists the exit codes")
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(documented, PRODUCED, "{help}");
+}
+
+#[test]
+fn exit_0_success() {
+    let sb = Sandbox::logged_in(default_scenario());
+    p0_ok(&sb, &RUN_ADMIN);
+}
+
+#[test]
+fn exit_1_the_request_errored() {
+    let sb = with_admin_policy(json!({"outcome": "error"}));
+    let err = p0_fails(&sb, &RUN_ADMIN, 1);
+    assert!(err.contains("Your request encountered an error"), "{err}");
+}
+
+#[test]
+fn exit_2_the_request_was_denied() {
+    let sb = with_admin_policy(json!({"outcome": "deny"}));
+    let err = p0_fails(&sb, &RUN_ADMIN, 2);
+    assert!(err.contains("Your request was denied"), "{err}");
+}
+
+#[test]
+fn exit_4_the_request_did_not_complete() {
+    let sb = with_admin_policy(json!({"outcome": "never"}));
+    let err = p0_fails(&sb, &RUN_ADMIN, 4);
+    assert!(err.contains("did not complete"), "{err}");
+    assert!(
+        err.contains("Will wait up to 10 minutes"),
+        "the wait announced is the client's real limit: {err}"
+    );
+}
+
+#[test]
+fn exit_64_usage() {
+    let sb = Sandbox::logged_in(default_scenario());
+    p0_fails(&sb, &["run-as", "--account", "prod", "--role"], 64);
+    assert_eq!(sb.total_calls(), 0);
+}
+
+#[test]
+fn exit_69_okta_failures_and_a_redirect_loop() {
+    let sb = Sandbox::logged_in(admin_assigned());
+    let no_request = [
+        "run-as",
+        "--account",
+        "prod",
+        "--role",
+        "Admin",
+        "--no-request",
+        "--",
+        "true",
+    ];
+    for fault in [
+        json!({"endpoint": "okta.sso", "status": 500}),
+        json!({"endpoint": "okta.token_exchange", "status": 503}),
+        json!({"endpoint": "okta.token_exchange", "status": 403}),
+    ] {
+        sb.fault(fault.clone());
+        let err = p0_fails(&sb, &no_request, 69);
+        // §2.2's words for a non-2xx answer.
+        let status = fault["status"].to_string();
+        assert!(
+            err.contains(&format!("Error in fetch request to {}", sb.urls().okta)),
+            "{err}"
+        );
+        assert!(err.contains(&format!("\n{status} ")), "{fault}: {err}");
+    }
+    sb.fault(json!({"endpoint": "okta.sso", "redirect_loop": true, "times": 0}));
+    let err = p0_fails(&sb, &no_request, 69);
+    assert!(err.contains("redirect"), "{err}");
+    assert!(!err.contains("Unable to reach the server"), "{err}");
+}
+
+#[test]
+fn exit_75_another_p0_held_the_lock_too_long() {
+    let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 60000}));
+    // The first p0 takes the credential lock and waits for the approval.
+    let mut holder = sb
+        .p0()
+        .args(RUN_ADMIN)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sb.count("p0.command") == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the first p0 never filed its request"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = p0_bounded(
+        &sb,
+        &RUN_ADMIN,
+        &[("P0_LOCK_TIMEOUT", "1")],
+        Duration::from_secs(30),
+    );
+    let _ = holder.kill();
+    let _ = holder.wait();
+    second.assert_code(75);
+    assert!(
+        second.stderr.contains("another p0 process"),
+        "{}",
+        second.stderr
+    );
+}
+
+#[test]
+fn exit_76_a_server_sent_data_p0_cannot_use() {
+    let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 60000}));
+    sb.fault(json!({"endpoint": "p0.poll", "poll": "no_newline", "times": 0}));
+    let run = p0_bounded(&sb, &RUN_ADMIN, &[], Duration::from_secs(60));
+    run.assert_code(76);
+}
+
+#[test]
+fn exit_77_never_logged_in() {
+    let sb = Sandbox::start(default_scenario());
+    let err = p0_fails(&sb, &RUN_ADMIN, 77);
+    assert!(err.contains("p0 login"), "{err}");
+}
+
+#[test]
+fn exit_78_a_setting_p0_cannot_use() {
+    let sb = Sandbox::start(default_scenario());
+    let out = sb
+        .p0()
+        .args(["login", ORG])
+        .env("P0_APP_URL", "http://10.0.0.1:1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78), "{}", stderr(&out));
+    assert!(stderr(&out).contains("P0_APP_URL"), "{}", stderr(&out));
+}
+
+#[test]
+fn exit_126_and_127_the_command_cannot_run() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let args = ["run-as", "--account", "prod", "--role", "Admin", "--"];
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("not-executable");
+    std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+    p0_fails(&sb, &[&args[..], &[plain.to_str().unwrap()]].concat(), 126);
+    p0_fails(&sb, &[&args[..], &["no-such-command-p0"]].concat(), 127);
+}
+
+#[test]
+fn exit_128_plus_n_killed_by_a_signal_and_130_for_ctrl_c() {
+    let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 60000}));
+    for (signal, code) in [(nix::libc::SIGTERM, None), (nix::libc::SIGINT, Some(130))] {
+        sb.reset_calls();
+        let mut started = sb
+            .p0()
+            .args(RUN_ADMIN)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while sb.count("p0.poll") == 0 {
+            assert!(Instant::now() < deadline, "p0 never started waiting");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: signalling our own child.
+        unsafe { nix::libc::kill(started.id() as i32, signal) };
+        let status = started.wait().unwrap();
+        match code {
+            // Killed by the signal: a shell reports 128 + n.
+            None => assert_eq!(status.signal(), Some(signal), "{status:?}"),
+            // Ctrl-C ends the wait with 130 as an exit code of p0's own.
+            Some(code) => assert_eq!(status.code(), Some(code), "{status:?}"),
+        }
+    }
+}
