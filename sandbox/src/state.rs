@@ -55,6 +55,7 @@ impl TokenKind {
         use TokenKind::*;
         Some(match what {
             "okta" => &[OktaAccess, OktaId, WebSso],
+            "okta_web_sso" => &[WebSso],
             "firebase" => &[FirebaseId],
             "firebase_refresh" => &[FirebaseRefresh],
             "idc" => &[IdcAccess, IdcRefresh],

@@ -33,15 +33,37 @@ const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-excha
 const ROLE_LAG: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30), Some(14));
 
 /// A token exchange made by `prepare` is used only this soon after (Okta's web SSO tokens
-/// live 5 minutes and are single-use); a slower approval gets a new one.
+/// live 5 minutes and are single-use); a slower approval gets a new one. Measured on the wall
+/// clock as well as the monotonic one: Linux's monotonic clock stops while a laptop sleeps,
+/// and an approval may wait through a closed lid.
 const PREPARED_MAX_AGE: Duration = Duration::from_secs(60);
 
 /// The outcome of a token exchange made ahead of `fetch` (while P0 approves the request).
 struct Prepared {
     at: std::time::Instant,
+    at_wall: std::time::SystemTime,
     /// The Okta access token it was made with: after a new sign-in it is not used.
     with: Secret<String>,
     web_sso_token: Result<Secret<String>>,
+}
+
+impl Prepared {
+    /// Whether the outcome may still be used with `okta`'s session, `now` and `now_wall` being
+    /// the two clocks' readings. A wall clock set back counts as too old.
+    fn usable(
+        &self,
+        okta: &OktaSession,
+        now: std::time::Instant,
+        now_wall: std::time::SystemTime,
+    ) -> bool {
+        let monotonic = now.saturating_duration_since(self.at);
+        let wall = now_wall
+            .duration_since(self.at_wall)
+            .unwrap_or(Duration::MAX);
+        monotonic < PREPARED_MAX_AGE
+            && wall < PREPARED_MAX_AGE
+            && self.with.matches(&okta.access_token)
+    }
 }
 
 /// A role in an account, through the org's Okta AWS app and the account's IAM SAML provider.
@@ -88,8 +110,17 @@ impl OktaSaml {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take()?;
-        (prepared.at.elapsed() < PREPARED_MAX_AGE && prepared.with.matches(&okta.access_token))
-            .then_some(prepared.web_sso_token)
+        let usable = prepared.usable(
+            okta,
+            std::time::Instant::now(),
+            std::time::SystemTime::now(),
+        );
+        if !usable {
+            tracing::debug!(
+                "the token exchange made during the approval is too old (or of another sign-in); exchanging again"
+            );
+        }
+        usable.then_some(prepared.web_sso_token)
     }
 
     /// Credentials through `okta`'s session. `just_granted` (P0 approved access a moment ago)
@@ -135,11 +166,25 @@ impl OktaSaml {
         okta: &OktaSession,
     ) -> Result<(Secret<String>, Vec<SamlRole>)> {
         let http = ctx.http();
-        let web_sso_token = match self.take_prepared(okta) {
-            Some(prepared) => prepared?,
-            None => token_exchange(http, okta, &self.app_id).await?,
+        let html = match self.take_prepared(okta) {
+            Some(prepared) => match sso_page_with_assertion(http, okta, &prepared?).await {
+                // Okta answers a used or expired web SSO token with its sign-in page. The
+                // prepared one should be neither; if it is anyway (it expired early, a clock
+                // lied), a token exchanged now does what it could not.
+                Err(Error::NoSamlAssertion) => {
+                    tracing::debug!(
+                        "the SSO page refused the prepared token (no assertion); exchanging again"
+                    );
+                    let web_sso_token = token_exchange(http, okta, &self.app_id).await?;
+                    sso_page(http, okta, &web_sso_token).await?
+                }
+                other => other?,
+            },
+            None => {
+                let web_sso_token = token_exchange(http, okta, &self.app_id).await?;
+                sso_page(http, okta, &web_sso_token).await?
+            }
         };
-        let html = sso_page(http, okta, &web_sso_token).await?;
         let saml_response = saml::saml_response_from_html(&html)?;
         let offered = saml::roles_in_assertion(&saml_response)?;
         // For `--role <TAB>`: the assertion names every role of every account of the app.
@@ -218,7 +263,10 @@ impl Provider for OktaSaml {
         }
     }
 
-    /// The token exchange needs only the stored Okta tokens, not P0's approval.
+    /// The token exchange needs only the stored Okta tokens, not P0's approval. Its outcome,
+    /// a failure too (Okta's answer to these tokens a moment ago), is what `fetch` meets
+    /// first, if it comes soon enough (`PREPARED_MAX_AGE`); a token Okta then refuses is
+    /// exchanged again.
     fn prepare<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let Ok(okta) = crate::p0::stored_okta(&ctx.state) else {
@@ -230,6 +278,7 @@ impl Provider for OktaSaml {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Prepared {
                 at: std::time::Instant::now(),
+                at_wall: std::time::SystemTime::now(),
                 with: okta.access_token,
                 web_sso_token,
             });
@@ -357,6 +406,18 @@ async fn sso_page(
     Ok(body)
 }
 
+/// The SSO page for `web_sso_token`, only if it carries a SAML assertion: Okta answers a used
+/// or expired token with its sign-in page.
+async fn sso_page_with_assertion(
+    http: &reqwest::Client,
+    okta: &OktaSession,
+    web_sso_token: &Secret<String>,
+) -> Result<String> {
+    let html = sso_page(http, okta, web_sso_token).await?;
+    saml::saml_response_from_html(&html)?;
+    Ok(html)
+}
+
 /// A non-2xx answer from Okta (a 5xx, a 403): §2.2's words, and the exit code of a backend
 /// that did not produce credentials.
 fn refused(shown_url: &str, status: reqwest::StatusCode, body: String) -> Error {
@@ -395,7 +456,7 @@ fn okta_url(okta: &OktaSession, path: &str) -> Result<url::Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
+    use std::time::{Instant, SystemTime};
 
     fn okta(access_token: &str) -> OktaSession {
         OktaSession {
@@ -406,54 +467,72 @@ mod tests {
         }
     }
 
-    fn prepared(provider: &OktaSaml, at: Instant, with: &str, token: Result<Secret<String>>) {
+    fn prepared(provider: &OktaSaml, at: Instant, at_wall: SystemTime, with: &str) {
         *provider.prepared.lock().unwrap() = Some(Prepared {
             at,
+            at_wall,
             with: Secret::new(with.into()),
-            web_sso_token: token,
+            web_sso_token: Ok(Secret::new("web".into())),
         });
     }
 
-    /// A prepared exchange is used once, only while young and only with the tokens it was
-    /// made with; its failure counts as the first attempt's.
+    /// A prepared token is used once, only while young on both clocks and only with the
+    /// tokens it was made with.
     #[test]
     fn a_prepared_exchange_is_used_once_young_and_for_the_same_session() {
         let provider = OktaSaml::new(P0Connection::new(), "acme", "app", "idp", "1", "R", None);
+        let (now, now_wall) = (Instant::now(), SystemTime::now());
         assert!(
             provider.take_prepared(&okta("a")).is_none(),
             "nothing prepared"
         );
-        prepared(
-            &provider,
-            Instant::now(),
-            "a",
-            Ok(Secret::new("web".into())),
-        );
+        prepared(&provider, now, now_wall, "a");
         let taken = provider.take_prepared(&okta("a")).unwrap().unwrap();
         assert_eq!(taken.expose(), "web");
         assert!(provider.take_prepared(&okta("a")).is_none(), "single use");
-        prepared(
-            &provider,
-            Instant::now(),
-            "old",
-            Ok(Secret::new("web".into())),
-        );
+
+        prepared(&provider, now, now_wall, "old");
         assert!(
             provider.take_prepared(&okta("new")).is_none(),
             "another sign-in"
         );
-        let stale = Instant::now() - PREPARED_MAX_AGE - Duration::from_secs(1);
-        prepared(&provider, stale, "a", Ok(Secret::new("web".into())));
+        let too_old = PREPARED_MAX_AGE + Duration::from_secs(1);
+        prepared(&provider, now - too_old, now_wall - too_old, "a");
         assert!(provider.take_prepared(&okta("a")).is_none(), "too old");
-        prepared(
-            &provider,
-            Instant::now(),
-            "a",
-            Err(Error::OktaSessionExpired),
+        // A laptop that slept through the approval: the monotonic clock stood still, the
+        // token did not wait.
+        prepared(&provider, now, now_wall - Duration::from_secs(600), "a");
+        assert!(
+            provider.take_prepared(&okta("a")).is_none(),
+            "slept through"
         );
+        // A wall clock set back is no proof of youth either.
+        prepared(&provider, now, now_wall + Duration::from_secs(5), "a");
+        assert!(
+            provider.take_prepared(&okta("a")).is_none(),
+            "clock set back"
+        );
+        prepared(&provider, now - too_old, now_wall, "a");
+        assert!(
+            provider.take_prepared(&okta("a")).is_none(),
+            "monotonic age"
+        );
+        // Okta's refusal of these tokens a moment ago counts as the first attempt's.
+        *provider.prepared.lock().unwrap() = Some(Prepared {
+            at: now,
+            at_wall: now_wall,
+            with: Secret::new("a".into()),
+            web_sso_token: Err(Error::OktaSessionExpired),
+        });
         assert!(matches!(
             provider.take_prepared(&okta("a")),
             Some(Err(Error::OktaSessionExpired))
         ));
+    }
+
+    /// The bound leaves most of a web SSO token's five minutes unused.
+    #[test]
+    fn the_bound_is_well_inside_the_tokens_lifetime() {
+        assert!(PREPARED_MAX_AGE * 4 <= Duration::from_secs(300));
     }
 }

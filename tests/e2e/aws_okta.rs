@@ -163,7 +163,7 @@ fn no_saml_assertion() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.control_post(
         "/faults",
-        json!({"endpoint": "okta.sso", "saml": "missing"}),
+        json!({"endpoint": "okta.sso", "saml": "missing", "times": 0}),
     );
     let err = p0_fails(
         &sb,
@@ -174,6 +174,9 @@ fn no_saml_assertion() {
         err.contains("No SAML assertion obtained from Okta."),
         "{err}"
     );
+    // The token exchanged during the approval, then one exchanged anew: never more.
+    assert_eq!(sb.count("okta.token_exchange"), 2, "{:?}", sb.calls());
+    assert_eq!(sb.count("okta.sso"), 2);
 }
 
 #[test]
@@ -334,4 +337,51 @@ fn at_a_terminal_an_ended_okta_session_means_a_new_sign_in_and_carrying_on() {
     assert_eq!(sb.count("okta.device_authorize"), logins_before + 1);
     assert_eq!(sb.count("okta.token_exchange"), 2);
     assert!(sb.home().join(".p0/identity.json").exists());
+}
+
+/// Okta's token exchange runs while P0 approves the request. A web SSO token that ended while
+/// the approval took its time (used, expired: Okta answers both with its sign-in page) is
+/// replaced by a new exchange, never turned into a failed run.
+#[test]
+fn a_web_sso_token_that_ended_during_the_approval_is_exchanged_again() {
+    let mut scenario = default_scenario();
+    scenario["accounts"][0]["roles"]["Admin"]["policy"] =
+        json!({"outcome": "approve", "after_ms": 1500});
+    let sb = Sandbox::logged_in(scenario);
+    let child = sb
+        .p0()
+        .args([
+            "run-as",
+            "--account",
+            "prod",
+            "--role",
+            "Admin",
+            "--",
+            "true",
+        ])
+        .env("P0_RETRY_BASE_MS", "5")
+        .env("P0_LOG", "p0=debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while sb.count("okta.token_exchange") == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no token exchange during the approval: {:?}",
+            sb.calls()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(sb.count("okta.sso"), 0, "the approval is still pending");
+    sb.expire("okta_web_sso");
+    let output = child.wait_with_output().unwrap();
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(err.contains("refused the prepared token"), "{err}");
+    assert_eq!(sb.count("okta.token_exchange"), 2, "{:?}", sb.calls());
+    assert_eq!(sb.count("okta.sso"), 2);
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+    assert_eq!(sb.commands().len(), 1, "one request");
 }
