@@ -482,13 +482,36 @@ impl Report {
             };
             let _ = writeln!(self.text, "| {} | {met} | {} |", t.what, t.figure);
         }
+        let at_end = load_average();
         let _ = write!(
             self.text,
             "\nThe benchmark took {:.0} s; load average at the start {}, at the end {}.\n",
             took.as_secs_f64(),
             self.load_at_start,
-            load_average()
+            at_end
         );
+        let busy = |load: &str| {
+            load.split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<f64>().ok())
+                .is_some_and(|one_minute| one_minute > 0.5)
+        };
+        if !self.smoke && (busy(&self.load_at_start) || busy(&at_end)) {
+            self.text.push_str(
+                "\nThe machine was not quiet during this run (a one-minute load above 0.5: \
+                 other work shared its cores). Absolute times carry that noise; the ratios are \
+                 taken between variants that took turns in the same run, so they share it, and \
+                 the instruction counts (callgrind) do not depend on load at all: those are \
+                 the figures to rely on.\n",
+            );
+        }
+        // Decisions and findings written by hand (what was tried and measured outside this
+        // run, and the reasons behind a target that is not met), kept beside the benchmark.
+        let findings = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("findings.md");
+        if let (false, Ok(text)) = (self.smoke, std::fs::read_to_string(&findings)) {
+            self.text.push('\n');
+            self.text.push_str(&text);
+        }
     }
 
     pub fn write(&self, path: &Path) {
