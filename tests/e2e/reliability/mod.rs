@@ -8,6 +8,7 @@ mod control_bytes;
 mod deadlines;
 mod diagnostics;
 mod exit_codes;
+mod fault_matrix;
 mod poll_stream;
 mod session_herd;
 mod state_files;
