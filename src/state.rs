@@ -394,6 +394,12 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
 /// the user's (a kill between write and rename leaves them, holding secrets). Links are
 /// removed, not followed. Best effort: a failure is only logged.
 pub fn remove_temporaries(dir: &Path, min_age: Duration) {
+    remove_temporaries_named(dir, TEMPORARY_PREFIX, min_age);
+}
+
+/// [`remove_temporaries`] for the temporary files of another writer, named `prefix*` (those of
+/// `~/.aws/config` and `~/.aws/credentials`, beside other tools' files).
+pub fn remove_temporaries_named(dir: &Path, prefix: &str, min_age: Duration) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -401,7 +407,7 @@ pub fn remove_temporaries(dir: &Path, min_age: Duration) {
     let now = SystemTime::now();
     for entry in entries.flatten() {
         let name = entry.file_name();
-        if !name.to_string_lossy().starts_with(TEMPORARY_PREFIX) {
+        if !name.to_string_lossy().starts_with(prefix) {
             continue;
         }
         // DirEntry::metadata does not follow links.

@@ -223,12 +223,18 @@ pub fn write(path: &Path, kind: FileKind, contents: &str) -> Result<Written> {
     })
 }
 
+/// The prefix of the temporary files `write` renames over the AWS files.
+const TEMPORARY_PREFIX: &str = ".p0-tmp-";
+
 /// `path` replaced whole by `contents` with `mode`.
 fn replace(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
     let context = || format!("writing {}", path.display());
     let dir = path.parent().unwrap_or(Path::new("."));
+    // A kill between the write and the rename leaves one behind (with keys, for the
+    // credentials file): removed by the next write once it cannot be another p0's.
+    crate::state::remove_temporaries_named(dir, TEMPORARY_PREFIX, crate::state::STALE_TEMPORARY);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".p0-tmp-")
+        .prefix(TEMPORARY_PREFIX)
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .map_err(|e| Error::io(context(), e))?;
@@ -411,5 +417,30 @@ credential_process = /usr/bin/other-tool
             fs::read_to_string(&link).unwrap(),
             "[default]\nregion = x\n"
         );
+    }
+
+    #[test]
+    fn a_temporary_file_a_kill_left_is_removed_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        let stale = dir.path().join(".p0-tmp-killed");
+        let fresh = dir.path().join(".p0-tmp-writing");
+        let other = dir.path().join(".tmp-another-tool");
+        for file in [&stale, &fresh, &other] {
+            fs::write(file, "aws_secret_access_key = left-behind\n").unwrap();
+        }
+        let old = std::time::SystemTime::now() - 2 * crate::state::STALE_TEMPORARY;
+        for file in [&stale, &other] {
+            fs::File::options()
+                .write(true)
+                .open(file)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        write(&path, FileKind::Credentials, "[p]\n").unwrap();
+        assert!(!stale.exists(), "the stale one is removed");
+        assert!(fresh.exists(), "another p0 may be writing this one");
+        assert!(other.exists(), "another tool's file is left alone");
     }
 }
