@@ -226,7 +226,11 @@ pub fn assert_state_undamaged(home: &Path, context: &str) {
     // ~/.aws files p0 may have written.
     for path in files(&home.join(".aws")) {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        assert!(!name.starts_with(".tmp-"), "{context}: {}", path.display());
+        assert!(
+            !name.starts_with(".p0-tmp-"),
+            "{context}: {}",
+            path.display()
+        );
     }
 }
 

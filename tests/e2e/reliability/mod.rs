@@ -9,6 +9,7 @@ mod deadlines;
 mod diagnostics;
 mod exit_codes;
 mod fault_matrix;
+mod kills;
 mod poll_stream;
 mod session_herd;
 mod state_files;
