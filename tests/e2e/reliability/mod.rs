@@ -11,6 +11,7 @@ mod exit_codes;
 mod fault_matrix;
 mod kills;
 mod poll_stream;
+mod races;
 mod session_herd;
 mod state_files;
 mod typos;
