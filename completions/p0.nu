@@ -52,11 +52,11 @@ module completions {
     [ "posix" "fish" "powershell" ]
   }
 
-  # Get AWS credentials as shell exports
+  # AWS credentials as shell exports, profiles or credential_process
   export extern "p0 aws" [
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -72,7 +72,7 @@ module completions {
   export extern "p0 aws role" [
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws role shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws role shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -95,7 +95,7 @@ module completions {
     --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws role assume shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws role assume shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -124,7 +124,7 @@ module completions {
   export extern "p0 aws permission-set" [
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws permission-set shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws permission-set shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -144,7 +144,7 @@ module completions {
     --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws permission-set assume shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws permission-set assume shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -179,7 +179,7 @@ module completions {
     --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws credential-process shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws credential-process shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -195,7 +195,7 @@ module completions {
   export extern "p0 aws configure" [
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws configure shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws configure shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -215,7 +215,7 @@ module completions {
     --dry-run                 # Print the change as a unified diff on stdout instead of writing it
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws configure profile shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws configure profile shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -235,7 +235,7 @@ module completions {
     --dry-run                 # Print the change as a unified diff on stdout instead of writing it
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
-    --shell: string@"nu-complete p0 aws configure populate shell" # Export syntax (default: from $SHELL)
+    --shell: string@"nu-complete p0 aws configure populate shell" # Export syntax of `assume` (default: from $SHELL)
     --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
     --debug                   # Print diagnostics on stderr (never secrets)
     --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
@@ -387,7 +387,7 @@ module completions {
   export extern "p0 help ls" [
   ]
 
-  # Get AWS credentials as shell exports
+  # AWS credentials as shell exports, profiles or credential_process
   export extern "p0 help aws" [
   ]
 

@@ -86,7 +86,12 @@ impl LockedFile {
 /// Whether another process holds the lock on `path` right now: tried without waiting, and let
 /// go at once when it was free. A missing or unreadable lock file is not held.
 pub fn is_held(path: &Path) -> bool {
-    let Ok(file) = File::open(path) else {
+    // Never through a link (the lock files' own rule); a link is not a held lock.
+    let Ok(file) = OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK | nix::libc::O_CLOEXEC)
+        .open(path)
+    else {
         return false;
     };
     match file.try_lock() {

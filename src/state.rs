@@ -373,15 +373,43 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
         )
     })?;
     ensure_private_dir(dir)?;
-    remove_temporaries(dir, STALE_TEMPORARY);
+    replace_atomically(path, contents, 0o600)
+}
+
+/// Replaces `path` whole by `contents` with `mode`: a temporary file in the same directory
+/// (created 0600 with O_EXCL, so never through a link; given `mode` before it is renamed),
+/// fsynced, then renamed over `path`. Stale temporary files of earlier writes in the directory
+/// are removed first. The one atomic write of `p0` (state files, and `~/.aws` files).
+pub fn replace_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
+    replace_atomically_named(path, contents, mode, TEMPORARY_PREFIX)
+}
+
+/// [`replace_atomically`] with temporary files named `prefix*` (those of `~/.aws/config` and
+/// `~/.aws/credentials`, beside other tools' files: only `p0`'s own stale ones are swept).
+pub fn replace_atomically_named(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    prefix: &str,
+) -> Result<()> {
     let context = || format!("writing {}", path.display());
-    // tempfile creates the file with mode 0600 already (O_EXCL: never through a link).
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    remove_temporaries_named(dir, prefix, STALE_TEMPORARY);
     let mut tmp = tempfile::Builder::new()
-        .prefix(TEMPORARY_PREFIX)
+        .prefix(prefix)
+        .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .map_err(|e| Error::io(context(), e))?;
     tmp.write_all(contents)
         .map_err(|e| Error::io(context(), e))?;
+    if mode != 0o600 {
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io(context(), e))?;
+    }
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io(context(), e))?;

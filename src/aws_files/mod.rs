@@ -13,8 +13,8 @@ pub use ini::{sections, Edit, Section};
 use crate::cache::CacheKey;
 use crate::env;
 use crate::error::{Error, Result};
+use crate::state;
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -211,45 +211,21 @@ pub fn write(path: &Path, kind: FileKind, contents: &str) -> Result<Written> {
             let previous = fs::read(&target)
                 .map_err(|e| Error::io(format!("reading {}", target.display()), e))?;
             let backup = backup_path(&target);
-            replace(&backup, &previous, mode)?;
+            state::replace_atomically_named(&backup, &previous, mode, TEMPORARY_PREFIX)?;
             Some(backup)
         }
         None => None,
     };
-    replace(&target, contents.as_bytes(), mode)?;
+    state::replace_atomically_named(&target, contents.as_bytes(), mode, TEMPORARY_PREFIX)?;
     Ok(Written {
         path: target,
         backup,
     })
 }
 
-/// The prefix of the temporary files `write` renames over the AWS files.
+/// The prefix of the temporary files `write` renames over the AWS files: p0's own, so that
+/// the sweep of stale ones never touches another tool's `.tmp-*` beside them.
 const TEMPORARY_PREFIX: &str = ".p0-tmp-";
-
-/// `path` replaced whole by `contents` with `mode`.
-fn replace(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
-    let context = || format!("writing {}", path.display());
-    let dir = path.parent().unwrap_or(Path::new("."));
-    // A kill between the write and the rename leaves one behind (with keys, for the
-    // credentials file): removed by the next write once it cannot be another p0's.
-    crate::state::remove_temporaries_named(dir, TEMPORARY_PREFIX, crate::state::STALE_TEMPORARY);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMPORARY_PREFIX)
-        .permissions(fs::Permissions::from_mode(0o600))
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(context(), e))?;
-    tmp.write_all(contents)
-        .map_err(|e| Error::io(context(), e))?;
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))
-        .map_err(|e| Error::io(context(), e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(context(), e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io(context(), e.error))?;
-    Ok(())
-}
 
 /// Private copies of the AWS files for a supervised child, whose `[default]` carries no
 /// credential settings (everything else kept: region, output, retries, s3 settings, other
@@ -297,7 +273,7 @@ impl ChildCopies {
         let mut vars = Vec::new();
         for (variable, name, text) in sanitized {
             let path = dir.path().join(name);
-            replace(&path, text.as_bytes(), 0o600)?;
+            state::replace_atomically(&path, text.as_bytes(), 0o600)?;
             vars.push((variable, path));
         }
         Ok(Some(ChildCopies { _dir: dir, vars }))

@@ -20,7 +20,7 @@ pub struct AwsArgs {
     /// Why you need access (sent with the request)
     #[arg(long, global = true, env = read::P0_AWS_REASON)]
     pub reason: Option<String>,
-    /// Export syntax (default: from $SHELL)
+    /// Export syntax of `assume` (default: from $SHELL)
     #[arg(long, global = true, value_enum)]
     pub shell: Option<ShellKind>,
     /// Fetch new credentials even if cached ones are still valid (skip the cache)

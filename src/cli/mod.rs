@@ -57,7 +57,7 @@ pub enum Command {
     Request(RequestArgs),
     /// List what you can request
     Ls(LsArgs),
-    /// Get AWS credentials as shell exports
+    /// AWS credentials as shell exports, profiles or credential_process
     Aws(AwsArgs),
     /// Run one command with just-in-time AWS credentials in its environment
     RunAs(RunAsArgs),

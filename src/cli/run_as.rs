@@ -62,6 +62,7 @@ pub struct RunAsArgs {
     #[arg(
         long,
         value_enum,
+        value_name = "SIGNAL",
         default_value_t = RestartSignal::Term,
         requires = "restart",
         help_heading = help::LONG_RUN
@@ -90,10 +91,10 @@ pub struct RunAsArgs {
     pub sso: bool,
     /// Direct Identity Center start URL (default: $AWS_DEFAULT_SSO_START_URL, then ~/.aws/config);
     /// a value that is not a URL is a regex that filters the start URLs in ~/.aws/config
-    #[arg(long, help_heading = help::DIRECT_IDC)]
+    #[arg(long, value_name = "URL", help_heading = help::DIRECT_IDC)]
     pub sso_start_url: Option<String>,
     /// Direct Identity Center region (default: $AWS_DEFAULT_SSO_REGION, then ~/.aws/config)
-    #[arg(long, help_heading = help::DIRECT_IDC)]
+    #[arg(long, value_name = "REGION", help_heading = help::DIRECT_IDC)]
     pub sso_region: Option<String>,
     /// Direct Identity Center: sign in to Identity Center again even if the cached token is valid
     #[arg(long, help_heading = help::STALE)]

@@ -16,8 +16,7 @@ use crate::context::Context;
 use crate::env;
 use crate::error::{Error, Result};
 use crate::output;
-use crate::p0::{self, P0Connection, Replay};
-use serde::Deserialize;
+use crate::p0::{self, Item, P0Connection};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -123,13 +122,7 @@ pub fn populate(
                 .into_iter()
                 .chain([(2 * LS_SIZE).to_string()])
                 .collect();
-            let answer = client
-                .run_command(argv, "command/", Replay::Idempotent)
-                .await?;
-            let listing: Listing = serde_json::from_value(answer).map_err(|e| {
-                tracing::debug!("unexpected ls answer: {e}");
-                Error::InvalidResponse
-            })?;
+            let listing = client.list(argv, false).await?;
             if listing.is_truncated || listing.items.len() > LS_SIZE {
                 ctx.printer.warn(&format!(
                     "P0 listed only the first {LS_SIZE} {}s; the rest get no profile",
@@ -156,28 +149,6 @@ pub fn populate(
         }
         update_config(ctx, &profiles, args.dry_run, Existing::KeepUnlessOurs).await
     })
-}
-
-/// `p0 ls aws role|permission-set` (§9), the parts used here.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Listing {
-    #[serde(default)]
-    items: Vec<Item>,
-    #[serde(default)]
-    is_truncated: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct Item {
-    /// The role or permission set.
-    key: String,
-    /// The account's name.
-    #[serde(default)]
-    value: String,
-    /// The account id.
-    #[serde(default)]
-    group: Option<String>,
 }
 
 /// The installed account an `ls` item belongs to: its group (the account id), else its value

@@ -8,36 +8,7 @@ use crate::cli::LsArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::{self, Printer};
-use crate::p0::{P0Client, Replay};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Listing {
-    #[serde(default)]
-    items: Vec<Item>,
-    #[serde(default)]
-    is_truncated: bool,
-    #[serde(default)]
-    term: Option<String>,
-    #[serde(default)]
-    arg: Option<String>,
-    #[serde(flatten)]
-    other: Map<String, Value>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Item {
-    key: String,
-    #[serde(default)]
-    value: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    group: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    is_preexisting: Option<bool>,
-}
+use crate::p0::{Listing, P0Client};
 
 struct Options {
     size: usize,
@@ -54,19 +25,14 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<u8> {
             .words
             .iter()
             .any(|w| w == "--all" || w == "--principal" || w.starts_with("--principal="));
-        let endpoint = if admin { "command/ls" } else { "command/" };
         let mut argv = vec!["ls".to_string()];
         argv.extend(options.words.iter().cloned());
         // §9: P0's CLI asks for twice the size it shows.
         argv.extend(["--size".to_string(), (2 * options.size).to_string()]);
         let progress = ctx.printer.spinner("Listing accessible resources");
-        // Listing changes nothing, so any failed attempt may be repeated.
-        let answer = client.run_command(argv, endpoint, Replay::Idempotent).await;
+        let listing = client.list(argv, admin).await;
         drop(progress);
-        let mut listing: Listing = serde_json::from_value(answer?).map_err(|e| {
-            tracing::debug!("unexpected ls answer: {e}");
-            Error::InvalidResponse
-        })?;
+        let mut listing = listing?;
         remember_roles(ctx, &client, &options.words, &listing);
         if listing.items.len() > options.size {
             listing.items.truncate(options.size);

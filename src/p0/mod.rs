@@ -4,12 +4,14 @@
 mod client;
 mod firebase;
 mod identity;
+mod listing;
 mod okta;
 mod org;
 mod request;
 mod session;
 
 pub use client::Replay;
+pub use listing::{Item, Listing};
 pub use request::Created;
 pub use session::{log_out_after_refusal, login, LoginOptions, Session};
 
