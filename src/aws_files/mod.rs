@@ -6,6 +6,8 @@
 //!
 //! Knows nothing of P0: the commands decide what to write.
 
+#[cfg(test)]
+mod fuzz;
 mod ini;
 
 pub use ini::{sections, Edit, Section};
