@@ -12,6 +12,7 @@ mod fault_matrix;
 mod kills;
 mod poll_stream;
 mod races;
+mod secret_scan;
 mod session_herd;
 mod state_files;
 mod typos;
