@@ -146,6 +146,10 @@ where
                 (Some(code), Some(message)) => format!("{code}: {message}"),
                 (Some(code), None) => format!("{code} (HTTP {status})"),
                 (None, Some(message)) => format!("HTTP {status}: {message}"),
+                // A success status the SDK could not read as an answer (a body cut short).
+                (None, None) if service.raw().status().is_success() => {
+                    format!("HTTP {status}, and the answer could not be read")
+                }
                 (None, None) => format!("HTTP {status}"),
             }
         }

@@ -253,3 +253,96 @@ pub(crate) mod tests {
         assert_eq!(credentials.expiration_rfc3339(), "2026-11-22T13:26:06Z");
     }
 }
+
+/// Cache entries, fuzzed (RELIABILITY.md `Z8`): any bytes in an entry are used (only when for
+/// this role, with lifetime enough) or ignored and fetched again, never a panic; what `store`
+/// writes reads back. Longer: `PROPTEST_CASES=100000 cargo test --release fuzz::`.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::cache::{Cache, CacheKey};
+    use crate::state::StateDir;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+    use std::time::Duration;
+
+    fn config() -> ProptestConfig {
+        let mut config = ProptestConfig::default();
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            config.cases = 64;
+        }
+        config.failure_persistence = None;
+        config
+    }
+
+    fn field() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(json!("123456789012")),
+            Just(json!("Admin")),
+            Just(json!("2099-01-01T00:00:00Z")),
+            Just(json!("9999-12-31T23:59:59.999999999+23:59")),
+            Just(json!("0000-01-01T00:00:00-23:59")),
+            Just(json!("2026-13-40T25:61:61Z")),
+            crate::p0::fuzz::json_value(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn any_entry_is_used_or_ignored(
+            account in field(), role in field(), key_id in field(), secret in field(),
+            token in field(), expiration in field(),
+            bytes in prop::collection::vec(any::<u8>(), 0..400),
+            cut in 0usize..400,
+            min_lifetime in -100_000i64..100_000,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let cache = Cache::new(&StateDir::at(dir.path(), ""), Duration::ZERO);
+            let key = CacheKey::new(&["aws", "okta", "acme", "123456789012", "Admin"]);
+            let target = Target { account_id: "123456789012".into(), role: "Admin".into() };
+            let entry = serde_json::to_vec(&json!({
+                "account_id": account, "role": role,
+                "credentials": {"access_key_id": key_id, "secret_access_key": secret,
+                    "session_token": token, "expiration": expiration},
+            }))
+            .unwrap();
+            let mut cut_entry = entry.clone();
+            cut_entry.truncate(cut);
+            let min_lifetime = time::Duration::seconds(min_lifetime);
+            for contents in [entry, cut_entry, bytes] {
+                crate::state::write_private(&cache.path(&key), &contents).unwrap();
+                if let Some(found) = cached(&cache, &key, &target, min_lifetime).unwrap() {
+                    prop_assert!(found.remaining() >= min_lifetime);
+                    let _ = found.expiration_rfc3339();
+                }
+            }
+        }
+
+        #[test]
+        fn stored_credentials_read_back(
+            key_id in "[A-Z0-9]{16,20}", secret in ".{0,60}", token in ".{0,300}",
+            lifetime in 400i64..100_000,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let cache = Cache::new(&StateDir::at(dir.path(), ""), Duration::ZERO);
+            let key = CacheKey::new(&["aws", "idc", "acme", "123456789012", "Admin"]);
+            let target = Target { account_id: "123456789012".into(), role: "Admin".into() };
+            let credentials = AwsCredentials {
+                access_key_id: key_id,
+                secret_access_key: Secret::new(secret),
+                session_token: Secret::new(token),
+                expiration: OffsetDateTime::now_utc() + time::Duration::seconds(lifetime),
+            };
+            store(&cache, &key, &target, &credentials).unwrap();
+            let found = cached(&cache, &key, &target, time::Duration::seconds(300)).unwrap().expect("just stored");
+            prop_assert_eq!(&found.access_key_id, &credentials.access_key_id);
+            prop_assert_eq!(found.secret_access_key.expose(), credentials.secret_access_key.expose());
+            prop_assert_eq!(found.session_token.expose(), credentials.session_token.expose());
+            prop_assert_eq!(found.expiration, credentials.expiration);
+            let other = Target { account_id: "123456789012".into(), role: "Other".into() };
+            prop_assert!(cached(&cache, &key, &other, time::Duration::ZERO).unwrap().is_none());
+        }
+    }
+}

@@ -313,7 +313,7 @@ impl Error {
         match self {
             Usage(_) | OrgRequired | RoleRequired { .. } | NoRolesOffered { .. } => exit::USAGE,
             Config(_) | UnsafeState(_) => exit::CONFIG,
-            RemoteData(_) => exit::PROTOCOL,
+            RemoteData(_) | InvalidResponse => exit::PROTOCOL,
             RequestDenied(_) => exit::DENIED,
             RequestNotComplete(_) | WaitTimedOut { .. } => exit::NOT_COMPLETE,
             LoginRequired { .. }
@@ -349,7 +349,6 @@ impl Error {
             | AuthenticationUnexpected { .. }
             | Api(_)
             | Http { .. }
-            | InvalidResponse
             | RequestErrored(_)
             | AccessExpired(_)
             | AccessRevoked(_)

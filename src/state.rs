@@ -381,14 +381,25 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
 /// fsynced, then renamed over `path`. Stale temporary files of earlier writes in the directory
 /// are removed first. The one atomic write of `p0` (state files, and `~/.aws` files).
 pub fn replace_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
+    replace_atomically_named(path, contents, mode, TEMPORARY_PREFIX)
+}
+
+/// [`replace_atomically`] with temporary files named `prefix*` (those of `~/.aws/config` and
+/// `~/.aws/credentials`, beside other tools' files: only `p0`'s own stale ones are swept).
+pub fn replace_atomically_named(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    prefix: &str,
+) -> Result<()> {
     let context = || format!("writing {}", path.display());
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    remove_temporaries(dir, STALE_TEMPORARY);
+    remove_temporaries_named(dir, prefix, STALE_TEMPORARY);
     let mut tmp = tempfile::Builder::new()
-        .prefix(TEMPORARY_PREFIX)
+        .prefix(prefix)
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .map_err(|e| Error::io(context(), e))?;
@@ -411,6 +422,12 @@ pub fn replace_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<()>
 /// the user's (a kill between write and rename leaves them, holding secrets). Links are
 /// removed, not followed. Best effort: a failure is only logged.
 pub fn remove_temporaries(dir: &Path, min_age: Duration) {
+    remove_temporaries_named(dir, TEMPORARY_PREFIX, min_age);
+}
+
+/// [`remove_temporaries`] for the temporary files of another writer, named `prefix*` (those of
+/// `~/.aws/config` and `~/.aws/credentials`, beside other tools' files).
+pub fn remove_temporaries_named(dir: &Path, prefix: &str, min_age: Duration) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -418,7 +435,7 @@ pub fn remove_temporaries(dir: &Path, min_age: Duration) {
     let now = SystemTime::now();
     for entry in entries.flatten() {
         let name = entry.file_name();
-        if !name.to_string_lossy().starts_with(TEMPORARY_PREFIX) {
+        if !name.to_string_lossy().starts_with(prefix) {
             continue;
         }
         // DirEntry::metadata does not follow links.

@@ -23,6 +23,8 @@ pub fn router(app: Shared) -> Router {
         .route("/expire", post(expire))
         .route("/revoke", post(revoke))
         .route("/secrets", get(secrets))
+        .route("/services/stop", post(stop_service))
+        .route("/services/start", post(start_service))
         .with_state(app)
 }
 
@@ -48,6 +50,30 @@ async fn calls(State(app): State<Shared>) -> Json<Value> {
 
 async fn secrets(State(app): State<Shared>) -> Json<Value> {
     Json(json!(app.secrets()))
+}
+
+async fn stop_service(State(app): State<Shared>, body: Bytes) -> Response {
+    switch_service(&app, body, false)
+}
+
+async fn start_service(State(app): State<Shared>, body: Bytes) -> Response {
+    switch_service(&app, body, true)
+}
+
+/// `{"service": NAME}`: stops or starts that service's port.
+fn switch_service(app: &Shared, body: Bytes, up: bool) -> Response {
+    let value = match body_json(&body) {
+        Ok(value) => value,
+        Err(response) => return response,
+    };
+    let name = value.get("service").and_then(Value::as_str).unwrap_or("");
+    if !app.set_service(name, up) {
+        return bad_request(format!(
+            "\"service\" must be one of {}; got {name:?}",
+            crate::state::SERVICES.join(", ")
+        ));
+    }
+    Json(json!({ "ok": true })).into_response()
 }
 
 async fn reset_calls(State(app): State<Shared>) -> Json<Value> {

@@ -29,6 +29,11 @@ pub struct Fault {
     /// Answer with a redirect back to the same URL (a misconfigured app or proxy).
     #[serde(default)]
     pub redirect_loop: bool,
+    /// Answer 200 with a body cut short in the service's own content type (JSON, or STS's
+    /// XML), as a proxy that drops the end of an answer or a server that crashed mid-write
+    /// sends; on `p0.poll`, a data line that is not JSON, then the end of the stream.
+    #[serde(default)]
+    pub malformed: bool,
 }
 
 /// What a fault does to the poll stream (`p0.poll`).
@@ -38,6 +43,9 @@ pub enum PollFault {
     /// After the first heartbeat, bytes without a newline until the client goes away (a
     /// broken proxy or server that never ends a line).
     NoNewline,
+    /// After the first heartbeat, nothing at all (no heartbeat, no data), the connection held
+    /// open: a half-open connection after a VPN drop, or a proxy that buffers the stream.
+    Silent,
 }
 
 fn one() -> u32 {
@@ -103,6 +111,9 @@ impl Fault {
         if self.redirect_loop && self.endpoint != "okta.sso" {
             return Err("a `redirect_loop` fault applies only to okta.sso".into());
         }
+        if self.malformed && self.endpoint == "okta.sso" {
+            return Err("okta.sso answers HTML: use `\"saml\": \"malformed\"`".into());
+        }
         let effects = [
             self.status.is_some(),
             self.latency_ms.is_some(),
@@ -111,6 +122,7 @@ impl Fault {
             self.invalid_grant.is_some(),
             self.poll.is_some(),
             self.redirect_loop,
+            self.malformed,
         ];
         if !effects.contains(&true) {
             return Err(format!("fault on {} has no effect", self.endpoint));
@@ -201,6 +213,39 @@ pub fn status_response(shape: Shape, status: u16) -> Response {
             );
             (code, [("content-type", "text/xml")], body).into_response()
         }
+    }
+}
+
+/// A 200 answer whose body is cut short: valid up to a point, then nothing (no closing
+/// brace or tag), in the service's content type.
+pub fn malformed_response(shape: Shape) -> Response {
+    match shape {
+        Shape::AwsQuery => (
+            StatusCode::OK,
+            [("content-type", "text/xml")],
+            "<AssumeRoleWithSAMLResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <AssumeRoleWithSAMLResult><Credentials><AccessKeyId>ASIA",
+        )
+            .into_response(),
+        Shape::AwsJson => {
+            let mut response = (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                "{\"roleCredentials\": {\"accessKeyId\": \"ASIA",
+            )
+                .into_response();
+            response.headers_mut().insert(
+                "x-amzn-requestid",
+                HeaderValue::from_str(&crate::tokens::uuid()).unwrap(),
+            );
+            response
+        }
+        Shape::P0 | Shape::Google | Shape::Okta => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "{\"ok\": true, \"id\": \"",
+        )
+            .into_response(),
     }
 }
 

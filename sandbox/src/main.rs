@@ -129,17 +129,23 @@ async fn run(scenario: scenario::Scenario, moto_url: String, exit_on_stdin_eof: 
         .expect("an HTTP client");
     let app = Arc::new(state::App::new(scenario, urls.clone(), http));
     let servers = [
-        (p0_listener, p0::router(app.clone())),
-        (firebase_listener, firebase::router(app.clone())),
-        (okta_listener, okta::router(app.clone())),
-        (oidc_listener, idc::oidc_router(app.clone())),
-        (sso_listener, idc::portal_router(app.clone())),
-        (sts_listener, sts::router(app.clone())),
-        (control_listener, control::router(app.clone())),
+        ("p0", p0_listener, p0::router(app.clone())),
+        ("firebase", firebase_listener, firebase::router(app.clone())),
+        ("okta", okta_listener, okta::router(app.clone())),
+        ("sso_oidc", oidc_listener, idc::oidc_router(app.clone())),
+        ("sso", sso_listener, idc::portal_router(app.clone())),
+        ("sts", sts_listener, sts::router(app.clone())),
     ];
-    for (listener, router) in servers {
-        tokio::spawn(server::serve(listener, router));
+    for (name, listener, router) in servers {
+        tokio::spawn(server::serve(listener, router, app.service_switch(name)));
     }
+    // The control port is never stopped.
+    let (_control_up, control_switch) = tokio::sync::watch::channel(true);
+    tokio::spawn(server::serve(
+        control_listener,
+        control::router(app.clone()),
+        control_switch,
+    ));
     let ready = p0::Ordered(vec![
         ("p0".into(), urls.p0.clone().into()),
         (

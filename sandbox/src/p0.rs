@@ -635,10 +635,15 @@ async fn poll(
         return not_found().await;
     };
     let cut = fault.as_ref().is_some_and(|f| f.close);
-    let no_newline = fault.and_then(|f| f.poll) == Some(PollFault::NoNewline);
+    let malformed = fault.as_ref().is_some_and(|f| f.malformed);
+    let poll_fault = fault.and_then(|f| f.poll);
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(8);
-    if no_newline {
+    if poll_fault == Some(PollFault::NoNewline) {
         tokio::spawn(endless_line(tx));
+    } else if poll_fault == Some(PollFault::Silent) {
+        tokio::spawn(silence(tx));
+    } else if malformed {
+        tokio::spawn(malformed_line(tx));
     } else {
         tokio::spawn(stream_request(app.clone(), id, request, cut, tx));
     }
@@ -670,6 +675,24 @@ async fn endless_line(tx: tokio::sync::mpsc::Sender<Chunk>) {
         return;
     }
     while tx.send(Ok(filler.clone())).await.is_ok() {}
+}
+
+/// The `silent` fault: a heartbeat, then nothing, the connection held open until the client
+/// goes away.
+async fn silence(tx: tokio::sync::mpsc::Sender<Chunk>) {
+    let heartbeat = Bytes::from_static(b"{\"type\":\"heartbeat\"}\n");
+    if tx.send(Ok(heartbeat)).await.is_ok() {
+        tx.closed().await;
+    }
+}
+
+/// The `malformed` fault: a heartbeat, a data line that is not JSON, then the end of the
+/// stream.
+async fn malformed_line(tx: tokio::sync::mpsc::Sender<Chunk>) {
+    let lines = Bytes::from_static(
+        b"{\"type\":\"heartbeat\"}\n{\"type\":\"data\",\"data\":{\"request\":{\"status\":\n",
+    );
+    let _ = tx.send(Ok(lines)).await;
 }
 
 /// Heartbeats until the request resolves (or the server's wait limit passes), then one data

@@ -35,8 +35,13 @@ pub struct App {
     /// The Okta user id (`uid`/`sub` of Okta tokens) and the Firebase uid of the one user.
     pub okta_user_id: String,
     pub firebase_uid: String,
+    /// Whether each service's port is up (`POST /services/stop|start`), by its ready-line name.
+    services: BTreeMap<&'static str, tokio::sync::watch::Sender<bool>>,
     inner: Mutex<Inner>,
 }
+
+/// The services that can be stopped and started again, by their ready-line names.
+pub const SERVICES: &[&str] = &["p0", "firebase", "okta", "sso_oidc", "sso", "sts"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
@@ -193,6 +198,10 @@ impl App {
             scenario,
             urls,
             http,
+            services: SERVICES
+                .iter()
+                .map(|name| (*name, tokio::sync::watch::channel(true).0))
+                .collect(),
             inner: Mutex::new(Inner {
                 counts: BTreeMap::new(),
                 commands: Vec::new(),
@@ -209,6 +218,22 @@ impl App {
                 policies: HashMap::new(),
                 web_identity_tokens: Vec::new(),
             }),
+        }
+    }
+
+    /// What a service's accept loop watches: true while it is up.
+    pub fn service_switch(&self, name: &str) -> tokio::sync::watch::Receiver<bool> {
+        self.services[name].subscribe()
+    }
+
+    /// Stops (`up` false) or starts a service; false for an unknown name.
+    pub fn set_service(&self, name: &str, up: bool) -> bool {
+        match self.services.get(name) {
+            Some(switch) => {
+                switch.send_replace(up);
+                true
+            }
+            None => false,
         }
     }
 
@@ -561,6 +586,9 @@ pub async fn apply_fault(
 
     if let Some(status) = fault.status {
         return Err(crate::faults::status_response(shape, status));
+    }
+    if fault.malformed && !handler_closes {
+        return Err(crate::faults::malformed_response(shape));
     }
     Ok(Some(fault))
 }

@@ -770,6 +770,104 @@ fn the_poll_stream_heartbeats_waits_and_can_be_cut() {
     );
 }
 
+#[test]
+fn malformed_answers_silent_streams_and_stopped_services() {
+    let sb = start(default_scenario());
+    // A 200 answer cut short, in each service's content type.
+    let org = format!("{}/orgs/acme", sb.urls().p0);
+    sb.fault(json!({"endpoint": "p0.org", "malformed": true}));
+    let mut response = agent().get(&org).call().unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.body_mut().read_to_string().unwrap();
+    assert!(serde_json::from_str::<Value>(&body).is_err(), "{body}");
+    assert_eq!(answer(agent().get(&org).call()).0, 200, "worn off");
+    sb.fault(json!({"endpoint": "sts.GetCallerIdentity", "malformed": true}));
+    let (status, sts) = post_form(
+        &format!("{}/", sb.urls().sts),
+        &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
+    );
+    assert_eq!(status, 200);
+    let sts = sts.as_str().unwrap();
+    assert!(
+        sts.starts_with("<AssumeRoleWithSAMLResponse") && !sts.contains("</"),
+        "{sts}"
+    );
+    let refused = agent()
+        .post(format!("{}/faults", sb.urls().control))
+        .send_json(json!({"endpoint": "okta.sso", "malformed": true}));
+    assert_eq!(answer(refused).0, 400, "okta.sso answers HTML");
+
+    // A silent poll stream: one heartbeat, then nothing while the connection stays open.
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let p0 = sb.urls().p0.clone();
+    let (_, created) = post_bearer(
+        &format!("{p0}/o/acme/command/"),
+        &bearer,
+        &json!({"argv": ["request", "aws", "role", "Admin"], "scriptName": "p0"}),
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+    sb.fault(json!({"endpoint": "p0.poll", "poll": "silent"}));
+    let address = p0.trim_start_matches("http://");
+    let mut socket = std::net::TcpStream::connect(address).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    std::io::Write::write_all(
+        &mut socket,
+        format!(
+            "GET /o/acme/command/{id}/poll HTTP/1.1\r\nhost: {address}\r\n\
+             authorization: Bearer {bearer}\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let ended = loop {
+        match socket.read(&mut buffer) {
+            Ok(0) => break "closed",
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(_) => break "silent",
+        }
+    };
+    let received = String::from_utf8_lossy(&received);
+    assert_eq!(ended, "silent", "{received}");
+    assert_eq!(received.matches("heartbeat").count(), 1, "{received}");
+    assert!(!received.contains("\"data\""), "{received}");
+
+    // A malformed data line, then the end of the stream.
+    sb.fault(json!({"endpoint": "p0.poll", "malformed": true}));
+    let mut stream = agent()
+        .get(format!("{p0}/o/acme/command/{id}/poll"))
+        .header("authorization", &format!("Bearer {bearer}"))
+        .call()
+        .unwrap();
+    let body = stream.body_mut().read_to_string().unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 2, "{body}");
+    assert!(serde_json::from_str::<Value>(lines[1]).is_err(), "{body}");
+
+    // A stopped service refuses connections, then comes back on the same port.
+    let sts = sb.urls().sts.clone();
+    assert!(listening(&sts));
+    sb.stop_service("sts");
+    wait_until_closed(&sts);
+    let error = std::net::TcpStream::connect(sts.trim_start_matches("http://")).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused);
+    sb.start_service("sts");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !listening(&sts) {
+        assert!(Instant::now() < deadline, "sts never came back");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, _) = post_form(
+        &format!("{sts}/"),
+        &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
+    );
+    assert_eq!(status, 200);
+}
+
 // ---- Okta SAML to moto through the aws CLI ----
 
 #[test]

@@ -6,6 +6,8 @@
 //!
 //! Knows nothing of P0: the commands decide what to write.
 
+#[cfg(test)]
+mod fuzz;
 mod ini;
 
 pub use ini::{sections, Edit, Section};
@@ -211,17 +213,21 @@ pub fn write(path: &Path, kind: FileKind, contents: &str) -> Result<Written> {
             let previous = fs::read(&target)
                 .map_err(|e| Error::io(format!("reading {}", target.display()), e))?;
             let backup = backup_path(&target);
-            state::replace_atomically(&backup, &previous, mode)?;
+            state::replace_atomically_named(&backup, &previous, mode, TEMPORARY_PREFIX)?;
             Some(backup)
         }
         None => None,
     };
-    state::replace_atomically(&target, contents.as_bytes(), mode)?;
+    state::replace_atomically_named(&target, contents.as_bytes(), mode, TEMPORARY_PREFIX)?;
     Ok(Written {
         path: target,
         backup,
     })
 }
+
+/// The prefix of the temporary files `write` renames over the AWS files: p0's own, so that
+/// the sweep of stale ones never touches another tool's `.tmp-*` beside them.
+const TEMPORARY_PREFIX: &str = ".p0-tmp-";
 
 /// Private copies of the AWS files for a supervised child, whose `[default]` carries no
 /// credential settings (everything else kept: region, output, retries, s3 settings, other
@@ -389,5 +395,30 @@ credential_process = /usr/bin/other-tool
             fs::read_to_string(&link).unwrap(),
             "[default]\nregion = x\n"
         );
+    }
+
+    #[test]
+    fn a_temporary_file_a_kill_left_is_removed_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        let stale = dir.path().join(".p0-tmp-killed");
+        let fresh = dir.path().join(".p0-tmp-writing");
+        let other = dir.path().join(".tmp-another-tool");
+        for file in [&stale, &fresh, &other] {
+            fs::write(file, "aws_secret_access_key = left-behind\n").unwrap();
+        }
+        let old = std::time::SystemTime::now() - 2 * crate::state::STALE_TEMPORARY;
+        for file in [&stale, &other] {
+            fs::File::options()
+                .write(true)
+                .open(file)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        write(&path, FileKind::Credentials, "[p]\n").unwrap();
+        assert!(!stale.exists(), "the stale one is removed");
+        assert!(fresh.exists(), "another p0 may be writing this one");
+        assert!(other.exists(), "another tool's file is left alone");
     }
 }

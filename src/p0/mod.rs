@@ -3,6 +3,8 @@
 
 mod client;
 mod firebase;
+#[cfg(test)]
+pub(crate) mod fuzz;
 mod identity;
 mod listing;
 mod okta;

@@ -9,8 +9,12 @@ use std::time::Duration;
 
 /// §3.3: the client's own limit on waiting, retries included.
 const WAIT_LIMIT: Duration = Duration::from_secs(600);
-/// A poll stream silent for this long (no heartbeat, no data) is treated as cut.
-const STREAM_IDLE_LIMIT: Duration = Duration::from_secs(120);
+/// A poll stream silent for this long (no heartbeat, no data) is treated as cut: twice one
+/// call's deadline (`P0_CALL_TIMEOUT`), 120 s by default. Heartbeats come every few seconds,
+/// so this is a connection that died without a word (a VPN drop, a laptop's sleep).
+fn stream_idle_limit() -> Duration {
+    crate::http::call_timeout() * 2
+}
 /// The longest poll line kept: a data line is a request object of a few KiB. A connection
 /// sending more without a newline is dropped (and counts as a failed one).
 pub const MAX_LINE: usize = 1024 * 1024;
@@ -286,7 +290,8 @@ impl P0Client {
         }
         let mut lines = LineBuffer::default();
         loop {
-            let chunk = match tokio::time::timeout(STREAM_IDLE_LIMIT, response.chunk()).await {
+            let idle_limit = stream_idle_limit();
+            let chunk = match tokio::time::timeout(idle_limit, response.chunk()).await {
                 Ok(Ok(Some(chunk))) => chunk,
                 Ok(Ok(None)) => return Ok(StreamEnd::Cut),
                 Ok(Err(e)) => {
@@ -294,7 +299,7 @@ impl P0Client {
                     return Ok(StreamEnd::Cut);
                 }
                 Err(_) => {
-                    tracing::debug!("poll stream silent for {STREAM_IDLE_LIMIT:?}");
+                    tracing::debug!("poll stream silent for {idle_limit:?}");
                     return Ok(StreamEnd::Cut);
                 }
             };

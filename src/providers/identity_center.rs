@@ -113,12 +113,13 @@ impl IdentityCenter {
                 .await;
             let error = match result {
                 Ok(output) => {
-                    return output
+                    let credentials = output
                         .role_credentials()
                         .and_then(role_credentials_from)
                         .ok_or_else(|| {
                             Error::aws("sso", "GetRoleCredentials returned no credentials")
-                        })
+                        })?;
+                    return super::complete("Identity Center GetRoleCredentials", credentials);
                 }
                 Err(error) => error,
             };

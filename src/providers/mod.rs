@@ -107,10 +107,92 @@ fn sts_credentials(
     let expiration =
         time::OffsetDateTime::from_unix_timestamp_nanos(credentials.expiration().as_nanos())
             .map_err(|_| Error::aws(action, "an invalid expiration"))?;
-    Ok(AwsCredentials {
-        access_key_id: credentials.access_key_id().to_string(),
-        secret_access_key: Secret::new(credentials.secret_access_key().to_string()),
-        session_token: Secret::new(credentials.session_token().to_string()),
-        expiration,
-    })
+    complete(
+        action,
+        AwsCredentials {
+            access_key_id: credentials.access_key_id().to_string(),
+            secret_access_key: Secret::new(credentials.secret_access_key().to_string()),
+            session_token: Secret::new(credentials.session_token().to_string()),
+            expiration,
+        },
+    )
+}
+
+/// Credentials as a service answered them, refused unless whole: the SDKs fill a required
+/// field the answer lacks with an empty string or the epoch (Smithy's error correction), so a
+/// truncated answer would otherwise pass as credentials without a secret that expired in 1970,
+/// be handed to the command and cached.
+fn complete(action: &'static str, credentials: AwsCredentials) -> Result<AwsCredentials> {
+    let missing = [
+        ("an access key id", credentials.access_key_id.is_empty()),
+        (
+            "a secret access key",
+            credentials.secret_access_key.expose().is_empty(),
+        ),
+        (
+            "a session token",
+            credentials.session_token.expose().is_empty(),
+        ),
+    ];
+    if let Some((what, _)) = missing.iter().find(|(_, missing)| *missing) {
+        return Err(Error::aws(
+            action,
+            format!("an incomplete answer (without {what})"),
+        ));
+    }
+    if credentials.expiration <= time::OffsetDateTime::now_utc() {
+        return Err(Error::aws(
+            action,
+            format!(
+                "credentials that had already expired ({})",
+                credentials.expiration_rfc3339()
+            ),
+        ));
+    }
+    Ok(credentials)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials(key: &str, secret: &str, token: &str, hours: i64) -> AwsCredentials {
+        AwsCredentials {
+            access_key_id: key.into(),
+            secret_access_key: Secret::new(secret.into()),
+            session_token: Secret::new(token.into()),
+            expiration: time::OffsetDateTime::now_utc() + time::Duration::hours(hours),
+        }
+    }
+
+    #[test]
+    fn credentials_an_answer_cut_short_would_give_are_refused() {
+        assert!(complete("STS", credentials("ASIA1", "secret", "token", 1)).is_ok());
+        for (bad, says) in [
+            (credentials("", "secret", "token", 1), "an access key id"),
+            (credentials("ASIA", "", "token", 1), "a secret access key"),
+            (credentials("ASIA1", "secret", "", 1), "a session token"),
+            (
+                credentials("ASIA1", "secret", "token", -1),
+                "already expired",
+            ),
+        ] {
+            let error = complete("STS AssumeRoleWithSAML", bad).unwrap_err();
+            assert!(matches!(error, Error::Aws { .. }), "{error:?}");
+            assert!(error.to_string().contains(says), "{error}");
+        }
+        // What the SDK makes of `<AccessKeyId>ASIA` and nothing after it.
+        let truncated = aws_sdk_sts::types::Credentials::builder()
+            .access_key_id("ASIA")
+            .secret_access_key("")
+            .session_token("")
+            .expiration(aws_smithy_types::DateTime::from_secs(0))
+            .build()
+            .unwrap();
+        let error = sts_credentials("STS AssumeRoleWithSAML", Some(&truncated)).unwrap_err();
+        assert!(
+            error.to_string().contains("without a secret access key"),
+            "{error}"
+        );
+    }
 }

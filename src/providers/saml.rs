@@ -1,7 +1,7 @@
 //! Reading what Okta hands back (protocol §5.3, §5.4): the `SAMLResponse` field of the HTML
 //! auto-submit form, and the AWS roles named in the assertion inside it.
 //!
-//! Real parsers on both layers: scraper for the HTML (entities in the attribute decoded as a
+//! Real parsers on both layers: html5ever's tokenizer for the HTML (entities in the attribute decoded as a
 //! browser would) and quick-xml for the assertion (any namespace prefix, character and entity
 //! references resolved), instead of P0's fixed `saml2p:`/`saml2:` prefixes.
 
@@ -55,19 +55,81 @@ pub struct SamlRole {
 }
 
 /// The base64 `SAMLResponse` value of Okta's auto-submit form, or `No SAML assertion obtained
-/// from Okta.` when the page has none (an error page, a sign-in page).
+/// from Okta.` when the page has none (an error page, a sign-in page): the first
+/// `<input name="SAMLResponse">` with a non-empty `value`, whitespace inside removed (Okta
+/// wraps long values).
+///
+/// Only html5ever's tokenizer runs, not its tree builder: the tokenizer is linear in the page,
+/// the tree builder's scope checks are quadratic in the nesting depth (100 000 nested `<div>`s,
+/// 500 KB, took minutes of CPU, after the call's deadline and holding the role's lock;
+/// RELIABILITY.md `Z1`). A form needs no tree. What the tree builder would decide for the
+/// tokenizer is decided here: the text of `<script>`, `<style>`, `<textarea>`, `<title>` and the
+/// like is text, not tags, as in a browser.
 pub fn saml_response_from_html(html: &str) -> Result<Secret<String>> {
-    static INPUT: LazyLock<scraper::Selector> = LazyLock::new(|| {
-        scraper::Selector::parse(r#"input[name="SAMLResponse"]"#).expect("valid selector")
-    });
-    let document = scraper::Html::parse_document(html);
-    document
-        .select(&INPUT)
-        .filter_map(|input| input.value().attr("value"))
-        .map(|value| value.split_whitespace().collect::<String>())
-        .find(|value| !value.is_empty())
+    use html5ever::tokenizer::{BufferQueue, Tokenizer, TokenizerOpts};
+    let tokenizer = Tokenizer::new(FormValue::default(), TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(html5ever::tendril::StrTendril::from_slice(html));
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer
+        .sink
+        .0
+        .into_inner()
         .map(Secret::new)
         .ok_or(Error::NoSamlAssertion)
+}
+
+/// The token sink of [`saml_response_from_html`]: keeps the first non-empty `SAMLResponse`.
+#[derive(Default)]
+struct FormValue(std::cell::RefCell<Option<String>>);
+
+impl html5ever::tokenizer::TokenSink for FormValue {
+    type Handle = ();
+
+    fn process_token(
+        &self,
+        token: html5ever::tokenizer::Token,
+        _line_number: u64,
+    ) -> html5ever::tokenizer::TokenSinkResult<()> {
+        use html5ever::tokenizer::states::RawKind;
+        use html5ever::tokenizer::{TagKind, Token, TokenSinkResult};
+        let Token::TagToken(tag) = token else {
+            return TokenSinkResult::Continue;
+        };
+        if tag.kind != TagKind::StartTag {
+            return TokenSinkResult::Continue;
+        }
+        match &*tag.name {
+            "input" => {
+                let attr = |name: &str| {
+                    tag.attrs
+                        .iter()
+                        .find(|a| a.name.ns.is_empty() && &*a.name.local == name)
+                        .map(|a| &*a.value)
+                };
+                if attr("name") == Some("SAMLResponse") {
+                    let value: String = attr("value")
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .collect();
+                    let mut found = self.0.borrow_mut();
+                    if found.is_none() && !value.is_empty() {
+                        *found = Some(value);
+                    }
+                }
+                TokenSinkResult::Continue
+            }
+            // As the tree builder switches the tokenizer in the "in body" insertion mode.
+            "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+            "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
+                TokenSinkResult::RawData(RawKind::Rawtext)
+            }
+            "textarea" | "title" => TokenSinkResult::RawData(RawKind::Rcdata),
+            "plaintext" => TokenSinkResult::Plaintext,
+            _ => TokenSinkResult::Continue,
+        }
+    }
 }
 
 /// Every role listed in the assertion's Role attribute, in document order.
@@ -214,6 +276,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn fields_in_scripts_comments_and_text_areas_are_text_not_forms() {
+        let html = r#"<html><head><title><input name="SAMLResponse" value="t"></title>
+            <script>var s = '<input name="SAMLResponse" value="script">';</script>
+            <style>/* <input name="SAMLResponse" value="style"> */</style></head><body>
+            <!-- <input name="SAMLResponse" value="comment"> -->
+            <textarea><input name="SAMLResponse" value="textarea"></textarea>
+            <input name="samlresponse" value="other-case">
+            <input name="SAMLResponse" value="  ">
+            <form><input name="SAMLResponse" value="real"></form>
+            <input name="SAMLResponse" value="second"></body></html>"#;
+        assert_eq!(saml_response_from_html(html).unwrap().expose(), "real");
+    }
+
+    #[test]
     fn a_page_without_the_field_has_no_assertion() {
         let err = saml_response_from_html("<html><body><h1>Sign In</h1></body></html>");
         assert!(matches!(err, Err(Error::NoSamlAssertion)));
@@ -276,5 +352,196 @@ pub(crate) mod tests {
         ));
         let no_roles = Secret::new(base64::engine::general_purpose::STANDARD.encode("<a/>"));
         assert!(roles_in_assertion(&no_roles).unwrap().is_empty());
+    }
+}
+
+/// What Okta's SSO page hands `p0`, fuzzed (RELIABILITY.md `Z1`, `Z2`): any page yields an
+/// assertion or `NoSamlAssertion`, never a panic, in bounded time; a form's value comes back
+/// whole; any assertion bytes yield roles or `MalformedSaml`; role values round-trip. Longer:
+/// `PROPTEST_CASES=100000 cargo test --release fuzz::`.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+    use std::time::{Duration, Instant};
+
+    fn config() -> ProptestConfig {
+        let mut config = ProptestConfig::default();
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            config.cases = 64;
+        }
+        config.failure_persistence = None;
+        config
+    }
+
+    /// Well within a call's deadline, even in a debug build on a loaded machine.
+    const BOUND: Duration = Duration::from_secs(5);
+
+    /// Pieces of HTML, as an error page, a sign-in page or a broken proxy would send them.
+    fn html() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("<html>".to_string()),
+            Just("<form method=\"POST\" action=\"https://aws/saml\">".to_string()),
+            Just("<input type=\"hidden\" name=\"SAMLResponse\" value=\"".to_string()),
+            Just("<input name=SAMLResponse value=>".to_string()),
+            Just("\">".to_string()),
+            Just("</form>".to_string()),
+            Just("<div>".repeat(50)),
+            Just("<!--".to_string()),
+            Just("-->".to_string()),
+            Just("<script>".to_string()),
+            Just("&amp;&#0;&#x110000;&bogus".to_string()),
+            Just("\0".to_string()),
+            Just("\u{feff}".to_string()),
+            "[a-zA-Z0-9+/= <>\"'&;#\n\t-]{0,40}",
+            any::<String>(),
+        ];
+        prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    fn xml() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just(format!("<saml2:Attribute Name=\"{ROLE_ATTRIBUTE}\">")),
+            Just("<saml2:Attribute Name=\"&lt;&bogus;\">".to_string()),
+            Just("<saml2:AttributeValue>".to_string()),
+            Just("</saml2:AttributeValue>".to_string()),
+            Just("</saml2:Attribute>".to_string()),
+            Just("arn:aws:iam::123456789012:role/R".to_string()),
+            Just("arn:aws:iam::123456789012:saml-provider/P,".to_string()),
+            Just(",".to_string()),
+            Just("&amp;&#x41;&#0;&#xD800;&unknown;".to_string()),
+            Just("<![CDATA[".to_string()),
+            Just("]]>".to_string()),
+            Just("<?xml version=\"1.0\"?>".to_string()),
+            Just("<!DOCTYPE x [<!ENTITY a \"aaaa\">]>".to_string()),
+            Just("<a>".repeat(100)),
+            Just("\0".to_string()),
+            any::<String>(),
+        ];
+        prop::collection::vec(piece, 0..60).prop_map(|pieces| pieces.concat())
+    }
+
+    fn role_value() -> impl Strategy<Value = (String, (Partition, String, String))> {
+        (
+            prop_oneof![Just(Partition::Aws), Just(Partition::AwsUsGov)],
+            "[0-9]{12}",
+            // IAM role names and paths: [\w+=,.@-] and `/`.
+            "[A-Za-z0-9+=.@_-]{1,20}(/[A-Za-z0-9+=.@_-]{1,10}){0,2}",
+            any::<bool>(),
+        )
+            .prop_map(|(partition, account, name, provider_first)| {
+                let role = format!("arn:{}:iam::{account}:role/{name}", partition.as_str());
+                let provider = format!(
+                    "arn:{}:iam::{account}:saml-provider/Okta",
+                    partition.as_str()
+                );
+                let value = if provider_first {
+                    format!("{provider},{role}")
+                } else {
+                    format!("{role},{provider}")
+                };
+                (value, (partition, account, name))
+            })
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn any_page_yields_an_assertion_or_none(page in html()) {
+            let started = Instant::now();
+            match saml_response_from_html(&page) {
+                Ok(value) => prop_assert!(!value.expose().is_empty()),
+                Err(e) => prop_assert!(matches!(e, Error::NoSamlAssertion), "{e:?}"),
+            }
+            prop_assert!(started.elapsed() < BOUND);
+        }
+
+        #[test]
+        fn a_forms_value_comes_back_whole(
+            value in "[A-Za-z0-9+/]{1,400}={0,2}",
+            breaks in prop::collection::vec((0usize..400, "[ \n\r\t]{1,3}"), 0..5),
+            before in html(),
+        ) {
+            // Okta wraps long values; whitespace inside is not part of the base64.
+            let mut wrapped = value.clone();
+            for (at, space) in breaks {
+                let at = at.min(wrapped.len());
+                wrapped.insert_str(at, &space);
+            }
+            // Whatever comes before, closed off so the form is not inside an attribute or a
+            // comment.
+            let page = format!(
+                "<html><body>{}\"'--></textarea></script></style>-->\
+                 <form method=\"POST\"><input type=\"hidden\" name=\"SAMLResponse\" \
+                 value=\"{wrapped}\"/></form></body></html>",
+                before.replace("SAMLResponse", "x").replace("<!", "").replace("<plaintext", "")
+                    .replace("<xmp", "").replace("<noscript", "").replace("<iframe", "")
+                    .replace("<noembed", "").replace("<noframes", "").replace("<title", "")
+                    .replace("<textarea", "").replace("<script", "").replace("<style", "")
+            );
+            let found = saml_response_from_html(&page);
+            prop_assert!(found.is_ok(), "{page}");
+            let found = found.unwrap();
+            prop_assert_eq!(found.expose(), &value);
+        }
+
+        #[test]
+        fn any_assertion_yields_roles_or_malformed(
+            bytes in prop::collection::vec(any::<u8>(), 0..2000),
+            text in xml(),
+            raw in any::<String>(),
+        ) {
+            let started = Instant::now();
+            let engine = base64::engine::general_purpose::STANDARD;
+            for response in [engine.encode(&bytes), engine.encode(&text), raw] {
+                match roles_in_assertion(&Secret::new(response)) {
+                    Ok(_) => {}
+                    Err(e) => prop_assert!(matches!(e, Error::MalformedSaml(_)), "{e:?}"),
+                }
+            }
+            prop_assert!(started.elapsed() < BOUND);
+        }
+
+        #[test]
+        fn role_values_round_trip(values in prop::collection::vec(role_value(), 0..12)) {
+            let texts: Vec<&str> = values.iter().map(|(text, _)| text.as_str()).collect();
+            let response = Secret::new(tests::assertion(&texts));
+            let roles = roles_in_assertion(&response).unwrap();
+            prop_assert_eq!(roles.len(), values.len());
+            for (role, (_, (partition, account, name))) in roles.iter().zip(&values) {
+                prop_assert_eq!(role.partition, *partition);
+                prop_assert_eq!(&role.account_id, account);
+                prop_assert_eq!(&role.name, name);
+            }
+        }
+    }
+
+    /// Inputs no generator reaches in a short run: deep nesting, a huge line, NULs.
+    #[test]
+    fn deep_nesting_and_huge_inputs_are_bounded() {
+        let started = Instant::now();
+        let deep = format!("{}{}", "<div>".repeat(100_000), "</div>".repeat(100_000));
+        assert!(saml_response_from_html(&deep).is_err());
+        let huge_value = "A".repeat(2 * 1024 * 1024);
+        let page = format!("<input name=\"SAMLResponse\" value=\"{huge_value}\">");
+        assert_eq!(
+            saml_response_from_html(&page).unwrap().expose().len(),
+            huge_value.len()
+        );
+        let nuls = "\0".repeat(1024 * 1024);
+        assert!(saml_response_from_html(&nuls).is_err());
+        let engine = base64::engine::general_purpose::STANDARD;
+        let deep_xml = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+        assert!(roles_in_assertion(&Secret::new(engine.encode(deep_xml)))
+            .unwrap()
+            .is_empty());
+        let invalid_utf8 = engine.encode([0xff, 0xfe, 0x00, 0xc3]);
+        assert!(roles_in_assertion(&Secret::new(invalid_utf8)).is_err());
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

@@ -332,6 +332,17 @@ impl Sandbox {
         self.control_post("/faults/clear", json!({}));
     }
 
+    /// Stops a service (`p0`, `firebase`, `okta`, `sso_oidc`, `sso` or `sts`): its port refuses
+    /// connections and the open ones are dropped, until [`Sandbox::start_service`].
+    pub fn stop_service(&self, name: &str) {
+        self.control_post("/services/stop", json!({ "service": name }));
+    }
+
+    /// Starts a stopped service again on the same port.
+    pub fn start_service(&self, name: &str) {
+        self.control_post("/services/start", json!({ "service": name }));
+    }
+
     /// Expires every token of a kind issued so far: `okta`, `firebase`, `firebase_refresh`,
     /// `idc` or `all`.
     pub fn expire(&self, what: &str) {

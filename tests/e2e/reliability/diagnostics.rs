@@ -15,7 +15,7 @@ const FILTERS: [&str; 4] = [
 ];
 
 /// Where a secret appears in `output`, with the text before it and only its first characters.
-fn find_secret(secrets: &[String], what: &str, output: &str) -> Option<String> {
+pub(super) fn find_secret(secrets: &[String], what: &str, output: &str) -> Option<String> {
     for secret in secrets {
         // The whole value, and a window from its middle (a log may cut a token short).
         let middle = secret.len() / 2;
