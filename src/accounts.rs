@@ -7,7 +7,7 @@
 //! mixes Okta SAML and Identity Center accounts works for both.
 
 use crate::backend::{Backend, Families};
-use crate::cache::{Cache, CacheKey};
+use crate::cache::{Cache, CacheKey, EntryVersion};
 use crate::error::{Error, Result};
 use crate::p0::P0Client;
 use crate::state::StateDir;
@@ -366,6 +366,11 @@ mod typed {
     }
 }
 
+/// Which write of `org`'s local copy is on disk (see [`Cache::version`]).
+pub fn local_copy_version(cache: &Cache, org: &str) -> Option<EntryVersion> {
+    cache.version(&local_copy_key(org))
+}
+
 /// Keeps `body` (a config just fetched) as the org's local copy.
 pub fn store_local_config(cache: &Cache, org: &str, body: &Value) -> Result<()> {
     let copy = LocalCopy {
@@ -377,16 +382,17 @@ pub fn store_local_config(cache: &Cache, org: &str, body: &Value) -> Result<()> 
 
 /// The org's account config from P0 for a local copy that did not know the account: fetched
 /// once for every `p0` process asking at the same time (a `make -j16` burst makes one call,
-/// not sixteen). Under the copy's lock, a copy another process wrote while this one waited is
-/// used instead of fetching again: it is P0's answer of a moment ago.
+/// not sixteen). `seen` is the version of the copy the caller found wanting (read before it
+/// read the copy): under the copy's lock, a copy another process wrote since is used instead
+/// of fetching again, as P0's answer of a moment ago.
 pub async fn fetch_config_once(
     ctx: &crate::context::Context,
     p0: &crate::p0::P0Connection,
     org: &str,
+    seen: Option<EntryVersion>,
 ) -> Result<AwsConfig> {
     let cache = ctx.cache();
     let key = local_copy_key(org);
-    let seen = cache.version(&key);
     let _lock = cache.lock(&key).await?;
     if cache.version(&key).is_some_and(|now| Some(now) != seen) {
         if let Some(config) = local_config(&cache, org)? {

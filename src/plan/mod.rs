@@ -178,11 +178,14 @@ impl Plan {
     /// A plan through P0 for the logged-in org: the account resolved from the local copy of
     /// the org's account config when it knows the account, else from P0.
     pub async fn through_p0(ctx: &Context, p0: &P0Connection, wanted: Wanted) -> Result<Plan> {
+        let org = logged_in_org(ctx)?;
+        // Which copy the offline attempt reads: one written after it, by another process of
+        // the same burst, is used rather than fetched again.
+        let seen = accounts::local_copy_version(&ctx.cache(), &org);
         if let Some(plan) = Plan::through_p0_offline(ctx, wanted.clone())? {
             return Ok(plan);
         }
-        let org = logged_in_org(ctx)?;
-        let account = accounts::fetch_config_once(ctx, p0, &org)
+        let account = accounts::fetch_config_once(ctx, p0, &org, seen)
             .await?
             .resolve(wanted.account.as_deref(), wanted.family)?;
         Plan::with_account(ctx, org, account, wanted)

@@ -61,6 +61,8 @@ enum Before {
     StopWhileWaiting(&'static str),
     /// The cached Identity Center access token is expired, so it is refreshed (oidc.token).
     ExpireIdcAccessToken,
+    /// No local copy of the account config (`p0 login` makes one), so the command fetches it.
+    NoLocalAccountConfig,
 }
 
 struct Case {
@@ -329,6 +331,12 @@ fn run_matrix(sb: &Sandbox, snapshot: &Snapshot, cases: Vec<Case>, terminal: boo
             }
             Before::Stop(service) => sb.stop_service(service),
             Before::ExpireIdcAccessToken => expire_idc_access_token(sb),
+            Before::NoLocalAccountConfig => {
+                match std::fs::remove_file(sb.cache_dir().join("aws-config~acme.json")) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    other => other.unwrap(),
+                }
+            }
         }
         if !case.faults.is_null() {
             sb.fault(case.faults.clone());
@@ -513,7 +521,8 @@ fn p0_api_faults() {
             RUN_ADMIN,
             1,
             "Service Unavailable",
-        ),
+        )
+        .before(Before::NoLocalAccountConfig),
         case(
             "FP.6",
             "the account config stalls past the deadline",
@@ -521,7 +530,8 @@ fn p0_api_faults() {
             RUN_ADMIN,
             1,
             "Network error: Unable to reach the server at",
-        ),
+        )
+        .before(Before::NoLocalAccountConfig),
         case(
             "FP.7",
             "the account config is malformed JSON",
@@ -529,7 +539,8 @@ fn p0_api_faults() {
             RUN_ADMIN,
             76,
             "Invalid response from the server",
-        ),
+        )
+        .before(Before::NoLocalAccountConfig),
         case(
             "FP.8",
             "the poll stream is cut once",
