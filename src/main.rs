@@ -83,7 +83,8 @@ fn main() -> ExitCode {
 /// tree. `p0 aws --help` lists only the subcommand family that fits the org's accounts when
 /// their config is known locally (never asking the network for help).
 fn parse() -> Result<cli::Cli, clap::Error> {
-    if let Some(quick) = cli::quick_command(std::env::args_os().nth(1).as_deref()) {
+    let words: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Some(quick) = cli::quick_command(&words) {
         if let Ok(cli) = quick
             .try_get_matches()
             .and_then(|matches| cli::Cli::from_arg_matches(&matches))
@@ -92,7 +93,7 @@ fn parse() -> Result<cli::Cli, clap::Error> {
         }
     }
     let mut command = cli::Cli::command();
-    if std::env::args_os().nth(1).is_some_and(|a| a == "aws") {
+    if words.first().is_some_and(|a| a == "aws") {
         let families = state::StateDir::from_env()
             .ok()
             .and_then(|state| accounts::cached_families(&state));

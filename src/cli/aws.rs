@@ -9,6 +9,17 @@ use clap_complete::ArgValueCandidates;
 #[derive(Debug, Args)]
 #[command(after_help = help::AWS_EXAMPLES)]
 pub struct AwsArgs {
+    #[command(flatten)]
+    pub flags: AwsFlags,
+
+    #[command(subcommand)]
+    pub command: AwsCommand,
+}
+
+/// The flags of `p0 aws` itself (global to its subcommands), apart from the subcommands so that
+/// the quick tree of `p0 aws credential-process` can be built without the others.
+#[derive(Debug, Args)]
+pub struct AwsFlags {
     /// AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     #[arg(
         long,
@@ -31,9 +42,6 @@ pub struct AwsArgs {
         help_heading = help::STALE
     )]
     pub refresh_credentials: bool,
-
-    #[command(subcommand)]
-    pub command: AwsCommand,
 }
 
 #[derive(Debug, Subcommand)]

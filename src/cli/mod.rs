@@ -11,7 +11,7 @@ mod run_as;
 mod status;
 
 pub use aws::{
-    AwsArgs, AwsCommand, ConfigureCommand, ConfigureProfileArgs, CredentialProcessArgs,
+    AwsArgs, AwsCommand, AwsFlags, ConfigureCommand, ConfigureProfileArgs, CredentialProcessArgs,
     PermissionSetCommand, PopulateArgs, RoleCommand,
 };
 pub use chain::ChainArgs;
@@ -80,14 +80,32 @@ pub enum Command {
 /// The quick tree parses what the whole tree parses for that subcommand, since the
 /// subcommand is built by the same derive. Its errors, `--help` included, mean nothing: the
 /// caller parses again with [`Cli::command`], which alone decides what is printed.
-pub fn quick_command(first: Option<&OsStr>) -> Option<clap::Command> {
-    let sub = match first?.to_str()? {
+///
+/// `words` are the arguments after the program's name. `p0 aws` gets only its
+/// `credential-process` subcommand when the words after `aws`
+/// holds that word: an SDK runs it many times a day, and the other `aws` subcommands are most
+/// of the `aws` tree. Where the word is not the subcommand (a flag's value), this narrow tree
+/// refuses the line and the whole tree parses it.
+pub fn quick_command<W: AsRef<OsStr>>(words: &[W]) -> Option<clap::Command> {
+    let (first, rest) = words.split_first()?;
+    let mut rest = rest.iter().map(AsRef::as_ref);
+    let sub = match first.as_ref().to_str()? {
         "run-as" => RunAsArgs::augment_args(clap::Command::new("run-as")),
+        "aws" if rest.any(|word| word == CREDENTIAL_PROCESS) => {
+            AwsFlags::augment_args(clap::Command::new("aws"))
+                .subcommand(CredentialProcessArgs::augment_args(clap::Command::new(
+                    CREDENTIAL_PROCESS,
+                )))
+                .subcommand_required(true)
+        }
         "aws" => AwsArgs::augment_args(clap::Command::new("aws")),
         _ => return None,
     };
     Some(global_flags(clap::Command::new("p0")).subcommand(sub))
 }
+
+/// The name clap derives for [`AwsCommand::CredentialProcess`] (a test checks it).
+const CREDENTIAL_PROCESS: &str = "credential-process";
 
 /// [`Cli`]'s own flags (a test checks they match the derived ones).
 fn global_flags(command: clap::Command) -> clap::Command {
@@ -146,13 +164,13 @@ mod tests {
                 })
                 .collect::<Vec<_>>()
         };
-        let quick = quick_command(Some(OsStr::new("run-as"))).unwrap();
+        let quick = quick_command(&["run-as"]).unwrap();
         assert_eq!(shape(&quick), shape(&Cli::command()));
         assert_eq!(shape(&quick).len(), 2);
-        assert!(quick_command(Some(OsStr::new("login"))).is_none());
-        assert!(quick_command(None).is_none());
+        assert!(quick_command(&["login"]).is_none());
+        assert!(quick_command::<&str>(&[]).is_none());
         // A global flag first: the whole tree parses it.
-        assert!(quick_command(Some(OsStr::new("--debug"))).is_none());
+        assert!(quick_command(&["--debug"]).is_none());
     }
 
     /// Whatever the quick tree accepts, the whole tree parses to the same thing; whatever it
@@ -210,6 +228,26 @@ mod tests {
                 "--role",
                 "Admin",
             ],
+            &[
+                "p0",
+                "aws",
+                "--reason=why",
+                "--fresh-credentials",
+                "--shell",
+                "fish",
+                "credential-process",
+                "--permission-set",
+                "Dev",
+                "--no-request",
+                "-q",
+                "--account",
+                "dev",
+                "--chain-role-arn",
+                "arn:aws:iam::1:role/x",
+                "--chain-session-name",
+                "s",
+            ],
+            &["p0", "aws", "credential-process", "--role", "A", "--debug"],
             &["p0", "aws", "role", "assume", "Admin", "--debug"],
             &[
                 "p0",
@@ -223,7 +261,7 @@ mod tests {
             &["p0", "aws", "configure", "populate", "--dry-run"],
         ];
         for argv in accepted {
-            let quick = quick_command(Some(OsStr::new(argv[1])))
+            let quick = quick_command(&argv[1..])
                 .unwrap()
                 .try_get_matches_from(argv)
                 .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
@@ -237,11 +275,75 @@ mod tests {
             &["p0", "aws"],
             &["p0", "aws", "--help"],
             &["p0", "run-as", "--rol", "R"],
+            &["p0", "aws", "credential-process", "--help"],
+            &["p0", "aws", "credential-process"],
+            &[
+                "p0",
+                "aws",
+                "credential-process",
+                "--role",
+                "A",
+                "--chain-external-id",
+                "x",
+            ],
+            // The word as a flag's value: the narrow tree refuses, the whole one parses.
+            &[
+                "p0",
+                "aws",
+                "--reason",
+                "credential-process",
+                "role",
+                "assume",
+            ],
         ];
         for argv in refused {
-            let quick = quick_command(Some(OsStr::new(argv[1]))).unwrap();
+            let quick = quick_command(&argv[1..]).unwrap();
             assert!(quick.try_get_matches_from(argv).is_err(), "{argv:?}");
         }
+        assert!(Cli::try_parse_from([
+            "p0",
+            "aws",
+            "--reason",
+            "credential-process",
+            "role",
+            "assume"
+        ])
+        .is_ok());
+    }
+
+    /// The narrow `p0 aws credential-process` tree is the whole tree's, less the other
+    /// subcommands: the same name, the same flags at both levels.
+    #[test]
+    fn the_narrow_aws_tree_has_the_whole_ones_flags() {
+        let shape = |command: &clap::Command| {
+            // `--version` is the whole tree's alone (propagated to every subcommand): the
+            // quick tree refuses it and the whole one answers. The global flags are checked
+            // above.
+            let mut args = command
+                .get_arguments()
+                .filter(|a| !["version", "debug", "quiet"].contains(&a.get_id().as_str()))
+                .map(|a| format!("{a:?}"))
+                .collect::<Vec<_>>();
+            args.sort();
+            args
+        };
+        let mut whole = Cli::command();
+        whole.build();
+        let whole_aws = whole.find_subcommand("aws").unwrap();
+        let whole_process = whole_aws.find_subcommand(CREDENTIAL_PROCESS).unwrap();
+        let mut quick = quick_command(&["aws", CREDENTIAL_PROCESS]).unwrap();
+        quick.build();
+        let quick_aws = quick.find_subcommand("aws").unwrap();
+        let quick_process = quick_aws.find_subcommand(CREDENTIAL_PROCESS).unwrap();
+        let names = |command: &clap::Command| {
+            command
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(quick_aws), [CREDENTIAL_PROCESS, "help"]);
+        assert_eq!(shape(quick_aws), shape(whole_aws));
+        assert_eq!(shape(quick_process), shape(whole_process));
     }
 
     fn aws_help(families: Option<Families>) -> String {
@@ -273,7 +375,7 @@ mod tests {
             let Command::Aws(args) = parse(&["p0", "aws", flag, "role", "assume", "A"]) else {
                 panic!("aws")
             };
-            assert!(args.refresh_credentials, "{flag}");
+            assert!(args.flags.refresh_credentials, "{flag}");
         }
         for flag in ["--force", "--refresh"] {
             let Command::Login(args) = parse(&["p0", "login", flag]) else {

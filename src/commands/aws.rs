@@ -59,19 +59,19 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
         AwsCommand::CredentialProcess(process) => {
             return credential_process::run(
                 ctx,
-                args.account,
-                args.reason,
-                args.refresh_credentials,
+                args.flags.account,
+                args.flags.reason,
+                args.flags.refresh_credentials,
                 process,
             )
         }
         AwsCommand::Configure { command } => {
             return match command {
                 ConfigureCommand::Profile(profile) => {
-                    configure::profile(ctx, args.account, args.reason, profile)
+                    configure::profile(ctx, args.flags.account, args.flags.reason, profile)
                 }
                 ConfigureCommand::Populate(populate) => {
-                    configure::populate(ctx, args.account, args.reason, populate)
+                    configure::populate(ctx, args.flags.account, args.flags.reason, populate)
                 }
             }
         }
@@ -80,9 +80,9 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
         aws_files::check_profile_name(name)?;
     }
     let wanted = Wanted {
-        account: args.account.clone(),
-        reason: args.reason,
-        refresh_credentials: args.refresh_credentials,
+        account: args.flags.account.clone(),
+        reason: args.flags.reason,
+        refresh_credentials: args.flags.refresh_credentials,
         ..wanted
     };
     let chain = wanted.chain.clone();
@@ -105,7 +105,7 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
 
     // The command to evaluate, as the user would type it again.
     let mut command = vec!["p0".to_string(), "aws".into()];
-    if let Some(account) = args.account {
+    if let Some(account) = args.flags.account {
         command.extend(["--account".into(), account]);
     }
     command.extend(words.map(String::from));
@@ -126,7 +126,7 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
     exports::print(
         &ctx.printer,
         &credentials,
-        exports::shell_kind(args.shell),
+        exports::shell_kind(args.flags.shell),
         &command,
         std::io::stdout().is_terminal(),
     )?;
