@@ -768,19 +768,11 @@ mod tests {
 #[cfg(test)]
 mod fuzz {
     use super::*;
+    use crate::fuzzing::config;
     use crate::p0::fuzz::json_value;
     use proptest::prelude::*;
     use serde_json::json;
     use std::time::{Duration, Instant};
-
-    fn config() -> ProptestConfig {
-        let mut config = ProptestConfig::default();
-        if std::env::var_os("PROPTEST_CASES").is_none() {
-            config.cases = 64;
-        }
-        config.failure_persistence = None;
-        config
-    }
 
     /// One `iam-write` item, built from the fields `from_response` reads, any of them wrong.
     fn item() -> impl Strategy<Value = Value> {

@@ -261,19 +261,11 @@ pub(crate) mod tests {
 mod fuzz {
     use super::*;
     use crate::cache::{Cache, CacheKey};
+    use crate::fuzzing::config;
     use crate::state::StateDir;
     use proptest::prelude::*;
     use serde_json::{json, Value};
     use std::time::Duration;
-
-    fn config() -> ProptestConfig {
-        let mut config = ProptestConfig::default();
-        if std::env::var_os("PROPTEST_CASES").is_none() {
-            config.cases = 64;
-        }
-        config.failure_persistence = None;
-        config
-    }
 
     fn field() -> impl Strategy<Value = Value> {
         prop_oneof![

@@ -17,6 +17,8 @@ mod credentials;
 mod device_flow;
 mod env;
 mod error;
+#[cfg(test)]
+mod fuzzing;
 mod http;
 mod human;
 mod launch;

@@ -5,19 +5,9 @@
 //! `PROPTEST_CASES=100000 cargo test --release fuzz::`.
 
 use super::*;
+use crate::fuzzing::{config, BOUND};
 use proptest::prelude::*;
 use std::time::{Duration, Instant};
-
-fn config() -> ProptestConfig {
-    let mut config = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = 64;
-    }
-    config.failure_persistence = None;
-    config
-}
-
-const BOUND: Duration = Duration::from_secs(5);
 
 /// Lines of what people and tools put in these files, never naming profile `p0fuzz`.
 fn file_text() -> impl Strategy<Value = String> {

@@ -7,22 +7,11 @@
 use super::identity::Identity;
 use super::org::{OrgDocument, TenantConfig};
 use super::request::{parse_line, LineBuffer, LineTooLong, StreamLine};
+use crate::fuzzing::{config, BOUND};
 use crate::state::StateDir;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::time::{Duration, Instant};
-
-fn config() -> ProptestConfig {
-    let mut config = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = 64;
-    }
-    config.failure_persistence = None;
-    config
-}
-
-/// Well within a call's deadline, even in a debug build on a loaded machine.
-const BOUND: Duration = Duration::from_secs(5);
 
 /// Keys the readers look at, and others.
 fn key() -> impl Strategy<Value = String> {

@@ -362,20 +362,9 @@ pub(crate) mod tests {
 #[cfg(test)]
 mod fuzz {
     use super::*;
+    use crate::fuzzing::{config, BOUND};
     use proptest::prelude::*;
     use std::time::{Duration, Instant};
-
-    fn config() -> ProptestConfig {
-        let mut config = ProptestConfig::default();
-        if std::env::var_os("PROPTEST_CASES").is_none() {
-            config.cases = 64;
-        }
-        config.failure_persistence = None;
-        config
-    }
-
-    /// Well within a call's deadline, even in a debug build on a loaded machine.
-    const BOUND: Duration = Duration::from_secs(5);
 
     /// Pieces of HTML, as an error page, a sign-in page or a broken proxy would send them.
     fn html() -> impl Strategy<Value = String> {
