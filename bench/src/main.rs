@@ -33,26 +33,6 @@ const LATENCY_MS: u64 = 50;
 const PIE_RUN_AS: &str = "p0 run-as -- true, PIE build";
 /// The processes of the `make -j` section.
 const MAKE_JOBS: usize = 16;
-/// Every endpoint the sandbox names (sandbox/README.md), for the latency faults.
-const ENDPOINTS: &[&str] = &[
-    "p0.org",
-    "p0.account",
-    "p0.aws_config",
-    "p0.command",
-    "p0.poll",
-    "firebase.sign_in",
-    "firebase.refresh",
-    "firebase.lookup",
-    "okta.device_authorize",
-    "okta.device_token",
-    "okta.token_exchange",
-    "okta.sso",
-    "oidc.register",
-    "oidc.device_authorization",
-    "oidc.token",
-    "sso.role_credentials",
-    "sts",
-];
 
 struct Options {
     p0: PathBuf,
@@ -781,7 +761,10 @@ impl Bench {
 
     /// Every endpoint answers `LATENCY_MS` late from now on.
     fn add_latency(&self) {
-        let faults: Vec<Value> = ENDPOINTS
+        let endpoints = self.sb.control_get("/endpoints");
+        let faults: Vec<Value> = endpoints
+            .as_array()
+            .expect("the sandbox's /endpoints is an array")
             .iter()
             .map(|e| json!({"endpoint": e, "latency_ms": LATENCY_MS, "times": 0}))
             .collect();

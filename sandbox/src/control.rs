@@ -1,7 +1,7 @@
 //! The control port (README "Control port"): call counts, faults, device approval and token
 //! expiry, for tests to steer and observe the services.
 
-use crate::faults::Fault;
+use crate::faults::{Fault, ENDPOINTS};
 use crate::scenario::{Backend, GrantKind, Policy};
 use crate::state::{Shared, TokenKind};
 use axum::body::Bytes;
@@ -16,6 +16,7 @@ pub fn router(app: Shared) -> Router {
     Router::new()
         .route("/calls", get(calls))
         .route("/calls/reset", post(reset_calls))
+        .route("/endpoints", get(endpoints))
         .route("/faults", post(add_faults))
         .route("/faults/clear", post(clear_faults))
         .route("/device/pending", get(pending_devices))
@@ -46,6 +47,11 @@ async fn calls(State(app): State<Shared>) -> Json<Value> {
         "commands": commands,
         "web_identity_tokens": app.web_identity_tokens(),
     }))
+}
+
+/// The endpoint names counts and faults use, so a client need not keep its own copy.
+async fn endpoints() -> Json<Value> {
+    Json(json!(ENDPOINTS))
 }
 
 async fn secrets(State(app): State<Shared>) -> Json<Value> {

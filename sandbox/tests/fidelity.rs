@@ -1580,3 +1580,30 @@ fn secrets_are_listed_faults_cleared_and_pages_loop_or_never_end() {
     reader.read_exact(&mut line).unwrap();
     assert!(!line.contains(&b'\n'), "half a MiB and still no newline");
 }
+
+/// `GET /endpoints` (what the benchmark adds latency to) names exactly the endpoints the
+/// README lists under "Endpoint names", and a fault on each is accepted.
+#[test]
+fn endpoints_are_the_readme_list_and_each_takes_a_fault() {
+    let sb = start(default_scenario());
+    let listed: Vec<String> = serde_json::from_value(sb.control_get("/endpoints")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("## Endpoint names (for counts and faults)")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README's Endpoint names section");
+    let documented: Vec<String> = section
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|name| !name.contains('<'))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(listed, documented);
+    for endpoint in &listed {
+        sb.fault(json!({"endpoint": endpoint, "latency_ms": 1, "times": 1}));
+    }
+    sb.clear_faults();
+}
