@@ -5,7 +5,7 @@
 use crate::faults::{aws_json_error, Shape};
 use crate::scenario::{Backend, GrantKind};
 use crate::server::ConnKill;
-use crate::state::{DeviceKind, DevicePoll, IdcClient, Shared, TokenKind};
+use crate::state::{DeviceKind, DevicePoll, IdcClient, Shared, TokenInfo, TokenKind};
 use crate::tokens;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -281,6 +281,23 @@ fn device_grant(app: &Shared, body: &Value, client_id: &str) -> Result<String, R
     }
 }
 
+/// The portal's sign-in check: the `x-amz-sso_bearer_token` header must hold a live Identity
+/// Center access token, else the portal's 401.
+fn portal_session(app: &Shared, headers: &HeaderMap) -> Result<TokenInfo, Response> {
+    let token = headers
+        .get("x-amz-sso_bearer_token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    app.valid_token(token, &[TokenKind::IdcAccess])
+        .map_err(|_| {
+            portal_error(
+                StatusCode::UNAUTHORIZED,
+                "UnauthorizedException",
+                "Session token not found or invalid",
+            )
+        })
+}
+
 fn portal_error(status: StatusCode, kind: &str, message: &str) -> Response {
     aws_json_error(status, kind, json!({ "message": message }))
 }
@@ -305,16 +322,9 @@ async fn role_credentials(
             "account_id and role_name are required",
         );
     };
-    let token = headers
-        .get("x-amz-sso_bearer_token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let Ok(token) = app.valid_token(token, &[TokenKind::IdcAccess]) else {
-        return portal_error(
-            StatusCode::UNAUTHORIZED,
-            "UnauthorizedException",
-            "Session token not found or invalid",
-        );
+    let token = match portal_session(&app, &headers) {
+        Ok(token) => token,
+        Err(response) => return response,
     };
     let account = app
         .scenario
@@ -383,16 +393,9 @@ async fn account_roles(
             )
         }
     };
-    let token = headers
-        .get("x-amz-sso_bearer_token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let Ok(token) = app.valid_token(token, &[TokenKind::IdcAccess]) else {
-        return portal_error(
-            StatusCode::UNAUTHORIZED,
-            "UnauthorizedException",
-            "Session token not found or invalid",
-        );
+    let token = match portal_session(&app, &headers) {
+        Ok(token) => token,
+        Err(response) => return response,
     };
     let names: Vec<&String> = app
         .scenario
