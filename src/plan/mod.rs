@@ -182,7 +182,7 @@ impl Plan {
         // Which copy the offline attempt reads: one written after it, by another process of
         // the same burst, is used rather than fetched again.
         let seen = accounts::local_copy_version(&ctx.cache(), &org);
-        if let Some(plan) = Plan::through_p0_offline(ctx, wanted.clone())? {
+        if let Some(plan) = Plan::from_local_copy(ctx, org.clone(), wanted.clone())? {
             return Ok(plan);
         }
         let account = accounts::fetch_config_once(ctx, p0, &org, seen)
@@ -194,7 +194,10 @@ impl Plan {
     /// As [`Plan::through_p0`] from the local copy of the account config alone: `None` when
     /// that does not know the account (or there is no copy young enough).
     pub fn through_p0_offline(ctx: &Context, wanted: Wanted) -> Result<Option<Plan>> {
-        let org = logged_in_org(ctx)?;
+        Plan::from_local_copy(ctx, logged_in_org(ctx)?, wanted)
+    }
+
+    fn from_local_copy(ctx: &Context, org: String, wanted: Wanted) -> Result<Option<Plan>> {
         let account = accounts::local_config(&ctx.cache(), &org)?.and_then(|config| {
             config
                 .resolve(wanted.account.as_deref(), wanted.family)
