@@ -25,6 +25,7 @@ mod launch;
 mod lock;
 mod output;
 mod p0;
+mod partition;
 mod plan;
 mod providers;
 #[cfg(test)]
