@@ -34,6 +34,20 @@ pub struct Fault {
     /// sends; on `p0.poll`, a data line that is not JSON, then the end of the stream.
     #[serde(default)]
     pub malformed: bool,
+    /// On `signin.token`: answer as AWS sign-in does for credentials that have expired, or
+    /// for a `SessionDuration` it does not allow (both a 400, see [`signin_refusal`]).
+    #[serde(default)]
+    pub signin: Option<SigninFault>,
+}
+
+/// What a fault makes the sign-in federation endpoint's `getSigninToken` refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SigninFault {
+    /// The session's credentials count as expired, whatever their `Expiration`.
+    Expired,
+    /// A `SessionDuration` is refused (as for a role-chained session); none sent still works.
+    Duration,
 }
 
 /// What a fault does to the poll stream (`p0.poll`).
@@ -78,6 +92,8 @@ pub const ENDPOINTS: &[&str] = &[
     "sso.role_credentials",
     "sso.list_account_roles",
     "sts",
+    "signin.token",
+    "signin.login",
 ];
 
 impl Fault {
@@ -111,6 +127,12 @@ impl Fault {
         if self.redirect_loop && self.endpoint != "okta.sso" {
             return Err("a `redirect_loop` fault applies only to okta.sso".into());
         }
+        if self.signin.is_some() && self.endpoint != "signin.token" {
+            return Err("a `signin` fault applies only to signin.token".into());
+        }
+        if self.malformed && self.endpoint.starts_with("signin.") {
+            return Err("the sign-in endpoint's errors are status faults or `signin`".into());
+        }
         if self.malformed && self.endpoint == "okta.sso" {
             return Err("okta.sso answers HTML: use `\"saml\": \"malformed\"`".into());
         }
@@ -123,6 +145,7 @@ impl Fault {
             self.poll.is_some(),
             self.redirect_loop,
             self.malformed,
+            self.signin.is_some(),
         ];
         if !effects.contains(&true) {
             return Err(format!("fault on {} has no effect", self.endpoint));
@@ -141,6 +164,8 @@ pub enum Shape {
     AwsJson,
     /// STS's Query protocol: an XML ErrorResponse.
     AwsQuery,
+    /// The AWS sign-in federation endpoint: an HTML error page.
+    Signin,
 }
 
 /// The answer a real service gives with this status.
@@ -198,6 +223,7 @@ pub fn status_response(shape: Shape, status: u16) -> Response {
             };
             aws_json_error(code, kind, json!({ "message": reason }))
         }
+        Shape::Signin => signin_error(code, reason, "The server could not answer the request."),
         Shape::AwsQuery => {
             let (kind, code_name) = match status {
                 429 => ("Sender", "Throttling"),
@@ -240,13 +266,36 @@ pub fn malformed_response(shape: Shape) -> Response {
             );
             response
         }
-        Shape::P0 | Shape::Google | Shape::Okta => (
+        Shape::P0 | Shape::Google | Shape::Okta | Shape::Signin => (
             StatusCode::OK,
             [("content-type", "application/json")],
             "{\"ok\": true, \"id\": \"",
         )
             .into_response(),
     }
+}
+
+/// The sign-in federation endpoint's error page: HTML, as its servlet container writes it
+/// (users of the real endpoint quote `Invalid credentials parameter` / `The request sent by the
+/// client was syntactically incorrect.` with a 400).
+pub fn signin_error(code: StatusCode, message: &str, description: &str) -> Response {
+    let body = format!(
+        "<html><head><title>Error {status}</title></head><body><h1>HTTP Status {status} - \
+         {message}</h1><p><b>type</b> Status report</p><p><b>message</b> {message}</p>\
+         <p><b>description</b> {description}</p></body></html>",
+        status = code.as_u16()
+    );
+    (code, [("content-type", "text/html;charset=utf-8")], body).into_response()
+}
+
+/// What `getSigninToken` answers for credentials it will not sign in with (unknown, expired)
+/// and for a `SessionDuration` it does not allow: the same 400 for each.
+pub fn signin_refusal() -> Response {
+    signin_error(
+        StatusCode::BAD_REQUEST,
+        "Invalid credentials parameter",
+        "The request sent by the client was syntactically incorrect.",
+    )
 }
 
 /// Google's REST error shape (Identity Toolkit, Secure Token).

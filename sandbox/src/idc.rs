@@ -504,6 +504,8 @@ async fn assume_role(app: &Shared, role_arn: &str) -> Result<Value, String> {
     let expiration = field("Expiration")?;
     app.record_secret(field("SecretAccessKey")?);
     app.record_secret(field("SessionToken")?);
+    // The portal's own long-term key assumed the role: not role chaining.
+    crate::signin::record_sts_answer(app, &body, false);
     let expiration_ms =
         time::OffsetDateTime::parse(expiration, &time::format_description::well_known::Rfc3339)
             .map_err(|e| format!("bad Expiration {expiration:?}: {e}"))?

@@ -18,6 +18,7 @@ mod p0;
 mod saml;
 mod scenario;
 mod server;
+mod signin;
 mod state;
 mod sts;
 mod tokens;
@@ -112,6 +113,7 @@ async fn run(scenario: scenario::Scenario, moto_url: String, exit_on_stdin_eof: 
     let (oidc_listener, oidc_addr) = bind().await;
     let (sso_listener, sso_addr) = bind().await;
     let (sts_listener, sts_addr) = bind().await;
+    let (signin_listener, signin_addr) = bind().await;
     let (control_listener, control_addr) = bind().await;
     let urls = state::Urls {
         p0: format!("http://{p0_addr}"),
@@ -120,6 +122,7 @@ async fn run(scenario: scenario::Scenario, moto_url: String, exit_on_stdin_eof: 
         sso_oidc: format!("http://{oidc_addr}"),
         sso: format!("http://{sso_addr}"),
         sts: format!("http://{sts_addr}"),
+        signin: format!("http://{signin_addr}"),
         moto: moto_url,
         control: format!("http://{control_addr}"),
     };
@@ -135,6 +138,7 @@ async fn run(scenario: scenario::Scenario, moto_url: String, exit_on_stdin_eof: 
         ("sso_oidc", oidc_listener, idc::oidc_router(app.clone())),
         ("sso", sso_listener, idc::portal_router(app.clone())),
         ("sts", sts_listener, sts::router(app.clone())),
+        ("signin", signin_listener, signin::router(app.clone())),
     ];
     for (name, listener, router) in servers {
         tokio::spawn(server::serve(listener, router, app.service_switch(name)));
@@ -156,6 +160,7 @@ async fn run(scenario: scenario::Scenario, moto_url: String, exit_on_stdin_eof: 
         ("sso_oidc".into(), urls.sso_oidc.clone().into()),
         ("sso".into(), urls.sso.clone().into()),
         ("sts".into(), urls.sts.clone().into()),
+        ("signin".into(), urls.signin.clone().into()),
         ("moto".into(), urls.moto.clone().into()),
         ("control".into(), urls.control.clone().into()),
     ]);

@@ -19,6 +19,7 @@ pub struct Urls {
     pub sso_oidc: String,
     pub sso: String,
     pub sts: String,
+    pub signin: String,
     pub moto: String,
     pub control: String,
 }
@@ -41,7 +42,7 @@ pub struct App {
 }
 
 /// The services that can be stopped and started again, by their ready-line names.
-pub const SERVICES: &[&str] = &["p0", "firebase", "okta", "sso_oidc", "sso", "sts"];
+pub const SERVICES: &[&str] = &["p0", "firebase", "okta", "sso_oidc", "sso", "sts", "signin"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
@@ -182,6 +183,57 @@ struct Inner {
     policies: HashMap<Grant, Policy>,
     /// The `WebIdentityToken` of every AssumeRoleWithWebIdentity through the STS proxy.
     web_identity_tokens: Vec<String>,
+    /// Every role session STS issued (through the proxy, or for the portal), by access key id:
+    /// what the sign-in federation endpoint accepts.
+    sessions: HashMap<String, IssuedSession>,
+    /// Sign-in tokens handed out by `getSigninToken`, by token.
+    signin_tokens: HashMap<String, SigninToken>,
+    /// Console sessions opened by `Action=login`, by their cookie.
+    console_sessions: HashMap<String, ConsoleSession>,
+}
+
+/// A role session STS issued: its keys, when it ends, whose it is.
+#[derive(Debug, Clone)]
+pub struct IssuedSession {
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// Epoch seconds.
+    pub expires_at: u64,
+    /// `arn:aws:sts::{account}:assumed-role/{role}/{session}`.
+    pub arn: String,
+    /// Made by AssumeRole with another role session's credentials (role chaining).
+    pub chained: bool,
+}
+
+impl IssuedSession {
+    /// (account, role name, session name) from the assumed-role ARN.
+    pub fn principal(&self) -> (String, String, String) {
+        let mut fields = self.arn.splitn(6, ':');
+        let account = fields.nth(4).unwrap_or_default().to_string();
+        let resource = fields.next().unwrap_or_default();
+        let mut parts = resource.splitn(3, '/');
+        let _kind = parts.next();
+        let role = parts.next().unwrap_or_default().to_string();
+        let session = parts.next().unwrap_or_default().to_string();
+        (account, role, session)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SigninToken {
+    pub session: IssuedSession,
+    /// Epoch seconds.
+    pub issued_at: u64,
+    /// `SessionDuration` when given.
+    pub duration: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsoleSession {
+    pub session: IssuedSession,
+    pub destination: String,
+    /// Epoch seconds.
+    pub ends_at: u64,
 }
 
 /// A role or permission set of an account: (account id, kind, name).
@@ -217,6 +269,9 @@ impl App {
                 revoked: HashSet::new(),
                 policies: HashMap::new(),
                 web_identity_tokens: Vec::new(),
+                sessions: HashMap::new(),
+                signin_tokens: HashMap::new(),
+                console_sessions: HashMap::new(),
             }),
         }
     }
@@ -312,6 +367,36 @@ impl App {
 
     pub fn web_identity_tokens(&self) -> Vec<String> {
         self.lock().web_identity_tokens.clone()
+    }
+
+    // ---- role sessions and the sign-in federation endpoint ----
+
+    pub fn record_session(&self, access_key_id: &str, session: IssuedSession) {
+        self.lock()
+            .sessions
+            .insert(access_key_id.to_string(), session);
+    }
+
+    pub fn session(&self, access_key_id: &str) -> Option<IssuedSession> {
+        self.lock().sessions.get(access_key_id).cloned()
+    }
+
+    pub fn add_signin_token(&self, token: &str, signin: SigninToken) {
+        self.lock().signin_tokens.insert(token.to_string(), signin);
+    }
+
+    pub fn signin_token(&self, token: &str) -> Option<SigninToken> {
+        self.lock().signin_tokens.get(token).cloned()
+    }
+
+    pub fn add_console_session(&self, cookie: &str, console: ConsoleSession) {
+        self.lock()
+            .console_sessions
+            .insert(cookie.to_string(), console);
+    }
+
+    pub fn console_session(&self, cookie: &str) -> Option<ConsoleSession> {
+        self.lock().console_sessions.get(cookie).cloned()
     }
 
     // ---- secrets ----

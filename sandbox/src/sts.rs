@@ -51,6 +51,13 @@ fn parameter(name: &str, query: Option<&str>, headers: &HeaderMap, body: &Bytes)
     is_form.then(|| from(body)).flatten()
 }
 
+/// The access key id a SigV4 `Authorization` header names (`Credential=AKID/date/...`).
+fn signing_key(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let credential = value.split("Credential=").nth(1)?;
+    Some(credential.split('/').next()?.to_string())
+}
+
 async fn proxy(State(app): State<Shared>, kill: ConnKill, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
@@ -63,6 +70,9 @@ async fn proxy(State(app): State<Shared>, kill: ConnKill, request: Request) -> R
         let token = parameter("WebIdentityToken", query, &parts.headers, &body);
         app.record_web_identity_token(token.unwrap_or_default());
     }
+    // AssumeRole signed with the keys of a role session this STS issued: role chaining.
+    let chained = action.as_deref() == Some("AssumeRole")
+        && signing_key(&parts.headers).is_some_and(|key| app.session(&key).is_some());
     app.count("sts");
     let action_endpoint = action.as_ref().map(|a| format!("sts.{a}"));
     if let Some(endpoint) = &action_endpoint {
@@ -113,6 +123,9 @@ async fn proxy(State(app): State<Shared>, kill: ConnKill, request: Request) -> R
                 if let Some(value) = crate::idc::xml_text(&text, tag) {
                     app.record_secret(value);
                 }
+            }
+            if status.is_success() {
+                crate::signin::record_sts_answer(&app, &text, chained);
             }
             (status, headers, Body::from(bytes)).into_response()
         }

@@ -28,6 +28,8 @@ pub struct Urls {
     pub sso_oidc: String,
     pub sso: String,
     pub sts: String,
+    /// The AWS sign-in federation endpoint (`/federation`) and its stand-in console.
+    pub signin: String,
     pub moto: String,
     pub control: String,
 }
@@ -128,6 +130,7 @@ impl Sandbox {
             sso_oidc: field("sso_oidc"),
             sso: field("sso"),
             sts: field("sts"),
+            signin: field("signin"),
             moto: field("moto"),
             control: field("control"),
         };
@@ -203,6 +206,10 @@ impl Sandbox {
                 self.urls.firebase_emulator_host.clone().into(),
             ),
             ("AWS_ENDPOINT_URL_STS".into(), self.urls.sts.clone().into()),
+            (
+                "AWS_ENDPOINT_URL_SIGNIN".into(),
+                self.urls.signin.clone().into(),
+            ),
             ("AWS_ENDPOINT_URL_SSO".into(), self.urls.sso.clone().into()),
             (
                 "AWS_ENDPOINT_URL_SSO_OIDC".into(),
@@ -332,7 +339,7 @@ impl Sandbox {
         self.control_post("/faults/clear", json!({}));
     }
 
-    /// Stops a service (`p0`, `firebase`, `okta`, `sso_oidc`, `sso` or `sts`): its port refuses
+    /// Stops a service (`p0`, `firebase`, `okta`, `sso_oidc`, `sso`, `sts` or `signin`): its port refuses
     /// connections and the open ones are dropped, until [`Sandbox::start_service`].
     pub fn stop_service(&self, name: &str) {
         self.control_post("/services/stop", json!({ "service": name }));
