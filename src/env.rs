@@ -47,6 +47,9 @@ pub mod read {
     pub const AWS_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
     pub const AWS_ENDPOINT_URL_SSO: &str = "AWS_ENDPOINT_URL_SSO";
     pub const AWS_ENDPOINT_URL_SSO_OIDC: &str = "AWS_ENDPOINT_URL_SSO_OIDC";
+    /// The AWS sign-in federation endpoint's base URL for `p0 console` (`/federation` is
+    /// added); without it, the partition's own sign-in host.
+    pub const AWS_ENDPOINT_URL_SIGNIN: &str = "AWS_ENDPOINT_URL_SIGNIN";
     /// Direct Identity Center defaults (as aws-sso-util).
     pub const AWS_DEFAULT_SSO_START_URL: &str = "AWS_DEFAULT_SSO_START_URL";
     pub const AWS_DEFAULT_SSO_REGION: &str = "AWS_DEFAULT_SSO_REGION";

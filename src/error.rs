@@ -18,7 +18,8 @@ pub mod exit {
     pub const NOT_COMPLETE: u8 = 4;
     /// Bad command line (sysexits EX_USAGE). clap's own default, 2, would collide with DENIED.
     pub const USAGE: u8 = 64;
-    /// Okta, Identity Center or STS failed to produce credentials (EX_UNAVAILABLE).
+    /// Okta, Identity Center or STS failed to produce credentials, or AWS sign-in to sign in
+    /// with them (EX_UNAVAILABLE).
     pub const BACKEND: u8 = 69;
     /// A lock was not released in time (EX_TEMPFAIL): another `p0` is stuck.
     pub const TEMPFAIL: u8 = 75;
@@ -49,7 +50,7 @@ pub mod exit {
         ("64", "usage error"),
         (
             "69",
-            "Okta, Identity Center or STS did not produce credentials",
+            "Okta, Identity Center or STS did not produce credentials (or AWS sign-in refused them)",
         ),
         ("75", "another p0 process held the credential lock too long"),
         ("76", "a server answered with data p0 cannot use"),
@@ -254,6 +255,23 @@ pub enum Error {
     /// The command was found but the kernel would not start it (a bad interpreter line, ...).
     #[error("{command}: cannot execute: {reason}")]
     ExecFailed { command: String, reason: String },
+
+    // ---- the AWS console (`p0 console`) ----
+    /// `--duration` outside what AWS sign-in accepts: refused before anything is sent.
+    #[error("A console session lasts 900 to 43200 seconds (15 minutes to 12 hours), so --duration {seconds} cannot apply.")]
+    ConsoleDurationOutOfRange { seconds: u32 },
+    /// `--duration` for a chained role: refused before anything is sent.
+    #[error("A chained role's console session cannot be given a duration: AWS sign-in refuses SessionDuration for role-chained credentials (--chain-role-arn). Run again without --duration.")]
+    ConsoleDurationChained,
+    /// AWS sign-in refused the SessionDuration, though it takes these credentials without one.
+    #[error("AWS sign-in refused a console session of {seconds} s for these credentials (it takes them without --duration). Run again without --duration.")]
+    SigninDurationRefused { seconds: u32 },
+    /// AWS sign-in refused the credentials themselves (it answers the same 400 for each cause).
+    #[error("AWS sign-in at {host} refused the role's credentials: they have expired or were revoked, or were not issued by that partition's STS (check AWS_ENDPOINT_URL_SIGNIN). Run again with --fresh-credentials for new ones.")]
+    SigninRefused { host: String },
+    /// The sign-in endpoint could not be used (unreachable, an error status, no answer in time).
+    #[error("AWS sign-in at {host} failed: {problem}")]
+    Signin { host: String, problem: String },
 }
 
 fn detail(message: &Option<String>) -> String {
@@ -311,7 +329,13 @@ impl Error {
         use Error::*;
         // No wildcard: a new failure must be given its code here.
         match self {
-            Usage(_) | OrgRequired | RoleRequired { .. } | NoRolesOffered { .. } => exit::USAGE,
+            Usage(_)
+            | OrgRequired
+            | RoleRequired { .. }
+            | NoRolesOffered { .. }
+            | ConsoleDurationOutOfRange { .. }
+            | ConsoleDurationChained
+            | SigninDurationRefused { .. } => exit::USAGE,
             Config(_) | UnsafeState(_) => exit::CONFIG,
             RemoteData(_) | InvalidResponse => exit::PROTOCOL,
             RequestDenied(_) => exit::DENIED,
@@ -334,7 +358,9 @@ impl Error {
             | IdcTimedOut { .. }
             | NoAccountId
             | PermissionSetNotAssigned { .. }
-            | Aws { .. } => exit::BACKEND,
+            | Aws { .. }
+            | SigninRefused { .. }
+            | Signin { .. } => exit::BACKEND,
             NoHomeDirectory
             | Io { .. }
             | OrgNotFound

@@ -57,3 +57,19 @@ pub fn open_browser(url: &str) {
         }
     });
 }
+
+/// Opens `url` in a browser (`BROWSER` first, as the sign-in flows do) and waits for the
+/// launcher, at most `limit`, for a command that exits right after: false when no browser could
+/// be started in that time. The URL never appears in a message or a log.
+pub fn open_browser_and_wait(url: &str, limit: std::time::Duration) -> bool {
+    let url = url.to_string();
+    let (done, opened) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = webbrowser::open(&url);
+        if let Err(e) = &result {
+            tracing::debug!("could not open a browser: {}", e.kind());
+        }
+        let _ = done.send(result.is_ok());
+    });
+    opened.recv_timeout(limit).unwrap_or(false)
+}

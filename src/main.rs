@@ -63,7 +63,8 @@ fn main() -> ExitCode {
     init_diagnostics(cli.debug);
     let options = context::Options {
         quiet: cli.quiet,
-        no_browser: matches!(&cli.command, cli::Command::Login(args) if args.no_browser),
+        no_browser: matches!(&cli.command, cli::Command::Login(args) if args.no_browser)
+            || matches!(&cli.command, cli::Command::Console(args) if args.no_browser || args.url),
         // An SDK running `p0 aws credential-process` reads its stdout and stderr.
         output_is_read_by_a_program: matches!(
             &cli.command,

@@ -91,6 +91,20 @@ Examples:
   # Makefile: parallel targets (make -j) share one request and one fetch
   deploy: ; p0 run-as --role Deployer --reason \"$(REASON)\" -- terraform apply";
 
+const CONSOLE_EXAMPLES: &str = "\
+Examples:
+  p0 console --account prod --role Admin
+  p0 console --account dev --role Developer --service s3 --region eu-west-1
+  p0 console --account prod --role Admin --chain-role-arn \\
+      arn:aws:iam::210987654321:role/Auditor
+  p0 console --account prod --role Admin --url | pbcopy   # the URL is a credential
+  p0 console --account prod --role Admin --no-browser     # over SSH: URL on stderr";
+
+/// console's examples, then the exit codes.
+pub fn console_after_help() -> String {
+    format!("{CONSOLE_EXAMPLES}\n\n{}", crate::error::exit::help())
+}
+
 /// run-as's examples, then the exit codes (the child's own code passes through).
 pub fn run_as_after_help() -> String {
     format!("{RUN_AS_EXAMPLES}\n\n{}", crate::error::exit::help())
@@ -121,6 +135,7 @@ mod tests {
             COMPLETIONS_EXAMPLES,
             MAN_EXAMPLES,
             RUN_AS_EXAMPLES,
+            CONSOLE_EXAMPLES,
         ] {
             for line in text.lines() {
                 assert!(line.chars().count() <= 80, "too wide: {line}");

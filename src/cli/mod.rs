@@ -3,6 +3,7 @@
 
 mod aws;
 mod chain;
+mod console;
 mod docs;
 pub mod help;
 mod login;
@@ -15,6 +16,9 @@ pub use aws::{
     PermissionSetCommand, PopulateArgs, RoleCommand,
 };
 pub use chain::ChainArgs;
+pub use console::ConsoleArgs;
+#[cfg(test)]
+pub use console::SERVICE_NAMES as CONSOLE_SERVICES;
 pub use docs::{CompletionShell, ManArgs};
 pub use login::LoginArgs;
 pub use request::{LsArgs, RequestArgs};
@@ -62,6 +66,8 @@ pub enum Command {
     Aws(AwsArgs),
     /// Run one command with just-in-time AWS credentials in its environment
     RunAs(RunAsArgs),
+    /// Open the AWS console as a role, with just-in-time credentials
+    Console(ConsoleArgs),
     /// Show the session, sign-ins, cached credentials and locks (no network call)
     Status(StatusArgs),
     /// Print a shell completion script

@@ -4,6 +4,7 @@
 mod aws;
 mod completions;
 mod configure;
+mod console;
 mod credential_process;
 mod login;
 mod logout;
@@ -28,6 +29,7 @@ pub fn run(ctx: Context, command: Command) -> Result<u8> {
         Command::Ls(args) => ls::run(&ctx, args),
         Command::Aws(args) => aws::run(&ctx, args),
         Command::RunAs(args) => run_as::run(ctx, args),
+        Command::Console(args) => console::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
         Command::Completions { shell } => completions::run(shell),
         Command::Man(args) => man::run(args),

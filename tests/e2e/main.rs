@@ -19,6 +19,7 @@ mod chain;
 mod child_files;
 mod colour;
 mod completion;
+mod console;
 mod credential_process;
 mod launch;
 mod login;
