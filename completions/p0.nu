@@ -335,6 +335,40 @@ module completions {
     ...command: string        # The command to run and its arguments (none: start $SHELL with the credentials). A word starting with `-` is an option of p0's until `--`
   ]
 
+  def "nu-complete p0 console service" [] {
+    [ "billing" "cloudformation" "cloudtrail" "cloudwatch" "dynamodb" "ec2" "ecr" "ecs" "eks" "iam" "kms" "lambda" "logs" "organizations" "rds" "route53" "s3" "secretsmanager" "sns" "sqs" "ssm" "vpc" ]
+  }
+
+  # Open the AWS console as a role, with just-in-time credentials
+  export extern "p0 console" [
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --role: string            # IAM role (Okta SAML accounts) or permission set (Identity Center accounts); without it, a terminal offers the account's roles to pick from
+    --permission-set: string  # IAM role (Okta SAML accounts) or permission set (Identity Center accounts); without it, a terminal offers the account's roles to pick from
+    --reason: string          # Why you need access (sent with the request)
+    --no-request              # Skip the P0 access request: use access you already have
+    --region: string          # The console's region (default: $AWS_REGION, then $AWS_DEFAULT_REGION)
+    --service: string@"nu-complete p0 console service" # Open this service's console page
+    --destination: string     # Open this console URL (of the role's partition) instead of the console's home
+    --duration: string        # How long the console session lasts, 900 to 43200 seconds (SessionDuration; not for a chained role). Default: as AWS sign-in decides
+    --url                     # Print only the sign-in URL on stdout (for scripts) instead of opening a browser
+    --no-browser              # Print the sign-in URL on stderr instead of opening a browser (also P0_NO_BROWSER=1)
+    --chain-role-arn: string  # Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour
+    --chain-session-name: string # With --chain-role-arn: the chained session's name (default: p0)
+    --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --sso                     # Use AWS IAM Identity Center directly, without P0 (implied by --sso-start-url/--sso-region)
+    --sso-start-url: string   # Direct Identity Center start URL (default: $AWS_DEFAULT_SSO_START_URL, then ~/.aws/config); a value that is not a URL is a regex that filters the start URLs in ~/.aws/config
+    --sso-region: string      # Direct Identity Center region (default: $AWS_DEFAULT_SSO_REGION, then ~/.aws/config)
+    --force-refresh           # Direct Identity Center: sign in to Identity Center again even if the cached token is valid
+    --role-arn: string        # Web identity, without P0: assume this role with AssumeRoleWithWebIdentity (default: $AWS_ROLE_ARN)
+    --web-identity-token-file: path # Web identity: the file holding the OIDC token (default: $AWS_WEB_IDENTITY_TOKEN_FILE)
+    --role-session-name: string # Web identity: the session name (default: $AWS_ROLE_SESSION_NAME, else p0)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help
+    --version(-V)             # Print version
+  ]
+
   # Show the session, sign-ins, cached credentials and locks (no network call)
   export extern "p0 status" [
     --json                    # Print the status as JSON on stdout
@@ -425,6 +459,10 @@ module completions {
 
   # Run one command with just-in-time AWS credentials in its environment
   export extern "p0 help run-as" [
+  ]
+
+  # Open the AWS console as a role, with just-in-time credentials
+  export extern "p0 help console" [
   ]
 
   # Show the session, sign-ins, cached credentials and locks (no network call)

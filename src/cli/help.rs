@@ -97,8 +97,8 @@ Examples:
   p0 console --account dev --role Developer --service s3 --region eu-west-1
   p0 console --account prod --role Admin --chain-role-arn \\
       arn:aws:iam::210987654321:role/Auditor
-  p0 console --account prod --role Admin --url | pbcopy   # the URL is a credential
-  p0 console --account prod --role Admin --no-browser     # over SSH: URL on stderr";
+  p0 console --account prod --role Admin --url    # only the URL: a credential!
+  p0 console --account prod --role Admin --no-browser  # URL on stderr";
 
 /// console's examples, then the exit codes.
 pub fn console_after_help() -> String {
