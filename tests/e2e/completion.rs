@@ -113,6 +113,16 @@ fn bash_completes_accounts_and_roles_from_local_files_alone() {
     assert_eq!(values("p0 aws permission-set assume D"), [DEVELOPER]);
     // Flags come from the same definitions; the old names are not offered.
     assert_eq!(complete(&sb, "p0 run-as --fr"), ["--fresh-credentials"]);
+    // `p0 console` completes the same accounts and roles, and its services.
+    assert_eq!(
+        complete(&sb, "p0 console --account "),
+        [PROD, DEV, DEV_LABEL, PROD_LABEL]
+    );
+    assert_eq!(complete(&sb, "p0 console --account prod --role "), [ADMIN]);
+    assert_eq!(
+        complete(&sb, "p0 console --service s"),
+        ["s3", "secretsmanager", "sns", "sqs", "ssm"]
+    );
     assert_eq!(
         sb.total_calls(),
         0,
