@@ -1607,3 +1607,134 @@ fn endpoints_are_the_readme_list_and_each_takes_a_fault() {
     }
     sb.clear_faults();
 }
+
+/// The aws CLI's AssumeRole through the STS proxy, signed with `keys` (access key id, secret,
+/// session token if any): the new session's credentials.
+fn assume_role(sb: &Sandbox, role_arn: &str, keys: (&str, &str, Option<&str>)) -> Value {
+    let mut command = sb.aws_cli();
+    command
+        .args(["sts", "assume-role", "--output", "json"])
+        .args(["--role-arn", role_arn, "--role-session-name", "fidelity"])
+        .args(["--endpoint-url", &sb.urls().sts])
+        .env("AWS_ACCESS_KEY_ID", keys.0)
+        .env("AWS_SECRET_ACCESS_KEY", keys.1);
+    if let Some(token) = keys.2 {
+        command.env("AWS_SESSION_TOKEN", token);
+    }
+    aws_json(command.output().unwrap())["Credentials"].clone()
+}
+
+/// `getSigninToken` with these credentials (and `SessionDuration` when given).
+fn signin_token(sb: &Sandbox, credentials: &Value, duration: Option<&str>) -> (u16, Value) {
+    let session = json!({
+        "sessionId": credentials["AccessKeyId"],
+        "sessionKey": credentials["SecretAccessKey"],
+        "sessionToken": credentials["SessionToken"],
+    })
+    .to_string();
+    let mut query = vec![("Action", "getSigninToken"), ("Session", session.as_str())];
+    if let Some(duration) = duration {
+        query.push(("SessionDuration", duration));
+    }
+    let mut request = agent().get(format!("{}/federation", sb.urls().signin));
+    for (key, value) in query {
+        request = request.query(key, value);
+    }
+    answer(request.call())
+}
+
+/// The sign-in federation endpoint takes only role sessions its STS issued, unexpired, with a
+/// `SessionDuration` in range and none for a chained session; its token signs a browser in to
+/// the console page of that role, through a redirect and a cookie.
+#[test]
+fn the_federation_endpoint_signs_in_sessions_its_sts_issued() {
+    let sb = start(default_scenario());
+    let admin = "arn:aws:iam::123456789012:role/Admin";
+    let first = assume_role(&sb, admin, ("AKIAIOSFODNN7EXAMPLE", "not-checked", None));
+    let (status, token) = signin_token(&sb, &first, Some("3600"));
+    assert_eq!(status, 200, "{token}");
+    let token = token["SigninToken"].as_str().unwrap().to_string();
+    assert!(
+        sb.secrets().contains(&token),
+        "the token is a recorded secret"
+    );
+
+    // Refusals: all the same 400 page.
+    let mut forged = first.clone();
+    forged["SecretAccessKey"] = json!("forged");
+    for (credentials, duration) in [
+        (&forged, None),
+        (&first, Some("899")),
+        (&first, Some("43201")),
+    ] {
+        let (status, body) = signin_token(&sb, credentials, duration);
+        assert_eq!(status, 400, "{duration:?}");
+        assert!(body
+            .as_str()
+            .unwrap()
+            .contains("Invalid credentials parameter"));
+    }
+    // A role-chained session: no SessionDuration, but fine without one.
+    let chained = assume_role(
+        &sb,
+        "arn:aws:iam::210987654321:role/Cross",
+        (
+            first["AccessKeyId"].as_str().unwrap(),
+            first["SecretAccessKey"].as_str().unwrap(),
+            first["SessionToken"].as_str(),
+        ),
+    );
+    assert_eq!(signin_token(&sb, &chained, Some("900")).0, 400);
+    assert_eq!(signin_token(&sb, &chained, None).0, 200);
+    // The knobs.
+    sb.fault(json!({"endpoint": "signin.token", "signin": "expired"}));
+    assert_eq!(signin_token(&sb, &first, None).0, 400);
+    sb.fault(json!({"endpoint": "signin.token", "signin": "duration"}));
+    assert_eq!(signin_token(&sb, &first, Some("900")).0, 400);
+    assert_eq!(signin_token(&sb, &first, None).0, 200);
+
+    // Login: a redirect with a cookie, then the console page names the account and role.
+    let no_redirects: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let federation = format!("{}/federation", sb.urls().signin);
+    let login = |destination: &str| {
+        no_redirects
+            .get(&federation)
+            .query("Action", "login")
+            .query("Issuer", "fidelity")
+            .query("Destination", destination)
+            .query("SigninToken", &token)
+            .call()
+            .unwrap()
+    };
+    assert_eq!(login("https://evil.example/").status().as_u16(), 400);
+    let landed = login("https://console.aws.amazon.com/s3/home");
+    assert_eq!(landed.status().as_u16(), 302);
+    assert_eq!(landed.headers()["location"], "/console");
+    let cookie = landed.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, page) = answer(
+        agent()
+            .get(format!("{}/console", sb.urls().signin))
+            .header("cookie", &cookie)
+            .call(),
+    );
+    assert_eq!(status, 200);
+    let page = page.as_str().unwrap().to_string();
+    assert!(
+        page.contains("<dd id=\"account\">123456789012</dd>"),
+        "{page}"
+    );
+    assert!(page.contains("<dd id=\"role\">Admin</dd>"), "{page}");
+    let (status, _) = answer(agent().get(format!("{}/console", sb.urls().signin)).call());
+    assert_eq!(status, 401, "no cookie, no console");
+    assert_eq!(sb.count("signin.login"), 2);
+}
