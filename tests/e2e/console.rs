@@ -148,7 +148,7 @@ fn okta_saml_console_in_a_real_browser_then_one_round_trip_when_warm() {
     let launched = sb
         .p0()
         .args(CONSOLE_PROD)
-        .arg("--debug")
+        .env("P0_LOG", "trace,hyper=trace,reqwest=trace,html5ever=trace")
         .env_remove("P0_NO_BROWSER")
         .env("BROWSER", &browser)
         .output()
