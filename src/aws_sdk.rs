@@ -112,7 +112,11 @@ fn log_endpoint(service: Service, region: &str, endpoint: Option<&str>) {
         return;
     }
     match endpoint {
-        Some(url) => tracing::debug!("{service:?} endpoint: {url} (an AWS_ENDPOINT_URL setting)"),
+        Some(url) => {
+            tracing::debug!(
+                "{service:?} endpoint: {url} (an AWS_ENDPOINT_URL setting; region {region})"
+            )
+        }
         None => {
             let settings = crate::aws_files::settings::network();
             let (fips, dual_stack) = (settings.use_fips, settings.use_dual_stack);
