@@ -107,6 +107,14 @@ pub fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
     innermost.to_string()
 }
 
+/// The reason TLS refused the server's certificate, when that is why `error` happened
+/// (rustls's `invalid peer certificate: UnknownIssuer`): no retry will pass, and the fix is a
+/// setting.
+pub fn untrusted_certificate(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let cause = innermost_cause(error);
+    cause.contains("invalid peer certificate").then_some(cause)
+}
+
 /// Where a service URL came from, which decides whose mistake a bad one is.
 #[derive(Debug, Clone, Copy)]
 pub enum UrlOrigin {

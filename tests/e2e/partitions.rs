@@ -205,3 +205,89 @@ fn china_dual_stack_sts_is_on_chinas_own_suffix() {
         "sts.cn-north-1.api.amazonwebservices.com.cn:443"
     );
 }
+
+/// A TLS-inspecting proxy in front of P0 and STS, with a CA of its own: refused without the
+/// bundle (a clear message, exit 78, at once rather than after P0's retries), trusted with
+/// `AWS_CA_BUNDLE` or the profile's `ca_bundle`.
+#[test]
+fn a_ca_bundle_makes_a_tls_inspecting_proxy_trusted_for_p0_and_sts() {
+    let sb = Sandbox::start(default_scenario());
+    let ca = p0_testkit::tls::TestCa::new();
+    let p0_front = ca.front(&sb.urls().p0);
+    let sts_front = ca.front(&sb.urls().sts);
+    let bundle = sb.home().join("proxy-ca.pem");
+    std::fs::write(&bundle, ca.pem()).unwrap();
+    let login = |vars: &[(&str, &str)]| {
+        sb.p0()
+            .args(["login", sb.org()])
+            .env("P0_APP_URL", &p0_front.url)
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap()
+    };
+
+    let started = Instant::now();
+    let refused = login(&[]);
+    let text = stderr(&refused);
+    assert_eq!(refused.status.code(), Some(78), "{text}");
+    assert!(
+        text.contains(&format!("The TLS certificate of {}", p0_front.url))
+            && text.contains(
+                "is not one this machine trusts (invalid peer certificate: UnknownIssuer)"
+            )
+            && text.contains("set AWS_CA_BUNDLE (or ca_bundle in ~/.aws/config)"),
+        "{text}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "no retries of a refused certificate"
+    );
+
+    // A bundle that cannot be used is said, and the call still fails on the certificate.
+    let missing = sb.home().join("missing.pem");
+    let unusable = login(&[("AWS_CA_BUNDLE", missing.to_str().unwrap())]);
+    let text = stderr(&unusable);
+    assert_eq!(unusable.status.code(), Some(78), "{text}");
+    assert!(
+        text.contains(&format!(
+            "AWS_CA_BUNDLE names {}, which cannot be read",
+            missing.display()
+        )),
+        "{text}"
+    );
+
+    let trusted = login(&[("AWS_CA_BUNDLE", bundle.to_str().unwrap())]);
+    assert!(trusted.status.success(), "{}", stderr(&trusted));
+
+    // STS behind the proxy (P0 reached directly): the SDK's call, through the same client,
+    // refuses it too...
+    let assume = |p0_url: &str, vars: &[(&str, &str)]| {
+        sb.p0()
+            .args(ASSUME_ADMIN)
+            .arg("--refresh-credentials")
+            .env("P0_APP_URL", p0_url)
+            .env("AWS_ENDPOINT_URL_STS", &sts_front.url)
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let refused = assume(&sb.urls().p0, &[]);
+    let text = stderr(&refused);
+    assert_eq!(refused.status.code(), Some(69), "{text}");
+    assert!(
+        text.contains("STS AssumeRoleWithSAML failed")
+            && text.contains("invalid peer certificate: UnknownIssuer"),
+        "{text}"
+    );
+    // ... and the profile in effect's `ca_bundle` makes P0 and STS both trusted.
+    std::fs::create_dir_all(sb.home().join(".aws")).unwrap();
+    std::fs::write(
+        sb.home().join(".aws/config"),
+        format!("[profile corp]\nca_bundle = {}\n", bundle.display()),
+    )
+    .unwrap();
+    let through = assume(&p0_front.url, &[("AWS_PROFILE", "corp")]);
+    assert!(through.status.success(), "{}", stderr(&through));
+    assert!(exports(&through).contains_key("AWS_SESSION_TOKEN"));
+    assert!(sb.count("sts.AssumeRoleWithSAML") >= 1, "{:?}", sb.calls());
+}
