@@ -76,10 +76,10 @@ impl Partition {
 
     /// The region of the partition's global (or first) STS endpoint, where a call with no
     /// region of its own goes (AssumeRoleWithSAML from the global sign-in endpoint, a chained
-    /// AssumeRole). The SDK's `implicitGlobalRegion` for aws, aws-us-gov and aws-eusc; for aws-cn
-    /// Beijing, where `signin.amazonaws.cn` federates (the SDK names Ningxia; both serve STS).
-    /// GovCloud: us-gov-west-1, where `signin.amazonaws-us-gov.com` is; P0's CLI uses
-    /// us-gov-east-1 (docs/protocol.md §5.5). Both regions serve STS.
+    /// AssumeRole). The SDK's `implicitGlobalRegion` for aws, aws-us-gov and aws-eusc. For aws-cn
+    /// Beijing (cn-north-1), which `p0`'s chained roles used before; the SDK names Ningxia
+    /// (cn-northwest-1), and both serve STS. GovCloud: us-gov-west-1 (the SDK's); P0's CLI uses
+    /// us-gov-east-1 (docs/protocol.md §5.5), and both serve STS.
     pub fn default_region(self) -> &'static str {
         match self {
             Partition::Aws => "us-east-1",
