@@ -291,3 +291,47 @@ fn a_ca_bundle_makes_a_tls_inspecting_proxy_trusted_for_p0_and_sts() {
     assert!(exports(&through).contains_key("AWS_SESSION_TOKEN"));
     assert!(sb.count("sts.AssumeRoleWithSAML") >= 1, "{:?}", sb.calls());
 }
+
+/// The same proxy in front of Identity Center's portal (GetRoleCredentials, through the SDK
+/// and the one client): refused without the bundle, trusted with `AWS_CA_BUNDLE`.
+#[test]
+fn a_ca_bundle_makes_identity_center_behind_the_proxy_trusted() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let assume_dev = [
+        "aws",
+        "--account",
+        "dev",
+        "permission-set",
+        "assume",
+        "Developer",
+    ];
+    // Sign in to Identity Center once (plain endpoints), so the token is cached.
+    let signed_in = sb.p0_in_terminal(&assume_dev);
+    assert!(signed_in.status.success(), "{}", stdout(&signed_in));
+    let ca = p0_testkit::tls::TestCa::new();
+    let sso_front = ca.front(&sb.urls().sso);
+    let bundle = sb.home().join("proxy-ca.pem");
+    std::fs::write(&bundle, ca.pem()).unwrap();
+    let fetch = |vars: &[(&str, &str)]| {
+        sb.p0()
+            .args(assume_dev)
+            .arg("--refresh-credentials")
+            .env("AWS_ENDPOINT_URL_SSO", &sso_front.url)
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap()
+    };
+    sb.reset_calls();
+    let refused = fetch(&[]);
+    let text = stderr(&refused);
+    assert!(!refused.status.success(), "{text}");
+    assert!(
+        text.contains("invalid peer certificate: UnknownIssuer"),
+        "{text}"
+    );
+    assert_eq!(sb.count("sso.role_credentials"), 0, "nothing got through");
+    let trusted = fetch(&[("AWS_CA_BUNDLE", bundle.to_str().unwrap())]);
+    assert!(trusted.status.success(), "{}", stderr(&trusted));
+    assert!(exports(&trusted).contains_key("AWS_SESSION_TOKEN"));
+    assert_eq!(sb.count("sso.role_credentials"), 1);
+}
