@@ -149,7 +149,9 @@ impl Context {
             .get_or_init(|| match crate::http::configured_client() {
                 Ok(client) => client,
                 Err((client, problem)) => {
-                    self.printer.warn(&problem.to_string());
+                    self.printer.warn(&format!(
+                        "p0: warning: {problem} Going on with the system's trusted roots only."
+                    ));
                     client
                 }
             })

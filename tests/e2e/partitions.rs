@@ -250,7 +250,7 @@ fn a_ca_bundle_makes_a_tls_inspecting_proxy_trusted_for_p0_and_sts() {
     assert_eq!(unusable.status.code(), Some(78), "{text}");
     assert!(
         text.contains(&format!(
-            "AWS_CA_BUNDLE names {}, which cannot be read",
+            "p0: warning: AWS_CA_BUNDLE names {}, which cannot be read",
             missing.display()
         )),
         "{text}"
