@@ -6,6 +6,8 @@
 //! Okta, Identity Center, STS), so a TLS-inspecting proxy's CA is trusted once named, as the
 //! AWS tools trust it. botocore uses the bundle *instead of* its own; `p0` adds it to the
 //! system's, so P0's and Okta's hosts still verify when the proxy lets them through untouched.
+//! The same on Linux and macOS: reqwest hands the extra roots to rustls-platform-verifier on
+//! every unix (on macOS the Security framework's evaluation gets them as extra anchors).
 //!
 //! Every request has an overall deadline: [`call_timeout`] unless it sets its own (the P0
 //! poll stream, which may rightly last minutes, does), so a stalled server cannot hang `p0`.
