@@ -47,12 +47,9 @@ pub const CONNECT_TIMEOUT: Duration = crate::http::CONNECT_TIMEOUT;
 /// An STS client for `region` (AssumeRoleWithSAML, unsigned) over `http`, the process's
 /// client. Standard retries.
 pub fn sts(http: &reqwest::Client, region: &str) -> aws_sdk_sts::Client {
-    aws_sdk_sts::Client::new(&config(
-        http,
-        region,
-        endpoint_override(env::read::AWS_ENDPOINT_URL_STS),
-        deadlines(),
-    ))
+    let endpoint = endpoint_override(env::read::AWS_ENDPOINT_URL_STS);
+    log_endpoint(Service::Sts, region, endpoint.as_deref());
+    aws_sdk_sts::Client::new(&config(http, region, endpoint, deadlines()))
 }
 
 /// An STS client for `region` whose calls are signed (SigV4) with `credentials` and nothing
@@ -62,15 +59,9 @@ pub fn sts_signed_with(
     region: &str,
     credentials: &AwsCredentials,
 ) -> aws_sdk_sts::Client {
-    sts_signed(
-        config(
-            http,
-            region,
-            endpoint_override(env::read::AWS_ENDPOINT_URL_STS),
-            deadlines(),
-        ),
-        credentials,
-    )
+    let endpoint = endpoint_override(env::read::AWS_ENDPOINT_URL_STS);
+    log_endpoint(Service::Sts, region, endpoint.as_deref());
+    sts_signed(config(http, region, endpoint, deadlines()), credentials)
 }
 
 fn sts_signed(config: SdkConfig, credentials: &AwsCredentials) -> aws_sdk_sts::Client {
@@ -91,24 +82,88 @@ fn sts_signed(config: SdkConfig, credentials: &AwsCredentials) -> aws_sdk_sts::C
 /// An Identity Center OIDC client for `region` (RegisterClient, StartDeviceAuthorization,
 /// CreateToken; unsigned). Standard retries.
 pub fn sso_oidc(http: &reqwest::Client, region: &str) -> aws_sdk_ssooidc::Client {
-    aws_sdk_ssooidc::Client::new(&config(
-        http,
-        region,
-        endpoint_override(env::read::AWS_ENDPOINT_URL_SSO_OIDC),
-        deadlines(),
-    ))
+    let endpoint = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO_OIDC);
+    log_endpoint(Service::SsoOidc, region, endpoint.as_deref());
+    aws_sdk_ssooidc::Client::new(&config(http, region, endpoint, deadlines()))
 }
 
 /// An Identity Center portal client for `region` (GetRoleCredentials with a bearer token).
 /// Retries are off: the caller's own bounded retries decide, and a rejected token must be
 /// replaced, not sent again.
 pub fn sso(http: &reqwest::Client, region: &str) -> aws_sdk_sso::Client {
-    sso_with(config(
-        http,
-        region,
-        endpoint_override(env::read::AWS_ENDPOINT_URL_SSO),
-        deadlines(),
-    ))
+    let endpoint = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO);
+    log_endpoint(Service::Sso, region, endpoint.as_deref());
+    sso_with(config(http, region, endpoint, deadlines()))
+}
+
+/// The three AWS services `p0` calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Sts,
+    Sso,
+    SsoOidc,
+}
+
+/// Says in the debug log where a client's calls go: the override, or the endpoint the SDK's
+/// own rules choose for the region, FIPS and dual-stack settings (the same rules, the same
+/// parameters as the client's).
+fn log_endpoint(service: Service, region: &str, endpoint: Option<&str>) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    match endpoint {
+        Some(url) => {
+            tracing::debug!(
+                "{service:?} endpoint: {url} (an AWS_ENDPOINT_URL setting; region {region})"
+            )
+        }
+        None => {
+            let settings = crate::aws_files::settings::network();
+            let (fips, dual_stack) = (settings.use_fips, settings.use_dual_stack);
+            match resolved_endpoint(service, region, fips, dual_stack) {
+                Ok(url) => tracing::debug!(
+                    "{service:?} endpoint: {url} (region {region}, FIPS {fips}, dual-stack {dual_stack})"
+                ),
+                Err(why) => tracing::debug!("{service:?} endpoint: none for {region}: {why}"),
+            }
+        }
+    }
+}
+
+/// The endpoint URL the SDK's endpoint rules resolve for `service` in `region` (no override).
+pub fn resolved_endpoint(
+    service: Service,
+    region: &str,
+    use_fips: bool,
+    use_dual_stack: bool,
+) -> Result<String, String> {
+    /// The rules are synchronous: their future is ready at the first poll.
+    fn now<T>(future: impl std::future::Future<Output = T>) -> T {
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::pin!(future).poll(&mut context) {
+            std::task::Poll::Ready(value) => value,
+            std::task::Poll::Pending => unreachable!("the SDK's endpoint rules do not wait"),
+        }
+    }
+    macro_rules! resolve {
+        ($krate:ident) => {{
+            use $krate::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+            let params = Params::builder()
+                .region(region)
+                .use_fips(use_fips)
+                .use_dual_stack(use_dual_stack)
+                .build()
+                .map_err(|e| e.to_string())?;
+            now(DefaultResolver::new().resolve_endpoint(&params))
+                .map(|endpoint| endpoint.url().to_string())
+                .map_err(|e| e.to_string())
+        }};
+    }
+    match service {
+        Service::Sts => resolve!(aws_sdk_sts),
+        Service::Sso => resolve!(aws_sdk_sso),
+        Service::SsoOidc => resolve!(aws_sdk_ssooidc),
+    }
 }
 
 fn sso_with(config: SdkConfig) -> aws_sdk_sso::Client {
@@ -207,14 +262,25 @@ fn deadlines_for(call: Duration) -> TimeoutConfig {
         .build()
 }
 
-/// The configuration every client starts from.
+/// The configuration every client starts from. FIPS and dual-stack endpoints
+/// (`AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`, or the profile's keys:
+/// `aws_files::settings`) are the SDK's own endpoint rules' choice, for the region's
+/// partition; an endpoint override wins over them, as in botocore (the SDK's rules would
+/// refuse FIPS with a custom endpoint instead).
 fn config(
     http: &reqwest::Client,
     region: &str,
     endpoint: Option<String>,
     timeouts: TimeoutConfig,
 ) -> SdkConfig {
+    let settings = crate::aws_files::settings::network();
+    let (use_fips, use_dual_stack) = match endpoint {
+        Some(_) => (false, false),
+        None => (settings.use_fips, settings.use_dual_stack),
+    };
     let mut config = SdkConfig::builder()
+        .use_fips(use_fips)
+        .use_dual_stack(use_dual_stack)
         // The type is shared by every SDK crate; sts merely re-exports it.
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
@@ -379,6 +445,94 @@ mod tests {
             .enable_all()
             .build()
             .unwrap()
+    }
+
+    /// The SDK's own rules, through the same parameters `config` gives every client: FIPS and
+    /// dual-stack hosts per partition (aws, aws-us-gov, aws-cn, aws-eusc).
+    #[test]
+    fn fips_and_dual_stack_endpoints_per_partition() {
+        let url =
+            |service, region, fips, dual| resolved_endpoint(service, region, fips, dual).unwrap();
+        use Service::*;
+        assert_eq!(
+            url(Sts, "us-east-1", false, false),
+            "https://sts.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            url(Sts, "us-east-1", true, false),
+            "https://sts-fips.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            url(Sts, "us-west-2", false, true),
+            "https://sts.us-west-2.api.aws"
+        );
+        assert_eq!(
+            url(Sts, "us-west-2", true, true),
+            "https://sts-fips.us-west-2.api.aws"
+        );
+        assert_eq!(
+            url(Sts, "us-gov-west-1", true, false),
+            "https://sts.us-gov-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            url(Sts, "us-gov-east-1", false, true),
+            "https://sts.us-gov-east-1.api.aws"
+        );
+        assert_eq!(
+            url(Sts, "cn-north-1", false, false),
+            "https://sts.cn-north-1.amazonaws.com.cn"
+        );
+        assert_eq!(
+            url(Sts, "cn-north-1", false, true),
+            "https://sts.cn-north-1.api.amazonwebservices.com.cn"
+        );
+        assert_eq!(
+            url(Sts, "eusc-de-east-1", false, false),
+            "https://sts.eusc-de-east-1.amazonaws.eu"
+        );
+        assert_eq!(
+            url(Sso, "us-east-1", false, false),
+            "https://portal.sso.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            url(Sso, "us-east-1", true, false),
+            "https://portal.sso-fips.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            url(Sso, "us-east-1", false, true),
+            "https://portal.sso.us-east-1.api.aws"
+        );
+        assert_eq!(
+            url(SsoOidc, "us-east-1", false, false),
+            "https://oidc.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            url(SsoOidc, "us-east-1", true, true),
+            "https://oidc-fips.us-east-1.api.aws"
+        );
+        assert_eq!(
+            url(SsoOidc, "cn-northwest-1", false, false),
+            "https://oidc.cn-northwest-1.amazonaws.com.cn"
+        );
+        assert_eq!(
+            url(SsoOidc, "eusc-de-east-1", false, false),
+            "https://oidc.eusc-de-east-1.amazonaws.eu"
+        );
+        // Every partition's default region resolves, plain, FIPS and dual-stack, on its own
+        // DNS suffix or dual-stack one.
+        for partition in crate::partition::Partition::ALL {
+            for service in [Sts, Sso, SsoOidc] {
+                for (fips, dual) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let url = resolved_endpoint(service, partition.default_region(), fips, dual);
+                    let url = url
+                        .unwrap_or_else(|e| panic!("{service:?} {partition} {fips} {dual}: {e}"));
+                    assert!(url.starts_with("https://"), "{url}");
+                    if !dual {
+                        assert!(url.ends_with(partition.dns_suffix()), "{url}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -140,8 +140,20 @@ impl Context {
     }
 
     /// The process's one HTTP client (one connection pool, one root store load), built on
-    /// first use.
+    /// first use. An unusable CA bundle (`AWS_CA_BUNDLE`, `ca_bundle`) is said once, as a
+    /// warning, and the calls go on with the system's roots: one behind the proxy it was meant
+    /// for then fails on the certificate, and says so.
     pub fn http(&self) -> &reqwest::Client {
-        self.inner.http.get_or_init(crate::http::client)
+        self.inner
+            .http
+            .get_or_init(|| match crate::http::configured_client() {
+                Ok(client) => client,
+                Err((client, problem)) => {
+                    self.printer.warn(&format!(
+                        "p0: warning: {problem} Going on with the system's trusted roots only."
+                    ));
+                    client
+                }
+            })
     }
 }

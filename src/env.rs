@@ -50,6 +50,19 @@ pub mod read {
     /// The AWS sign-in federation endpoint's base URL for `p0 console` (`/federation` is
     /// added); without it, the partition's own sign-in host.
     pub const AWS_ENDPOINT_URL_SIGNIN: &str = "AWS_ENDPOINT_URL_SIGNIN";
+    /// The profile in effect for the AWS settings below when they are not set as variables
+    /// (`src/aws_files/settings.rs`), as botocore picks it; `default` when unset.
+    pub const AWS_PROFILE: &str = "AWS_PROFILE";
+    /// A PEM file of CA certificates every call `p0` makes (P0, Okta, Identity Center, STS)
+    /// trusts in addition to the system's, for TLS-inspecting proxies (else the profile's
+    /// `ca_bundle`).
+    pub const AWS_CA_BUNDLE: &str = "AWS_CA_BUNDLE";
+    /// `true`: STS, SSO and SSO-OIDC calls go to the FIPS endpoints, as the SDK resolves them
+    /// (else the profile's `use_fips_endpoint`).
+    pub const AWS_USE_FIPS_ENDPOINT: &str = "AWS_USE_FIPS_ENDPOINT";
+    /// `true`: STS, SSO and SSO-OIDC calls go to the dual-stack (IPv6) endpoints (else the
+    /// profile's `use_dualstack_endpoint`).
+    pub const AWS_USE_DUALSTACK_ENDPOINT: &str = "AWS_USE_DUALSTACK_ENDPOINT";
     /// Direct Identity Center defaults (as aws-sso-util).
     pub const AWS_DEFAULT_SSO_START_URL: &str = "AWS_DEFAULT_SSO_START_URL";
     pub const AWS_DEFAULT_SSO_REGION: &str = "AWS_DEFAULT_SSO_REGION";
@@ -99,7 +112,7 @@ pub mod child {
 /// Variables removed from a child's environment: each would silently win over, or confuse,
 /// the credentials `p0` hands it.
 pub const REMOVED_FROM_CHILD: &[&str] = &[
-    "AWS_PROFILE",
+    read::AWS_PROFILE,
     "AWS_DEFAULT_PROFILE",
     "AWS_CREDENTIAL_FILE",
     "AWS_SDK_LOAD_CONFIG",

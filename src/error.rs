@@ -129,6 +129,9 @@ pub enum Error {
     Network { url: String },
     #[error("Network error: Unable to reach the server.")]
     NetworkExhausted,
+    /// TLS verification failed: most often a TLS-inspecting proxy whose CA is not named.
+    #[error("The TLS certificate of {url} is not one this machine trusts ({cause}). Behind a TLS-inspecting proxy, set AWS_CA_BUNDLE (or ca_bundle in ~/.aws/config) to its CA's PEM file.")]
+    UntrustedCertificate { url: String, cause: String },
     #[error("Please run `p0 login <organization>`.")]
     NotLoggedIn,
     #[error("Your credentials have expired. Please run `p0 login <organization>` to refresh your credentials.")]
@@ -336,7 +339,7 @@ impl Error {
             | ConsoleDurationOutOfRange { .. }
             | ConsoleDurationChained
             | SigninDurationRefused { .. } => exit::USAGE,
-            Config(_) | UnsafeState(_) => exit::CONFIG,
+            Config(_) | UnsafeState(_) | UntrustedCertificate { .. } => exit::CONFIG,
             RemoteData(_) | InvalidResponse => exit::PROTOCOL,
             RequestDenied(_) => exit::DENIED,
             RequestNotComplete(_) | WaitTimedOut { .. } => exit::NOT_COMPLETE,
@@ -433,6 +436,10 @@ mod tests {
                 url: "https://api.p0.app/o/acme/command/".into(),
             },
             Error::RunAsCycle("123456789012/Admin".into()),
+            Error::UntrustedCertificate {
+                url: "https://api.p0.app/orgs/acme".into(),
+                cause: "invalid peer certificate: UnknownIssuer".into(),
+            },
             Error::IdcLoginRequired {
                 start_url: "https://d-1234567890.awsapps.com/start".into(),
             },

@@ -1,5 +1,13 @@
-//! The one HTTP client setup (rustls, timeouts, User-Agent) every outgoing call uses, and the
-//! rule that plain http is accepted only for loopback hosts.
+//! The one HTTP client setup (rustls, timeouts, User-Agent, extra trusted roots) every outgoing
+//! call uses, and the rule that plain http is accepted only for loopback hosts.
+//!
+//! Trusted roots: the system's (rustls-platform-verifier), plus the PEM certificates of
+//! `AWS_CA_BUNDLE` or the profile's `ca_bundle` (`aws_files::settings`), for every call (P0,
+//! Okta, Identity Center, STS), so a TLS-inspecting proxy's CA is trusted once named, as the
+//! AWS tools trust it. botocore uses the bundle *instead of* its own; `p0` adds it to the
+//! system's, so P0's and Okta's hosts still verify when the proxy lets them through untouched.
+//! The same on Linux and macOS: reqwest hands the extra roots to rustls-platform-verifier on
+//! every unix (on macOS the Security framework's evaluation gets them as extra anchors).
 //!
 //! Every request has an overall deadline: [`call_timeout`] unless it sets its own (the P0
 //! poll stream, which may rightly last minutes, does), so a stalled server cannot hang `p0`.
@@ -33,14 +41,62 @@ pub fn connect_timeout() -> Duration {
     CONNECT_TIMEOUT.min(call_timeout())
 }
 
-/// A client for one process. Building one is cheap; share it within a command.
+/// A client for tests. An unusable CA bundle is left out silently here: [`configured_client`]
+/// says why.
+#[cfg(test)]
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .connect_timeout(connect_timeout())
-        .timeout(call_timeout())
-        .build()
-        .expect("the TLS backend initializes")
+    configured_client().unwrap_or_else(|(client, _)| client)
+}
+
+/// As [`client`]; an unusable CA bundle is `Err` with the client built without it, and the
+/// reason (a setting's problem, for the user to see).
+pub fn configured_client() -> std::result::Result<reqwest::Client, (reqwest::Client, Error)> {
+    let settings = crate::aws_files::settings::network();
+    let extra = match &settings.ca_bundle {
+        None => Ok(Vec::new()),
+        Some((path, from)) => ca_bundle(path, from),
+    };
+    let build = |roots: Vec<reqwest::Certificate>| {
+        reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(connect_timeout())
+            .timeout(call_timeout())
+            .tls_certs_merge(roots)
+            .build()
+            .expect("the TLS backend initializes")
+    };
+    match extra {
+        Ok(roots) => Ok(build(roots)),
+        Err(problem) => Err((build(Vec::new()), problem)),
+    }
+}
+
+/// The CA bundle's longest accepted size: a system bundle is about 200 KiB.
+const MAX_CA_BUNDLE: u64 = 4 * 1024 * 1024;
+
+/// The certificates of a PEM bundle named by `from` (`AWS_CA_BUNDLE`, or the profile key).
+pub fn ca_bundle(path: &std::path::Path, from: &str) -> Result<Vec<reqwest::Certificate>> {
+    use std::io::Read;
+    let problem = |why: String| {
+        Error::Config(format!(
+            "{from} names {}, which {why}. Name a PEM file of CA certificates, or unset it.",
+            path.display()
+        ))
+    };
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_CA_BUNDLE + 1).read_to_end(&mut pem))
+        .map_err(|e| problem(format!("cannot be read ({e})")))?;
+    if pem.len() as u64 > MAX_CA_BUNDLE {
+        return Err(problem(format!(
+            "is larger than {} MiB",
+            MAX_CA_BUNDLE / 1024 / 1024
+        )));
+    }
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(certificates) if !certificates.is_empty() => Ok(certificates),
+        _ => Err(problem("holds no PEM certificate".into())),
+    }
 }
 
 /// The last error in the `source()` chain (`Connection refused (os error 111)` under
@@ -51,6 +107,14 @@ pub fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
         innermost = source;
     }
     innermost.to_string()
+}
+
+/// The reason TLS refused the server's certificate, when that is why `error` happened
+/// (rustls's `invalid peer certificate: UnknownIssuer`): no retry will pass, and the fix is a
+/// setting.
+pub fn untrusted_certificate(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let cause = innermost_cause(error);
+    cause.contains("invalid peer certificate").then_some(cause)
 }
 
 /// Where a service URL came from, which decides whose mistake a bad one is.
@@ -112,6 +176,35 @@ mod tests {
         assert!(url("http://localhost:8080").is_ok());
         assert!(url("http://acme.okta.com").is_err());
         assert!(url("http://10.0.0.1").is_err());
+    }
+
+    #[test]
+    fn a_ca_bundle_must_be_a_readable_pem_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let error = ca_bundle(&missing, "AWS_CA_BUNDLE").unwrap_err();
+        assert_eq!(error.exit_code(), 78);
+        assert!(
+            error.to_string().starts_with(&format!(
+                "AWS_CA_BUNDLE names {}, which cannot be read",
+                missing.display()
+            )),
+            "{error}"
+        );
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate\n").unwrap();
+        let error = ca_bundle(&junk, "ca_bundle in ~/.aws/config").unwrap_err();
+        assert!(
+            error.to_string().contains("holds no PEM certificate"),
+            "{error}"
+        );
+        // A real certificate (the sandbox's test CA is made at test time; a system one is
+        // enough here when the platform keeps them as PEM).
+        if let Ok(system) = std::fs::read("/etc/ssl/certs/ca-certificates.crt") {
+            let bundle = dir.path().join("system.pem");
+            std::fs::write(&bundle, system).unwrap();
+            assert!(ca_bundle(&bundle, "AWS_CA_BUNDLE").unwrap().len() > 10);
+        }
     }
 
     #[test]

@@ -416,20 +416,28 @@ async fn sso_page(
             let garbage = tokens::base64_standard(
                 b"<saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\"><saml2p:Sta",
             );
-            return Html(saml::post_form_page(Some(&garbage))).into_response();
+            return Html(saml::post_form_page(
+                Some(&garbage),
+                saml::AWS_SAML_ENDPOINT,
+            ))
+            .into_response();
         }
         None => {}
     }
     let app_id = info.audience.unwrap_or_default();
     let mut roles = Vec::new();
+    // One app posts to one sign-in endpoint: its first account's.
+    let mut action = None;
     for account in app
         .scenario
         .accounts
         .iter()
         .filter(|a| a.backend == Backend::OktaSaml && a.app_id.as_deref() == Some(&app_id))
     {
+        action.get_or_insert_with(|| account.saml_action());
+        let partition = &account.partition;
         let provider = format!(
-            "arn:aws:iam::{}:saml-provider/{}",
+            "arn:{partition}:iam::{}:saml-provider/{}",
             account.id,
             account.identity_provider.as_deref().unwrap_or_default()
         );
@@ -437,12 +445,14 @@ async fn sso_page(
             if app.is_assigned(&account.id, GrantKind::Role, role) {
                 roles.push((
                     provider.clone(),
-                    format!("arn:aws:iam::{}:role/{role}", account.id),
+                    format!("arn:{partition}:iam::{}:role/{role}", account.id),
                 ));
             }
         }
     }
+    let action = action.unwrap_or_else(|| saml::AWS_SAML_ENDPOINT.to_string());
     let xml = saml::response_xml(&saml::Assertion {
+        destination: &action,
         issuer_app: &app_id,
         email: &app.scenario.user.email,
         roles,
@@ -450,5 +460,5 @@ async fn sso_page(
     });
     let saml_response = tokens::base64_standard(xml.as_bytes());
     app.record_secret(&saml_response);
-    Html(saml::post_form_page(Some(&saml_response))).into_response()
+    Html(saml::post_form_page(Some(&saml_response), &action)).into_response()
 }

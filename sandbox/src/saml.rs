@@ -5,6 +5,8 @@
 use crate::tokens;
 
 pub struct Assertion<'a> {
+    /// The sign-in endpoint the response is for (its `Destination` and `Recipient`).
+    pub destination: &'a str,
     pub issuer_app: &'a str,
     pub email: &'a str,
     /// `(provider ARN, role ARN)` pairs, one Role attribute value each.
@@ -12,7 +14,8 @@ pub struct Assertion<'a> {
     pub session_duration_secs: u64,
 }
 
-const AWS_SAML_ENDPOINT: &str = "https://signin.aws.amazon.com/saml";
+/// AWS sign-in's global SAML endpoint (the commercial partition's).
+pub const AWS_SAML_ENDPOINT: &str = "https://signin.aws.amazon.com/saml";
 
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -117,7 +120,7 @@ pub fn response_xml(assertion: &Assertion) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
          <saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
-         Destination=\"{AWS_SAML_ENDPOINT}\" ID=\"{response_id}\" IssueInstant=\"{issued}\" \
+         Destination=\"{destination}\" ID=\"{response_id}\" IssueInstant=\"{issued}\" \
          Version=\"2.0\" xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\
          <saml2:Issuer xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\" \
          Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:entity\">{issuer}</saml2:Issuer>\
@@ -129,7 +132,7 @@ pub fn response_xml(assertion: &Assertion) -> String {
          {signature}\
          <saml2:Subject><saml2:NameID Format=\"urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified\">\
          {email}</saml2:NameID><saml2:SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\">\
-         <saml2:SubjectConfirmationData NotOnOrAfter=\"{not_after}\" Recipient=\"{AWS_SAML_ENDPOINT}\"/>\
+         <saml2:SubjectConfirmationData NotOnOrAfter=\"{not_after}\" Recipient=\"{destination}\"/>\
          </saml2:SubjectConfirmation></saml2:Subject>\
          <saml2:Conditions NotBefore=\"{not_before}\" NotOnOrAfter=\"{not_after}\">\
          <saml2:AudienceRestriction><saml2:Audience>urn:amazon:webservices</saml2:Audience>\
@@ -141,11 +144,12 @@ pub fn response_xml(assertion: &Assertion) -> String {
          <saml2:AttributeStatement>{attributes}</saml2:AttributeStatement>\
          </saml2:Assertion></saml2p:Response>",
         signature = signature(&assertion_id),
+        destination = xml_escape(assertion.destination),
     )
 }
 
-/// Okta's auto-submitting page that posts the SAMLResponse to AWS.
-pub fn post_form_page(saml_response_b64: Option<&str>) -> String {
+/// Okta's auto-submitting page that posts the SAMLResponse to AWS's sign-in endpoint `action`.
+pub fn post_form_page(saml_response_b64: Option<&str>, action: &str) -> String {
     let input = saml_response_b64
         .map(|value| {
             format!(
@@ -168,7 +172,7 @@ pub fn post_form_page(saml_response_b64: Option<&str>) -> String {
          <noscript><button type=\"submit\">Continue</button></noscript>\n</form>\n\
          <script type=\"text/javascript\">document.getElementById('appForm').submit();</script>\n\
          </body>\n</html>\n",
-        action = html_attr_encode(AWS_SAML_ENDPOINT),
+        action = html_attr_encode(action),
     )
 }
 
@@ -199,6 +203,7 @@ mod tests {
     #[test]
     fn the_response_carries_every_role_and_the_session_attributes() {
         let xml = response_xml(&Assertion {
+            destination: AWS_SAML_ENDPOINT,
             issuer_app: "0oa1",
             email: "a&b@example.com",
             roles: vec![
@@ -219,6 +224,7 @@ mod tests {
         assert!(xml.contains(">900</saml2:AttributeValue>"));
         assert!(xml.contains("<saml2:Audience>urn:amazon:webservices</saml2:Audience>"));
         let without_roles = response_xml(&Assertion {
+            destination: AWS_SAML_ENDPOINT,
             issuer_app: "0oa1",
             email: "a@example.com",
             roles: vec![],

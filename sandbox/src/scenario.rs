@@ -152,6 +152,14 @@ pub struct Account {
     pub idc_region: Option<String>,
     #[serde(default)]
     pub identity_store_id: Option<String>,
+    /// The AWS partition of the account (`aws`, `aws-us-gov`, `aws-cn`, `aws-eusc`): its
+    /// role and SAML provider ARNs, and the sign-in endpoint its Okta app posts to.
+    #[serde(default = "aws")]
+    pub partition: String,
+    /// The region of the Okta app's regional sign-in endpoint (its SAML form's `action`,
+    /// `https://{region}.signin.aws.amazon.com/saml`); none: the partition's global one.
+    #[serde(default)]
+    pub signin_region: Option<String>,
     /// Okta SAML roles, by name (a path such as `p0-grants/ReadOnly` is part of the name).
     #[serde(default)]
     pub roles: BTreeMap<String, Grantable>,
@@ -160,19 +168,50 @@ pub struct Account {
     pub permission_sets: BTreeMap<String, Grantable>,
 }
 
+fn aws() -> String {
+    "aws".to_string()
+}
+
 impl Account {
     pub fn display_name(&self) -> &str {
         self.label.as_deref().unwrap_or(&self.id)
     }
 
+    /// The AWS access portal of the account's identity store, in its region's partition's
+    /// form, as AWS shows it to an admin.
     pub fn start_url(&self) -> Option<String> {
         let store = self.identity_store_id.as_deref()?;
         let region = self.idc_region.as_deref().unwrap_or("us-east-1");
-        Some(if region.contains("us-gov") {
+        Some(if region.starts_with("us-gov-") {
             format!("https://start.us-gov-home.awsapps.com/directory/{store}")
+        } else if region.starts_with("cn-") {
+            format!("https://start.{region}.home.awsapps.cn/directory/{store}")
+        } else if region.starts_with("eusc-") {
+            format!("https://{store}.{region}.portal.amazonaws.eu")
         } else {
             format!("https://{store}.awsapps.com/start")
         })
+    }
+
+    /// Where the account's Okta app posts its SAML response: AWS sign-in's SAML endpoint in
+    /// the account's partition, regional when `signin_region` says so (AWS Sign-In endpoints;
+    /// the European Sovereign Cloud has regional ones only).
+    pub fn saml_action(&self) -> String {
+        let domain = match self.partition.as_str() {
+            "aws-us-gov" => "signin.amazonaws-us-gov.com",
+            "aws-cn" => "signin.amazonaws.cn",
+            "aws-eusc" => "signin.amazonaws-eusc.eu",
+            _ => "signin.aws.amazon.com",
+        };
+        let region = match (self.signin_region.as_deref(), self.partition.as_str()) {
+            (Some(region), _) => Some(region),
+            (None, "aws-eusc") => Some("eusc-de-east-1"),
+            (None, _) => None,
+        };
+        match region {
+            Some(region) => format!("https://{region}.{domain}/saml"),
+            None => format!("https://{domain}/saml"),
+        }
     }
 
     /// The roles or permission sets a request of this kind can name.

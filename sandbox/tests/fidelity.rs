@@ -183,6 +183,15 @@ fn html_unescape(value: &str) -> String {
 /// The token exchange of §5.2 and the SSO page of §5.3: the SAMLResponse value as served
 /// (entity-encoded) and decoded.
 fn saml_response(sb: &Sandbox, okta: &OktaTokens) -> Option<(String, String)> {
+    let page = sso_page(sb, okta);
+    let marker = "name=\"SAMLResponse\" type=\"hidden\" value=\"";
+    let start = page.find(marker)? + marker.len();
+    let raw = &page[start..start + page[start..].find('"').unwrap()];
+    Some((raw.to_string(), html_unescape(raw)))
+}
+
+/// Okta's SSO page for the AWS app, through a fresh web SSO token.
+fn sso_page(sb: &Sandbox, okta: &OktaTokens) -> String {
     let (status, exchanged) = post_form(
         &format!("{}/oauth2/v1/token", sb.urls().okta),
         &[
@@ -223,11 +232,7 @@ fn saml_response(sb: &Sandbox, okta: &OktaTokens) -> Option<(String, String)> {
             .call(),
     );
     assert_eq!(status, 200);
-    let page = page.as_str().expect("an HTML page").to_string();
-    let marker = "name=\"SAMLResponse\" type=\"hidden\" value=\"";
-    let start = page.find(marker)? + marker.len();
-    let raw = &page[start..start + page[start..].find('"').unwrap()];
-    Some((raw.to_string(), html_unescape(raw)))
+    page.as_str().expect("an HTML page").to_string()
 }
 
 fn decode_assertion(b64: &str) -> String {
@@ -869,6 +874,82 @@ fn malformed_answers_silent_streams_and_stopped_services() {
 }
 
 // ---- Okta SAML to moto through the aws CLI ----
+
+/// Knobs `partition` and `signin_region`: the app's form posts to that partition's sign-in
+/// endpoint (regional when asked), with that partition's ARNs, and moto takes them.
+#[test]
+fn each_partition_has_its_arns_and_sign_in_endpoint() {
+    for (partition, region, action) in [
+        ("aws", None, "https://signin.aws.amazon.com/saml"),
+        (
+            "aws",
+            Some("eu-west-1"),
+            "https://eu-west-1.signin.aws.amazon.com/saml",
+        ),
+        (
+            "aws-us-gov",
+            None,
+            "https://signin.amazonaws-us-gov.com/saml",
+        ),
+        (
+            "aws-cn",
+            Some("cn-northwest-1"),
+            "https://cn-northwest-1.signin.amazonaws.cn/saml",
+        ),
+        (
+            "aws-eusc",
+            None,
+            "https://eusc-de-east-1.signin.amazonaws-eusc.eu/saml",
+        ),
+    ] {
+        let mut scenario = default_scenario();
+        let prod = &mut scenario["accounts"][0];
+        prod["partition"] = json!(partition);
+        prod["signin_region"] = json!(region);
+        prod["roles"]["Admin"]["assigned"] = json!(true);
+        let sb = start(scenario);
+        let (okta, _) = okta_device_login(&sb);
+        let page = sso_page(&sb, &okta);
+        let encoded: String = action
+            .chars()
+            .map(|c| match c {
+                ':' => "&#x3a;".to_string(),
+                '/' => "&#x2f;".to_string(),
+                c => c.to_string(),
+            })
+            .collect();
+        assert!(
+            page.contains(&format!("action=\"{encoded}\"")),
+            "{partition}: {page}"
+        );
+        let (_, assertion) = saml_response(&sb, &okta).unwrap();
+        let xml = decode_assertion(&assertion);
+        let role = format!("arn:{partition}:iam::123456789012:role/Admin");
+        let provider = format!("arn:{partition}:iam::123456789012:saml-provider/OktaP0");
+        assert!(xml.contains(&format!(">{provider},{role}<")), "{xml}");
+        assert!(xml.contains(&format!("Destination=\"{action}\"")), "{xml}");
+        let assumed = aws_json(
+            sb.aws_cli()
+                .args(["sts", "assume-role-with-saml", "--no-sign-request"])
+                .args([
+                    "--output",
+                    "json",
+                    "--role-arn",
+                    &role,
+                    "--principal-arn",
+                    &provider,
+                ])
+                .args(["--saml-assertion", &assertion])
+                .args(["--endpoint-url", &sb.urls().sts])
+                .output()
+                .unwrap(),
+        );
+        assert!(
+            assumed["Credentials"]["SessionToken"].is_string(),
+            "{assumed}"
+        );
+    }
+}
 
 #[test]
 fn the_saml_assertion_lists_assigned_roles_and_moto_accepts_it() {

@@ -9,6 +9,7 @@
 #[cfg(test)]
 mod fuzz;
 mod ini;
+pub mod settings;
 
 pub use ini::{sections, Edit, Section};
 

@@ -84,6 +84,13 @@ pub async fn send(
             }
             Err(e) => {
                 tracing::debug!("{} failed: {e}", redact_url(shown_url));
+                // A certificate refused now is refused on every retry.
+                if let Some(cause) = crate::http::untrusted_certificate(&e) {
+                    return Err(Error::UntrustedCertificate {
+                        url: redact_url(shown_url),
+                        cause,
+                    });
+                }
                 let delay = delay(None);
                 if !policy.allows(retry) || !within_budget(delay) {
                     return Err(Error::Network {

@@ -11,6 +11,7 @@ use crate::cache::CacheKey;
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Reuse, Target};
 use crate::error::{Error, Result};
+use crate::partition::Partition;
 
 /// AWS ends a chained role session after an hour at most, and refuses a DurationSeconds above
 /// it. Always asking for the whole hour (as the AWS CLI does for `role_arn` profiles) makes
@@ -23,7 +24,7 @@ pub const DEFAULT_SESSION_NAME: &str = "p0";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleArn {
     arn: String,
-    partition: String,
+    partition: Partition,
     account_id: String,
     /// After `role/`, path kept (`team/Deployer`).
     name: String,
@@ -49,12 +50,10 @@ impl RoleArn {
             return Err(invalid());
         };
         let name = resource.strip_prefix("role/").ok_or_else(invalid)?;
-        let valid_partition = partition.starts_with("aws")
-            && partition
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'-');
-        if !valid_partition
-            || account.len() != 12
+        let partition = Partition::from_arn(arn)
+            .filter(|known| known.as_str() == partition)
+            .ok_or_else(invalid)?;
+        if account.len() != 12
             || !account.bytes().all(|b| b.is_ascii_digit())
             || name.is_empty()
             || name.ends_with('/')
@@ -63,7 +62,7 @@ impl RoleArn {
         }
         Ok(RoleArn {
             arn: arn.to_string(),
-            partition: partition.to_string(),
+            partition,
             account_id: account.to_string(),
             name: name.to_string(),
         })
@@ -83,11 +82,7 @@ impl RoleArn {
 
     /// The region of the partition's global STS endpoint (the endpoint variables still win).
     pub fn sts_region(&self) -> &'static str {
-        match self.partition.as_str() {
-            "aws-us-gov" => "us-gov-west-1",
-            "aws-cn" => "cn-north-1",
-            _ => "us-east-1",
-        }
+        self.partition.default_region()
     }
 }
 
@@ -182,6 +177,10 @@ mod tests {
         assert_eq!(arn.sts_region(), "us-east-1");
         let gov = RoleArn::parse("arn:aws-us-gov:iam::111122223333:role/R", "--x").unwrap();
         assert_eq!(gov.sts_region(), "us-gov-west-1");
+        let cn = RoleArn::parse("arn:aws-cn:iam::111122223333:role/R", "--x").unwrap();
+        assert_eq!(cn.sts_region(), "cn-north-1");
+        let eusc = RoleArn::parse("arn:aws-eusc:iam::111122223333:role/R", "--x").unwrap();
+        assert_eq!(eusc.sts_region(), "eusc-de-east-1");
         for bad in [
             "",
             "Admin",
@@ -191,6 +190,7 @@ mod tests {
             "arn:aws:iam:us-east-1:210987654321:role/R",
             "arn:aws:iam::210987654321:role/",
             "arn:AWS:iam::210987654321:role/R",
+            "arn:aws-mars:iam::210987654321:role/R",
         ] {
             let error = RoleArn::parse(bad, "--chain-role-arn").unwrap_err();
             assert!(matches!(error, Error::Usage(_)), "{bad}");

@@ -48,13 +48,10 @@ pub struct IdcInstance {
 
 impl IdcInstance {
     /// The instance of an identity store as P0 configures it (§6.3): the AWS access portal
-    /// `https://{id}.awsapps.com/start`, or its GovCloud form.
+    /// of its region's partition (`https://{id}.awsapps.com/start` in the commercial regions;
+    /// `crate::partition::Partition::start_url` has the others).
     pub fn for_identity_store(identity_store_id: &str, region: &str) -> IdcInstance {
-        let start_url = if region.contains("us-gov") {
-            format!("https://start.us-gov-home.awsapps.com/directory/{identity_store_id}")
-        } else {
-            format!("https://{identity_store_id}.awsapps.com/start")
-        };
+        let start_url = crate::partition::Partition::start_url(identity_store_id, region);
         IdcInstance {
             start_url,
             region: region.to_string(),
@@ -662,6 +659,14 @@ mod tests {
         assert_eq!(
             IdcInstance::for_identity_store("d-1234567890", "us-gov-west-1").start_url,
             "https://start.us-gov-home.awsapps.com/directory/d-1234567890"
+        );
+        assert_eq!(
+            IdcInstance::for_identity_store("d-1234567890", "cn-northwest-1").start_url,
+            "https://start.cn-northwest-1.home.awsapps.cn/directory/d-1234567890"
+        );
+        assert_eq!(
+            IdcInstance::for_identity_store("d-1234567890", "eusc-de-east-1").start_url,
+            "https://d-1234567890.eusc-de-east-1.portal.amazonaws.eu"
         );
     }
 

@@ -185,8 +185,9 @@ impl OktaSaml {
                 sso_page(http, okta, &web_sso_token).await?
             }
         };
-        let saml_response = saml::saml_response_from_html(&html)?;
-        let offered = saml::roles_in_assertion(&saml_response)?;
+        let form = saml::saml_form_from_html(&html)?;
+        let offered = saml::roles_in_form(&form)?;
+        let saml_response = form.response;
         // For `--role <TAB>`: the assertion names every role of every account of the app.
         accounts::remember_roles(
             &ctx.cache(),
@@ -219,7 +220,8 @@ impl OktaSaml {
         Ok(roles.into_iter().map(|role| role.name).collect())
     }
 
-    /// AssumeRoleWithSAML, unsigned, at the partition's STS endpoint (§5.5).
+    /// AssumeRoleWithSAML, unsigned, at the STS endpoint of the role's partition, in the region
+    /// of the form's sign-in endpoint when that is regional (§5.5).
     async fn assume_role_with_saml(
         &self,
         http: &reqwest::Client,
@@ -228,7 +230,7 @@ impl OktaSaml {
     ) -> Result<AwsCredentials> {
         let partition = role.partition.as_str();
         let account = &role.account_id;
-        let sts = aws_sdk::sts(http, role.partition.sts_region());
+        let sts = aws_sdk::sts(http, &role.sts_region);
         let output = sts
             .assume_role_with_saml()
             .role_arn(format!("arn:{partition}:iam::{account}:role/{}", role.name))

@@ -6,6 +6,7 @@
 //! references resolved), instead of P0's fixed `saml2p:`/`saml2:` prefixes.
 
 use crate::error::{Error, Result};
+use crate::partition::Partition;
 use crate::secret::Secret;
 use base64::Engine;
 use quick_xml::events::Event;
@@ -16,34 +17,11 @@ use std::sync::LazyLock;
 /// The attribute that lists the roles a SAML user may assume in AWS.
 const ROLE_ATTRIBUTE: &str = "https://aws.amazon.com/SAML/Attributes/Role";
 
-/// `arn:{partition}:iam::{account}:role/{path and name}`.
+/// `arn:{partition}:iam::{account}:role/{path and name}`, for any partition `p0` knows
+/// ([`Partition::from_name`] decides).
 static ROLE_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^arn:(aws|aws-us-gov):iam::(\d{12}):role/(.+)$").expect("valid regex")
+    Regex::new(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(.+)$").expect("valid regex")
 });
-
-/// The AWS partition a role lives in; it decides the STS region (§5.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Partition {
-    Aws,
-    AwsUsGov,
-}
-
-impl Partition {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Partition::Aws => "aws",
-            Partition::AwsUsGov => "aws-us-gov",
-        }
-    }
-
-    /// The region whose STS endpoint serves SAML federation in this partition.
-    pub fn sts_region(self) -> &'static str {
-        match self {
-            Partition::Aws => "us-east-1",
-            Partition::AwsUsGov => "us-gov-east-1",
-        }
-    }
-}
 
 /// One role the assertion allows, e.g. `arn:aws:iam::123456789012:role/p0-grants/ReadOnly`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +30,17 @@ pub struct SamlRole {
     pub account_id: String,
     /// The name after `role/`, path kept (`p0-grants/ReadOnly`).
     pub name: String,
+    /// Where AssumeRoleWithSAML goes for it: the region of the SAML form's regional sign-in
+    /// `action` when that is of the role's partition, else the partition's default region
+    /// ([`Partition::sts_region`]).
+    pub sts_region: String,
+}
+
+/// Okta's auto-submit form: the assertion, and where the form posts it (`action`), which
+/// names the AWS sign-in endpoint the app is configured for, and so the partition and region.
+pub struct SamlForm {
+    pub response: Secret<String>,
+    pub action: Option<String>,
 }
 
 /// The base64 `SAMLResponse` value of Okta's auto-submit form, or `No SAML assertion obtained
@@ -66,23 +55,38 @@ pub struct SamlRole {
 /// tokenizer is decided here: the text of `<script>`, `<style>`, `<textarea>`, `<title>` and the
 /// like is text, not tags, as in a browser.
 pub fn saml_response_from_html(html: &str) -> Result<Secret<String>> {
+    saml_form_from_html(html).map(|form| form.response)
+}
+
+/// As [`saml_response_from_html`], with the `action` of the `<form>` the field is in (the
+/// last `<form>` opened before it, as a browser would submit it).
+pub fn saml_form_from_html(html: &str) -> Result<SamlForm> {
     use html5ever::tokenizer::{BufferQueue, Tokenizer, TokenizerOpts};
     let tokenizer = Tokenizer::new(FormValue::default(), TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(html5ever::tendril::StrTendril::from_slice(html));
     let _ = tokenizer.feed(&input);
     tokenizer.end();
-    tokenizer
-        .sink
-        .0
+    let sink = tokenizer.sink;
+    let action = sink.action_of_found.into_inner();
+    sink.found
         .into_inner()
-        .map(Secret::new)
+        .map(|value| SamlForm {
+            response: Secret::new(value),
+            action,
+        })
         .ok_or(Error::NoSamlAssertion)
 }
 
-/// The token sink of [`saml_response_from_html`]: keeps the first non-empty `SAMLResponse`.
+/// The token sink of [`saml_form_from_html`]: keeps the first non-empty `SAMLResponse`, and
+/// the action of the form open at that point.
 #[derive(Default)]
-struct FormValue(std::cell::RefCell<Option<String>>);
+struct FormValue {
+    found: std::cell::RefCell<Option<String>>,
+    /// The `action` of the last `<form>` start tag seen.
+    action: std::cell::RefCell<Option<String>>,
+    action_of_found: std::cell::RefCell<Option<String>>,
+}
 
 impl html5ever::tokenizer::TokenSink for FormValue {
     type Handle = ();
@@ -100,22 +104,27 @@ impl html5ever::tokenizer::TokenSink for FormValue {
         if tag.kind != TagKind::StartTag {
             return TokenSinkResult::Continue;
         }
+        let attr = |name: &str| {
+            tag.attrs
+                .iter()
+                .find(|a| a.name.ns.is_empty() && &*a.name.local == name)
+                .map(|a| &*a.value)
+        };
         match &*tag.name {
+            "form" => {
+                *self.action.borrow_mut() = attr("action").map(|a| a.trim().to_string());
+                TokenSinkResult::Continue
+            }
             "input" => {
-                let attr = |name: &str| {
-                    tag.attrs
-                        .iter()
-                        .find(|a| a.name.ns.is_empty() && &*a.name.local == name)
-                        .map(|a| &*a.value)
-                };
                 if attr("name") == Some("SAMLResponse") {
                     let value: String = attr("value")
                         .unwrap_or_default()
                         .split_whitespace()
                         .collect();
-                    let mut found = self.0.borrow_mut();
+                    let mut found = self.found.borrow_mut();
                     if found.is_none() && !value.is_empty() {
                         *found = Some(value);
+                        *self.action_of_found.borrow_mut() = self.action.borrow().clone();
                     }
                 }
                 TokenSinkResult::Continue
@@ -145,6 +154,17 @@ pub fn roles_in_assertion(saml_response: &Secret<String>) -> Result<Vec<SamlRole
         .collect())
 }
 
+/// Every role of the form's assertion, each with the STS region its form's `action` and its
+/// own partition decide (§5.5).
+pub fn roles_in_form(form: &SamlForm) -> Result<Vec<SamlRole>> {
+    let signin = form.action.as_deref().and_then(Partition::from_signin_url);
+    let mut roles = roles_in_assertion(&form.response)?;
+    for role in &mut roles {
+        role.sts_region = role.partition.sts_region(signin.as_ref());
+    }
+    Ok(roles)
+}
+
 /// The roles of one account (§5.4). Each keeps its own partition, so no first match decides
 /// it for the others as in P0's CLI.
 pub fn roles_for_account(roles: &[SamlRole], account_id: &str) -> Vec<SamlRole> {
@@ -159,14 +179,12 @@ pub fn roles_for_account(roles: &[SamlRole], account_id: &str) -> Vec<SamlRole> 
 fn role_from_attribute_value(value: &str) -> Option<SamlRole> {
     value.split(',').map(str::trim).find_map(|part| {
         let captures = ROLE_ARN.captures(part)?;
-        let partition = match &captures[1] {
-            "aws-us-gov" => Partition::AwsUsGov,
-            _ => Partition::Aws,
-        };
+        let partition = Partition::from_name(&captures[1])?;
         Some(SamlRole {
             partition,
             account_id: captures[2].to_string(),
             name: captures[3].to_string(),
+            sts_region: partition.default_region().to_string(),
         })
     })
 }
@@ -318,14 +336,89 @@ pub(crate) mod tests {
             ["Admin", "p0-grants/P0GrantsRole1", "GovAdmin", "Other"]
         );
         assert_eq!(roles[2].partition, Partition::AwsUsGov);
-        assert_eq!(roles[2].partition.sts_region(), "us-gov-east-1");
-        assert_eq!(roles[0].partition.sts_region(), "us-east-1");
+        assert_eq!(roles[2].sts_region, "us-gov-west-1");
+        assert_eq!(roles[0].sts_region, "us-east-1");
         assert_eq!(roles[2].account_id, "111122223333");
         assert_eq!(roles[0].partition, Partition::Aws);
 
         let prod = roles_for_account(&roles, "123456789012");
         assert_eq!(names(&prod), ["Admin", "p0-grants/P0GrantsRole1"]);
         assert!(roles_for_account(&roles, "000000000000").is_empty());
+    }
+
+    #[test]
+    fn every_partition_is_read_and_the_form_action_decides_the_sts_region() {
+        let value = |partition: &str| {
+            format!(
+                "arn:{partition}:iam::123456789012:saml-provider/P,arn:{partition}:iam::123456789012:role/R"
+            )
+        };
+        let response = assertion(&[
+            &value("aws"),
+            &value("aws-us-gov"),
+            &value("aws-cn"),
+            &value("aws-eusc"),
+            &value("aws-iso"),
+        ]);
+        let form = |action: &str| {
+            format!(
+                r#"<html><body><form action="{}"><input name="RelayState" value=""></form>
+                <form method="post" action="{action}"><input name="SAMLResponse" value="{response}"></form>
+                <form action="https://eu-west-1.signin.aws.amazon.com/saml"></form></body></html>"#,
+                "https://other.example/"
+            )
+        };
+        let partitions = |roles: &[SamlRole]| roles.iter().map(|r| r.partition).collect::<Vec<_>>();
+        let regions = |roles: &[SamlRole]| {
+            roles
+                .iter()
+                .map(|r| r.sts_region.clone())
+                .collect::<Vec<_>>()
+        };
+
+        // aws-cn and aws-eusc roles are kept (P0's CLI drops them); an unknown partition is not.
+        let global = saml_form_from_html(&form("https://signin.aws.amazon.com/saml")).unwrap();
+        assert_eq!(
+            global.action.as_deref(),
+            Some("https://signin.aws.amazon.com/saml")
+        );
+        let roles = roles_in_form(&global).unwrap();
+        assert_eq!(partitions(&roles), Partition::ALL);
+        assert_eq!(
+            regions(&roles),
+            ["us-east-1", "us-gov-west-1", "cn-north-1", "eusc-de-east-1"]
+        );
+
+        // A regional action moves its own partition's roles to that region's STS.
+        let regional =
+            saml_form_from_html(&form("https://ap-southeast-2.signin.aws.amazon.com/saml"))
+                .unwrap();
+        assert_eq!(
+            roles_in_form(&regional).unwrap()[0].sts_region,
+            "ap-southeast-2"
+        );
+        let china =
+            saml_form_from_html(&form("https://cn-northwest-1.signin.amazonaws.cn/saml")).unwrap();
+        assert_eq!(
+            regions(&roles_in_form(&china).unwrap()),
+            [
+                "us-east-1",
+                "us-gov-west-1",
+                "cn-northwest-1",
+                "eusc-de-east-1"
+            ]
+        );
+        let gov = saml_form_from_html(&form(
+            "https://us-gov-east-1.signin.amazonaws-us-gov.com/saml",
+        ))
+        .unwrap();
+        assert_eq!(roles_in_form(&gov).unwrap()[1].sts_region, "us-gov-east-1");
+
+        // An action on no sign-in host (or none at all) leaves the ARN to decide.
+        let elsewhere = saml_form_from_html(&form("https://idp.example/acs")).unwrap();
+        assert_eq!(regions(&roles_in_form(&elsewhere).unwrap())[0], "us-east-1");
+        let bare = format!(r#"<input name="SAMLResponse" value="{response}">"#);
+        assert_eq!(saml_form_from_html(&bare).unwrap().action, None);
     }
 
     #[test]
@@ -412,7 +505,7 @@ mod fuzz {
 
     fn role_value() -> impl Strategy<Value = (String, (Partition, String, String))> {
         (
-            prop_oneof![Just(Partition::Aws), Just(Partition::AwsUsGov)],
+            prop::sample::select(Partition::ALL.to_vec()),
             "[0-9]{12}",
             // IAM role names and paths: [\w+=,.@-] and `/`.
             "[A-Za-z0-9+=.@_-]{1,20}(/[A-Za-z0-9+=.@_-]{1,10}){0,2}",

@@ -14,6 +14,7 @@ mod python;
 mod sandbox;
 pub mod scenario;
 mod terminal;
+pub mod tls;
 pub use terminal::Terminal;
 
 pub use process::{assert_success, text, wait_with_timeout};

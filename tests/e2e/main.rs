@@ -24,6 +24,7 @@ mod credential_process;
 mod launch;
 mod login;
 mod ls;
+mod partitions;
 mod reliability;
 mod renewals;
 mod request;
