@@ -22,6 +22,7 @@ mod completion;
 mod credential_process;
 mod launch;
 mod login;
+mod login_kinds;
 mod ls;
 mod reliability;
 mod renewals;
