@@ -32,21 +32,21 @@ const ASSUME_DEV: [&str; 6] = [
 ];
 
 /// The default scenario with this kind of login (Ping's device approved at once).
-fn scenario(kind: &str) -> Value {
+pub(crate) fn scenario(kind: &str) -> Value {
     let mut scenario = default_scenario();
     scenario["login"] = json!({"kind": kind, "device": {"approval": "auto", "interval": 0}});
     scenario
 }
 
 /// `p0 login acme` running, and the sign-in link it printed.
-struct PendingLogin {
+pub(crate) struct PendingLogin {
     child: Child,
     lines: Receiver<String>,
     stderr: Arc<Mutex<String>>,
-    url: String,
+    pub(crate) url: String,
 }
 
-fn start_login(sb: &Sandbox, env: &[(&str, &str)], remove: &[&str]) -> PendingLogin {
+pub(crate) fn start_login(sb: &Sandbox, env: &[(&str, &str)], remove: &[&str]) -> PendingLogin {
     let mut command = sb.p0();
     command.args(["login", "acme"]).env("P0_RETRY_BASE_MS", "5");
     for (key, value) in env {
@@ -89,7 +89,7 @@ fn start_login(sb: &Sandbox, env: &[(&str, &str)], remove: &[&str]) -> PendingLo
 
 impl PendingLogin {
     /// Waits for `p0 login` to end: its status and everything it wrote on stderr.
-    fn finish(mut self) -> (ExitStatus, String) {
+    pub(crate) fn finish(mut self) -> (ExitStatus, String) {
         let status =
             p0_testkit::wait_with_timeout(&mut self.child, LOGIN_DEADLINE).unwrap_or_else(|| {
                 let _ = self.child.kill();

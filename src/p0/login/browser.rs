@@ -417,7 +417,7 @@ mod tests {
     fn the_challenge_is_s256_of_the_verifier() {
         // RFC 7636 appendix B.
         assert_eq!(
-            challenge_of("dBjftJeZ4CVP-mJ0kAdmyHmmD63vy7wz-XxYwXb03Xk"),
+            challenge_of("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
         let pkce = Pkce::new();
