@@ -295,7 +295,11 @@ fn no_output_of_a_google_entra_ping_or_password_session_shows_a_secret() {
             if kind == "password" {
                 assert!(secrets.iter().any(|s| s == PASSWORD), "{what}");
             }
-            assert!(text.len() > 2000, "{what}: diagnostics shown");
+            // The scan sees what it should: at `trace` p0 tells a lot (third-party crates are
+            // capped at info whatever the filter says).
+            if level == "trace" {
+                assert!(text.len() > 2000, "{what}: diagnostics shown");
+            }
             leaks.extend(find_secret(&secrets, &what, &text));
         }
     }
