@@ -549,3 +549,47 @@ fn a_real_browser_signs_in_with_google() {
 fn a_real_browser_signs_in_with_entra() {
     chromium_login("entra");
 }
+
+#[test]
+fn parallel_commands_renew_an_entra_session_once() {
+    let sb = Sandbox::start(scenario("entra"));
+    browser_login(&sb);
+    sb.edit_identity(|identity| {
+        identity["credential"]["expires_at"] = json!(now() + 20.0);
+        identity["firebaseSession"]["expiresAt"] = json!(now() + 20.0);
+    });
+    sb.reset_calls();
+    let children: Vec<Child> = (0..6)
+        .map(|_| {
+            sb.p0()
+                .args(["ls", "aws", "permission-set"])
+                .env("P0_RETRY_BASE_MS", "5")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert_eq!(sb.count("entra.refresh"), 1, "{:?}", sb.calls());
+    assert_eq!(sb.count("firebase.sign_in"), 1);
+    assert_eq!(sb.count("entra.authorize"), 0);
+}
+
+#[test]
+fn an_account_of_another_provider_has_p0s_text() {
+    let mut sc = scenario("google");
+    sc["login"]["different_provider"] = json!(true);
+    let sb = Sandbox::start(sc);
+    let pending = start_login(&sb, &[], &[]);
+    browser::follow(&pending.url);
+    let (status, err) = pending.finish();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Can not sign in: this user has previously signed in with a different identity provider.\nPlease contact support@p0.dev for assistance."),
+        "{err}"
+    );
+}
