@@ -29,6 +29,22 @@ pub mod read {
     /// timeout and the AWS SDK's operation timeout (a third of it per attempt). A slow link can
     /// widen it; tests shrink it to see a stalled server cost the deadline.
     pub const P0_CALL_TIMEOUT: &str = "P0_CALL_TIMEOUT";
+    /// Google's OAuth endpoints for Google-login orgs: one base URL serving `/o/oauth2/v2/auth`
+    /// and `/token` (default: accounts.google.com and oauth2.googleapis.com).
+    pub const P0_GOOGLE_ENDPOINT_URL: &str = "P0_GOOGLE_ENDPOINT_URL";
+    /// Replaces `https://login.microsoftonline.com` for Entra-login orgs (national clouds).
+    pub const P0_MICROSOFT_ENDPOINT_URL: &str = "P0_MICROSOFT_ENDPOINT_URL";
+    /// The loopback port of a browser sign-in (Google, Entra) instead of P0's registered one
+    /// (52700, 52701); `0` lets the system choose a free one.
+    pub const P0_LOGIN_REDIRECT_PORT: &str = "P0_LOGIN_REDIRECT_PORT";
+    /// Seconds a browser sign-in may take before `p0` stops waiting (default 300).
+    pub const P0_LOGIN_TIMEOUT: &str = "P0_LOGIN_TIMEOUT";
+    /// Email and password for orgs with email/password login, read on every sign-in and never
+    /// stored.
+    pub const P0_EMAIL: &str = "P0_EMAIL";
+    pub const P0_PASSWORD: &str = "P0_PASSWORD";
+    /// Set by sshd: the browser is on another machine and cannot reach p0's loopback listener.
+    pub const SSH_CONNECTION: &str = "SSH_CONNECTION";
     /// Firebase web API key used when the org document has no `config` (§1.1 defaults).
     pub const P0_FS_API_KEY: &str = "P0_FS_API_KEY";
     /// Log filter for `--debug`-style diagnostics on stderr (tracing syntax).

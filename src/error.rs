@@ -145,6 +145,42 @@ pub enum Error {
     UnsupportedLogin,
     #[error("Login requires an OIDC PKCE provider configuration.")]
     OidcPkceRequired,
+    /// The org document names a login kind but lacks what it needs (P0's own texts: "Missing
+    /// provider type for OIDC PKCE login", "Azure login requires a configured ...", "Invalid
+    /// provider ... (expected ping OIDC provider)").
+    #[error("{0}")]
+    LoginMisconfigured(String),
+    #[error("Login failed!\nThis organization is configured to use Google login but the required OAuth client parameters are missing.\n{contact}")]
+    GoogleClientMissing { contact: String },
+    #[error("Your organization uses email / password login. The P0_EMAIL and P0_PASSWORD environment variables must be set.")]
+    PasswordRequired,
+    /// Firebase refused P0_EMAIL / P0_PASSWORD (P0's CLI calls this "credentials expired").
+    #[error("P0 refused the email and password in P0_EMAIL and P0_PASSWORD ({reason}). Check them, or reset the password in P0.")]
+    PasswordRefused { reason: String },
+    #[error("Can not sign in: this user has previously signed in with a different identity provider.\n{contact}")]
+    DifferentIdentityProvider { contact: String },
+    /// The loopback port of a browser sign-in is taken.
+    #[error("Could not listen on {address} for the {provider} sign-in: {reason}. Close the program using it (another p0 login?), or set P0_LOGIN_REDIRECT_PORT to a free port, then try again.")]
+    RedirectPortUnavailable {
+        provider: String,
+        address: String,
+        reason: String,
+    },
+    /// Nobody completed the browser sign-in within the deadline.
+    #[error("The {provider} sign-in did not come back to p0 within {seconds} s. Run `p0 login` again (P0_LOGIN_TIMEOUT sets the limit).")]
+    BrowserSignInTimedOut { provider: String, seconds: u64 },
+    /// The identity provider sent the browser back with an error, or without the code.
+    #[error("The {provider} sign-in failed: {reason}")]
+    BrowserSignInFailed { provider: String, reason: String },
+    /// The redirect's `state` is not this login's: another page (or another login) sent it.
+    #[error("The {provider} sign-in was refused: the answer that reached p0 belongs to another sign-in (its state does not match). Run `p0 login` again.")]
+    BrowserSignInStateMismatch { provider: String },
+    /// An Okta SAML account needs Okta tokens, which only an Okta login has.
+    #[error("{} uses Okta SAML, which needs an Okta sign-in, but your organization signs in with {kind}. Use an account backed by AWS IAM Identity Center, or ask your P0 admin.", account_words(.account))]
+    OktaSamlNeedsOkta {
+        account: Option<String>,
+        kind: String,
+    },
     #[error("Access denied, try again")]
     AccessDenied,
     #[error("Expired awaiting in-browser authorization.")]
@@ -284,6 +320,13 @@ fn detail(message: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+fn account_words(account: &Option<String>) -> String {
+    match account {
+        Some(account) => format!("Account {account}"),
+        None => "This AWS account".to_string(),
+    }
+}
+
 fn roles_list(roles: &[String]) -> String {
     roles
         .iter()
@@ -339,7 +382,10 @@ impl Error {
             | ConsoleDurationOutOfRange { .. }
             | ConsoleDurationChained
             | SigninDurationRefused { .. } => exit::USAGE,
-            Config(_) | UnsafeState(_) | UntrustedCertificate { .. } => exit::CONFIG,
+            Config(_)
+            | UnsafeState(_)
+            | UntrustedCertificate { .. }
+            | RedirectPortUnavailable { .. } => exit::CONFIG,
             RemoteData(_) | InvalidResponse => exit::PROTOCOL,
             RequestDenied(_) => exit::DENIED,
             RequestNotComplete(_) | WaitTimedOut { .. } => exit::NOT_COMPLETE,
@@ -347,6 +393,8 @@ impl Error {
             | IdcLoginRequired { .. }
             | NotLoggedIn
             | CredentialsExpired
+            | PasswordRequired
+            | PasswordRefused { .. }
             | MissingConfig => exit::LOGIN_REQUIRED,
             LockTimeout { .. } => exit::TEMPFAIL,
             Interrupted => exit::INTERRUPTED,
@@ -372,6 +420,12 @@ impl Error {
             | NetworkExhausted
             | UnsupportedLogin
             | OidcPkceRequired
+            | LoginMisconfigured(_)
+            | GoogleClientMissing { .. }
+            | DifferentIdentityProvider { .. }
+            | BrowserSignInTimedOut { .. }
+            | BrowserSignInFailed { .. }
+            | BrowserSignInStateMismatch { .. }
             | AccessDenied
             | DeviceAuthorizationExpired
             | Fetch { .. }
@@ -387,6 +441,7 @@ impl Error {
             | AwsAccountNotInstalled(_)
             | AwsAccountAmbiguous(_)
             | NotOktaSaml(_)
+            | OktaSamlNeedsOkta { .. }
             | NotIdc(_)
             | SsoInstance(_)
             | RunAsCycle(_) => exit::FAILURE,

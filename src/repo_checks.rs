@@ -558,6 +558,17 @@ fn fixed_words(format: &str) -> Option<String> {
 /// cannot outlive its message). `Api` carries P0's own words, which the section describes.
 const BUILT_ELSEWHERE: &[(&str, &[&str])] = &[
     (
+        "LoginMisconfigured",
+        &[
+            "Missing provider type for OIDC PKCE login",
+            "Azure login requires a configured Microsoft primary domain.",
+            "Azure login requires a configured client ID.",
+            "expected ping OIDC provider",
+            "Login requires a configured provider domain.",
+            "Your organization's login configuration does not support this access.",
+        ],
+    ),
+    (
         "Usage",
         &[
             "is not an IAM role ARN",

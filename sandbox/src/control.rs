@@ -159,7 +159,7 @@ async fn expire(State(app): State<Shared>, body: Bytes) -> Response {
             Json(json!({ "ok": true })).into_response()
         }
         None => bad_request(format!(
-            "\"what\" must be okta, firebase, firebase_refresh, idc or all; got {what:?}"
+            "\"what\" must be okta, okta_web_sso, firebase, firebase_refresh, idc, idp, idp_refresh or all; got {what:?}"
         )),
     }
 }

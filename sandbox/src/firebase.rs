@@ -28,6 +28,10 @@ pub fn router(app: Shared) -> Router {
             "/identitytoolkit.googleapis.com/v1/accounts:lookup",
             post(lookup),
         )
+        .route(
+            "/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword",
+            post(sign_in_with_password),
+        )
         .route("/securetoken.googleapis.com/v1/token", post(refresh))
         .fallback(|| async { google_error(StatusCode::NOT_FOUND, "Not Found", "NOT_FOUND") })
         .with_state(app)
@@ -68,8 +72,11 @@ fn mint_id_token(app: &Shared) -> String {
     let now = tokens::now_secs();
     let lifetime = sc.firebase.id_token_lifetime_secs;
     let project = &app.firebase_project;
+    let provider = app.firebase_provider_id();
     let mut identities = serde_json::Map::new();
-    identities.insert(sc.okta.provider_id.clone(), json!([app.okta_user_id]));
+    if provider != "password" {
+        identities.insert(provider.clone(), json!([app.okta_user_id]));
+    }
     identities.insert("email".into(), json!([sc.user.email]));
     let claims = json!({
         "iss": format!("https://securetoken.google.com/{project}"),
@@ -83,7 +90,7 @@ fn mint_id_token(app: &Shared) -> String {
         "email_verified": true,
         "firebase": {
             "identities": identities,
-            "sign_in_provider": sc.okta.provider_id,
+            "sign_in_provider": provider,
             "tenant": sc.tenant_id,
         },
     });
@@ -127,13 +134,16 @@ async fn sign_in_with_idp(
     let fields: HashMap<String, String> = url::form_urlencoded::parse(post_body.as_bytes())
         .into_owned()
         .collect();
-    if fields.get("providerId") != Some(&sc.okta.provider_id) {
+    let provider_id = app.firebase_provider_id();
+    if sc.login.kind == crate::scenario::LoginKind::Password
+        || fields.get("providerId") != Some(&provider_id)
+    {
         return bad_request("INVALID_PROVIDER_ID : Provider Id is not supported.");
     }
     let Some(id_token) = fields.get("id_token") else {
         return bad_request("INVALID_IDP_RESPONSE : Missing id_token in the postBody.");
     };
-    match app.valid_token(id_token, &[TokenKind::OktaId]) {
+    match app.valid_token(id_token, &[app.provider_token_kinds().1]) {
         Ok(_) => {}
         Err(TokenError::Expired) => {
             return bad_request(
@@ -151,10 +161,23 @@ async fn sign_in_with_idp(
         "email": sc.user.email,
         "email_verified": true,
     });
+    if sc.login.different_provider {
+        // The email is already an account's of another provider: Firebase asks to link them
+        // and issues no token.
+        return Json(json!({
+            "kind": "identitytoolkit#VerifyAssertionResponse",
+            "federatedId": app.okta_user_id,
+            "providerId": provider_id,
+            "email": sc.user.email,
+            "needConfirmation": true,
+            "verifiedProvider": ["password"],
+        }))
+        .into_response();
+    }
     let mut answer = json!({
         "kind": "identitytoolkit#VerifyAssertionResponse",
         "federatedId": app.okta_user_id,
-        "providerId": sc.okta.provider_id,
+        "providerId": provider_id,
         "email": sc.user.email,
         "emailVerified": true,
         "localId": app.firebase_uid,
@@ -174,6 +197,63 @@ async fn sign_in_with_idp(
         answer["refreshToken"] = refresh_token.into();
         answer["expiresIn"] = sc.firebase.id_token_lifetime_secs.to_string().into();
     }
+    Json(answer).into_response()
+}
+
+/// Email and password sign-in (password orgs). With email enumeration protection on, as
+/// Firebase now defaults, a wrong email and a wrong password are both
+/// `INVALID_LOGIN_CREDENTIALS`.
+async fn sign_in_with_password(
+    State(app): State<Shared>,
+    kill: ConnKill,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = app
+        .enter("firebase.sign_in_password", Shape::Google, &kill)
+        .await
+    {
+        return response;
+    }
+    if let Err(response) = check_key(&app, &query, &headers) {
+        return response;
+    }
+    let body = match json_body(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let sc = &app.scenario;
+    app.record_secret(&sc.login.password);
+    if body["tenantId"].as_str() != Some(sc.tenant_id.as_str()) {
+        return bad_request("INVALID_LOGIN_CREDENTIALS");
+    }
+    if sc.login.kind != crate::scenario::LoginKind::Password {
+        return bad_request("PASSWORD_LOGIN_DISABLED");
+    }
+    let (Some(email), Some(password)) = (body["email"].as_str(), body["password"].as_str()) else {
+        return bad_request("MISSING_PASSWORD");
+    };
+    if email != sc.user.email || password != sc.login.password {
+        return bad_request("INVALID_LOGIN_CREDENTIALS");
+    }
+    let refresh_token = format!("AMf-vB{}", tokens::random_alnum(180));
+    app.register_token(
+        &refresh_token,
+        TokenKind::FirebaseRefresh,
+        REFRESH_TOKEN_LIFETIME_SECS,
+        None,
+    );
+    let mut answer = json!({
+        "kind": "identitytoolkit#VerifyPasswordResponse",
+        "localId": app.firebase_uid,
+        "email": sc.user.email,
+        "displayName": "",
+        "registered": true,
+        "refreshToken": refresh_token,
+        "expiresIn": sc.firebase.id_token_lifetime_secs.to_string(),
+    });
+    answer["idToken"] = mint_id_token(&app).into();
     Json(answer).into_response()
 }
 
@@ -209,7 +289,7 @@ async fn lookup(
             "email": sc.user.email,
             "emailVerified": true,
             "providerUserInfo": [{
-                "providerId": sc.okta.provider_id,
+                "providerId": app.firebase_provider_id(),
                 "federatedId": app.okta_user_id,
                 "email": sc.user.email,
                 "rawId": app.okta_user_id,

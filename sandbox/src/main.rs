@@ -12,6 +12,7 @@ mod control;
 mod faults;
 mod firebase;
 mod idc;
+mod idp;
 mod moto;
 mod okta;
 mod p0;
@@ -110,6 +111,7 @@ async fn run(scenario: scenario::Scenario, moto_url: String, exit_on_stdin_eof: 
     let (p0_listener, p0_addr) = bind().await;
     let (firebase_listener, firebase_addr) = bind().await;
     let (okta_listener, okta_addr) = bind().await;
+    let (idp_listener, idp_addr) = bind().await;
     let (oidc_listener, oidc_addr) = bind().await;
     let (sso_listener, sso_addr) = bind().await;
     let (sts_listener, sts_addr) = bind().await;
@@ -117,6 +119,7 @@ async fn run(scenario: scenario::Scenario, moto_url: String, exit_on_stdin_eof: 
     let (control_listener, control_addr) = bind().await;
     let urls = state::Urls {
         p0: format!("http://{p0_addr}"),
+        idp: format!("http://{idp_addr}"),
         firebase_host: firebase_addr,
         okta: format!("http://{okta_addr}"),
         sso_oidc: format!("http://{oidc_addr}"),
@@ -135,6 +138,7 @@ async fn run(scenario: scenario::Scenario, moto_url: String, exit_on_stdin_eof: 
         ("p0", p0_listener, p0::router(app.clone())),
         ("firebase", firebase_listener, firebase::router(app.clone())),
         ("okta", okta_listener, okta::router(app.clone())),
+        ("idp", idp_listener, idp::router(app.clone())),
         ("sso_oidc", oidc_listener, idc::oidc_router(app.clone())),
         ("sso", sso_listener, idc::portal_router(app.clone())),
         ("sts", sts_listener, sts::router(app.clone())),
@@ -157,6 +161,7 @@ async fn run(scenario: scenario::Scenario, moto_url: String, exit_on_stdin_eof: 
             urls.firebase_host.clone().into(),
         ),
         ("okta".into(), urls.okta.clone().into()),
+        ("idp".into(), urls.idp.clone().into()),
         ("sso_oidc".into(), urls.sso_oidc.clone().into()),
         ("sso".into(), urls.sso.clone().into()),
         ("sts".into(), urls.sts.clone().into()),

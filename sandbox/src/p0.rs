@@ -55,21 +55,46 @@ impl Serialize for Ordered {
     }
 }
 
+/// The org document's `auth` for the scenario's kind of login, as P0 configures each.
+fn auth_value(app: &Shared) -> Value {
+    use crate::scenario::LoginKind;
+    let sc = &app.scenario;
+    let login = &sc.login;
+    let provider = match login.kind {
+        LoginKind::Okta => json!({
+            "ssoProvider": "oidc-pkce",
+            "providerType": "okta",
+            "providerDomain": app.urls.okta,
+            "clientId": sc.okta.client_id,
+            "providerId": sc.okta.provider_id,
+        }),
+        LoginKind::Google => json!({"ssoProvider": "google"}),
+        LoginKind::GoogleOidc => json!({"ssoProvider": "google-oidc"}),
+        LoginKind::Entra => json!({
+            "ssoProvider": "azure-oidc",
+            "microsoftPrimaryDomain": login.tenant,
+            "clientId": login.client_id,
+            "providerId": login.provider_id,
+        }),
+        LoginKind::Ping => json!({
+            "ssoProvider": "oidc-pkce",
+            "providerType": "ping",
+            "providerDomain": app.urls.idp,
+            "environmentId": login.environment_id,
+            "clientId": login.client_id,
+            "providerId": login.provider_id,
+        }),
+        LoginKind::Password => return json!({"type": "password"}),
+    };
+    json!({"type": "sso", "provider": provider})
+}
+
 pub fn org_document_value(app: &Shared) -> Value {
     let sc = &app.scenario;
     let project = &app.firebase_project;
     let mut document = json!({
         "tenantId": sc.tenant_id,
-        "auth": {
-            "type": "sso",
-            "provider": {
-                "ssoProvider": "oidc-pkce",
-                "providerType": "okta",
-                "providerDomain": app.urls.okta,
-                "clientId": sc.okta.client_id,
-                "providerId": sc.okta.provider_id,
-            }
-        },
+        "auth": auth_value(app),
         "config": {
             "fs": {
                 "apiKey": app.firebase_api_key,
@@ -87,6 +112,15 @@ pub fn org_document_value(app: &Shared) -> Value {
     });
     if sc.use_provider_token {
         document["useProviderToken"] = Value::Bool(true);
+    }
+    if matches!(
+        sc.login.kind,
+        crate::scenario::LoginKind::Google | crate::scenario::LoginKind::GoogleOidc
+    ) {
+        document["config"]["google"] = json!({
+            "clientId": sc.login.client_id,
+            "publicClientSecretForPkce": sc.login.client_secret,
+        });
     }
     document
 }
@@ -119,7 +153,7 @@ fn authorize(app: &Shared, org: &str, headers: &HeaderMap) -> Result<(), Respons
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         });
     let kind = if app.scenario.use_provider_token {
-        TokenKind::OktaAccess
+        app.provider_token_kinds().0
     } else {
         TokenKind::FirebaseId
     };

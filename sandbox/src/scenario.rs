@@ -15,6 +15,8 @@ pub struct Scenario {
     #[serde(default)]
     pub user: User,
     #[serde(default)]
+    pub login: Login,
+    #[serde(default)]
     pub okta: Okta,
     #[serde(default)]
     pub firebase: Firebase,
@@ -63,6 +65,68 @@ impl Default for Okta {
             provider_id: "oidc.okta-acme".into(),
             access_token_lifetime_secs: 3600,
             device: DeviceSettings::default(),
+        }
+    }
+}
+
+/// How the org signs in (sandbox/README.md "Scenario file"): the kind chooses the org
+/// document and which identity provider of the `idp` service answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoginKind {
+    Okta,
+    Google,
+    GoogleOidc,
+    Entra,
+    Ping,
+    Password,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Login {
+    pub kind: LoginKind,
+    /// The OAuth client of Google, Entra and Ping.
+    pub client_id: String,
+    /// Google's public PKCE client secret (`publicClientSecretForPkce`).
+    pub client_secret: String,
+    /// The Firebase provider of Entra and Ping (`providerId`).
+    pub provider_id: String,
+    /// Entra's `microsoftPrimaryDomain`.
+    pub tenant: String,
+    /// PingOne's `environmentId`.
+    pub environment_id: String,
+    /// The sign-in page's answer: `auto` lets the person in, `deny` is consent refused.
+    pub approval: Approval,
+    /// The redirect carries another `state` than the one asked for.
+    pub wrong_state: bool,
+    /// How long an authorization code can be redeemed (0: it has expired when redeemed).
+    pub code_lifetime_secs: u64,
+    pub access_token_lifetime_secs: u64,
+    /// Ping's device authorization.
+    pub device: DeviceSettings,
+    /// The password of `user.email` for password orgs.
+    pub password: String,
+    /// Firebase finds the user's account linked to another identity provider.
+    pub different_provider: bool,
+}
+
+impl Default for Login {
+    fn default() -> Self {
+        Login {
+            kind: LoginKind::Okta,
+            client_id: "p0-cli-sandbox.apps.example".into(),
+            client_secret: "GOCSPX-sandbox-public-pkce-secret".into(),
+            provider_id: "oidc.sandbox-idp".into(),
+            tenant: "acme.onmicrosoft.com".into(),
+            environment_id: "5f1c2b7e-env-acme".into(),
+            approval: Approval::Auto,
+            wrong_state: false,
+            code_lifetime_secs: 60,
+            access_token_lifetime_secs: 3600,
+            device: DeviceSettings::default(),
+            password: "correct horse battery staple".into(),
+            different_provider: false,
         }
     }
 }

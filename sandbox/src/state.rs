@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone)]
 pub struct Urls {
     pub p0: String,
+    pub idp: String,
     pub firebase_host: String,
     pub okta: String,
     pub sso_oidc: String,
@@ -39,10 +40,14 @@ pub struct App {
     /// Whether each service's port is up (`POST /services/stop|start`), by its ready-line name.
     services: BTreeMap<&'static str, tokio::sync::watch::Sender<bool>>,
     inner: Mutex<Inner>,
+    /// Google's, Entra's and Ping's sign-ins in progress (`idp.rs`).
+    pub idp: Mutex<crate::idp::IdpState>,
 }
 
 /// The services that can be stopped and started again, by their ready-line names.
-pub const SERVICES: &[&str] = &["p0", "firebase", "okta", "sso_oidc", "sso", "sts", "signin"];
+pub const SERVICES: &[&str] = &[
+    "p0", "firebase", "okta", "idp", "sso_oidc", "sso", "sts", "signin",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
@@ -53,6 +58,10 @@ pub enum TokenKind {
     FirebaseRefresh,
     IdcAccess,
     IdcRefresh,
+    /// Google's, Entra's or Ping's tokens.
+    IdpAccess,
+    IdpId,
+    IdpRefresh,
 }
 
 impl TokenKind {
@@ -65,7 +74,12 @@ impl TokenKind {
             "firebase" => &[FirebaseId],
             "firebase_refresh" => &[FirebaseRefresh],
             "idc" => &[IdcAccess, IdcRefresh],
+            "idp" => &[IdpAccess, IdpId],
+            "idp_refresh" => &[IdpRefresh],
             "all" => &[
+                IdpAccess,
+                IdpId,
+                IdpRefresh,
                 OktaAccess,
                 OktaId,
                 WebSso,
@@ -95,6 +109,7 @@ pub struct TokenInfo {
 pub enum DeviceKind {
     Okta,
     Idc,
+    Ping,
 }
 
 impl DeviceKind {
@@ -102,6 +117,7 @@ impl DeviceKind {
         match self {
             DeviceKind::Okta => "okta",
             DeviceKind::Idc => "idc",
+            DeviceKind::Ping => "ping",
         }
     }
 }
@@ -273,6 +289,29 @@ impl App {
                 signin_tokens: HashMap::new(),
                 console_sessions: HashMap::new(),
             }),
+            idp: Mutex::new(crate::idp::IdpState::default()),
+        }
+    }
+
+    /// The Firebase provider the org's IdP tokens sign in as (P0's `findProviderId`).
+    pub fn firebase_provider_id(&self) -> String {
+        use crate::scenario::LoginKind;
+        let sc = &self.scenario;
+        match sc.login.kind {
+            LoginKind::Okta => sc.okta.provider_id.clone(),
+            LoginKind::Google => "google.com".into(),
+            LoginKind::GoogleOidc => "oidc.google-oidc".into(),
+            LoginKind::Entra | LoginKind::Ping => sc.login.provider_id.clone(),
+            LoginKind::Password => "password".into(),
+        }
+    }
+
+    /// The kinds of token a P0 bearer of a `useProviderToken` org is, and Firebase's
+    /// `signInWithIdp` takes as the id token.
+    pub fn provider_token_kinds(&self) -> (TokenKind, TokenKind) {
+        match self.scenario.login.kind {
+            crate::scenario::LoginKind::Okta => (TokenKind::OktaAccess, TokenKind::OktaId),
+            _ => (TokenKind::IdpAccess, TokenKind::IdpId),
         }
     }
 
@@ -483,11 +522,11 @@ impl App {
         settings: &DeviceSettings,
     ) -> (String, String) {
         let device_code = match kind {
-            DeviceKind::Okta => tokens::uuid(),
+            DeviceKind::Okta | DeviceKind::Ping => tokens::uuid(),
             DeviceKind::Idc => tokens::random_b64url(96),
         };
         let user_code = match kind {
-            DeviceKind::Okta => tokens::user_code(2).replace('-', ""),
+            DeviceKind::Okta | DeviceKind::Ping => tokens::user_code(2).replace('-', ""),
             DeviceKind::Idc => tokens::user_code(2),
         };
         let device = Device {

@@ -1819,3 +1819,277 @@ fn the_federation_endpoint_signs_in_sessions_its_sts_issued() {
     assert_eq!(status, 401, "no cookie, no console");
     assert_eq!(sb.count("signin.login"), 2);
 }
+
+// ---- Google, Entra, PingOne and password sign-in ----
+
+fn login_scenario(login: Value) -> Value {
+    let mut scenario = default_scenario();
+    scenario["login"] = login;
+    scenario
+}
+
+fn s256(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
+}
+
+/// An authorize URL of the sandbox's Entra as a client would build it.
+fn entra_authorize(sb: &Sandbox, challenge: &str, redirect: &str, state: &str) -> String {
+    let client = sb.scenario()["login"]["client_id"]
+        .as_str()
+        .unwrap_or("p0-cli-sandbox.apps.example")
+        .to_string();
+    let mut url = url::Url::parse(&format!(
+        "{}/acme.onmicrosoft.com/oauth2/v2.0/authorize",
+        sb.urls().idp
+    ))
+    .unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", &client)
+        .append_pair("code_challenge", challenge)
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("redirect_uri", redirect)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid profile email offline_access")
+        .append_pair("state", state);
+    url.to_string()
+}
+
+const ENTRA_CLIENT: &str = "p0-cli-sandbox.apps.example";
+const REDIRECT: &str = "http://localhost:9/";
+
+fn entra_code(sb: &Sandbox, verifier: &str, state: &str) -> (String, Option<String>) {
+    let visit = p0_testkit::browser::follow(&entra_authorize(sb, &s256(verifier), REDIRECT, state));
+    assert_eq!(visit.page_status, 200, "{visit:?}");
+    let redirect = visit.redirect.expect("the sign-in redirects");
+    assert!(redirect.starts_with(REDIRECT), "{redirect}");
+    (
+        p0_testkit::browser::query_param(&redirect, "code").unwrap_or_default(),
+        p0_testkit::browser::query_param(&redirect, "state"),
+    )
+}
+
+#[test]
+fn entra_checks_pkce_redeems_codes_once_and_refreshes() {
+    let sb = start(login_scenario(json!({"kind": "entra"})));
+    let token_url = format!("{}/acme.onmicrosoft.com/oauth2/v2.0/token", sb.urls().idp);
+    let verifier = "v".repeat(64);
+    // A redirect that is not loopback is an error page, never a redirect.
+    let visit = p0_testkit::browser::follow(&entra_authorize(
+        &sb,
+        &s256(&verifier),
+        "https://evil.example/",
+        "s",
+    ));
+    assert_eq!(visit.page_status, 400);
+    assert!(visit.redirect.is_none());
+
+    let (code, state) = entra_code(&sb, &verifier, "state-1");
+    assert_eq!(state.as_deref(), Some("state-1"));
+    let redeem = |code: &str, verifier: &str| {
+        post_form(
+            &token_url,
+            &[
+                ("client_id", ENTRA_CLIENT),
+                ("code", code),
+                ("code_verifier", verifier),
+                ("grant_type", "authorization_code"),
+                ("redirect_uri", REDIRECT),
+            ],
+        )
+    };
+    let (status, refused) = redeem(&code, &"w".repeat(64));
+    assert_eq!(status, 400);
+    assert_eq!(refused["error"], "invalid_grant");
+    assert!(refused["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("AADSTS501481"));
+
+    let (code, _) = entra_code(&sb, &verifier, "state-2");
+    let (status, tokens) = redeem(&code, &verifier);
+    assert_eq!(status, 200, "{tokens}");
+    let refresh_token = tokens["refresh_token"].as_str().unwrap().to_string();
+    let (status, again) = redeem(&code, &verifier);
+    assert_eq!(
+        (status, again["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+
+    // The id token signs in to Firebase as the org's provider.
+    let document = org_document(&sb);
+    assert_eq!(document["auth"]["provider"]["ssoProvider"], "azure-oidc");
+    let key = document["config"]["fs"]["apiKey"].as_str().unwrap();
+    let firebase = format!(
+        "http://{}/identitytoolkit.googleapis.com/v1/accounts:signInWithIdp?key={key}",
+        sb.urls().firebase_emulator_host
+    );
+    let post_body = format!(
+        "id_token={}&access_token={}&providerId=oidc.sandbox-idp",
+        tokens["id_token"].as_str().unwrap(),
+        tokens["access_token"].as_str().unwrap()
+    );
+    let (status, session) = post_json(
+        &firebase,
+        &json!({"requestUri": "http://localhost", "returnSecureToken": true,
+                "tenantId": "acme-tenant", "postBody": post_body}),
+    );
+    assert_eq!(status, 200, "{session}");
+    let (status, _) = get_bearer(
+        &format!("{}/o/acme/account", sb.urls().p0),
+        session["idToken"].as_str().unwrap(),
+    );
+    assert_eq!(status, 200);
+
+    // The refresh token renews, counted apart from code redemptions.
+    sb.reset_calls();
+    let refresh = |token: &str| {
+        post_form(
+            &token_url,
+            &[
+                ("client_id", ENTRA_CLIENT),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", token),
+                ("scope", "openid profile email offline_access"),
+            ],
+        )
+    };
+    let (status, renewed) = refresh(&refresh_token);
+    assert_eq!(status, 200, "{renewed}");
+    assert!(renewed["id_token"].is_string() && renewed["refresh_token"].is_string());
+    assert_eq!(sb.count("entra.refresh"), 1);
+    assert_eq!(sb.count("entra.token"), 0);
+    sb.expire("idp_refresh");
+    let (status, refused) = refresh(renewed["refresh_token"].as_str().unwrap());
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    // Every token, code and refresh token is among the secrets.
+    let secrets = sb.secrets();
+    for value in [&code, &refresh_token] {
+        assert!(secrets.contains(value));
+    }
+}
+
+#[test]
+fn the_sign_in_knobs_deny_mismatch_and_expire() {
+    let verifier = "v".repeat(64);
+    let denied = start(login_scenario(json!({"kind": "entra", "approval": "deny"})));
+    let visit =
+        p0_testkit::browser::follow(&entra_authorize(&denied, &s256(&verifier), REDIRECT, "s"));
+    let redirect = visit.redirect.unwrap();
+    assert_eq!(
+        p0_testkit::browser::query_param(&redirect, "error").as_deref(),
+        Some("access_denied")
+    );
+    assert_eq!(
+        p0_testkit::browser::query_param(&redirect, "state").as_deref(),
+        Some("s")
+    );
+    drop(denied);
+
+    let mismatch = start(login_scenario(
+        json!({"kind": "entra", "wrong_state": true}),
+    ));
+    let (_, state) = entra_code(&mismatch, &verifier, "mine");
+    assert_ne!(state.as_deref(), Some("mine"));
+    drop(mismatch);
+
+    let expired = start(login_scenario(
+        json!({"kind": "google", "code_lifetime_secs": 0}),
+    ));
+    let mut url = url::Url::parse(&format!("{}/o/oauth2/v2/auth", expired.urls().idp)).unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", ENTRA_CLIENT)
+        .append_pair("code_challenge", &s256(&verifier))
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("redirect_uri", "http://127.0.0.1:9")
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid email");
+    let visit = p0_testkit::browser::follow(url.as_str());
+    let code = p0_testkit::browser::query_param(&visit.redirect.unwrap(), "code").unwrap();
+    let (status, refused) = post_form(
+        &format!("{}/token", expired.urls().idp),
+        &[
+            ("client_id", ENTRA_CLIENT),
+            ("client_secret", "GOCSPX-sandbox-public-pkce-secret"),
+            ("code", &code),
+            ("code_verifier", &verifier),
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", "http://127.0.0.1:9"),
+        ],
+    );
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(
+        org_document(&expired)["config"]["google"]["clientId"],
+        ENTRA_CLIENT
+    );
+}
+
+#[test]
+fn ping_device_flow_and_password_sign_in() {
+    let ping = start(login_scenario(
+        json!({"kind": "ping", "device": {"approval": "auto", "interval": 0}}),
+    ));
+    let document = org_document(&ping);
+    let provider = &document["auth"]["provider"];
+    assert_eq!(provider["providerType"], "ping");
+    let base = format!(
+        "{}/{}",
+        provider["providerDomain"].as_str().unwrap(),
+        provider["environmentId"].as_str().unwrap()
+    );
+    let (status, device) = post_form(
+        &format!("{base}/as/device_authorization"),
+        &[
+            ("client_id", ENTRA_CLIENT),
+            ("scope", "openid email profile"),
+        ],
+    );
+    assert_eq!(status, 200, "{device}");
+    let (status, tokens) = post_form(
+        &format!("{base}/as/token"),
+        &[
+            ("client_id", ENTRA_CLIENT),
+            ("device_code", device["device_code"].as_str().unwrap()),
+            ("grant_type", DEVICE_GRANT),
+        ],
+    );
+    assert_eq!(status, 200, "{tokens}");
+    assert!(tokens["id_token"].is_string());
+    drop(ping);
+
+    let password = start(login_scenario(json!({"kind": "password"})));
+    let document = org_document(&password);
+    assert_eq!(document["auth"], json!({"type": "password"}));
+    let key = document["config"]["fs"]["apiKey"].as_str().unwrap();
+    let url = format!(
+        "http://{}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key={key}",
+        password.urls().firebase_emulator_host
+    );
+    let sign_in = |pw: &str| {
+        post_json(
+            &url,
+            &json!({"email": "alice@example.com", "password": pw,
+                    "returnSecureToken": true, "tenantId": "acme-tenant"}),
+        )
+    };
+    let (status, refused) = sign_in("wrong");
+    assert_eq!(status, 400);
+    assert_eq!(refused["error"]["message"], "INVALID_LOGIN_CREDENTIALS");
+    let (status, session) = sign_in("correct horse battery staple");
+    assert_eq!(status, 200, "{session}");
+    let (status, _) = get_bearer(
+        &format!("{}/o/acme/account", password.urls().p0),
+        session["idToken"].as_str().unwrap(),
+    );
+    assert_eq!(status, 200);
+    assert!(password
+        .secrets()
+        .contains(&"correct horse battery staple".to_string()));
+}

@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
 /// over by the clock is reported as such without a call, so `status` never starts a sign-in.
 fn check(ctx: &Context) -> Result<()> {
     let session = p0::stored_session(&ctx.state).ok_or(Error::NotLoggedIn)?;
-    if session.ends_at - now() <= SESSION_MARGIN_SECS {
+    if !session.renews && session.ends_at - now() <= SESSION_MARGIN_SECS {
         return Err(Error::CredentialsExpired);
     }
     block_on(async {
@@ -59,6 +59,11 @@ struct Report {
     logged_in: bool,
     org: Option<String>,
     user: Option<String>,
+    /// How the org signs in: `okta`, `google`, `entra`, `ping` or `password`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    login: Option<&'static str>,
+    #[serde(skip)]
+    login_name: Option<&'static str>,
     session: Option<Session>,
     #[serde(skip_serializing_if = "Option::is_none")]
     check: Option<Check>,
@@ -71,6 +76,9 @@ struct Report {
 struct Session {
     ends_at: String,
     seconds_left: i64,
+    /// The session renews itself then, with no sign-in (Entra's refresh token, a password
+    /// login); otherwise a new sign-in is needed.
+    renews: bool,
 }
 
 #[derive(Serialize)]
@@ -169,12 +177,15 @@ impl Report {
             logged_in: session.is_some(),
             org: session.as_ref().map(|s| s.org.clone()),
             user: session.as_ref().and_then(|s| s.email.clone()),
+            login: session.as_ref().and_then(|s| s.kind.map(|(id, _)| id)),
+            login_name: session.as_ref().and_then(|s| s.kind.map(|(_, name)| name)),
             session: session.as_ref().map(|s: &SessionSummary| {
                 let ends = OffsetDateTime::from_unix_timestamp(s.ends_at as i64)
                     .unwrap_or(OffsetDateTime::UNIX_EPOCH);
                 Session {
                     ends_at: rfc3339(ends),
                     seconds_left: seconds_until(ends),
+                    renews: s.renews,
                 }
             }),
             check: check.map(|result| Check {
@@ -200,15 +211,24 @@ impl Report {
                     "User:          {}",
                     self.user.as_deref().unwrap_or("(not in the stored tokens)")
                 ));
+                if let Some(kind) = self.login_name {
+                    line(format!("Login:         {kind}"));
+                }
                 line(format!(
-                    "P0 session:    {} {} ({})",
-                    if session.seconds_left > 0 {
-                        "ends"
-                    } else {
-                        "ended"
+                    "P0 session:    {} {} ({}){}",
+                    match (session.renews, session.seconds_left > 0) {
+                        (true, true) => "renews",
+                        (true, false) => "renews at next use; due",
+                        (false, true) => "ends",
+                        (false, false) => "ended",
                     },
                     shown_time(&session.ends_at),
-                    relative(session.seconds_left)
+                    relative(session.seconds_left),
+                    if session.renews {
+                        ", without a sign-in"
+                    } else {
+                        ""
+                    }
                 ));
             }
             _ => line("Not logged in: run `p0 login <organization>`.".into()),

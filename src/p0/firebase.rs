@@ -1,4 +1,5 @@
-//! The API bearer from Firebase Auth over REST (§2.5): `signInWithIdp` with the Okta tokens, and
+//! The API bearer from Firebase Auth over REST (§2.5): `signInWithIdp` with the provider's
+//! tokens, `signInWithPassword` for password orgs, and
 //! (unlike P0's CLI) `securetoken` refreshes, so the ID token is reused across commands.
 //!
 //! `FIREBASE_AUTH_EMULATOR_HOST=host:port` redirects both services as Firebase's own tools do:
@@ -6,6 +7,7 @@
 
 use super::client::{self, Replay};
 use super::identity::{now_secs, FirebaseSession, OktaCredential};
+use super::org::TenantConfig;
 use crate::context::Context;
 use crate::env;
 use crate::error::{Error, Result};
@@ -23,8 +25,27 @@ const SECURE_TOKEN: &str = "securetoken.googleapis.com";
 pub enum Refusal {
     /// The Okta tokens (or the refresh token) are no longer accepted: the session is over.
     Expired,
+    /// The user's Firebase account is linked to another identity provider (`needConfirmation`).
+    DifferentProvider,
     /// Anything else: shown with the tenant's contact message.
     Other(String),
+}
+
+/// Why Firebase refused an email and password.
+#[derive(Debug)]
+pub enum PasswordRefusal {
+    /// The email or password is wrong, or the account cannot sign in (Firebase's code).
+    Credentials(String),
+    Other(String),
+}
+
+/// The tenant's Firebase web API key, else `P0_FS_API_KEY`.
+pub fn api_key(config: &TenantConfig) -> Option<String> {
+    config
+        .fs
+        .as_ref()
+        .and_then(|fs| fs.api_key.clone())
+        .or_else(|| env::get(env::read::P0_FS_API_KEY))
 }
 
 pub enum Outcome {
@@ -78,7 +99,61 @@ pub async fn sign_in_with_idp(
     }
     let issued_at = now_secs();
     let answer = call(ctx, &url, |request| request.json(&body)).await?;
+    // Firebase's answer when the email belongs to an account of another provider: no token.
+    if let Ok(value) = &answer {
+        if value.get("needConfirmation").and_then(Value::as_bool) == Some(true)
+            || value.get("idToken").is_none()
+        {
+            return Ok(Outcome::Refused(Refusal::DifferentProvider));
+        }
+    }
     outcome(answer, issued_at, okta)
+}
+
+/// `accounts:signInWithPassword` in `tenant_id`: the Firebase session, or why not.
+pub async fn sign_in_with_password(
+    ctx: &Context,
+    api_key: &str,
+    tenant_id: Option<&str>,
+    email: &str,
+    password: &Secret<String>,
+) -> Result<std::result::Result<FirebaseSession, PasswordRefusal>> {
+    let url = endpoint(IDENTITY_TOOLKIT, "v1/accounts:signInWithPassword", api_key)?;
+    let mut body = json!({
+        "email": email,
+        "password": password.expose(),
+        "returnSecureToken": true,
+    });
+    if let Some(tenant) = tenant_id {
+        body["tenantId"] = json!(tenant);
+    }
+    let issued_at = now_secs();
+    let answer = call(ctx, &url, |request| request.json(&body)).await?;
+    let value = match answer {
+        Ok(value) => value,
+        Err(Refusal::Other(message)) => {
+            let code = message.split([' ', ':']).next().unwrap_or_default();
+            return Ok(Err(match code {
+                "INVALID_LOGIN_CREDENTIALS"
+                | "INVALID_PASSWORD"
+                | "EMAIL_NOT_FOUND"
+                | "INVALID_EMAIL"
+                | "USER_DISABLED"
+                | "TOO_MANY_ATTEMPTS_TRY_LATER"
+                | "PASSWORD_LOGIN_DISABLED" => PasswordRefusal::Credentials(code.to_string()),
+                _ => PasswordRefusal::Other(message),
+            }));
+        }
+        // USER_DISABLED or USER_NOT_FOUND, which a sign-in with tokens counts as a
+        // session's end: here the account cannot sign in.
+        Err(Refusal::Expired | Refusal::DifferentProvider) => {
+            return Ok(Err(PasswordRefusal::Credentials(
+                "the account is disabled or does not exist".to_string(),
+            )))
+        }
+    };
+    let tokens: Tokens = serde_json::from_value(value).map_err(|_| Error::InvalidResponse)?;
+    Ok(Ok(session(tokens, issued_at, f64::INFINITY)))
 }
 
 /// `securetoken` `grant_type=refresh_token`: a new ID token without the Okta round trip.
@@ -121,10 +196,15 @@ fn outcome(
         Err(refusal) => return Ok(Outcome::Refused(refusal)),
     };
     let tokens: Tokens = serde_json::from_value(value).map_err(|_| Error::InvalidResponse)?;
-    Ok(Outcome::Session(session(tokens, issued_at, okta)))
+    Ok(Outcome::Session(session(
+        tokens,
+        issued_at,
+        okta.expires_at,
+    )))
 }
 
-fn session(tokens: Tokens, issued_at: f64, okta: &OktaCredential) -> FirebaseSession {
+/// The session of a token answer, never beyond `ends_at` (the provider session's end).
+fn session(tokens: Tokens, issued_at: f64, ends_at: f64) -> FirebaseSession {
     // Google sends `expiresIn` as a string of seconds.
     let lifetime = match &tokens.expires_in {
         Value::String(s) => s.parse().unwrap_or(3600.0),
@@ -133,7 +213,7 @@ fn session(tokens: Tokens, issued_at: f64, okta: &OktaCredential) -> FirebaseSes
     FirebaseSession {
         id_token: tokens.id_token,
         refresh_token: tokens.refresh_token,
-        expires_at: (issued_at + lifetime).min(okta.expires_at),
+        expires_at: (issued_at + lifetime).min(ends_at),
     }
 }
 

@@ -138,7 +138,7 @@ fn load_identity(bytes: &[u8]) -> Option<Identity> {
         if let Some(firebase) = &identity.firebase {
             let _ = firebase.is_fresh(identity.credential.expires_at);
         }
-        let _ = identity.org.okta_login();
+        let _ = identity.org.okta_login(None);
         let _ = identity.org.uses_provider_token();
         // What p0 writes back reads back the same.
         identity.save(&state).unwrap();
@@ -291,7 +291,7 @@ proptest! {
         document["auth"] = auth;
         for candidate in [org, document] {
             if let Ok(org) = serde_json::from_value::<OrgDocument>(candidate) {
-                let _ = (org.okta_login(), org.uses_provider_token());
+                let _ = (org.okta_login(None), org.uses_provider_token());
                 if let Some(config) = &org.config {
                     let _ = (config.api_url(), config.contact_message());
                 }

@@ -44,6 +44,10 @@ pub struct OktaCredential {
     /// Epoch seconds: issue time + `expires_in` - 1.
     #[serde(default)]
     pub expires_at: f64,
+    /// Entra's (with `offline_access`) renews the session without the browser; P0's CLI keeps
+    /// it here too (password logins: Firebase's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret<String>>,
     /// `token_type`, `scope`, `expires_in` and anything else Okta sent, kept as they came.
     #[serde(flatten)]
     pub other: Map<String, Value>,

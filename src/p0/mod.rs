@@ -7,7 +7,7 @@ mod firebase;
 pub(crate) mod fuzz;
 mod identity;
 mod listing;
-mod okta;
+mod login;
 mod org;
 mod request;
 mod session;
@@ -98,7 +98,8 @@ impl P0Client {
         &self.org
     }
 
-    /// Okta tokens and endpoints for the SAML backend.
+    /// Okta tokens and endpoints for the SAML backend; `Error::OktaSamlNeedsOkta` when the
+    /// org signs in another way.
     pub fn okta(&self) -> Result<OktaSession> {
         okta_session_of(&self.session.identity())
     }
@@ -275,6 +276,11 @@ pub struct SessionSummary {
     pub ends_at: f64,
     /// Whether another `p0` is signing in or renewing the session right now.
     pub lock_held: bool,
+    /// How the org signs in (`None` for a login this tool does not know).
+    pub kind: Option<(&'static str, &'static str)>,
+    /// Whether the session renews itself at `ends_at` with no sign-in (Entra's refresh token,
+    /// a password login).
+    pub renews: bool,
 }
 
 /// Reads only local files (identity.json and its lock): `None` when nobody is logged in.
@@ -292,11 +298,15 @@ pub fn stored_session(state: &StateDir) -> Option<SessionSummary> {
         email,
         ends_at: identity.credential.expires_at,
         lock_held: crate::lock::is_held(&session::lock_path(state)),
+        kind: login::Kind::of(&identity.org)
+            .ok()
+            .map(|kind| (kind.id(), kind.name())),
+        renews: session::renews_unattended(&identity),
     })
 }
 
 fn okta_session_of(identity: &identity::Identity) -> Result<OktaSession> {
-    let login = identity.org.okta_login()?;
+    let login = identity.org.okta_login(None)?;
     Ok(OktaSession {
         base_url: login.base_url,
         client_id: login.client_id,
@@ -310,6 +320,21 @@ fn okta_session_of(identity: &identity::Identity) -> Result<OktaSession> {
 pub fn stored_okta(state: &StateDir) -> Result<OktaSession> {
     let identity = identity::Identity::load(state)?.ok_or(Error::NotLoggedIn)?;
     okta_session_of(&identity)
+}
+
+/// Refuses an Okta SAML account up front (before any P0 request) when the stored login is not
+/// Okta's: its credentials need Okta tokens. Reads only identity.json.
+pub fn check_okta_saml_login(state: &StateDir, account: &str) -> Result<()> {
+    let Some(identity) = identity::Identity::load(state)? else {
+        return Ok(());
+    };
+    match login::Kind::of(&identity.org) {
+        Ok(login::Kind::Okta) | Err(_) => Ok(()),
+        Ok(kind) => Err(Error::OktaSamlNeedsOkta {
+            account: Some(account.to_string()),
+            kind: kind.name().to_string(),
+        }),
+    }
 }
 
 /// Reads only local files (identity.json): the logged-in org, for cache keys, without network.

@@ -55,15 +55,14 @@ pub struct AuthProvider {
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_id: Option<String>,
+    /// PingOne's environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_id: Option<String>,
+    /// Entra's tenant domain (else `providerDomain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub microsoft_primary_domain: Option<String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,
-}
-
-/// What the org's login needs, once the document has been checked (§2.1 plugin choice).
-#[derive(Debug, Clone)]
-pub struct OktaLogin {
-    pub base_url: Url,
-    pub client_id: String,
 }
 
 impl OrgDocument {
@@ -71,28 +70,17 @@ impl OrgDocument {
         self.use_provider_token.unwrap_or(false)
     }
 
-    /// The Okta device-flow settings, or the §2.1/§2.2 error for logins this tool cannot do.
-    pub fn okta_login(&self) -> Result<OktaLogin> {
-        let auth = self.auth.as_ref().ok_or(Error::UnsupportedLogin)?;
-        let provider = auth.provider.as_ref().ok_or(Error::UnsupportedLogin)?;
-        if auth.kind != "sso" {
-            return Err(Error::UnsupportedLogin);
+    /// The Okta settings, for the Okta SAML backend: `Error::OktaSamlNeedsOkta` (naming the
+    /// org's kind of login) when the org signs in another way.
+    pub fn okta_login(&self, account: Option<&str>) -> Result<super::login::Okta> {
+        match super::login::Kind::of(self) {
+            Ok(super::login::Kind::Okta) => super::login::Okta::from_org(self),
+            Ok(kind) => Err(Error::OktaSamlNeedsOkta {
+                account: account.map(String::from),
+                kind: kind.name().to_string(),
+            }),
+            Err(e) => Err(e),
         }
-        match provider.sso_provider.as_deref() {
-            Some("oidc-pkce") if provider.provider_type.as_deref() == Some("okta") => {}
-            // The legacy `okta` provider reaches the Okta plugin, which requires oidc-pkce.
-            Some("okta") => return Err(Error::OidcPkceRequired),
-            _ => return Err(Error::UnsupportedLogin),
-        }
-        let domain = provider
-            .provider_domain
-            .as_deref()
-            .ok_or(Error::UnsupportedLogin)?;
-        let client_id = provider.client_id.clone().ok_or(Error::UnsupportedLogin)?;
-        Ok(OktaLogin {
-            base_url: http::service_url(domain, UrlOrigin::Server)?,
-            client_id,
-        })
     }
 }
 
@@ -237,17 +225,34 @@ mod tests {
             "ssoProvider": "oidc-pkce", "providerType": "okta",
             "providerDomain": "acme.okta.com", "clientId": "0oa", "providerId": "oidc.okta"
         }));
-        let login = okta.okta_login().unwrap();
+        let login = okta.okta_login(Some("prod")).unwrap();
         assert_eq!(login.base_url.as_str(), "https://acme.okta.com/");
         assert_eq!(login.client_id, "0oa");
 
         let legacy =
             document(json!({"ssoProvider": "okta", "providerDomain": "a", "clientId": "b"}));
-        assert!(matches!(legacy.okta_login(), Err(Error::OidcPkceRequired)));
+        assert!(matches!(
+            legacy.okta_login(Some("prod")),
+            Err(Error::OidcPkceRequired)
+        ));
         let ping = document(json!({"ssoProvider": "oidc-pkce", "providerType": "ping"}));
-        assert!(matches!(ping.okta_login(), Err(Error::UnsupportedLogin)));
+        assert!(matches!(
+            ping.okta_login(Some("prod")),
+            Err(Error::OktaSamlNeedsOkta { .. })
+        ));
         let google = document(json!({"ssoProvider": "google"}));
-        assert!(matches!(google.okta_login(), Err(Error::UnsupportedLogin)));
+        let refused = google.okta_login(Some("prod")).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "Account prod uses Okta SAML, which needs an Okta sign-in, but your organization \
+             signs in with Google. Use an account backed by AWS IAM Identity Center, or ask your \
+             P0 admin."
+        );
+        let unknown = document(json!({"ssoProvider": "microsoft"}));
+        assert!(matches!(
+            unknown.okta_login(Some("prod")),
+            Err(Error::UnsupportedLogin)
+        ));
     }
 
     #[test]

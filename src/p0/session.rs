@@ -1,15 +1,17 @@
 //! The login session: `p0 login` (§2.1), and keeping the API bearer valid for every other
 //! command (§2.3, §2.5) with as few sign-in calls as possible.
 //!
-//! Fast path: a fresh Firebase ID token (or, for `useProviderToken` orgs, a fresh Okta access
-//! token) in identity.json is used with no network call. Otherwise, under a lock so parallel
-//! `p0` processes renew once: a securetoken refresh, else a Firebase sign-in with the Okta
-//! tokens, else (the Okta session is over) a new device-flow login when a human can answer it,
-//! or `Error::LoginRequired` at once when not.
+//! Fast path: a fresh Firebase ID token (or, for `useProviderToken` orgs, a fresh provider
+//! access token) in identity.json is used with no network call. Otherwise, under a lock so
+//! parallel `p0` processes renew once: a securetoken refresh, else a Firebase sign-in with the
+//! provider's tokens, else (the provider session is over) a silent renewal where the provider
+//! allows one (Entra's refresh token; a password login reads P0_EMAIL / P0_PASSWORD again), else
+//! a new sign-in (`super::login`) when a human can answer it, or `Error::LoginRequired` at once
+//! when not.
 
 use super::firebase::{self, Outcome, Refusal};
 use super::identity::{self, Identity, COMMAND_MARGIN_SECS, LOGIN_MARGIN_SECS};
-use super::okta;
+use super::login::{self, Login, Renewal};
 use super::org::{self, TenantConfig};
 use crate::context::Context;
 use crate::env;
@@ -147,6 +149,7 @@ impl Session {
         // on the lock for another process's sign-in that, in CI, nobody will complete.
         if matches!(self.relogin, Relogin::IfHuman)
             && identity.credential.remaining() <= COMMAND_MARGIN_SECS
+            && !renews_unattended(&identity)
             && !self.ctx.human().present()
         {
             let stored = Identity::load(self.state())?.filter(|s| s.slug() == identity.slug());
@@ -188,6 +191,7 @@ impl Session {
             Refused::Okta(_) => true,
         };
         let mut relogged = false;
+        let mut renewed = false;
         loop {
             if okta_over
                 || identity.credential.remaining() <= COMMAND_MARGIN_SECS
@@ -195,6 +199,16 @@ impl Session {
             {
                 if relogged {
                     return Err(Error::CredentialsExpired);
+                }
+                if !renewed && identity.is_current_format() && !matches!(refused, Refused::Okta(_))
+                {
+                    renewed = true;
+                    if self.renew_silently(identity).await? {
+                        okta_over = false;
+                        if identity.credential.remaining() > COMMAND_MARGIN_SECS {
+                            continue;
+                        }
+                    }
                 }
                 self.relogin(identity, &slug).await?;
                 relogged = true;
@@ -213,6 +227,11 @@ impl Session {
                     return Ok(bearer);
                 }
                 Outcome::Refused(Refusal::Expired) => okta_over = true,
+                Outcome::Refused(Refusal::DifferentProvider) => {
+                    return Err(Error::DifferentIdentityProvider {
+                        contact: self.config.contact_message(),
+                    })
+                }
                 Outcome::Refused(Refusal::Other(message)) => {
                     tracing::debug!("Firebase sign-in failed: {message}");
                     return Err(Error::AuthenticationUnexpected {
@@ -229,16 +248,10 @@ impl Session {
         let unexpected = || Error::AuthenticationUnexpected {
             contact: self.config.contact_message(),
         };
-        let api_key = self
-            .config
-            .fs
-            .as_ref()
-            .and_then(|fs| fs.api_key.clone())
-            .or_else(|| env::get(env::read::P0_FS_API_KEY))
-            .ok_or_else(|| {
-                tracing::debug!("the tenant config has no Firebase apiKey");
-                unexpected()
-            })?;
+        let api_key = firebase::api_key(&self.config).ok_or_else(|| {
+            tracing::debug!("the tenant config has no Firebase apiKey");
+            unexpected()
+        })?;
         if let Some(stored) = identity.firebase.take() {
             tracing::debug!("refreshing the Firebase ID token");
             match firebase::refresh(
@@ -255,13 +268,18 @@ impl Session {
                 }
             }
         }
-        let provider_id = identity
-            .org
-            .auth
-            .as_ref()
-            .and_then(|a| a.provider.as_ref())
-            .and_then(|p| p.provider_id.clone())
-            .ok_or(Error::UnsupportedLogin)?;
+        let Some(provider_id) = login::firebase_provider_id(&identity.org)? else {
+            // A password org: the sign-in is Firebase's own, with the environment's password.
+            tracing::debug!("signing in to Firebase with P0_EMAIL and P0_PASSWORD");
+            let signed_in = Login::for_org(&identity.org, &self.config)?
+                .sign_in(&self.ctx)
+                .await?;
+            identity.credential = signed_in.credential;
+            return Ok(match signed_in.firebase {
+                Some(session) => Outcome::Session(session),
+                None => Outcome::Refused(Refusal::Expired),
+            });
+        };
         tracing::debug!(
             "signing in to Firebase (tenant {:?}, provider {provider_id})",
             identity.org.tenant_id
@@ -276,25 +294,56 @@ impl Session {
         .await
     }
 
-    /// A new Okta login for the stored org, when allowed (§2.3).
-    async fn relogin(&self, identity: &mut Identity, slug: &str) -> Result<()> {
-        if matches!(self.relogin, Relogin::IfHuman) && !self.ctx.human().present() {
-            return Err(login_required(slug));
+    /// Renews the provider session with no person where the provider allows it (Entra's
+    /// refresh token): true when `identity` now holds a new credential (saved). The Firebase
+    /// session is signed in again with the new tokens.
+    async fn renew_silently(&self, identity: &mut Identity) -> Result<bool> {
+        if identity.credential.refresh_token.is_none() {
+            return Ok(false);
         }
+        let Ok(login) = Login::for_org(&identity.org, &self.config) else {
+            return Ok(false);
+        };
+        match login.renew(&self.ctx, &identity.credential).await? {
+            Some(Renewal::Renewed(credential)) => {
+                identity.credential = credential;
+                identity.firebase = None;
+                identity.save(self.state())?;
+                tracing::debug!(
+                    "renewed the {} session without a browser",
+                    login.kind().name()
+                );
+                Ok(true)
+            }
+            Some(Renewal::Refused) | None => Ok(false),
+        }
+    }
+
+    /// A new sign-in for the stored org, when allowed (§2.3).
+    async fn relogin(&self, identity: &mut Identity, slug: &str) -> Result<()> {
         if !identity.is_current_format() {
+            if matches!(self.relogin, Relogin::IfHuman) && !self.ctx.human().present() {
+                return Err(login_required(slug));
+            }
             // Old identity files lack the login settings (§1.4): fetch the org document again.
             let mut document = org::fetch_org(&self.ctx, &self.config.api_url()?, slug).await?;
             document.slug = Some(slug.to_string());
             identity.org = document;
         }
-        if matches!(self.relogin, Relogin::IfHuman) {
-            self.ctx.printer.prompt(&format!(
-                "Your P0 session for {slug} has expired. Signing in again.\n"
-            ));
+        let login = Login::for_org(&identity.org, &self.config)?;
+        if login.needs_person() {
+            if matches!(self.relogin, Relogin::IfHuman) && !self.ctx.human().present() {
+                return Err(login_required(slug));
+            }
+            if matches!(self.relogin, Relogin::IfHuman) {
+                self.ctx.printer.prompt(&format!(
+                    "Your P0 session for {slug} has expired. Signing in again.\n"
+                ));
+            }
         }
-        let login = identity.org.okta_login()?;
-        identity.credential = okta::device_login(&self.ctx, &login).await?;
-        identity.firebase = None;
+        let signed_in = login.sign_in(&self.ctx).await?;
+        identity.credential = signed_in.credential;
+        identity.firebase = signed_in.firebase;
         identity.save(self.state())?;
         self.ctx.printer.status(&format!(
             "Saving authorization to {}.",
@@ -312,6 +361,16 @@ enum Refused<'a> {
     Bearer(&'a Secret<String>),
     /// Okta refused the session whose access token this is.
     Okta(&'a Secret<String>),
+}
+
+/// Whether the stored login can be renewed with nobody to ask: an Entra session with its
+/// refresh token, or a password login (which reads the environment again).
+pub(super) fn renews_unattended(identity: &Identity) -> bool {
+    match login::Kind::of(&identity.org) {
+        Ok(login::Kind::Password) => true,
+        Ok(login::Kind::Entra) => identity.credential.refresh_token.is_some(),
+        _ => false,
+    }
 }
 
 /// The stored bearer when it can be used without any network call.
@@ -397,13 +456,14 @@ pub async fn login(ctx: &Context, options: LoginOptions) -> Result<(Session, boo
         return Ok((session, false));
     }
 
-    let login = document.okta_login()?;
+    let login = Login::for_org(&document, &config)?;
+    tracing::debug!("signing in with {}", login.kind().name());
     let _lock = SessionLock::acquire(state).await?;
-    let credential = okta::device_login(ctx, &login).await?;
+    let signed_in = login.sign_in(ctx).await?;
     let identity = Identity {
-        credential,
+        credential: signed_in.credential,
         org: document,
-        firebase: None,
+        firebase: signed_in.firebase,
         other: Default::default(),
     };
     // §2.4: a new identity starts with an empty cache.

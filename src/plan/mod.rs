@@ -214,6 +214,9 @@ impl Plan {
         account: ResolvedAccount,
         wanted: Wanted,
     ) -> Result<Plan> {
+        if let AccountLogin::OktaSaml { .. } = account.login() {
+            crate::p0::check_okta_saml_login(&ctx.state, account.id())?;
+        }
         let chain = wanted.chain.clone();
         Plan {
             reuse: Reuse::new(

@@ -9,6 +9,7 @@
 // Test support: what it prints is a failing test's diagnostics.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod browser;
 mod process;
 mod python;
 mod sandbox;

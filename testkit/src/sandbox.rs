@@ -25,6 +25,8 @@ pub struct Urls {
     pub p0: String,
     pub firebase_emulator_host: String,
     pub okta: String,
+    /// Google, Entra and PingOne (`P0_GOOGLE_ENDPOINT_URL`, `P0_MICROSOFT_ENDPOINT_URL`).
+    pub idp: String,
     pub sso_oidc: String,
     pub sso: String,
     pub sts: String,
@@ -127,6 +129,7 @@ impl Sandbox {
             p0: field("p0"),
             firebase_emulator_host: field("firebase_emulator_host"),
             okta: field("okta"),
+            idp: field("idp"),
             sso_oidc: field("sso_oidc"),
             sso: field("sso"),
             sts: field("sts"),
@@ -216,6 +219,17 @@ impl Sandbox {
                 self.urls.sso_oidc.clone().into(),
             ),
             ("P0_NO_BROWSER".into(), "1".into()),
+            // Endpoint settings a user of a sovereign cloud (or a proxy) sets the same way.
+            (
+                "P0_GOOGLE_ENDPOINT_URL".into(),
+                self.urls.idp.clone().into(),
+            ),
+            (
+                "P0_MICROSOFT_ENDPOINT_URL".into(),
+                self.urls.idp.clone().into(),
+            ),
+            // Tests run in parallel: each browser sign-in listens on a port of its own.
+            ("P0_LOGIN_REDIRECT_PORT".into(), "0".into()),
             ("PATH".into(), path),
         ]
     }

@@ -23,6 +23,7 @@ mod console;
 mod credential_process;
 mod launch;
 mod login;
+mod login_kinds;
 mod ls;
 mod partitions;
 mod reliability;

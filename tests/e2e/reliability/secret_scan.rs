@@ -235,3 +235,73 @@ fn no_output_at_any_level_shows_a_secret() {
     );
     assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
 }
+
+/// The logins that are not Okta's (Google's and Entra's codes, PKCE verifiers and tokens,
+/// Entra's refresh token and its renewal, PingOne's device code and tokens, a password and the
+/// Firebase tokens it gives) at the levels that show the most: nothing p0 writes holds any of
+/// them. The password is among the sandbox's secrets once used.
+#[test]
+fn no_output_of_a_google_entra_ping_or_password_session_shows_a_secret() {
+    use crate::login_kinds::{scenario, start_login};
+    const PASSWORD: &str = "correct horse battery staple";
+    let mut leaks = Vec::new();
+    for level in [
+        "trace",
+        "html5ever=trace,aws_smithy_runtime=trace,hyper=trace,reqwest=trace",
+    ] {
+        for kind in ["google", "entra", "ping", "password"] {
+            let sb = Sandbox::start(scenario(kind));
+            let what = format!("{kind} at {level}");
+            let mut text = String::new();
+            let env = [
+                ("P0_LOG", level),
+                ("P0_EMAIL", USER_EMAIL),
+                ("P0_PASSWORD", PASSWORD),
+            ];
+            match kind {
+                "google" | "entra" => {
+                    let pending = start_login(&sb, &env, &[]);
+                    p0_testkit::browser::follow(&pending.url);
+                    let (status, err) = pending.finish();
+                    assert!(status.success(), "{what}: {err}");
+                    text.push_str(&err);
+                }
+                _ => {
+                    let mut command = sb.p0();
+                    command.args(["login", ORG]).envs(env);
+                    let out = command.output().unwrap();
+                    assert!(out.status.success(), "{what}: {}", stderr(&out));
+                    text.push_str(&format!("{}{}", stdout(&out), stderr(&out)));
+                }
+            }
+            // The session at its end: Entra renews with its refresh token, password signs in
+            // again, the others refresh the Firebase token.
+            sb.edit_identity(|identity| {
+                if kind == "entra" || kind == "password" {
+                    identity["credential"]["expires_at"] = (now() + 20.0).into();
+                }
+                identity["firebaseSession"]["expiresAt"] = (now() - 1.0).into();
+            });
+            for args in [&["ls", "aws", "permission-set"][..], &["status"][..]] {
+                let out = sb.p0().args(args).envs(env).output().unwrap();
+                assert!(out.status.success(), "{what}: {args:?}: {}", stderr(&out));
+                text.push_str(&format!("{}{}", stdout(&out), stderr(&out)));
+            }
+            if kind == "entra" {
+                assert_eq!(sb.count("entra.refresh"), 1, "{what}");
+            }
+            let secrets = sb.secrets();
+            assert!(secrets.len() > 4, "{what}: {} secrets", secrets.len());
+            if kind == "password" {
+                assert!(secrets.iter().any(|s| s == PASSWORD), "{what}");
+            }
+            // The scan sees what it should: at `trace` p0 tells a lot (third-party crates are
+            // capped at info whatever the filter says).
+            if level == "trace" {
+                assert!(text.len() > 2000, "{what}: diagnostics shown");
+            }
+            leaks.extend(find_secret(&secrets, &what, &text));
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
+}

@@ -1,17 +1,16 @@
-//! Okta sign-in by the OAuth device authorization grant (§2.2), on the shared polling loop.
+//! The OAuth device authorization grant of a sign-in (§2.2): Okta's and PingOne's, on the
+//! shared polling loop (`crate::device_flow`).
 
-use super::client::{self, Replay};
-use super::identity::{now_secs, OktaCredential};
-use super::org::{join, OktaLogin};
 use crate::context::Context;
 use crate::device_flow::{self, Poll, DEVICE_GRANT};
 use crate::error::{Error, Result};
+use crate::p0::client::{self, Replay};
+use crate::p0::identity::{now_secs, OktaCredential};
 use crate::secret::Secret;
 use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
 
-const SCOPE: &str = "openid email profile okta.apps.sso";
 /// RFC 8628 section 3.2: the polling interval when the server names none.
 const DEFAULT_INTERVAL_SECS: u64 = 5;
 
@@ -28,12 +27,22 @@ struct DeviceAuthorization {
     interval: Option<u64>,
 }
 
+/// Where and as whom a device authorization is asked for.
+pub struct DeviceGrant<'a> {
+    /// The name the person sees in the browser ("Okta", "PingOne").
+    pub provider: &'a str,
+    pub authorize_url: &'a url::Url,
+    pub token_url: &'a url::Url,
+    pub client_id: &'a str,
+    pub scope: &'a str,
+}
+
 /// Runs the device flow: the link and code for the human (a browser opened unless they asked
-/// for none), then polling until Okta answers. Returns the token response with its expiry.
-pub async fn device_login(ctx: &Context, login: &OktaLogin) -> Result<OktaCredential> {
+/// for none), then polling until the server answers. Returns the token response with its
+/// expiry.
+pub async fn device_login(ctx: &Context, login: &DeviceGrant<'_>) -> Result<OktaCredential> {
     let http = ctx.http();
-    let authorize_url = join(&login.base_url, &["oauth2", "v1", "device", "authorize"]);
-    let token_url = join(&login.base_url, &["oauth2", "v1", "token"]);
+    let (authorize_url, token_url) = (login.authorize_url, login.token_url);
     let policy = client::api_backoff(&ctx.settings);
 
     // Both POSTs may be repeated: a lost authorization leaves only an unused device code, and a
@@ -42,7 +51,7 @@ pub async fn device_login(ctx: &Context, login: &OktaLogin) -> Result<OktaCreden
         http.post(authorize_url.clone())
             .timeout(crate::http::call_timeout())
             .header("Accept", "application/json")
-            .form(&[("client_id", login.client_id.as_str()), ("scope", SCOPE)])
+            .form(&[("client_id", login.client_id), ("scope", login.scope)])
     })
     .await?;
     let (status, body) = read(response).await;
@@ -56,10 +65,10 @@ pub async fn device_login(ctx: &Context, login: &OktaLogin) -> Result<OktaCreden
         .as_deref()
         .or(device.verification_uri.as_deref())
         .ok_or(Error::InvalidResponse)?;
-    device_flow::show_prompt(ctx, "Okta", link, &device.user_code);
+    device_flow::show_prompt(ctx, login.provider, link, &device.user_code);
 
     let interval = Duration::from_secs(device.interval.unwrap_or(DEFAULT_INTERVAL_SECS));
-    let (device_code, token_url, policy) = (&device.device_code, &token_url, &policy);
+    let (device_code, policy) = (&device.device_code, &policy);
     let poll = move || async move {
         let issued_at = now_secs();
         let response = client::send(policy, Replay::Idempotent, token_url.as_str(), || {
@@ -67,7 +76,7 @@ pub async fn device_login(ctx: &Context, login: &OktaLogin) -> Result<OktaCreden
                 .timeout(crate::http::call_timeout())
                 .header("Accept", "application/json")
                 .form(&[
-                    ("client_id", login.client_id.as_str()),
+                    ("client_id", login.client_id),
                     ("device_code", device_code.expose().as_str()),
                     ("grant_type", DEVICE_GRANT),
                 ])
