@@ -153,13 +153,19 @@ async fn expire(State(app): State<Shared>, body: Bytes) -> Response {
         Err(response) => return response,
     };
     let what = value.get("what").and_then(Value::as_str).unwrap_or("");
+    if what == "idc_instance" {
+        // The instance was deleted and created again: its registrations and tokens are gone.
+        app.forget_idc_clients();
+        app.expire(TokenKind::group("idc").unwrap_or_default());
+        return Json(json!({ "ok": true })).into_response();
+    }
     match TokenKind::group(what) {
         Some(kinds) => {
             app.expire(kinds);
             Json(json!({ "ok": true })).into_response()
         }
         None => bad_request(format!(
-            "\"what\" must be okta, firebase, firebase_refresh, idc or all; got {what:?}"
+            "\"what\" must be okta, okta_web_sso, firebase, firebase_refresh, idc, idc_instance or all; got {what:?}"
         )),
     }
 }

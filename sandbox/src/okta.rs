@@ -166,6 +166,17 @@ async fn token(
     if fields.get("client_id") != Some(&app.scenario.okta.client_id) {
         return invalid_client();
     }
+    if exchange && app.scenario.okta.classic_engine {
+        // Web SSO tokens are an Identity Engine feature: a Classic Engine org's authorization
+        // server does not offer the token-exchange grant at all.
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "The authorization grant type is not supported by the authorization server. \
+             Configured grant types: [authorization_code, refresh_token, \
+             urn:ietf:params:oauth:grant-type:device_code].",
+        );
+    }
     if exchange {
         let invalid_grant = fault.and_then(|f| f.invalid_grant);
         token_exchange(&app, &fields, invalid_grant)
@@ -412,6 +423,12 @@ async fn sso_page(
     };
     match fault.and_then(|f| f.saml) {
         Some(SamlFault::Missing) => return Html(saml::sign_in_page()).into_response(),
+        Some(SamlFault::Encrypted) => {
+            let xml = saml::encrypted_response_xml(&info.audience.clone().unwrap_or_default());
+            let saml_response = tokens::base64_standard(xml.as_bytes());
+            app.record_secret(&saml_response);
+            return Html(saml::post_form_page(Some(&saml_response))).into_response();
+        }
         Some(SamlFault::Malformed) => {
             let garbage = tokens::base64_standard(
                 b"<saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\"><saml2p:Sta",

@@ -496,6 +496,12 @@ impl App {
             .insert(client_id.to_string(), client);
     }
 
+    /// The Identity Center instance was deleted and created again: no registration made
+    /// before is known to it any more.
+    pub fn forget_idc_clients(&self) {
+        self.lock().idc_clients.clear();
+    }
+
     pub fn idc_client_ok(&self, client_id: &str, secret: &str) -> bool {
         self.lock()
             .idc_clients
@@ -584,6 +590,11 @@ pub async fn apply_fault(
         kill.close_now().await;
     }
 
+    if let (Shape::Okta, Some(429)) = (shape, fault.status) {
+        return Err(crate::faults::okta_rate_limited(
+            fault.rate_limit_reset_secs.unwrap_or(60),
+        ));
+    }
     if let Some(status) = fault.status {
         return Err(crate::faults::status_response(shape, status));
     }

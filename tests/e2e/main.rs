@@ -23,6 +23,7 @@ mod credential_process;
 mod launch;
 mod login;
 mod ls;
+mod real_services;
 mod reliability;
 mod renewals;
 mod request;
