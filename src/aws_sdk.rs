@@ -663,8 +663,7 @@ mod tests {
         let text = describe_sdk_error(&error);
         assert!(matches!(error, SdkError::TimeoutError(_)), "{text}");
         assert!(
-            text.starts_with("timed out: no answer within the deadline (")
-                && text.contains("6.5s"),
+            text.starts_with("timed out: no answer within the deadline (") && text.contains("6.5s"),
             "{text}"
         );
         assert!(!text.contains("throughput"), "{text}");

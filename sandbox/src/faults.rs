@@ -125,7 +125,9 @@ impl Fault {
             return Err("`rate_limit_reset_secs` applies only with status 429 on okta.*".into());
         }
         if self.rate_limit_reset_secs.is_some_and(|secs| secs > 60) {
-            return Err("Okta's rate-limit windows are a minute: `rate_limit_reset_secs` <= 60".into());
+            return Err(
+                "Okta's rate-limit windows are a minute: `rate_limit_reset_secs` <= 60".into(),
+            );
         }
         if self.redirect_loop && self.endpoint != "okta.sso" {
             return Err("a `redirect_loop` fault applies only to okta.sso".into());

@@ -489,7 +489,11 @@ fn command_warnings(app: &Shared, headers: &HeaderMap) -> Vec<String> {
         if current.is_none() || current < wanted {
             warnings.push(format!(
                 "This client ({}) is out of date: P0 needs p0 {minimum} or later. Please update.",
-                if agent.is_empty() { "no User-Agent" } else { agent }
+                if agent.is_empty() {
+                    "no User-Agent"
+                } else {
+                    agent
+                }
             ));
         }
     }

@@ -87,7 +87,10 @@ fn signature(reference: &str) -> String {
 /// assertion as cipher text. Nothing of the roles is readable without that key.
 pub fn encrypted_response_xml(issuer_app: &str) -> String {
     let issued = tokens::iso8601(tokens::now_secs());
-    let issuer = format!("http://www.okta.com/exk{}", tokens::stable_hex16(issuer_app));
+    let issuer = format!(
+        "http://www.okta.com/exk{}",
+        tokens::stable_hex16(issuer_app)
+    );
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
          <saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\" \

@@ -358,10 +358,23 @@ mod tests {
 
     #[test]
     fn only_done_or_a_failure_skips_the_poll() {
-        for final_status in ["DONE", "DONE_NOTIFIED", "DENIED", "ERRORED", "EXPIRED", "REVOKED"] {
+        for final_status in [
+            "DONE",
+            "DONE_NOTIFIED",
+            "DENIED",
+            "ERRORED",
+            "EXPIRED",
+            "REVOKED",
+        ] {
             assert!(needs_no_poll(final_status), "{final_status}");
         }
-        for open in ["APPROVED", "APPROVED_NOTIFIED", "NEW", "PENDING_APPROVAL", ""] {
+        for open in [
+            "APPROVED",
+            "APPROVED_NOTIFIED",
+            "NEW",
+            "PENDING_APPROVAL",
+            "",
+        ] {
             assert!(!needs_no_poll(open), "{open}");
         }
     }
@@ -377,7 +390,10 @@ mod tests {
     #[test]
     fn a_data_line_about_another_request_is_not_ours() {
         let data = |value: Value| value.as_object().unwrap().clone();
-        assert!(!names_another_request(&data(json!({"request": {"status": "DONE"}})), "r1"));
+        assert!(!names_another_request(
+            &data(json!({"request": {"status": "DONE"}})),
+            "r1"
+        ));
         assert!(!names_another_request(
             &data(json!({"id": "r1", "request": {"id": "r1"}})),
             "r1"

@@ -424,10 +424,11 @@ impl<'a> TokenStore<'a> {
             // The registration is gone (the instance was recreated, or the client revoked):
             // it would be refused for the rest of its 90 days. Forget it and register once
             // more.
-            Err(e) if matches!(
-                e.as_service_error(),
-                Some(StartDeviceAuthorizationError::InvalidClientException(_))
-            ) =>
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(StartDeviceAuthorizationError::InvalidClientException(_))
+                ) =>
             {
                 tracing::debug!(
                     "Identity Center refused the cached client registration; registering again"
@@ -570,7 +571,10 @@ async fn start_device_authorization(
     start_url: &str,
 ) -> std::result::Result<
     StartDeviceAuthorizationOutput,
-    aws_sdk_ssooidc::error::SdkError<StartDeviceAuthorizationError, aws_sdk_ssooidc::config::http::HttpResponse>,
+    aws_sdk_ssooidc::error::SdkError<
+        StartDeviceAuthorizationError,
+        aws_sdk_ssooidc::config::http::HttpResponse,
+    >,
 > {
     oidc.start_device_authorization()
         .client_id(&client.client_id)

@@ -6,7 +6,13 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 const RUN_ADMIN: [&str; 7] = [
-    "run-as", "--account", "prod", "--role", "Admin", "--", "true",
+    "run-as",
+    "--account",
+    "prod",
+    "--role",
+    "Admin",
+    "--",
+    "true",
 ];
 const ASSUME_ADMIN: [&str; 6] = ["aws", "--account", "prod", "role", "assume", "Admin"];
 const ASSURANCE: &str =
@@ -30,7 +36,11 @@ fn okta_assurance_error_at_a_terminal_signs_in_again_and_succeeds() {
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(out.status.success(), "{all}");
     assert!(all.contains("AWS_ACCESS_KEY_ID"), "{all}");
-    assert_eq!(sb.count("okta.device_authorize"), logins + 1, "one new sign-in");
+    assert_eq!(
+        sb.count("okta.device_authorize"),
+        logins + 1,
+        "one new sign-in"
+    );
     assert!(sb.identity_path().exists());
 }
 
@@ -73,7 +83,11 @@ fn approved_at_create_time_waits_for_provisioning() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sb.count("p0.poll"), 1, "{:?}", sb.calls());
     // No role-lag wait was needed: the grant was provisioned when the stream said DONE.
-    assert!(!stderr(&out).contains("Waiting for Okta"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("Waiting for Okta"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 // ---- 4: what P0 says reaches the user, never stdout ----
@@ -132,12 +146,7 @@ fn a_registration_the_recreated_instance_refuses_is_replaced() {
     sb.control_post("/expire", json!({"what": "idc_instance"}));
     sb.reset_calls();
     let out = sb.p0_in_terminal(&assume_dev);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert_eq!(sb.count("oidc.register"), 1, "{:?}", sb.calls());
     // The refused start, then the one with the new registration.
     assert_eq!(sb.count("oidc.device_authorization"), 2, "{:?}", sb.calls());
@@ -162,7 +171,9 @@ fn an_okta_rate_limit_is_waited_out_until_its_reset() {
 #[test]
 fn an_okta_rate_limit_beyond_the_deadline_fails_at_once_naming_the_reset() {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.fault(json!({"endpoint": "okta.sso", "status": 429, "rate_limit_reset_secs": 40, "times": 0}));
+    sb.fault(
+        json!({"endpoint": "okta.sso", "status": 429, "rate_limit_reset_secs": 40, "times": 0}),
+    );
     let started = Instant::now();
     let out = sb
         .p0()
@@ -174,7 +185,10 @@ fn an_okta_rate_limit_beyond_the_deadline_fails_at_once_naming_the_reset() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(69), "{err}");
     assert!(err.contains("Okta is rate-limiting these calls"), "{err}");
-    assert!(err.contains("later than p0 waits for one call (5 s)"), "{err}");
+    assert!(
+        err.contains("later than p0 waits for one call (5 s)"),
+        "{err}"
+    );
     assert!(started.elapsed() < Duration::from_secs(15));
     assert_eq!(sb.count("okta.sso"), 1, "no retry that cannot pass");
 }
@@ -187,7 +201,11 @@ fn a_classic_engine_org_is_named_as_the_cause() {
     let err = p0_fails(&sb, &ASSUME_ADMIN, 69);
     assert!(err.contains("Okta Classic Engine"), "{err}");
     assert!(err.contains("Identity Engine"), "{err}");
-    assert_eq!(err.matches("Classic Engine").count(), 1, "one message: {err}");
+    assert_eq!(
+        err.matches("Classic Engine").count(),
+        1,
+        "one message: {err}"
+    );
 }
 
 #[test]
@@ -211,4 +229,128 @@ fn a_poll_line_about_another_request_is_ignored() {
     let out = p0(&sb, &RUN_ADMIN);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("denied"), "{}", stderr(&out));
+}
+
+#[test]
+fn login_with_identity_json_a_directory_fails_before_any_sign_in() {
+    let sb = Sandbox::start(default_scenario());
+    let identity = sb.identity_path();
+    std::fs::create_dir_all(&identity).unwrap();
+    let out = sb.p0_in_terminal(&["login", "acme"]);
+    let transcript = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(78), "{transcript}");
+    assert!(
+        transcript.contains(&format!("rm -r {}", identity.display())),
+        "a fix that works on a directory: {transcript}"
+    );
+    assert_eq!(
+        sb.count("okta.device_authorize"),
+        0,
+        "nobody was asked to sign in"
+    );
+}
+
+#[test]
+fn a_lock_path_that_is_a_directory_exits_78_with_a_fix() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let locks = sb.home().join(".p0/locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    // The lock of this role's cache entry, made a directory.
+    let lock = locks.join(format!("aws~okta~acme~{PROD}~Admin.lock"));
+    std::fs::create_dir_all(&lock).unwrap();
+    let out = p0(&sb, &ASSUME_ADMIN);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(78), "{err}");
+    assert!(err.contains(&format!("rm -r {}", lock.display())), "{err}");
+}
+
+/// The resident memory of `pid`, KiB (`VmRSS`, `VmHWM`).
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Any local user can open connections to the `--refresh` endpoint. Floods of idle ones are
+/// capped (connections beyond the limit wait in the kernel's backlog, idle ones are dropped at
+/// the header deadline), and memory freed after one is given back, so the supervisor does not
+/// keep a flood's worth for the rest of a long run.
+#[cfg(target_os = "linux")]
+#[test]
+fn floods_of_idle_connections_leave_the_refresh_supervisor_small() {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+    let sb = Sandbox::logged_in(default_scenario());
+    let run = RunAs::start(
+        &sb,
+        &["--refresh"],
+        r#"printf '%s %s\n' "$AWS_CONTAINER_CREDENTIALS_FULL_URI" "$AWS_CONTAINER_AUTHORIZATION_TOKEN" > "$OUT/uri.tmp" && mv "$OUT/uri.tmp" "$OUT/uri"
+n=0; while [ ! -e "$OUT/stop" ] && [ $n -lt 1800 ]; do sleep 0.1; n=$((n+1)); done"#,
+    );
+    let line = run.wait_for("uri");
+    let (uri, token) = line.trim().split_once(' ').unwrap();
+    let rest = uri.strip_prefix("http://").unwrap();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap());
+    let address: SocketAddr = authority.parse().unwrap();
+    let get = |token: &str| {
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    };
+    assert!(get(token).starts_with("HTTP/1.1 200"));
+    let before = memory_kib(run.pid());
+    const FLOOD: usize = 12_000;
+    for _ in 0..2 {
+        let mut held = Vec::new();
+        let flooding = Instant::now();
+        while held.len() < FLOOD && flooding.elapsed() < Duration::from_secs(3) {
+            // A full backlog drops the SYN: that attempt times out, the next may pass.
+            if let Ok(stream) = TcpStream::connect_timeout(&address, Duration::from_millis(50)) {
+                // Half a request: the server reads, buffers and waits.
+                let _ = (&stream).write_all(b"GET / HTTP/1.1\r\nX-Flood: ");
+                held.push(stream);
+            }
+        }
+        eprintln!("flood: {} connections held", held.len());
+        drop(held);
+        // A real client is answered again once the flood is gone.
+        assert!(get(token).starts_with("HTTP/1.1 200"));
+    }
+    // The server drops what the flood left (closed sockets, header deadlines) and trims.
+    let started = Instant::now();
+    let after = loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = memory_kib(run.pid());
+        if now.0 < before.0 + 16 * 1024 || started.elapsed() > Duration::from_secs(20) {
+            break now;
+        }
+    };
+    eprintln!(
+        "measured: supervisor RSS {} KiB before, {} KiB after 2 floods of up to {FLOOD} idle connections (peak {} KiB)",
+        before.0, after.0, after.1
+    );
+    assert!(get(token).starts_with("HTTP/1.1 200"));
+    std::fs::write(run.path("stop"), "").unwrap();
+    assert!(
+        after.0 < before.0 + 16 * 1024,
+        "kept {} KiB more than before the floods",
+        after.0 - before.0
+    );
+    assert!(after.1 < 96 * 1024, "peak {} KiB", after.1);
 }
