@@ -284,6 +284,7 @@ fn memory_kib(pid: u32) -> (u64, u64) {
 /// keep a flood's worth for the rest of a long run.
 #[cfg(target_os = "linux")]
 #[test]
+#[allow(clippy::print_stderr)] // the `measured:` line
 fn floods_of_idle_connections_leave_the_refresh_supervisor_small() {
     use std::io::{Read, Write};
     use std::net::{SocketAddr, TcpStream};
@@ -327,7 +328,6 @@ n=0; while [ ! -e "$OUT/stop" ] && [ $n -lt 1800 ]; do sleep 0.1; n=$((n+1)); do
                 held.push(stream);
             }
         }
-        eprintln!("flood: {} connections held", held.len());
         drop(held);
         // A real client is answered again once the flood is gone.
         assert!(get(token).starts_with("HTTP/1.1 200"));
