@@ -336,6 +336,23 @@ impl Error {
         )
     }
 
+    /// Whether Okta, Identity Center or STS refused in a way an account config changed since
+    /// the local copy would explain (an app id, IdP, region or instance that is no longer
+    /// the account's): worth fetching the config again, once. Not a network failure, a
+    /// session's end or a rate limit, which a config does not cause.
+    pub fn may_mean_a_stale_account_config(&self) -> bool {
+        matches!(
+            self,
+            Error::Okta(_)
+                | Error::InvalidProviderConfig(_)
+                | Error::NoSamlAssertion
+                | Error::RoleNotAvailable { .. }
+                | Error::PermissionSetNotAssigned { .. }
+                | Error::SsoInstance(_)
+                | Error::Aws { .. }
+        )
+    }
+
     /// The documented exit code for this failure (README, `p0 run-as --help`).
     pub fn exit_code(&self) -> u8 {
         use Error::*;

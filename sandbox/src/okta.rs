@@ -322,7 +322,9 @@ fn token_exchange(
     let audience = &fields["audience"];
     let app_id = audience.strip_prefix("urn:okta:apps:").filter(|id| {
         app.scenario.accounts.iter().any(|a| {
-            a.installed && a.backend == Backend::OktaSaml && a.app_id.as_deref() == Some(*id)
+            a.installed
+                && a.backend == Backend::OktaSaml
+                && app.app_id_of(a).as_deref() == Some(*id)
         })
     });
     let Some(app_id) = app_id else {
@@ -439,11 +441,10 @@ async fn sso_page(
     }
     let app_id = info.audience.unwrap_or_default();
     let mut roles = Vec::new();
-    for account in app
-        .scenario
-        .accounts
-        .iter()
-        .filter(|a| a.backend == Backend::OktaSaml && a.app_id.as_deref() == Some(&app_id))
+    for account in
+        app.scenario.accounts.iter().filter(|a| {
+            a.backend == Backend::OktaSaml && app.app_id_of(a).as_deref() == Some(&app_id)
+        })
     {
         let provider = format!(
             "arn:aws:iam::{}:saml-provider/{}",

@@ -159,19 +159,19 @@ pub fn aws_config_body(app: &Shared) -> String {
         .scenario
         .accounts
         .iter()
-        .map(|account| (account.id.clone(), config_item(account)))
+        .map(|account| (account.id.clone(), config_item(app, account)))
         .collect();
     let items = serde_json::to_string(&Ordered(items)).expect("JSON values serialize");
     format!("{{\"config\":{{\"iam-write\":{items}}}}}")
 }
 
-fn config_item(account: &Account) -> Value {
+fn config_item(app: &Shared, account: &Account) -> Value {
     let login = match account.backend {
         Backend::OktaSaml => json!({
             "type": "federated",
             "provider": {
                 "type": "okta",
-                "appId": account.app_id,
+                "appId": app.app_id_of(account),
                 "identityProvider": account.identity_provider,
                 "method": { "type": "saml" },
             }
@@ -590,8 +590,14 @@ fn create_request(
 ) -> Response {
     let policy = app.policy(&account.id, kind, name);
     let now = Instant::now();
+    // Okta shows what P0 grants a while later, existing access included (a grant P0 made a
+    // moment ago, in another request or as standing access).
+    let lag = match account.backend {
+        Backend::OktaSaml => Duration::from_millis(app.scenario.okta_role_lag_ms),
+        _ => Duration::ZERO,
+    };
     if policy.outcome == Outcome::Already {
-        app.assign(&account.id, kind, name, now);
+        app.assign(&account.id, kind, name, now + lag);
         return error(
             StatusCode::BAD_REQUEST,
             "This principal already has this access",
@@ -599,12 +605,8 @@ fn create_request(
     }
     let id = tokens::random_alnum(20);
     let after = Duration::from_millis(policy.after_ms);
-    let lag = match account.backend {
-        Backend::OktaSaml => Duration::from_millis(app.scenario.okta_role_lag_ms),
-        _ => Duration::ZERO,
-    };
     let (status, resolves_at) = if policy.preexisting {
-        app.assign(&account.id, kind, name, now);
+        app.assign(&account.id, kind, name, now + lag);
         ("DONE", Some(now))
     } else {
         let resolves_at = now + after;

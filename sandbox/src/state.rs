@@ -182,6 +182,8 @@ struct Inner {
     policies: HashMap<Grant, Policy>,
     /// The `WebIdentityToken` of every AssumeRoleWithWebIdentity through the STS proxy.
     web_identity_tokens: Vec<String>,
+    /// Okta AWS apps reinstalled through the control port: account id -> its new app id.
+    app_ids: HashMap<String, String>,
 }
 
 /// A role or permission set of an account: (account id, kind, name).
@@ -217,6 +219,7 @@ impl App {
                 revoked: HashSet::new(),
                 policies: HashMap::new(),
                 web_identity_tokens: Vec::new(),
+                app_ids: HashMap::new(),
             }),
         }
     }
@@ -494,6 +497,24 @@ impl App {
         self.lock()
             .idc_clients
             .insert(client_id.to_string(), client);
+    }
+
+    /// The Okta AWS app id of an okta-saml account now: the scenario's, unless an admin
+    /// reinstalled the app (`POST /accounts/reinstall`).
+    pub fn app_id_of(&self, account: &crate::scenario::Account) -> Option<String> {
+        self.lock()
+            .app_ids
+            .get(&account.id)
+            .cloned()
+            .or_else(|| account.app_id.clone())
+    }
+
+    /// An admin reinstalled the account's Okta AWS app: P0's config and Okta know it by
+    /// `app_id` from now on, and Okta no longer knows the old id.
+    pub fn reinstall_app(&self, account_id: &str, app_id: &str) {
+        self.lock()
+            .app_ids
+            .insert(account_id.to_string(), app_id.to_string());
     }
 
     /// The Identity Center instance was deleted and created again: no registration made

@@ -128,6 +128,27 @@ fn a_current_client_gets_no_version_warning() {
     assert!(!err.contains("out of date"), "{err}");
 }
 
+// ---- 8: Okta's lag is waited out whenever P0 says the role is held ----
+
+#[test]
+fn existing_access_okta_does_not_show_yet_is_waited_for() {
+    for policy in [json!({"outcome": "already"}), json!({"preexisting": true})] {
+        let mut scenario = default_scenario();
+        scenario["okta_role_lag_ms"] = json!(1500);
+        scenario["accounts"][0]["roles"]["Admin"]["policy"] = policy.clone();
+        let sb = Sandbox::logged_in(scenario);
+        let out = p0(&sb, &ASSUME_ADMIN);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{policy}: {err}");
+        assert!(err.contains("Existing access found."), "{policy}: {err}");
+        assert!(
+            err.contains("Waiting for Okta to make role Admin available"),
+            "{err}"
+        );
+        assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+    }
+}
+
 // ---- 9: a registration Identity Center no longer knows is replaced ----
 
 #[test]
@@ -353,4 +374,68 @@ n=0; while [ ! -e "$OUT/stop" ] && [ $n -lt 1800 ]; do sleep 0.1; n=$((n+1)); do
         after.0 - before.0
     );
     assert!(after.1 < 96 * 1024, "peak {} KiB", after.1);
+}
+
+// ---- 6: an old account config is fetched again on a cold run, never on a warm one ----
+
+/// Sets the local copy of the account config's `fetched_at` to `seconds_ago`.
+fn age_config_copy(sb: &Sandbox, seconds_ago: i64) {
+    let dir = sb.home().join(".p0/cache");
+    let copy = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("aws-config~")
+        })
+        .expect("a local copy of the account config");
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&copy).unwrap()).unwrap();
+    value["fetched_at"] = json!(now() as i64 - seconds_ago);
+    std::fs::write(&copy, serde_json::to_vec(&value).unwrap()).unwrap();
+}
+
+#[test]
+fn a_cold_run_refetches_an_account_config_older_than_ten_minutes() {
+    let sb = Sandbox::logged_in(default_scenario());
+    p0_ok(&sb, &RUN_ADMIN);
+    // Warm (credentials cached): files only, however old the copy (within its 12 hours).
+    age_config_copy(&sb, 11 * 60);
+    sb.reset_calls();
+    p0_ok(&sb, &RUN_ADMIN);
+    assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
+    // Cold (--refresh-credentials): a copy this old is fetched again, once.
+    let cold = [&RUN_ADMIN[..5], &["--refresh-credentials", "--", "true"]].concat();
+    p0_ok(&sb, &cold);
+    assert_eq!(sb.count("p0.aws_config"), 1, "{:?}", sb.calls());
+    // A young copy is used as it is.
+    sb.reset_calls();
+    p0_ok(&sb, &cold);
+    assert_eq!(sb.count("p0.aws_config"), 0, "{:?}", sb.calls());
+}
+
+#[test]
+fn a_reinstalled_okta_app_is_found_by_fetching_the_config_again_once() {
+    let sb = Sandbox::logged_in(default_scenario());
+    // The local copy (fetched at login) still names the old app id.
+    sb.control_post(
+        "/accounts/reinstall",
+        json!({"account": PROD, "app_id": "0oa-aws-prod-2"}),
+    );
+    sb.reset_calls();
+    let out = p0(&sb, &RUN_ADMIN);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Okta refused the old app id (the exchange during the approval, and the one after it);
+    // the config fetched again named the new one.
+    assert_eq!(sb.count("p0.aws_config"), 1, "{:?}", sb.calls());
+    assert_eq!(sb.count("okta.token_exchange"), 3, "{:?}", sb.calls());
+    // A failure the config does not explain is not retried: one fetch, no second attempt.
+    sb.fault(json!({"endpoint": "sts.AssumeRoleWithSAML", "status": 403, "times": 0}));
+    sb.reset_calls();
+    let cold = [&RUN_ADMIN[..5], &["--refresh-credentials", "--", "true"]].concat();
+    p0_fails(&sb, &cold, 69);
+    assert_eq!(sb.count("p0.aws_config"), 1, "{:?}", sb.calls());
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1, "{:?}", sb.calls());
 }
