@@ -1764,3 +1764,55 @@ fn a_classic_engine_org_has_no_token_exchange_and_a_recreated_instance_forgets_c
     assert_eq!(status, 401, "{refused}");
     assert_eq!(refused["__type"], "InvalidClientException", "{refused}");
 }
+
+/// An admin reinstalls an account's Okta AWS app: P0's config names the new id, Okta knows
+/// only that one.
+#[test]
+fn a_reinstalled_okta_app_changes_the_config_and_okta_together() {
+    let sb = start(default_scenario());
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let config_url = format!("{}/o/acme/integrations/aws/config", sb.urls().p0);
+    let app_id = |config: &Value| {
+        config["config"]["iam-write"]["123456789012"]["login"]["provider"]["appId"].clone()
+    };
+    let (_, before) = get_bearer(&config_url, &bearer);
+    assert_eq!(app_id(&before), "0oa-aws-prod", "{before}");
+    sb.control_post(
+        "/accounts/reinstall",
+        json!({"account": "123456789012", "app_id": "0oa-aws-prod-2"}),
+    );
+    let (_, after) = get_bearer(&config_url, &bearer);
+    assert_eq!(app_id(&after), "0oa-aws-prod-2", "{after}");
+    let exchange = |audience: &str| {
+        post_form(
+            &format!("{}/oauth2/v1/token", sb.urls().okta),
+            &[
+                (
+                    "grant_type",
+                    "urn:ietf:params:oauth:grant-type:token-exchange",
+                ),
+                ("audience", audience),
+                ("client_id", "0oa-cli"),
+                ("actor_token", &okta.access_token),
+                (
+                    "actor_token_type",
+                    "urn:ietf:params:oauth:token-type:access_token",
+                ),
+                ("subject_token", &okta.id_token),
+                (
+                    "subject_token_type",
+                    "urn:ietf:params:oauth:token-type:id_token",
+                ),
+                (
+                    "requested_token_type",
+                    "urn:okta:oauth:token-type:web_sso_token",
+                ),
+            ],
+        )
+    };
+    let (status, refused) = exchange("urn:okta:apps:0oa-aws-prod");
+    assert_eq!(status, 400);
+    assert_eq!(refused["error"], "invalid_request", "{refused}");
+    assert_eq!(exchange("urn:okta:apps:0oa-aws-prod-2").0, 200);
+}
