@@ -18,11 +18,14 @@ use time::OffsetDateTime;
 
 /// A local copy of the config older than this is fetched again before use.
 const LOCAL_COPY_MAX_AGE: time::Duration = time::Duration::hours(12);
+/// A cold run (credentials not cached, so P0 is asked anyway) with a copy older than this
+/// fetches the config again first (`Plan::through_p0`).
+pub const COLD_RUN_CONFIG_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// How users log in to an account: the backend and its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountLogin {
-    /// The partition (aws or aws-us-gov) is taken from the SAML assertion's role ARNs (§5.4).
+    /// The partition (aws, aws-us-gov, aws-cn or aws-eusc) is taken from the SAML assertion's role ARNs (§5.4).
     OktaSaml {
         app_id: String,
         identity_provider: String,
@@ -364,6 +367,25 @@ mod typed {
             .collect();
         Some(AwsConfig { installed })
     }
+}
+
+/// Whether `org`'s local copy was fetched less than `max_age` ago (a copy from the future, a
+/// clock set back, counts as old).
+pub fn local_copy_younger_than(cache: &Cache, org: &str, max_age: std::time::Duration) -> bool {
+    #[derive(Deserialize)]
+    struct Stamp {
+        fetched_at: i64,
+    }
+    let Ok(Some(bytes)) = cache.read_bytes(&local_copy_key(org)) else {
+        return false;
+    };
+    let Ok(stamp) = serde_json::from_slice::<Stamp>(&bytes) else {
+        return false;
+    };
+    let age = OffsetDateTime::now_utc()
+        .unix_timestamp()
+        .saturating_sub(stamp.fetched_at);
+    u64::try_from(age).is_ok_and(|age| age < max_age.as_secs())
 }
 
 /// Which write of `org`'s local copy is on disk (see [`Cache::version`]).

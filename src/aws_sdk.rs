@@ -37,7 +37,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::region::Region;
-use aws_types::sdk_config::SharedHttpClient;
+use aws_types::sdk_config::{SharedHttpClient, StalledStreamProtectionConfig};
 use aws_types::SdkConfig;
 use std::time::Duration;
 
@@ -208,12 +208,25 @@ where
                 (None, None) => format!("HTTP {status}"),
             }
         }
-        SdkError::TimeoutError(_) => format!("timed out ({})", crate::http::innermost_cause(error)),
+        // The SDK's deadlines: the cause names the one that passed (`operation timeout (all
+        // attempts including retries) occurred after 60s`).
+        SdkError::TimeoutError(_) => format!(
+            "timed out: no answer within the deadline ({})",
+            crate::http::innermost_cause(error)
+        ),
+        // reqwest's: connecting, or (rarely, it is longer than the SDK's) the whole call.
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
-            format!(
-                "timed out connecting ({})",
-                crate::http::innermost_cause(error)
-            )
+            if reqwest_error(error).is_some_and(reqwest::Error::is_connect) {
+                format!(
+                    "timed out connecting (no connection within {} s)",
+                    crate::http::connect_timeout().as_secs()
+                )
+            } else {
+                format!(
+                    "timed out: no answer within the deadline of {} s",
+                    crate::http::call_timeout().as_secs()
+                )
+            }
         }
         SdkError::DispatchFailure(failure) if failure.is_io() => {
             format!("no connection: {}", crate::http::innermost_cause(error))
@@ -225,6 +238,18 @@ where
         ),
         _ => crate::http::innermost_cause(error),
     }
+}
+
+/// The reqwest error under an SDK failure, if one caused it.
+fn reqwest_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a reqwest::Error> {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(found) = current.downcast_ref::<reqwest::Error>() {
+            return Some(found);
+        }
+        cause = current.source();
+    }
+    None
 }
 
 /// Whether a failed call may succeed if made again: throttling, a server error, a timeout or a
@@ -289,6 +314,11 @@ fn config(
         // and retry backoff need a sleep, signing-free calls still need a clock.
         .sleep_impl(TokioSleep::new())
         .time_source(SystemTimeSource::new())
+        // Off: the connector takes the request body whole without polling it, so the SDK's
+        // upload stall detector saw "0 B/s" whenever a server was slow to answer and reported
+        // it as `timed out connecting (minimum throughput ...)` after its 5 s grace period.
+        // The deadlines above (and reqwest's) bound every wait instead.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .timeout_config(timeouts);
     if let Some(url) = endpoint {
         config = config.endpoint_url(url);
@@ -748,6 +778,49 @@ mod tests {
             describe_sdk_error(&error)
         );
         assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    }
+
+    /// A server that accepts and stays silent past the SDK's 5 s stall grace period, inside
+    /// the deadlines: the deadline ends the call, and the text says no answer came within it
+    /// (it was `timed out connecting (minimum throughput ...)`).
+    #[test]
+    fn silence_is_reported_as_no_answer_within_the_deadline() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept() {
+                held.push(stream);
+            }
+        });
+        let deadline = Duration::from_millis(6500);
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(deadline)
+            .operation_timeout(deadline)
+            .build();
+        let sts = aws_sdk_sts::Client::new(&config(
+            &crate::http::client(),
+            "us-east-1",
+            Some(url),
+            timeouts,
+        ));
+        let error = runtime()
+            .block_on(
+                sts.assume_role_with_saml()
+                    .role_arn("arn:aws:iam::123456789012:role/Admin")
+                    .principal_arn("arn:aws:iam::123456789012:saml-provider/okta")
+                    .saml_assertion("PHNhbWw+")
+                    .send(),
+            )
+            .unwrap_err();
+        let text = describe_sdk_error(&error);
+        assert!(matches!(error, SdkError::TimeoutError(_)), "{text}");
+        assert!(
+            text.starts_with("timed out: no answer within the deadline (") && text.contains("6.5s"),
+            "{text}"
+        );
+        assert!(!text.contains("throughput"), "{text}");
     }
 
     /// Failures without a service answer are one short line with the innermost cause.

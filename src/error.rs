@@ -212,7 +212,10 @@ pub enum Error {
     AccessExpired(Option<String>),
     #[error("Your access was revoked{}", detail(.0))]
     AccessRevoked(Option<String>),
-    #[error("Your request did not complete within 5 minutes.{}", detail(.0))]
+    /// P0 ended its stream with a status that is not a decision (P0's own wait, about five
+    /// minutes, passed). P0's CLI says "within 5 minutes" whatever the wait was; `p0` names
+    /// whose wait ended, so it never contradicts its own "Will wait up to 10 minutes".
+    #[error("Your request did not complete: P0 ended its wait without a decision, and the request may still be approved in P0.{}", detail(.0))]
     RequestNotComplete(Option<String>),
     /// p0's own limit on the wait passed (§3.3), retries and reconnections included.
     #[error("Your request was not decided within {minutes} minutes, so p0 stopped waiting; it may still be approved in P0.")]
@@ -246,6 +249,24 @@ pub enum Error {
     NoSamlAssertion,
     #[error("Your Okta session has expired. Please log out of Okta in your browser, and re-execute your p0 command to reauthenticate.")]
     OktaSessionExpired,
+    /// Okta's sign-on policy for the AWS app wants a more recent (or stronger) sign-in than
+    /// the stored one (`invalid_grant`, "assurance requirements"): a fresh sign-in cures it.
+    #[error("Okta's sign-on policy for the AWS app needs a more recent sign-in than your p0 login (Okta: \"{0}\"). Run the p0 command again in a terminal to sign in anew.")]
+    OktaReauthenticationRequired(String),
+    /// The token exchange is not offered: a Classic Engine Okta org (web SSO tokens need Okta
+    /// Identity Engine).
+    #[error("Okta at {okta} cannot exchange your sign-in for a web SSO token to the AWS app (Okta: \"{answer}\"). The Okta org is on Okta Classic Engine, and this exchange needs Okta Identity Engine: ask your Okta administrator to upgrade the org.")]
+    OktaClassicEngine { okta: String, answer: String },
+    /// Okta answered 429 and its limit resets later than one call's deadline.
+    #[error("Okta is rate-limiting these calls (429 Too Many Requests at {url}); its limit resets in {seconds} s, later than p0 waits for one call ({deadline} s). Try again after that.")]
+    OktaRateLimited {
+        url: String,
+        seconds: u64,
+        deadline: u64,
+    },
+    /// Okta's AWS app encrypts its assertions: the roles in them cannot be read.
+    #[error("Okta's AWS app sends an encrypted SAML assertion, so p0 cannot read the roles in it. Ask your Okta administrator to turn off assertion encryption in the AWS app's SAML settings.")]
+    EncryptedSamlAssertion,
     #[error("Invalid provider configuration: {0}")]
     InvalidProviderConfig(String),
     #[error("Could not read the SAML assertion from Okta: {0}")]
@@ -370,6 +391,32 @@ impl Error {
         )
     }
 
+    /// Whether Okta refused the stored sign-in in a way a fresh sign-in cures: the session
+    /// ended early, or the app's sign-on policy wants a more recent sign-in.
+    pub fn needs_new_okta_sign_in(&self) -> bool {
+        matches!(
+            self,
+            Error::OktaSessionExpired | Error::OktaReauthenticationRequired(_)
+        )
+    }
+
+    /// Whether Okta, Identity Center or STS refused in a way an account config changed since
+    /// the local copy would explain (an app id, IdP, region or instance that is no longer
+    /// the account's): worth fetching the config again, once. Not a network failure, a
+    /// session's end or a rate limit, which a config does not cause.
+    pub fn may_mean_a_stale_account_config(&self) -> bool {
+        matches!(
+            self,
+            Error::Okta(_)
+                | Error::InvalidProviderConfig(_)
+                | Error::NoSamlAssertion
+                | Error::RoleNotAvailable { .. }
+                | Error::PermissionSetNotAssigned { .. }
+                | Error::SsoInstance(_)
+                | Error::Aws { .. }
+        )
+    }
+
     /// The documented exit code for this failure (README, `p0 run-as --help`).
     pub fn exit_code(&self) -> u8 {
         use Error::*;
@@ -395,6 +442,7 @@ impl Error {
             | CredentialsExpired
             | PasswordRequired
             | PasswordRefused { .. }
+            | OktaReauthenticationRequired(_)
             | MissingConfig => exit::LOGIN_REQUIRED,
             LockTimeout { .. } => exit::TEMPFAIL,
             Interrupted => exit::INTERRUPTED,
@@ -403,6 +451,9 @@ impl Error {
             RoleNotAvailable { .. }
             | NoSamlAssertion
             | OktaSessionExpired
+            | OktaClassicEngine { .. }
+            | OktaRateLimited { .. }
+            | EncryptedSamlAssertion
             | InvalidProviderConfig(_)
             | MalformedSaml(_)
             | Okta(_)

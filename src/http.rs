@@ -18,7 +18,17 @@ use std::sync::LazyLock;
 use std::time::Duration;
 use url::{Host, Url};
 
-pub const USER_AGENT: &str = concat!("p0-rs/", env!("CARGO_PKG_VERSION"));
+/// `p0/{version} ({os}; {arch})`: the product token names this client and its version, so P0
+/// can tell which release made a call (docs/protocol.md §3.1 says why it is not P0's CLI's
+/// `P0 CLI/…`).
+pub static USER_AGENT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "p0/{} ({}; {})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+});
 /// Establishing a connection (TCP and TLS), at most.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A whole call, answer body included, unless `P0_CALL_TIMEOUT` says otherwise.
@@ -58,7 +68,7 @@ pub fn configured_client() -> std::result::Result<reqwest::Client, (reqwest::Cli
     };
     let build = |roots: Vec<reqwest::Certificate>| {
         reqwest::Client::builder()
-            .user_agent(USER_AGENT)
+            .user_agent(USER_AGENT.as_str())
             .connect_timeout(connect_timeout())
             .timeout(call_timeout())
             .tls_certs_merge(roots)

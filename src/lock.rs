@@ -41,6 +41,7 @@ impl LockedFile {
             .open(path)
             .map_err(|e| match e.raw_os_error() {
                 Some(nix::libc::ELOOP) => refused(path, "it is a symbolic link"),
+                Some(nix::libc::EISDIR) => refused(path, "it is a directory"),
                 _ => Error::io(format!("opening lock file {}", path.display()), e),
             })?;
         check(&file, path)?;
@@ -128,9 +129,9 @@ fn check(file: &File, path: &Path) -> Result<()> {
 
 fn refused(path: &Path, problem: &str) -> Error {
     Error::UnsafeState(format!(
-        "Refusing to use the lock file {}: {problem}. Fix it with: rm {}",
+        "Refusing to use the lock file {}: {problem}. Fix it with: {}",
         path.display(),
-        path.display()
+        state::removal(path)
     ))
 }
 
@@ -179,6 +180,26 @@ mod tests {
         nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
         let refused = LockedFile::acquire(&path, Duration::from_secs(1)).await;
         assert!(matches!(refused, Err(Error::UnsafeState(_))), "{refused:?}");
+    }
+
+    #[tokio::test]
+    async fn a_directory_at_the_lock_path_is_refused_with_a_fix_that_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        std::fs::create_dir(&path).unwrap();
+        let refused = LockedFile::acquire(&path, Duration::from_secs(1)).await;
+        let Err(error) = refused else {
+            panic!("a directory was taken as a lock")
+        };
+        assert_eq!(error.exit_code(), 78, "{error}");
+        let text = error.to_string();
+        let fix = text.split("Fix it with: ").nth(1).unwrap();
+        assert_eq!(fix, format!("rm -r {}", path.display()));
+        let status = std::process::Command::new("sh")
+            .args(["-c", fix])
+            .status()
+            .unwrap();
+        assert!(status.success() && !path.exists(), "the fix works");
     }
 
     #[tokio::test]

@@ -317,15 +317,19 @@ fn refuse(path: &Path, problem: Problem) -> Error {
             "it is a symbolic link, and p0 follows no links in its state directory".to_string(),
             format!("rm {shown}"),
         ),
-        Problem::NotRegular => (
-            "it is not a regular file".to_string(),
-            format!("rm {shown}"),
-        ),
+        Problem::NotRegular => ("it is not a regular file".to_string(), removal(path)),
         Problem::NotDirectory => ("it is not a directory".to_string(), format!("rm {shown}")),
     };
     Error::UnsafeState(format!(
         "Refusing to use {shown}: {what}. Fix it with: {fix}"
     ))
+}
+
+/// The command that removes what is at `path`: `rm -r` for a directory (plain `rm` refuses
+/// one), `rm` for anything else.
+pub fn removal(path: &Path) -> String {
+    let is_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+    format!("rm {}{}", if is_dir { "-r " } else { "" }, path.display())
 }
 
 /// Creates `dir` (and parents) with mode 0700 if missing. An existing one must be a real
@@ -622,6 +626,24 @@ mod tests {
         // Removing it removes the link, not what it points to.
         remove_dir_if_exists(&state.cache_dir()).unwrap();
         assert!(elsewhere.exists());
+    }
+
+    #[test]
+    fn the_removal_fix_works_on_a_directory_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        fs::write(&file, b"x").unwrap();
+        assert_eq!(removal(&file), format!("rm {}", file.display()));
+        let sub = dir.path().join("d");
+        fs::create_dir(&sub).unwrap();
+        fs::write(sub.join("inside"), b"x").unwrap();
+        let fix = removal(&sub);
+        assert_eq!(fix, format!("rm -r {}", sub.display()));
+        let status = std::process::Command::new("sh")
+            .args(["-c", &fix])
+            .status()
+            .unwrap();
+        assert!(status.success() && !sub.exists());
     }
 
     #[test]

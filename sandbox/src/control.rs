@@ -22,6 +22,7 @@ pub fn router(app: Shared) -> Router {
         .route("/device/pending", get(pending_devices))
         .route("/device/approve", post(approve_devices))
         .route("/expire", post(expire))
+        .route("/accounts/reinstall", post(reinstall))
         .route("/revoke", post(revoke))
         .route("/secrets", get(secrets))
         .route("/services/stop", post(stop_service))
@@ -153,15 +154,44 @@ async fn expire(State(app): State<Shared>, body: Bytes) -> Response {
         Err(response) => return response,
     };
     let what = value.get("what").and_then(Value::as_str).unwrap_or("");
+    if what == "idc_instance" {
+        // The instance was deleted and created again: its registrations and tokens are gone.
+        app.forget_idc_clients();
+        app.expire(TokenKind::group("idc").unwrap_or_default());
+        return Json(json!({ "ok": true })).into_response();
+    }
     match TokenKind::group(what) {
         Some(kinds) => {
             app.expire(kinds);
             Json(json!({ "ok": true })).into_response()
         }
         None => bad_request(format!(
-            "\"what\" must be okta, okta_web_sso, firebase, firebase_refresh, idc, idp, idp_refresh or all; got {what:?}"
+            "\"what\" must be okta, okta_web_sso, firebase, firebase_refresh, idc, idc_instance, idp, idp_refresh or all; got {what:?}"
         )),
     }
+}
+
+/// `{"account": ID, "app_id": NEW}`: an admin reinstalled the okta-saml account's Okta AWS
+/// app. P0's account config names the new id; Okta refuses the old one (the token exchange's
+/// `audience` is invalid).
+async fn reinstall(State(app): State<Shared>, body: Bytes) -> Response {
+    let value = match body_json(&body) {
+        Ok(value) => value,
+        Err(response) => return response,
+    };
+    let account_id = value.get("account").and_then(Value::as_str).unwrap_or("");
+    let app_id = value.get("app_id").and_then(Value::as_str).unwrap_or("");
+    let known = app
+        .scenario
+        .account(account_id)
+        .is_some_and(|a| a.backend == crate::scenario::Backend::OktaSaml);
+    if !known || app_id.is_empty() {
+        return bad_request(format!(
+            "\"account\" must name an okta-saml account and \"app_id\" a new app id; got {value}"
+        ));
+    }
+    app.reinstall_app(account_id, app_id);
+    Json(json!({ "ok": true })).into_response()
 }
 
 /// `{"account": ID, "name": NAME, "then": POLICY}`: the user no longer holds that role (Okta

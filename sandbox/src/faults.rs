@@ -38,6 +38,11 @@ pub struct Fault {
     /// for a `SessionDuration` it does not allow (both a 400, see [`signin_refusal`]).
     #[serde(default)]
     pub signin: Option<SigninFault>,
+    /// With `"status": 429` on an Okta endpoint: when Okta's rate-limit window resets
+    /// (`X-Rate-Limit-Reset`, epoch seconds), this many seconds from now. Okta's windows are a
+    /// minute long, so 60 at most; 60 when not given.
+    #[serde(default)]
+    pub rate_limit_reset_secs: Option<u64>,
 }
 
 /// What a fault makes the sign-in federation endpoint's `getSigninToken` refuse.
@@ -60,6 +65,9 @@ pub enum PollFault {
     /// After the first heartbeat, nothing at all (no heartbeat, no data), the connection held
     /// open: a half-open connection after a VPN drop, or a proxy that buffers the stream.
     Silent,
+    /// First a data line about another request (a denied one, with its own `id`), then the
+    /// stream as usual: a proxy or server that mixes streams up.
+    OtherRequest,
 }
 
 fn one() -> u32 {
@@ -71,6 +79,9 @@ fn one() -> u32 {
 pub enum SamlFault {
     Missing,
     Malformed,
+    /// The AWS app encrypts its assertions (Okta's "Assertion Encryption" setting): an
+    /// `EncryptedAssertion` whose roles only the service provider's key can read.
+    Encrypted,
 }
 
 pub const ENDPOINTS: &[&str] = &[
@@ -133,6 +144,16 @@ impl Fault {
         if self.poll.is_some() && self.endpoint != "p0.poll" {
             return Err("a `poll` fault applies only to p0.poll".into());
         }
+        if self.rate_limit_reset_secs.is_some()
+            && (self.status != Some(429) || !self.endpoint.starts_with("okta."))
+        {
+            return Err("`rate_limit_reset_secs` applies only with status 429 on okta.*".into());
+        }
+        if self.rate_limit_reset_secs.is_some_and(|secs| secs > 60) {
+            return Err(
+                "Okta's rate-limit windows are a minute: `rate_limit_reset_secs` <= 60".into(),
+            );
+        }
         if self.redirect_loop && self.endpoint != "okta.sso" {
             return Err("a `redirect_loop` fault applies only to okta.sso".into());
         }
@@ -175,6 +196,18 @@ pub enum Shape {
     AwsQuery,
     /// The AWS sign-in federation endpoint: an HTML error page.
     Signin,
+}
+
+/// Okta's rate-limit headers on a 429: the window's limit, nothing remaining, and its reset
+/// in epoch seconds `reset_in_secs` from now. Okta sends no Retry-After.
+pub fn okta_rate_limited(reset_in_secs: u64) -> Response {
+    let mut response = status_response(Shape::Okta, 429);
+    let reset = crate::tokens::now_secs() + reset_in_secs;
+    let headers = response.headers_mut();
+    headers.insert("x-rate-limit-limit", HeaderValue::from_static("600"));
+    headers.insert("x-rate-limit-remaining", HeaderValue::from_static("0"));
+    headers.insert("x-rate-limit-reset", HeaderValue::from(reset));
+    response
 }
 
 /// The answer a real service gives with this status.

@@ -166,6 +166,17 @@ async fn token(
     if fields.get("client_id") != Some(&app.scenario.okta.client_id) {
         return invalid_client();
     }
+    if exchange && app.scenario.okta.classic_engine {
+        // Web SSO tokens are an Identity Engine feature: a Classic Engine org's authorization
+        // server does not offer the token-exchange grant at all.
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "The authorization grant type is not supported by the authorization server. \
+             Configured grant types: [authorization_code, refresh_token, \
+             urn:ietf:params:oauth:grant-type:device_code].",
+        );
+    }
     if exchange {
         let invalid_grant = fault.and_then(|f| f.invalid_grant);
         token_exchange(&app, &fields, invalid_grant)
@@ -311,7 +322,9 @@ fn token_exchange(
     let audience = &fields["audience"];
     let app_id = audience.strip_prefix("urn:okta:apps:").filter(|id| {
         app.scenario.accounts.iter().any(|a| {
-            a.installed && a.backend == Backend::OktaSaml && a.app_id.as_deref() == Some(*id)
+            a.installed
+                && a.backend == Backend::OktaSaml
+                && app.app_id_of(a).as_deref() == Some(*id)
         })
     });
     let Some(app_id) = app_id else {
@@ -412,6 +425,16 @@ async fn sso_page(
     };
     match fault.and_then(|f| f.saml) {
         Some(SamlFault::Missing) => return Html(saml::sign_in_page()).into_response(),
+        Some(SamlFault::Encrypted) => {
+            let xml = saml::encrypted_response_xml(&info.audience.clone().unwrap_or_default());
+            let saml_response = tokens::base64_standard(xml.as_bytes());
+            app.record_secret(&saml_response);
+            return Html(saml::post_form_page(
+                Some(&saml_response),
+                saml::AWS_SAML_ENDPOINT,
+            ))
+            .into_response();
+        }
         Some(SamlFault::Malformed) => {
             let garbage = tokens::base64_standard(
                 b"<saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\"><saml2p:Sta",
@@ -428,11 +451,10 @@ async fn sso_page(
     let mut roles = Vec::new();
     // One app posts to one sign-in endpoint: its first account's.
     let mut action = None;
-    for account in app
-        .scenario
-        .accounts
-        .iter()
-        .filter(|a| a.backend == Backend::OktaSaml && a.app_id.as_deref() == Some(&app_id))
+    for account in
+        app.scenario.accounts.iter().filter(|a| {
+            a.backend == Backend::OktaSaml && app.app_id_of(a).as_deref() == Some(&app_id)
+        })
     {
         action.get_or_insert_with(|| account.saml_action());
         let partition = &account.partition;

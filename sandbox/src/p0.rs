@@ -193,19 +193,19 @@ pub fn aws_config_body(app: &Shared) -> String {
         .scenario
         .accounts
         .iter()
-        .map(|account| (account.id.clone(), config_item(account)))
+        .map(|account| (account.id.clone(), config_item(app, account)))
         .collect();
     let items = serde_json::to_string(&Ordered(items)).expect("JSON values serialize");
     format!("{{\"config\":{{\"iam-write\":{items}}}}}")
 }
 
-fn config_item(account: &Account) -> Value {
+fn config_item(app: &Shared, account: &Account) -> Value {
     let login = match account.backend {
         Backend::OktaSaml => json!({
             "type": "federated",
             "provider": {
                 "type": "okta",
-                "appId": account.app_id,
+                "appId": app.app_id_of(account),
                 "identityProvider": account.identity_provider,
                 "method": { "type": "saml" },
             }
@@ -489,7 +489,7 @@ async fn command(
         return error(StatusCode::BAD_REQUEST, "Missing argv");
     };
     app.record_command(argv.clone());
-    match parse_command(&argv) {
+    let response = match parse_command(&argv) {
         Err(help) => error(StatusCode::BAD_REQUEST, &help),
         Ok(Command::Ls { what, term, size }) => ls(&app, what, term, size),
         Ok(Command::Request {
@@ -501,7 +501,57 @@ async fn command(
             Err(help) => error(StatusCode::BAD_REQUEST, &help),
             Ok(account) => create_request(&app, account, kind, &name, reason),
         },
+    };
+    with_warnings(response, command_warnings(&app, &headers)).await
+}
+
+/// The warnings a `/command/` answer carries: the scenario's, and one for a client older than
+/// `min_client_version` (judged by its User-Agent, `p0/{version} ...`).
+fn command_warnings(app: &Shared, headers: &HeaderMap) -> Vec<String> {
+    let mut warnings = app.scenario.command_warnings.clone();
+    if let Some(minimum) = &app.scenario.min_client_version {
+        let agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let version = agent
+            .split_whitespace()
+            .next()
+            .and_then(|product| product.strip_prefix("p0/"));
+        let current = version.and_then(version_numbers);
+        let wanted = version_numbers(minimum);
+        if current.is_none() || current < wanted {
+            warnings.push(format!(
+                "This client ({}) is out of date: P0 needs p0 {minimum} or later. Please update.",
+                if agent.is_empty() {
+                    "no User-Agent"
+                } else {
+                    agent
+                }
+            ));
+        }
     }
+    warnings
+}
+
+fn version_numbers(version: &str) -> Option<Vec<u64>> {
+    version.split('.').map(|part| part.parse().ok()).collect()
+}
+
+/// Adds `warnings` to a successful JSON answer (an error answer stays as it is).
+async fn with_warnings(response: Response, warnings: Vec<String>) -> Response {
+    if warnings.is_empty() || !response.status().is_success() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "answer too large");
+    };
+    let Ok(Value::Object(mut answer)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    answer.insert("warnings".into(), json!(warnings));
+    (parts.status, Json(Value::Object(answer))).into_response()
 }
 
 fn ls(app: &Shared, what: LsWhat, term: String, size: usize) -> Response {
@@ -574,8 +624,14 @@ fn create_request(
 ) -> Response {
     let policy = app.policy(&account.id, kind, name);
     let now = Instant::now();
+    // Okta shows what P0 grants a while later, existing access included (a grant P0 made a
+    // moment ago, in another request or as standing access).
+    let lag = match account.backend {
+        Backend::OktaSaml => Duration::from_millis(app.scenario.okta_role_lag_ms),
+        _ => Duration::ZERO,
+    };
     if policy.outcome == Outcome::Already {
-        app.assign(&account.id, kind, name, now);
+        app.assign(&account.id, kind, name, now + lag);
         return error(
             StatusCode::BAD_REQUEST,
             "This principal already has this access",
@@ -583,16 +639,17 @@ fn create_request(
     }
     let id = tokens::random_alnum(20);
     let after = Duration::from_millis(policy.after_ms);
-    let lag = match account.backend {
-        Backend::OktaSaml => Duration::from_millis(app.scenario.okta_role_lag_ms),
-        _ => Duration::ZERO,
-    };
     let (status, resolves_at) = if policy.preexisting {
-        app.assign(&account.id, kind, name, now);
+        app.assign(&account.id, kind, name, now + lag);
         ("DONE", Some(now))
     } else {
         let resolves_at = now + after;
         let final_status = match policy.outcome {
+            // Approved at once: the stream's line waits for the provisioning, and says DONE.
+            Outcome::Approve if policy.create_status.as_deref() == Some("APPROVED") => {
+                app.assign(&account.id, kind, name, resolves_at + lag);
+                Some("DONE")
+            }
             Outcome::Approve => {
                 app.assign(&account.id, kind, name, resolves_at + lag);
                 Some("APPROVED")
@@ -617,7 +674,11 @@ fn create_request(
         message: policy.message.clone(),
     };
     app.add_request(&id, request.clone());
-    let created_status = if policy.preexisting { "DONE" } else { "NEW" };
+    let created_status = match &policy.create_status {
+        Some(status) => status.as_str(),
+        None if policy.preexisting => "DONE",
+        None => "NEW",
+    };
     let what = format!(
         "AWS {} {name} in account {}",
         kind.word(),
@@ -678,6 +739,19 @@ async fn poll(
         tokio::spawn(silence(tx));
     } else if malformed {
         tokio::spawn(malformed_line(tx));
+    } else if poll_fault == Some(PollFault::OtherRequest) {
+        let other = json!({
+            "type": "data",
+            "data": {
+                "id": tokens::random_alnum(20),
+                "request": {"status": "DENIED", "error": {"message": "another request's outcome"}},
+            },
+        });
+        tokio::spawn(async move {
+            if tx.send(Ok(Bytes::from(format!("{other}\n")))).await.is_ok() {
+                stream_request(app.clone(), id, request, cut, tx).await;
+            }
+        });
     } else {
         tokio::spawn(stream_request(app.clone(), id, request, cut, tx));
     }

@@ -85,6 +85,38 @@ fn signature(reference: &str) -> String {
 }
 
 /// The Response XML. The Role attribute is left out when no role is assigned, as Okta does.
+/// A Response whose assertion is encrypted (XML Encryption, as Okta's "Assertion Encryption"
+/// setting sends it): an AES key wrapped for the service provider's certificate, and the
+/// assertion as cipher text. Nothing of the roles is readable without that key.
+pub fn encrypted_response_xml(issuer_app: &str) -> String {
+    let issued = tokens::iso8601(tokens::now_secs());
+    let issuer = format!(
+        "http://www.okta.com/exk{}",
+        tokens::stable_hex16(issuer_app)
+    );
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+         Destination=\"{AWS_SAML_ENDPOINT}\" ID=\"id{id}\" IssueInstant=\"{issued}\" Version=\"2.0\">\
+         <saml2:Issuer xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\">{issuer}</saml2:Issuer>\
+         <saml2p:Status><saml2p:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/>\
+         </saml2p:Status>\
+         <saml2:EncryptedAssertion xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\">\
+         <xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\" \
+         Type=\"http://www.w3.org/2001/04/xmlenc#Element\">\
+         <xenc:EncryptionMethod Algorithm=\"http://www.w3.org/2009/xmlenc11#aes256-gcm\"/>\
+         <ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><xenc:EncryptedKey>\
+         <xenc:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p\"/>\
+         <xenc:CipherData><xenc:CipherValue>{key}</xenc:CipherValue></xenc:CipherData>\
+         </xenc:EncryptedKey></ds:KeyInfo>\
+         <xenc:CipherData><xenc:CipherValue>{data}</xenc:CipherValue></xenc:CipherData>\
+         </xenc:EncryptedData></saml2:EncryptedAssertion></saml2p:Response>",
+        id = tokens::random_hex(16),
+        key = tokens::base64_standard(tokens::random_hex(128).as_bytes()),
+        data = tokens::base64_standard(tokens::random_hex(1200).as_bytes()),
+    )
+}
+
 pub fn response_xml(assertion: &Assertion) -> String {
     let now = tokens::now_secs();
     let issued = tokens::iso8601(now);

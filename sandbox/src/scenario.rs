@@ -33,6 +33,13 @@ pub struct Scenario {
     pub server_wait_limit_ms: u64,
     #[serde(default)]
     pub faults: Vec<crate::faults::Fault>,
+    /// Warnings every `/command/` answer carries (P0 telling out-of-date clients).
+    #[serde(default)]
+    pub command_warnings: Vec<String>,
+    /// The oldest `p0` P0 accepts without a warning: a `/command/` call whose User-Agent is
+    /// not `p0/{version}` with a version at least this one gets a warning saying so.
+    #[serde(default)]
+    pub min_client_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +63,9 @@ pub struct Okta {
     pub provider_id: String,
     pub access_token_lifetime_secs: u64,
     pub device: DeviceSettings,
+    /// A Classic Engine org: the token exchange for a web SSO token (Identity Engine only) is
+    /// refused as an unsupported grant type.
+    pub classic_engine: bool,
 }
 
 impl Default for Okta {
@@ -65,6 +75,7 @@ impl Default for Okta {
             provider_id: "oidc.okta-acme".into(),
             access_token_lifetime_secs: 3600,
             device: DeviceSettings::default(),
+            classic_engine: false,
         }
     }
 }
@@ -340,6 +351,10 @@ pub struct Policy {
     pub persistent: bool,
     pub preapproved: bool,
     pub message: Option<String>,
+    /// The status the create answer carries (`NEW` unless preexisting, then `DONE`). With
+    /// `APPROVED` (approved at once, provisioning still running), the stream's line says
+    /// `DONE` once provisioned (`after_ms`).
+    pub create_status: Option<String>,
 }
 
 fn default_tenant_id() -> String {

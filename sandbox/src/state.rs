@@ -206,6 +206,8 @@ struct Inner {
     signin_tokens: HashMap<String, SigninToken>,
     /// Console sessions opened by `Action=login`, by their cookie.
     console_sessions: HashMap<String, ConsoleSession>,
+    /// Okta AWS apps reinstalled through the control port: account id -> its new app id.
+    app_ids: HashMap<String, String>,
 }
 
 /// A role session STS issued: its keys, when it ends, whose it is.
@@ -288,6 +290,7 @@ impl App {
                 sessions: HashMap::new(),
                 signin_tokens: HashMap::new(),
                 console_sessions: HashMap::new(),
+                app_ids: HashMap::new(),
             }),
             idp: Mutex::new(crate::idp::IdpState::default()),
         }
@@ -620,6 +623,30 @@ impl App {
             .insert(client_id.to_string(), client);
     }
 
+    /// The Okta AWS app id of an okta-saml account now: the scenario's, unless an admin
+    /// reinstalled the app (`POST /accounts/reinstall`).
+    pub fn app_id_of(&self, account: &crate::scenario::Account) -> Option<String> {
+        self.lock()
+            .app_ids
+            .get(&account.id)
+            .cloned()
+            .or_else(|| account.app_id.clone())
+    }
+
+    /// An admin reinstalled the account's Okta AWS app: P0's config and Okta know it by
+    /// `app_id` from now on, and Okta no longer knows the old id.
+    pub fn reinstall_app(&self, account_id: &str, app_id: &str) {
+        self.lock()
+            .app_ids
+            .insert(account_id.to_string(), app_id.to_string());
+    }
+
+    /// The Identity Center instance was deleted and created again: no registration made
+    /// before is known to it any more.
+    pub fn forget_idc_clients(&self) {
+        self.lock().idc_clients.clear();
+    }
+
     pub fn idc_client_ok(&self, client_id: &str, secret: &str) -> bool {
         self.lock()
             .idc_clients
@@ -708,6 +735,11 @@ pub async fn apply_fault(
         kill.close_now().await;
     }
 
+    if let (Shape::Okta, Some(429)) = (shape, fault.status) {
+        return Err(crate::faults::okta_rate_limited(
+            fault.rate_limit_reset_secs.unwrap_or(60),
+        ));
+    }
     if let Some(status) = fault.status {
         return Err(crate::faults::status_response(shape, status));
     }

@@ -2093,3 +2093,212 @@ fn ping_device_flow_and_password_sign_in() {
         .secrets()
         .contains(&"correct horse battery staple".to_string()));
 }
+
+/// Issue 19's knobs, each answering as the real service does: Okta's 429 with its rate-limit
+/// headers and no Retry-After; a Classic Engine org's token endpoint without the exchange
+/// grant; an encrypted assertion; P0's create answer `APPROVED` then `DONE` on the stream;
+/// `warnings` for an out-of-date User-Agent; a poll line of another request; a recreated
+/// Identity Center instance refusing an old registration.
+#[test]
+fn issue_19_knobs_answer_as_the_real_services_do() {
+    let mut scenario = default_scenario();
+    scenario["accounts"][0]["roles"]["Admin"]["policy"] =
+        json!({"create_status": "APPROVED", "after_ms": 100});
+    scenario["command_warnings"] = json!(["Maintenance tonight."]);
+    scenario["min_client_version"] = json!("1.2.0");
+    let sb = start(scenario);
+    let (okta, _) = okta_device_login(&sb);
+
+    // Okta's 429: epoch-second reset, nothing remaining, no Retry-After.
+    sb.fault(json!({"endpoint": "okta.sso", "status": 429, "rate_limit_reset_secs": 7}));
+    let response = agent()
+        .get(format!("{}/login/token/sso", sb.urls().okta))
+        .query("token", "x")
+        .call()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let reset: u64 = header("x-rate-limit-reset").unwrap().parse().unwrap();
+    assert!((now + 6..=now + 8).contains(&reset), "{reset} vs {now}");
+    assert_eq!(header("x-rate-limit-remaining").as_deref(), Some("0"));
+    assert!(header("x-rate-limit-limit").is_some());
+    assert!(header("retry-after").is_none());
+
+    // An encrypted assertion: no readable attribute at all.
+    sb.fault(json!({"endpoint": "okta.sso", "saml": "encrypted"}));
+    let (_, encrypted) = saml_response(&sb, &okta).unwrap();
+    let xml = decode_assertion(&encrypted);
+    assert!(xml.contains("<saml2:EncryptedAssertion"), "{xml}");
+    assert!(xml.contains("<xenc:CipherValue>"), "{xml}");
+    assert!(!xml.contains("Attributes/Role"), "{xml}");
+
+    // P0: an approved-at-once request, its warnings, and DONE on the stream.
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let p0 = sb.urls().p0.clone();
+    let create = |agent_header: &str| {
+        answer(
+            agent()
+                .post(format!("{p0}/o/acme/command/"))
+                .header("authorization", &format!("Bearer {bearer}"))
+                .header("user-agent", agent_header)
+                .send_json(
+                    json!({"argv": ["request", "aws", "role", "Admin"], "scriptName": "p0"}),
+                ),
+        )
+    };
+    let (status, old) = create("p0/1.1.9 (linux; x86_64)");
+    assert_eq!(status, 200, "{old}");
+    assert_eq!(old["request"]["status"], "APPROVED");
+    let warnings = old["warnings"].as_array().unwrap();
+    assert_eq!(warnings[0], "Maintenance tonight.");
+    assert!(
+        warnings[1].as_str().unwrap().contains("out of date"),
+        "{warnings:?}"
+    );
+    let (_, current) = create("p0/1.2.0 (linux; x86_64)");
+    assert_eq!(current["warnings"], json!(["Maintenance tonight."]));
+    let poll = |id: &str| {
+        agent()
+            .get(format!("{p0}/o/acme/command/{id}/poll"))
+            .header("authorization", &format!("Bearer {bearer}"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    };
+    let id = current["id"].as_str().unwrap().to_string();
+    let body = poll(&id);
+    let data: Value =
+        serde_json::from_str(body.lines().find(|l| l.contains("\"data\"")).unwrap()).unwrap();
+    assert_eq!(data["data"]["request"]["status"], "DONE", "provisioned");
+
+    // A line about another request first, then this one's.
+    sb.fault(json!({"endpoint": "p0.poll", "poll": "other_request"}));
+    let body = poll(&id);
+    let lines: Vec<Value> = body
+        .lines()
+        .filter(|l| l.contains("\"data\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{body}");
+    assert_ne!(lines[0]["data"]["id"], json!(id));
+    assert_eq!(lines[0]["data"]["request"]["status"], "DENIED");
+    assert_eq!(lines[1]["data"]["request"]["status"], "DONE");
+}
+
+#[test]
+fn a_classic_engine_org_has_no_token_exchange_and_a_recreated_instance_forgets_clients() {
+    let mut scenario = default_scenario();
+    scenario["okta"] = json!({"classic_engine": true});
+    let sb = start(scenario);
+    let (okta, _) = okta_device_login(&sb);
+    let (status, refused) = post_form(
+        &format!("{}/oauth2/v1/token", sb.urls().okta),
+        &[
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+            ),
+            ("audience", "urn:okta:apps:0oa-aws-prod"),
+            ("client_id", "0oa-cli"),
+            ("actor_token", &okta.access_token),
+            (
+                "actor_token_type",
+                "urn:ietf:params:oauth:token-type:access_token",
+            ),
+            ("subject_token", &okta.id_token),
+            (
+                "subject_token_type",
+                "urn:ietf:params:oauth:token-type:id_token",
+            ),
+            (
+                "requested_token_type",
+                "urn:okta:oauth:token-type:web_sso_token",
+            ),
+        ],
+    );
+    assert_eq!(status, 400);
+    assert_eq!(refused["error"], "unsupported_grant_type", "{refused}");
+
+    // Identity Center: a registration from before the instance was recreated is refused.
+    let oidc = &sb.urls().sso_oidc;
+    let (status, client) = post_json(
+        &format!("{oidc}/client/register"),
+        &json!({"clientName": "p0", "clientType": "public"}),
+    );
+    assert_eq!(status, 200, "{client}");
+    let start_authorization = || {
+        post_json(
+            &format!("{oidc}/device_authorization"),
+            &json!({"clientId": client["clientId"], "clientSecret": client["clientSecret"],
+                    "startUrl": "https://d-1234567890.awsapps.com/start"}),
+        )
+    };
+    assert_eq!(start_authorization().0, 200);
+    sb.control_post("/expire", json!({"what": "idc_instance"}));
+    let (status, refused) = start_authorization();
+    assert_eq!(status, 401, "{refused}");
+    assert_eq!(refused["__type"], "InvalidClientException", "{refused}");
+}
+
+/// An admin reinstalls an account's Okta AWS app: P0's config names the new id, Okta knows
+/// only that one.
+#[test]
+fn a_reinstalled_okta_app_changes_the_config_and_okta_together() {
+    let sb = start(default_scenario());
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let config_url = format!("{}/o/acme/integrations/aws/config", sb.urls().p0);
+    let app_id = |config: &Value| {
+        config["config"]["iam-write"]["123456789012"]["login"]["provider"]["appId"].clone()
+    };
+    let (_, before) = get_bearer(&config_url, &bearer);
+    assert_eq!(app_id(&before), "0oa-aws-prod", "{before}");
+    sb.control_post(
+        "/accounts/reinstall",
+        json!({"account": "123456789012", "app_id": "0oa-aws-prod-2"}),
+    );
+    let (_, after) = get_bearer(&config_url, &bearer);
+    assert_eq!(app_id(&after), "0oa-aws-prod-2", "{after}");
+    let exchange = |audience: &str| {
+        post_form(
+            &format!("{}/oauth2/v1/token", sb.urls().okta),
+            &[
+                (
+                    "grant_type",
+                    "urn:ietf:params:oauth:grant-type:token-exchange",
+                ),
+                ("audience", audience),
+                ("client_id", "0oa-cli"),
+                ("actor_token", &okta.access_token),
+                (
+                    "actor_token_type",
+                    "urn:ietf:params:oauth:token-type:access_token",
+                ),
+                ("subject_token", &okta.id_token),
+                (
+                    "subject_token_type",
+                    "urn:ietf:params:oauth:token-type:id_token",
+                ),
+                (
+                    "requested_token_type",
+                    "urn:okta:oauth:token-type:web_sso_token",
+                ),
+            ],
+        )
+    };
+    let (status, refused) = exchange("urn:okta:apps:0oa-aws-prod");
+    assert_eq!(status, 400);
+    assert_eq!(refused["error"], "invalid_request", "{refused}");
+    assert_eq!(exchange("urn:okta:apps:0oa-aws-prod-2").0, 200);
+}

@@ -92,7 +92,7 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
         if plan.needs_role() {
             plan = plan.choose_role(ctx, &p0).await?;
         }
-        let credentials = plan.provider(&p0).credentials(ctx, plan.reuse).await?;
+        let credentials = plan.credentials(ctx, &p0).await?;
         if let Some(name) = &write_profile {
             configure::write_credentials(ctx, name, &plan.target(), &credentials).await?;
         }

@@ -61,7 +61,7 @@ pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<u8> {
                 if plan.needs_role() {
                     plan = plan.choose_role(ctx, &p0).await?;
                 }
-                let credentials = plan.provider(&p0).credentials(ctx, plan.reuse).await?;
+                let credentials = plan.credentials(ctx, &p0).await?;
                 (plan, credentials)
             }
         };

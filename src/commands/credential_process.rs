@@ -56,8 +56,8 @@ pub fn run(
     let credentials = match warm {
         Some(credentials) => credentials,
         None => block_on(async {
-            let plan = for_sdks(Plan::through_p0(ctx, &p0, wanted).await?);
-            plan.provider(&p0).credentials(ctx, plan.reuse).await
+            let mut plan = for_sdks(Plan::through_p0(ctx, &p0, wanted).await?);
+            plan.credentials(ctx, &p0).await
         })?,
     };
     output::credential_process::print(&credentials)?;

@@ -31,6 +31,11 @@ use tokio::task::JoinHandle;
 const RENEW_LEAD: Duration = Duration::from_secs(20 * 60);
 /// A client that opens a connection and sends nothing is dropped after this.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections served at once. The child's SDKs need one or two; any local user can open
+/// thousands, and each held its buffers (a flood left about 150 MiB behind). Beyond this, new
+/// connections wait in the kernel's backlog until a slot frees (an idle one is dropped at the
+/// header deadline).
+const MAX_CONNECTIONS: usize = 64;
 
 /// Credentials plus when they became current (the renewal schedule depends on both).
 #[derive(Clone)]
@@ -137,22 +142,34 @@ impl Drop for CredentialServer {
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    // Connections are served on their own tasks, tracked so that they end with the server.
+    // Connections are served on their own tasks, tracked so that they end with the server, at
+    // most `MAX_CONNECTIONS` at once.
     let mut connections = tokio::task::JoinSet::new();
+    let mut busiest = 0;
     loop {
         let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait rather than spin.
-                    tracing::debug!("credential endpoint: accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
+            accepted = listener.accept(), if connections.len() < MAX_CONNECTIONS => {
+                match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait rather than spin.
+                        tracing::debug!("credential endpoint: accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
                 }
-            },
-            Some(_) = connections.join_next() => continue,
+            }
+            Some(_) = connections.join_next() => {
+                if connections.is_empty() && busiest > TRIM_AFTER {
+                    // A burst ended: give its memory back rather than keep it for the run.
+                    give_back_freed_memory();
+                    busiest = 0;
+                }
+                continue;
+            }
         };
         let shared = shared.clone();
+        busiest = busiest.max(connections.len() + 1);
         connections.spawn(async move {
             let service =
                 hyper::service::service_fn(move |request| answer(request, shared.clone()));
@@ -165,6 +182,22 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 tracing::debug!("credential endpoint: connection ended: {e}");
             }
         });
+    }
+}
+
+/// How many connections at once make a burst worth trimming after.
+const TRIM_AFTER: usize = 8;
+
+/// Returns memory freed by connections to the system. glibc's allocator keeps freed memory in
+/// its arenas (one per thread that allocated), so after a flood the supervisor kept its peak
+/// for the rest of the run; `malloc_trim` gives it back. Other platforms: musl's and macOS's
+/// allocators return freed pages by themselves, so there is nothing to do.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointer.
+        let trimmed = unsafe { nix::libc::malloc_trim(0) };
+        tracing::debug!("credential endpoint: malloc_trim gave memory back: {trimmed}");
     }
 }
 

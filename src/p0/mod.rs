@@ -165,6 +165,13 @@ impl P0Client {
             }
             Submitted::Created(created) => created,
         };
+        // What P0 says about a request that needs an approval (its link, who approves), as
+        // P0's CLI shows it in these flows (§3.4).
+        if !created.is_quiet() {
+            if let Some(message) = created.message() {
+                self.printer().status(message);
+            }
+        }
         let request_id = created.id().ok_or(Error::NoAccessId)?.to_string();
         let created = self.settle(created).await?;
         self.report_granted(&created);

@@ -85,10 +85,13 @@ pub fn outcome(created: &Created) -> Result<()> {
     }
 }
 
-fn is_decided(status: &str) -> bool {
+/// Whether a create answer's status is final, so the poll stream has nothing to add: DONE
+/// (provisioned) or a failure. APPROVED is not: provisioning may still run, and the stream's
+/// line (DONE) says when it is over, as P0's CLI always waits for it.
+fn needs_no_poll(status: &str) -> bool {
     matches!(
         status.strip_suffix("_NOTIFIED").unwrap_or(status),
-        "APPROVED" | "DONE" | "DENIED" | "ERRORED" | "EXPIRED" | "REVOKED"
+        "DONE" | "DENIED" | "ERRORED" | "EXPIRED" | "REVOKED"
     )
 }
 
@@ -198,6 +201,11 @@ impl P0Client {
     ) -> Result<Value> {
         let body = json!({"argv": argv, "scriptName": SCRIPT_NAME});
         let value = self.post_json(endpoint, &body, replay).await?;
+        // P0 tells out-of-date clients (and anything else the user should know) here; shown
+        // even with --quiet, never on stdout.
+        for warning in warnings(&value) {
+            self.printer().warn(&format!("P0: {warning}"));
+        }
         if value.get("ok").and_then(Value::as_bool) != Some(true) {
             return Err(Error::InvalidResponse);
         }
@@ -213,10 +221,10 @@ impl P0Client {
             .map(Created)
     }
 
-    /// Waits for the request's decision (unless the create answer already holds one) and
-    /// returns the merged answer when access was granted; the §3.3 error otherwise.
+    /// Waits for the request's decision (unless the create answer says it is provisioned or
+    /// failed) and returns the merged answer when access was granted; the §3.3 error otherwise.
     pub(crate) async fn settle(&self, mut created: Created) -> Result<Created> {
-        if !created.status().is_some_and(is_decided) {
+        if !created.status().is_some_and(needs_no_poll) {
             let id = created.id().ok_or(Error::NoAccessId)?.to_string();
             self.printer().status(&format!(
                 "Will wait up to {} minutes for this request to complete...",
@@ -245,7 +253,7 @@ impl P0Client {
         let mut failures = 0;
         loop {
             // `Network` means the connection retries are already spent.
-            let end = match self.poll_once(&path).await {
+            let end = match self.poll_once(&path, id).await {
                 Err(Error::Network { .. }) => return Err(Error::NetworkExhausted),
                 other => other?,
             };
@@ -272,7 +280,7 @@ impl P0Client {
         }
     }
 
-    async fn poll_once(&self, path: &str) -> Result<StreamEnd> {
+    async fn poll_once(&self, path: &str, id: &str) -> Result<StreamEnd> {
         // The stream may rightly last minutes: the wait's own limit, not the client's default.
         let mut response = self
             .authorized(
@@ -310,6 +318,9 @@ impl P0Client {
             for line in complete {
                 match parse_line(&line) {
                     StreamLine::Heartbeat => tracing::debug!("poll: heartbeat"),
+                    StreamLine::Data(data) if names_another_request(&data, id) => {
+                        tracing::debug!("poll: ignoring a data line about another request");
+                    }
                     StreamLine::Data(data) => return Ok(StreamEnd::Decided(data)),
                     StreamLine::Failed(error) => return Err(Error::Api(error)),
                     StreamLine::Other => {}
@@ -319,9 +330,76 @@ impl P0Client {
     }
 }
 
+/// The texts of a `/command/` answer's `warnings` (strings, or objects with a `message`);
+/// anything else there is ignored.
+fn warnings(answer: &Value) -> Vec<String> {
+    let Some(Value::Array(items)) = answer.get("warnings") else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter(|item| item.is_string() || item.get("message").is_some_and(Value::is_string))
+        .map(client::error_text)
+        .collect()
+}
+
+/// Whether a data line's `id` (the create answer's field it is merged over) names a request
+/// other than `id`: a proxy or server mixing streams up must not decide this request with
+/// another's outcome. A line that names none is this stream's.
+fn names_another_request(data: &Map<String, Value>, id: &str) -> bool {
+    data.get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|named| named != id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_done_or_a_failure_skips_the_poll() {
+        for final_status in [
+            "DONE",
+            "DONE_NOTIFIED",
+            "DENIED",
+            "ERRORED",
+            "EXPIRED",
+            "REVOKED",
+        ] {
+            assert!(needs_no_poll(final_status), "{final_status}");
+        }
+        for open in [
+            "APPROVED",
+            "APPROVED_NOTIFIED",
+            "NEW",
+            "PENDING_APPROVAL",
+            "",
+        ] {
+            assert!(!needs_no_poll(open), "{open}");
+        }
+    }
+
+    #[test]
+    fn warnings_are_strings_or_messages() {
+        let answer = json!({"ok": true, "warnings": ["Update p0", {"message": "Soon"}, 3, {}]});
+        assert_eq!(warnings(&answer), ["Update p0", "Soon"]);
+        assert!(warnings(&json!({"ok": true})).is_empty());
+        assert!(warnings(&json!({"warnings": "not a list"})).is_empty());
+    }
+
+    #[test]
+    fn a_data_line_about_another_request_is_not_ours() {
+        let data = |value: Value| value.as_object().unwrap().clone();
+        assert!(!names_another_request(
+            &data(json!({"request": {"status": "DONE"}})),
+            "r1"
+        ));
+        assert!(!names_another_request(
+            &data(json!({"id": "r1", "request": {"id": "r1"}})),
+            "r1"
+        ));
+        assert!(names_another_request(&data(json!({"id": "r2"})), "r1"));
+    }
 
     fn created(value: Value) -> Created {
         Created(value)
@@ -348,7 +426,8 @@ mod tests {
         assert_eq!(pending.exit_code(), 4);
         assert_eq!(
             pending.to_string(),
-            "Your request did not complete within 5 minutes."
+            "Your request did not complete: P0 ended its wait without a decision, and the \
+             request may still be approved in P0."
         );
         let with_message = outcome(&created(
             json!({"request": {"status": "DENIED", "error": {"message": "not on call"}}}),

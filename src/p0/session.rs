@@ -424,7 +424,12 @@ pub struct LoginOptions {
 /// `p0 login` (§2.1). Returns the session so the caller can check access with it.
 pub async fn login(ctx: &Context, options: LoginOptions) -> Result<(Session, bool)> {
     let state = &ctx.state;
-    let existing = Identity::load(state).ok().flatten();
+    // A stored identity p0 must refuse (a directory, a link, another user's file) is said
+    // now, before a person signs in for nothing; an unreadable one is merely replaced.
+    let existing = match Identity::load(state) {
+        Err(e @ Error::UnsafeState(_)) => return Err(e),
+        other => other.ok().flatten(),
+    };
     let slug = options
         .org
         .or_else(|| env::get(env::read::P0_ORG))

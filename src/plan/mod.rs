@@ -114,9 +114,16 @@ pub struct Wanted {
 impl Plan {
     /// The plan for `p0 run-as`: Identity Center directly when any of its flags is given,
     /// otherwise through P0.
-    pub async fn for_run_as(ctx: &Context, p0: &P0Connection, args: &RunAsArgs) -> Result<Plan> {
+    pub async fn for_run_as(
+        ctx: &Context,
+        p0: &Arc<P0Connection>,
+        args: &RunAsArgs,
+    ) -> Result<Plan> {
         if let Some(plan) = Plan::for_run_as_offline(ctx, args)? {
-            return Ok(plan);
+            // Through P0, the cold run's rule on an old account config applies (`through_p0`).
+            if !plan.source.is_through_p0() {
+                return Ok(plan);
+            }
         }
         let mut plan = Plan::through_p0(ctx, p0, run_as_wanted(args)).await?;
         plan.region = run_as_region(args);
@@ -177,13 +184,44 @@ impl Plan {
 
     /// A plan through P0 for the logged-in org: the account resolved from the local copy of
     /// the org's account config when it knows the account, else from P0.
-    pub async fn through_p0(ctx: &Context, p0: &P0Connection, wanted: Wanted) -> Result<Plan> {
+    ///
+    /// On a cold run (the credentials are not cached) with a local copy older than
+    /// [`accounts::COLD_RUN_CONFIG_MAX_AGE`], the config is fetched again first: P0 is about
+    /// to be asked anyway, and an admin's change (an app id, an IdP, a region, an uninstall)
+    /// then shows within minutes instead of the copy's 12 hours. A warm run stays file-only;
+    /// a failed fetch falls back to the copy.
+    pub async fn through_p0(ctx: &Context, p0: &Arc<P0Connection>, wanted: Wanted) -> Result<Plan> {
         let org = logged_in_org(ctx)?;
         // Which copy the offline attempt reads: one written after it, by another process of
         // the same burst, is used rather than fetched again.
         let seen = accounts::local_copy_version(&ctx.cache(), &org);
-        if let Some(plan) = Plan::from_local_copy(ctx, org.clone(), wanted.clone())? {
-            return Ok(plan);
+        let local = Plan::from_local_copy(ctx, org.clone(), wanted.clone())?;
+        if let Some(plan) = local {
+            let warm = !plan.needs_role() && plan.provider(p0).cached(ctx, plan.reuse).is_some();
+            let young = accounts::local_copy_younger_than(
+                &ctx.cache(),
+                &org,
+                accounts::COLD_RUN_CONFIG_MAX_AGE,
+            );
+            if warm || young {
+                return Ok(plan);
+            }
+            tracing::debug!(
+                "a cold run with an account config older than {:?}: fetching it again",
+                accounts::COLD_RUN_CONFIG_MAX_AGE
+            );
+            let fetched = accounts::fetch_config_once(ctx, p0, &org, seen)
+                .await
+                .map(|config| config.resolve(wanted.account.as_deref(), wanted.family));
+            return match fetched {
+                Ok(account) => Plan::with_account(ctx, org, account?, wanted),
+                Err(e) => {
+                    tracing::debug!(
+                        "refetching the account config failed ({e}); using the local copy"
+                    );
+                    Ok(plan)
+                }
+            };
         }
         let account = accounts::fetch_config_once(ctx, p0, &org, seen)
             .await?
@@ -278,9 +316,70 @@ impl Plan {
     pub fn provider(&self, p0: &Arc<P0Connection>) -> Cached<Box<dyn Provider>> {
         Cached::new(self.source.provider(p0))
     }
+
+    /// The credentials (cached, or fetched). Through P0, a backend failure that a changed
+    /// account config would explain (a new Okta app id, IdP, region or instance, an account
+    /// moved to another login) fetches the config again, once; when it now names another
+    /// login for the account, the plan takes it and fetches once more.
+    pub async fn credentials(
+        &mut self,
+        ctx: &Context,
+        p0: &Arc<P0Connection>,
+    ) -> Result<crate::credentials::AwsCredentials> {
+        let result = self.provider(p0).credentials(ctx, self.reuse).await;
+        match &result {
+            Err(e) if e.may_mean_a_stale_account_config() => {}
+            _ => return result,
+        }
+        let Some(via) = self.source.through_p0_mut() else {
+            return result;
+        };
+        let fresh = async {
+            let client = p0.client(ctx).await?;
+            accounts::fetch_config(client, &ctx.cache(), &via.org)
+                .await?
+                .resolve(via.account_arg.as_deref(), None)
+        };
+        match fresh.await {
+            Ok(account)
+                if account.id() == via.account.id() && account.login() != via.account.login() =>
+            {
+                tracing::debug!(
+                    "the account config changed ({:?} -> {:?}); trying once more",
+                    via.account.login(),
+                    account.login()
+                );
+                via.account = account;
+            }
+            Ok(_) => return result,
+            Err(e) => {
+                tracing::debug!("could not fetch the account config again: {e}");
+                return result;
+            }
+        }
+        self.provider(p0).credentials(ctx, self.reuse).await
+    }
 }
 
 impl Source {
+    /// The P0 step (a chained role's base included).
+    fn through_p0_mut(&mut self) -> Option<&mut ThroughP0> {
+        match self {
+            Source::P0(via) => Some(via),
+            Source::Chain(chained) => chained.base.through_p0_mut(),
+            Source::IdentityCenter(_) | Source::WebIdentity(_) => None,
+        }
+    }
+
+    /// Whether the credentials come through P0 (a chained role's base included).
+    fn is_through_p0(&self) -> bool {
+        match self {
+            Source::P0(_) => true,
+            Source::Chain(chained) => chained.base.is_through_p0(),
+            Source::IdentityCenter(_) | Source::WebIdentity(_) => false,
+        }
+    }
+
     fn target(&self) -> Target {
         match self {
             Source::P0(via) => Target {

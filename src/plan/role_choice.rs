@@ -1,9 +1,12 @@
-//! Choosing the role when none was given: the roles the account offers the user right now (the
-//! Okta SAML assertion's roles in that account, or the Identity Center account's permission
-//! sets), in a picker on the terminal; without a terminal, a usage error that lists them.
+//! Choosing the role when none was given: the roles P0 can grant in the account (P0's `ls`),
+//! with the ones the user holds right now marked (the Okta SAML assertion's roles in that
+//! account, or the Identity Center account's permission sets), in a picker on the terminal;
+//! without a terminal, a usage error that lists them. Direct Identity Center (no P0) offers
+//! the permission sets held.
 
 use super::{Plan, Source};
 use crate::accounts::AccountLogin;
+use crate::backend::Backend;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::p0::P0Connection;
@@ -58,7 +61,7 @@ impl Source {
         &self,
         ctx: &Context,
         p0: &Arc<P0Connection>,
-    ) -> Result<(String, Vec<String>)> {
+    ) -> Result<(String, Vec<Offered>)> {
         let mut source = self;
         while let Source::Chain(chained) = source {
             source = &chained.base;
@@ -66,38 +69,48 @@ impl Source {
         let (account_id, roles) = match source {
             Source::P0(via) => {
                 let account_id = via.account.id();
-                let roles = match via.account.login() {
-                    AccountLogin::OktaSaml {
-                        app_id,
-                        identity_provider,
-                    } => {
-                        OktaSaml::new(
-                            p0.clone(),
-                            &via.org,
+                let held = async {
+                    Ok::<_, Error>(match via.account.login() {
+                        AccountLogin::OktaSaml {
                             app_id,
                             identity_provider,
-                            account_id,
-                            "",
-                            None,
-                        )
-                        .offered_roles(ctx)
-                        .await?
-                    }
-                    AccountLogin::IdentityCenter {
-                        region,
-                        identity_store_id,
-                    } => {
-                        IdentityCenter::new(
-                            IdcInstance::for_identity_store(identity_store_id, region),
-                            account_id,
-                            "",
-                            false,
-                        )
-                        .offered_permission_sets(ctx)
-                        .await?
-                    }
+                        } => {
+                            OktaSaml::new(
+                                p0.clone(),
+                                &via.org,
+                                app_id,
+                                identity_provider,
+                                account_id,
+                                "",
+                                None,
+                            )
+                            .offered_roles(ctx)
+                            .await?
+                        }
+                        AccountLogin::IdentityCenter {
+                            region,
+                            identity_store_id,
+                        } => {
+                            IdentityCenter::new(
+                                IdcInstance::for_identity_store(identity_store_id, region),
+                                account_id,
+                                "",
+                                false,
+                            )
+                            .offered_permission_sets(ctx)
+                            .await?
+                        }
+                    })
                 };
-                (account_id.to_string(), roles)
+                let backend = via.account.login().backend();
+                let (grantable, held) = tokio::join!(grantable(ctx, p0, backend, account_id), held);
+                // Okta shows no assertion at all to someone the AWS app is not assigned to
+                // yet (all their access just-in-time): they hold nothing there.
+                let held = match held {
+                    Err(Error::NoSamlAssertion) => Vec::new(),
+                    other => other?,
+                };
+                (account_id.to_string(), merge(grantable?, held))
             }
             Source::IdentityCenter(direct) => {
                 let roles = IdentityCenter::new(
@@ -108,7 +121,7 @@ impl Source {
                 )
                 .offered_permission_sets(ctx)
                 .await?;
-                (direct.account_id.clone(), roles)
+                (direct.account_id.clone(), merge(Vec::new(), roles))
             }
             Source::WebIdentity(web) => {
                 return Err(Error::Usage(format!(
@@ -122,18 +135,105 @@ impl Source {
     }
 }
 
+/// A role the picker offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Offered {
+    name: String,
+    /// The user holds it right now (no approval needed).
+    held: bool,
+}
+
+impl Offered {
+    fn label(&self) -> String {
+        if self.held {
+            format!("{} {HELD_MARK}", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+/// How the picker and the list mark a role the user holds now.
+const HELD_MARK: &str = "(held)";
+/// How many items P0's `ls` is asked for (its argv carries twice what is shown, §9).
+const LS_SIZE: usize = 500;
+
+/// The roles (or permission sets) P0 can grant in `account_id`: its `ls` items whose `group`
+/// is the account.
+async fn grantable(
+    ctx: &Context,
+    p0: &Arc<P0Connection>,
+    backend: Backend,
+    account_id: &str,
+) -> Result<Vec<String>> {
+    let client = p0.client(ctx).await?;
+    let argv = ["ls", "aws", backend.request_word(), "--size"]
+        .map(String::from)
+        .into_iter()
+        .chain([(2 * LS_SIZE).to_string()])
+        .collect();
+    let listing = client.list(argv, false).await?;
+    Ok(listing
+        .items
+        .into_iter()
+        .filter(|item| item.group.as_deref() == Some(account_id))
+        .map(|item| item.key)
+        .collect())
+}
+
+/// P0's grantable roles in its order, each marked when held, then any held role P0 did not
+/// list (standing access granted outside P0).
+fn merge(grantable: Vec<String>, held: Vec<String>) -> Vec<Offered> {
+    let mut offered: Vec<Offered> = Vec::new();
+    for name in grantable {
+        if !offered.iter().any(|o| o.name == name) {
+            let held = held.contains(&name);
+            offered.push(Offered { name, held });
+        }
+    }
+    for name in held {
+        if !offered.iter().any(|o| o.name == name) {
+            offered.push(Offered { name, held: true });
+        }
+    }
+    offered
+}
+
 /// The role the human picks; without one to ask, the list in a usage error.
-fn pick(ctx: &Context, account: String, mut roles: Vec<String>) -> Result<String> {
+fn pick(ctx: &Context, account: String, mut roles: Vec<Offered>) -> Result<String> {
     if roles.is_empty() {
         return Err(Error::NoRolesOffered { account });
     }
+    let labels: Vec<String> = roles.iter().map(Offered::label).collect();
     if !ctx.human().present() {
-        return Err(Error::RoleRequired { account, roles });
+        return Err(Error::RoleRequired {
+            account,
+            roles: labels,
+        });
     }
-    let prompt = format!("Role in account {account} (type to filter, Enter to choose)");
+    let prompt = format!(
+        "Role in account {account}, {HELD_MARK} if you have it now (type to filter, Enter to choose)"
+    );
     let chosen = ctx
         .printer
-        .pick(&prompt, &roles)?
+        .pick(&prompt, &labels)?
         .ok_or(Error::Interrupted)?;
-    Ok(roles.swap_remove(chosen))
+    Ok(roles.swap_remove(chosen).name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p0s_roles_come_first_and_held_ones_are_marked() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let offered = merge(
+            names(&["Admin", "Billing", "Admin"]),
+            names(&["Billing", "Standing"]),
+        );
+        let labels: Vec<String> = offered.iter().map(Offered::label).collect();
+        assert_eq!(labels, ["Admin", "Billing (held)", "Standing (held)"]);
+        assert!(merge(Vec::new(), Vec::new()).is_empty());
+    }
 }

@@ -67,9 +67,10 @@ impl<P: Provider> AccessRequested<P> {
             grant.request_id.as_deref().unwrap_or("(existing access)"),
             grant.newly_granted
         );
-        let fetch = Fetch {
-            just_granted: grant.newly_granted,
-        };
+        // P0 says the user holds it now, newly or not: Okta may not show it yet either way
+        // (standing or pre-existing access granted a moment ago), so the provider may wait
+        // for it, as P0's CLI waits after every request.
+        let fetch = Fetch { just_granted: true };
         self.inner.fetch(ctx, fetch).await
     }
 }

@@ -22,6 +22,9 @@ use aws_sdk_sso::error::ProvideErrorMetadata;
 use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
 use aws_sdk_sso::operation::list_account_roles::ListAccountRolesError;
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
+use aws_sdk_ssooidc::operation::start_device_authorization::{
+    StartDeviceAuthorizationError, StartDeviceAuthorizationOutput,
+};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -412,8 +415,29 @@ impl<'a> TokenStore<'a> {
                 start_url: self.instance.start_url.clone(),
             });
         }
-        let client = self.registered_client(oidc).await?;
-        let token = device_authorization(ctx, oidc, &client, &self.instance.start_url).await?;
+        let mut client = self.registered_client(oidc).await?;
+        let start_url = &self.instance.start_url;
+        let authorization = match start_device_authorization(oidc, &client, start_url).await {
+            // The registration is gone (the instance was recreated, or the client revoked):
+            // it would be refused for the rest of its 90 days. Forget it and register once
+            // more.
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(StartDeviceAuthorizationError::InvalidClientException(_))
+                ) =>
+            {
+                tracing::debug!(
+                    "Identity Center refused the cached client registration; registering again"
+                );
+                self.cache.remove(&self.client_key)?;
+                client = self.registered_client(oidc).await?;
+                start_device_authorization(oidc, &client, start_url).await
+            }
+            other => other,
+        }
+        .map_err(|e| Error::aws("sso-oidc", describe_sdk_error(&e)))?;
+        let token = device_authorization(ctx, oidc, &client, authorization).await?;
         self.cache.write(&self.token_key, &token)?;
         Ok(Token {
             access_token: token.access_token,
@@ -537,22 +561,35 @@ fn cached_token_from(
     })
 }
 
-/// StartDeviceAuthorization, the prompt for the human, then CreateToken until approved.
-async fn device_authorization(
-    ctx: &Context,
+/// StartDeviceAuthorization with `client`'s registration.
+async fn start_device_authorization(
     oidc: &aws_sdk_ssooidc::Client,
     client: &RegisteredClient,
     start_url: &str,
-) -> Result<CachedToken> {
-    let sdk_error = |e: &dyn std::fmt::Display| Error::aws("sso-oidc", e.to_string());
-    let authorization = oidc
-        .start_device_authorization()
+) -> std::result::Result<
+    StartDeviceAuthorizationOutput,
+    aws_sdk_ssooidc::error::SdkError<
+        StartDeviceAuthorizationError,
+        aws_sdk_ssooidc::config::http::HttpResponse,
+    >,
+> {
+    oidc.start_device_authorization()
         .client_id(&client.client_id)
         .client_secret(client.client_secret.expose())
         .start_url(start_url)
         .send()
         .await
-        .map_err(|e| sdk_error(&describe_sdk_error(&e)))?;
+}
+
+/// The prompt for the human of a started device authorization, then CreateToken until
+/// approved.
+async fn device_authorization(
+    ctx: &Context,
+    oidc: &aws_sdk_ssooidc::Client,
+    client: &RegisteredClient,
+    authorization: StartDeviceAuthorizationOutput,
+) -> Result<CachedToken> {
+    let sdk_error = |e: &dyn std::fmt::Display| Error::aws("sso-oidc", e.to_string());
     let device_code = authorization
         .device_code()
         .ok_or_else(|| sdk_error(&"StartDeviceAuthorization returned no device code"))?;

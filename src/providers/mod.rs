@@ -38,8 +38,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// What the caller knows that changes how to fetch.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Fetch {
-    /// Access was granted a moment ago: the backend may take a while to show it, so wait
-    /// (bounded) instead of failing at once.
+    /// P0 has just said the user holds this access (granted now, or existing): the backend
+    /// may take a while to show it, so wait (bounded) instead of failing at once.
     pub just_granted: bool,
 }
 

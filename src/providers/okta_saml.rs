@@ -18,12 +18,21 @@ use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The two `invalid_grant` descriptions that mean the Okta apps are misconfigured, not that the
+/// The `invalid_grant` description that means the Okta apps are misconfigured, not that the
 /// session ended (§5.2).
-const CONFIGURATION_ERRORS: [&str; 2] = [
-    "The application's assurance requirements are not met by the 'subject_token'.",
-    "The target audience app must be configured to allow the client to request a 'web_sso_token'.",
-];
+const CONFIGURATION_ERROR: &str =
+    "The target audience app must be configured to allow the client to request a 'web_sso_token'.";
+
+/// The `invalid_grant` description of an app sign-on policy that wants a more recent (or
+/// stronger) sign-in than the stored one. P0's CLI lists it with the configuration errors, but
+/// it deletes the identity on every `invalid_grant`, so its next run signs in afresh, which
+/// cures it; `p0` treats it as the session's end (§5.2).
+const ASSURANCE_ERROR: &str =
+    "The application's assurance requirements are not met by the 'subject_token'.";
+
+/// How many times one Okta call waits out a 429 until `X-Rate-Limit-Reset` (each wait at
+/// most one call's deadline).
+const RATE_LIMIT_WAITS: u32 = 2;
 
 /// RFC 8693's grant type.
 const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -38,13 +47,15 @@ const ROLE_LAG: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_se
 /// and an approval may wait through a closed lid.
 const PREPARED_MAX_AGE: Duration = Duration::from_secs(60);
 
-/// The outcome of a token exchange made ahead of `fetch` (while P0 approves the request).
+/// A token exchange that succeeded ahead of `fetch` (while P0 approves the request). A failed
+/// one is not kept: a 5xx may be gone after the approval, and an `invalid_grant` before the
+/// grant exists is no verdict on the session, so `fetch` exchanges again.
 struct Prepared {
     at: std::time::Instant,
     at_wall: std::time::SystemTime,
     /// The Okta access token it was made with: after a new sign-in it is not used.
     with: Secret<String>,
-    web_sso_token: Result<Secret<String>>,
+    web_sso_token: Secret<String>,
 }
 
 impl Prepared {
@@ -103,8 +114,8 @@ impl OktaSaml {
         }
     }
 
-    /// The prepared exchange's outcome, once, if it was made recently with `okta`'s tokens.
-    fn take_prepared(&self, okta: &OktaSession) -> Option<Result<Secret<String>>> {
+    /// The prepared web SSO token, once, if it was made recently with `okta`'s tokens.
+    fn take_prepared(&self, okta: &OktaSession) -> Option<Secret<String>> {
         let prepared = self
             .prepared
             .lock()
@@ -167,7 +178,7 @@ impl OktaSaml {
     ) -> Result<(Secret<String>, Vec<SamlRole>)> {
         let http = ctx.http();
         let html = match self.take_prepared(okta) {
-            Some(prepared) => match sso_page_with_assertion(http, okta, &prepared?).await {
+            Some(prepared) => match sso_page_with_assertion(http, okta, &prepared).await {
                 // Okta answers a used or expired web SSO token with its sign-in page. The
                 // prepared one should be neither; if it is anyway (it expired early, a clock
                 // lied), a token exchanged now does what it could not.
@@ -207,13 +218,13 @@ impl OktaSaml {
         let client = self.p0.client(ctx).await?;
         let okta = client.okta()?;
         let roles = match self.assertion(ctx, &okta).await {
-            Err(Error::OktaSessionExpired) if ctx.human().present() => {
+            Err(e) if e.needs_new_okta_sign_in() && ctx.human().present() => {
                 let renewed = client.renew_okta(&okta).await?;
                 self.assertion(ctx, &renewed).await?.1
             }
-            Err(Error::OktaSessionExpired) => {
+            Err(e) if e.needs_new_okta_sign_in() => {
                 client.forget_okta(&okta).await?;
-                return Err(Error::OktaSessionExpired);
+                return Err(e);
             }
             other => other?.1,
         };
@@ -265,16 +276,24 @@ impl Provider for OktaSaml {
         }
     }
 
-    /// The token exchange needs only the stored Okta tokens, not P0's approval. Its outcome,
-    /// a failure too (Okta's answer to these tokens a moment ago), is what `fetch` meets
-    /// first, if it comes soon enough (`PREPARED_MAX_AGE`); a token Okta then refuses is
-    /// exchanged again.
+    /// The token exchange needs only the stored Okta tokens, not P0's approval. A token it
+    /// got is what `fetch` uses first, if it comes soon enough (`PREPARED_MAX_AGE`); a token
+    /// Okta then refuses is exchanged again. A failed exchange is forgotten: `fetch`
+    /// exchanges after the approval, and only that answer counts.
     fn prepare<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let Ok(okta) = crate::p0::stored_okta(&ctx.state) else {
                 return;
             };
-            let web_sso_token = token_exchange(ctx.http(), &okta, &self.app_id).await;
+            let web_sso_token = match token_exchange(ctx.http(), &okta, &self.app_id).await {
+                Ok(token) => token,
+                Err(e) => {
+                    tracing::debug!(
+                        "the token exchange during the approval failed ({e}); exchanging again after it"
+                    );
+                    return;
+                }
+            };
             *self
                 .prepared
                 .lock()
@@ -297,16 +316,17 @@ impl Provider for OktaSaml {
             let okta = client.okta()?;
             let result = self.credentials(ctx, &okta, fetch.just_granted).await;
             match result {
-                // Okta ended the session early. With someone at the terminal, sign in again
-                // (or take another process's fresh login) and try once more, as P0's CLI
-                // would have the user re-run the command.
-                Err(Error::OktaSessionExpired) if ctx.human().present() => {
+                // Okta ended the session early, or the app's sign-on policy wants a more recent
+                // sign-in. With someone at the terminal, sign in again (or take another
+                // process's fresh login) and try once more, as P0's CLI would have the user
+                // re-run the command; without, forget the login as P0's CLI does.
+                Err(e) if e.needs_new_okta_sign_in() && ctx.human().present() => {
                     let renewed = client.renew_okta(&okta).await?;
                     self.credentials(ctx, &renewed, fetch.just_granted).await
                 }
-                Err(Error::OktaSessionExpired) => {
+                Err(e) if e.needs_new_okta_sign_in() => {
                     client.forget_okta(&okta).await?;
-                    result
+                    Err(e)
                 }
                 _ => result,
             }
@@ -354,13 +374,12 @@ async fn token_exchange(
             "urn:okta:oauth:token-type:web_sso_token",
         ),
     ];
-    let response = http
-        .post(url.clone())
-        .header(reqwest::header::ACCEPT, "application/json")
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| call_failed(url.as_str(), e))?;
+    let response = send_waiting_out_rate_limits(url.as_str(), || {
+        http.post(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form)
+    })
+    .await?;
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     if status.is_success() {
@@ -375,13 +394,79 @@ async fn token_exchange(
     let oauth_error: OAuthError = serde_json::from_str(&body).unwrap_or_default();
     if status == reqwest::StatusCode::BAD_REQUEST && oauth_error.error == "invalid_grant" {
         let description = oauth_error.error_description.trim();
-        return Err(if CONFIGURATION_ERRORS.contains(&description) {
-            Error::InvalidProviderConfig(description.to_string())
-        } else {
-            Error::OktaSessionExpired
+        return Err(match description {
+            CONFIGURATION_ERROR => Error::InvalidProviderConfig(description.to_string()),
+            ASSURANCE_ERROR => Error::OktaReauthenticationRequired(description.to_string()),
+            _ => Error::OktaSessionExpired,
+        });
+    }
+    if status == reqwest::StatusCode::BAD_REQUEST && is_classic_engine_refusal(&oauth_error) {
+        return Err(Error::OktaClassicEngine {
+            okta: okta.base_url.to_string(),
+            answer: oauth_error.error_description.trim().to_string(),
         });
     }
     Err(refused(url.as_str(), status, body))
+}
+
+/// A Classic Engine org's answer to the web SSO token exchange: the token-exchange grant (or
+/// the web SSO token type) is not offered, as only Okta Identity Engine offers it.
+fn is_classic_engine_refusal(error: &OAuthError) -> bool {
+    error.error == "unsupported_grant_type"
+        || (error.error == "invalid_request"
+            && error.error_description.contains("'requested_token_type'"))
+}
+
+/// Sends `build`'s request; an Okta 429 is waited out until its `X-Rate-Limit-Reset` (epoch
+/// seconds; Okta sends no Retry-After) and sent again, at most [`RATE_LIMIT_WAITS`] times. A
+/// reset further away than one call's deadline fails at once, saying when it is.
+async fn send_waiting_out_rate_limits(
+    shown_url: &str,
+    build: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response> {
+    let deadline = crate::http::call_timeout();
+    let mut waits = 0;
+    loop {
+        let response = build()
+            .send()
+            .await
+            .map_err(|e| call_failed(shown_url, e))?;
+        if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS || waits == RATE_LIMIT_WAITS
+        {
+            return Ok(response);
+        }
+        let Some(wait) = rate_limit_wait(response.headers(), std::time::SystemTime::now()) else {
+            return Ok(response);
+        };
+        if wait > deadline {
+            return Err(Error::OktaRateLimited {
+                url: secret::redact_url(shown_url),
+                seconds: wait.as_secs(),
+                deadline: deadline.as_secs(),
+            });
+        }
+        tracing::debug!("Okta rate limit: waiting {wait:?} for its reset");
+        tokio::time::sleep(wait).await;
+        waits += 1;
+    }
+}
+
+/// How long until Okta's rate limit resets (`X-Rate-Limit-Reset`, epoch seconds), plus half
+/// a second for the reset to take effect; `None` without the header.
+fn rate_limit_wait(
+    headers: &reqwest::header::HeaderMap,
+    now: std::time::SystemTime,
+) -> Option<Duration> {
+    let reset: u64 = headers
+        .get("x-rate-limit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let reset = std::time::UNIX_EPOCH + Duration::from_secs(reset);
+    let until = reset.duration_since(now).unwrap_or_default();
+    Some(until + Duration::from_millis(500))
 }
 
 /// Okta's SSO page for the web SSO token, which carries the SAML form (§5.3). No cookies.
@@ -394,12 +479,11 @@ async fn sso_page(
     url.query_pairs_mut()
         .append_pair("token", web_sso_token.expose());
     let shown = secret::redact_url(url.as_str());
-    let response = http
-        .get(url)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|e| call_failed(&shown, e))?;
+    let response = send_waiting_out_rate_limits(&shown, || {
+        http.get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+    })
+    .await?;
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     if !status.is_success() {
@@ -474,7 +558,7 @@ mod tests {
             at,
             at_wall,
             with: Secret::new(with.into()),
-            web_sso_token: Ok(Secret::new("web".into())),
+            web_sso_token: Secret::new("web".into()),
         });
     }
 
@@ -489,7 +573,7 @@ mod tests {
             "nothing prepared"
         );
         prepared(&provider, now, now_wall, "a");
-        let taken = provider.take_prepared(&okta("a")).unwrap().unwrap();
+        let taken = provider.take_prepared(&okta("a")).unwrap();
         assert_eq!(taken.expose(), "web");
         assert!(provider.take_prepared(&okta("a")).is_none(), "single use");
 
@@ -519,17 +603,46 @@ mod tests {
             provider.take_prepared(&okta("a")).is_none(),
             "monotonic age"
         );
-        // Okta's refusal of these tokens a moment ago counts as the first attempt's.
-        *provider.prepared.lock().unwrap() = Some(Prepared {
-            at: now,
-            at_wall: now_wall,
-            with: Secret::new("a".into()),
-            web_sso_token: Err(Error::OktaSessionExpired),
-        });
-        assert!(matches!(
-            provider.take_prepared(&okta("a")),
-            Some(Err(Error::OktaSessionExpired))
-        ));
+    }
+
+    /// Okta's 429 names its reset in epoch seconds; the wait runs to it (never negative).
+    #[test]
+    fn the_rate_limit_wait_runs_to_the_reset() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert_eq!(rate_limit_wait(&headers, now), None);
+        headers.insert("x-rate-limit-reset", "1000007".parse().unwrap());
+        assert_eq!(
+            rate_limit_wait(&headers, now),
+            Some(Duration::from_millis(7500))
+        );
+        headers.insert("x-rate-limit-reset", "999990".parse().unwrap());
+        assert_eq!(
+            rate_limit_wait(&headers, now),
+            Some(Duration::from_millis(500))
+        );
+        headers.insert("x-rate-limit-reset", "soon".parse().unwrap());
+        assert_eq!(rate_limit_wait(&headers, now), None);
+    }
+
+    #[test]
+    fn a_classic_engine_refusal_is_recognised() {
+        let refusal = |error: &str, description: &str| OAuthError {
+            error: error.into(),
+            error_description: description.into(),
+        };
+        assert!(is_classic_engine_refusal(&refusal(
+            "unsupported_grant_type",
+            "The authorization grant type is not supported by the authorization server."
+        )));
+        assert!(is_classic_engine_refusal(&refusal(
+            "invalid_request",
+            "The 'requested_token_type' parameter value is not supported."
+        )));
+        assert!(!is_classic_engine_refusal(&refusal(
+            "invalid_request",
+            "The 'audience' parameter value 'x' is invalid."
+        )));
     }
 
     /// The bound leaves most of a web SSO token's five minutes unused.

@@ -148,7 +148,12 @@ pub fn roles_in_assertion(saml_response: &Secret<String>) -> Result<Vec<SamlRole
         .map_err(|_| Error::MalformedSaml("the SAMLResponse is not base64".into()))?;
     let xml = String::from_utf8(xml)
         .map_err(|_| Error::MalformedSaml("the assertion is not UTF-8 text".into()))?;
-    Ok(role_attribute_values(&xml)?
+    let values = role_attribute_values(&xml)?;
+    if values.is_empty() && has_encrypted_assertion(&xml) {
+        // Its roles are there, but only AWS's key could read them: no wait makes them appear.
+        return Err(Error::EncryptedSamlAssertion);
+    }
+    Ok(values
         .iter()
         .filter_map(|value| role_from_attribute_value(value))
         .collect())
@@ -163,6 +168,21 @@ pub fn roles_in_form(form: &SamlForm) -> Result<Vec<SamlRole>> {
         role.sts_region = role.partition.sts_region(signin.as_ref());
     }
     Ok(roles)
+}
+
+/// Whether the response carries an `EncryptedAssertion` element (any prefix).
+fn has_encrypted_assertion(xml: &str) -> bool {
+    xml.match_indices("EncryptedAssertion").any(|(at, _)| {
+        let before = &xml[..at];
+        before.ends_with('<')
+            || (before.ends_with(':')
+                && before.rfind('<').is_some_and(|open| {
+                    before.rfind('>').is_none_or(|close| close < open)
+                        && before[open + 1..at - 1]
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                }))
+    })
 }
 
 /// The roles of one account (§5.4). Each keeps its own partition, so no first match decides
@@ -429,6 +449,27 @@ pub(crate) mod tests {
             </AttributeStatement></Assertion></Response>"#;
         let response = Secret::new(base64::engine::general_purpose::STANDARD.encode(xml));
         assert_eq!(names(&roles_in_assertion(&response).unwrap()), ["R&D"]);
+    }
+
+    #[test]
+    fn an_encrypted_assertion_is_named_as_such() {
+        let encrypted = |xml: &str| {
+            let response = Secret::new(base64::engine::general_purpose::STANDARD.encode(xml));
+            roles_in_assertion(&response)
+        };
+        for xml in [
+            "<saml2p:Response xmlns:saml2p=\"p\" xmlns:saml2=\"a\"><saml2:EncryptedAssertion>\
+             <xenc:EncryptedData xmlns:xenc=\"x\"/></saml2:EncryptedAssertion></saml2p:Response>",
+            "<Response><EncryptedAssertion><EncryptedData/></EncryptedAssertion></Response>",
+        ] {
+            assert!(
+                matches!(encrypted(xml), Err(Error::EncryptedSamlAssertion)),
+                "{xml}"
+            );
+        }
+        // The word in text is not the element.
+        let text = "<Response><Status>EncryptedAssertion: none</Status></Response>";
+        assert!(encrypted(text).unwrap().is_empty());
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod login;
 mod login_kinds;
 mod ls;
 mod partitions;
+mod real_services;
 mod reliability;
 mod renewals;
 mod request;

@@ -1,10 +1,10 @@
-//! Choosing a role without `--role`: the roles the account offers the user (the SAML
-//! assertion's, or Identity Center's ListAccountRoles) in a picker on the terminal, driven here
-//! through a pseudo-terminal as a human would (type to filter, Enter); without a terminal, exit
-//! 64 with the list.
+//! Choosing a role without `--role`: the roles P0 can grant in the account (its `ls`), those
+//! the user holds now marked `(held)` (the SAML assertion's, or Identity Center's
+//! ListAccountRoles), in a picker on the terminal, driven here through a pseudo-terminal as a
+//! human would (type to filter, Enter); without a terminal, exit 64 with the list.
 
 use crate::harness::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const PICKER: &str = "type to filter";
 
@@ -26,6 +26,14 @@ fn okta_with_two_roles() -> Sandbox {
         PROD_LABEL,
         json!({"Admin": {"assigned": true}, "p0-grants/ReadOnly": {"assigned": true}})
     )])))
+}
+
+/// The requests filed (P0's `ls` for the picker is a `/command/` call too).
+fn requests(sb: &Sandbox) -> Vec<Vec<String>> {
+    sb.commands()
+        .into_iter()
+        .filter(|argv| argv.first().is_some_and(|w| w == "request"))
+        .collect()
 }
 
 #[test]
@@ -58,15 +66,16 @@ fn run_as_offers_the_permission_sets_and_runs_with_the_one_typed() {
         )),
         "{transcript}"
     );
-    // Both assigned permission sets were offered, the unassigned one not.
+    // What P0 can grant, the assigned ones marked as held.
     assert!(
-        transcript.contains("Auditor") && transcript.contains("Developer"),
+        transcript.contains("Auditor (held)") && transcript.contains("Developer (held)"),
         "{transcript}"
     );
-    assert!(!transcript.contains("Billing"), "{transcript}");
+    assert!(transcript.contains("Billing"), "{transcript}");
+    assert!(!transcript.contains("Billing (held)"), "{transcript}");
     assert_eq!(sb.count("sso.list_account_roles"), 1);
     assert_eq!(
-        sb.commands(),
+        requests(&sb),
         vec![vec![
             "request",
             "aws",
@@ -100,7 +109,7 @@ fn role_assume_offers_the_assertions_roles_and_exports_the_chosen_one() {
         "{transcript}"
     );
     assert_eq!(
-        sb.commands(),
+        requests(&sb),
         vec![vec!["request", "aws", "role", "Admin", "--account", "prod"]]
     );
     // One assertion to list the roles, one for the credentials.
@@ -119,10 +128,10 @@ fn escape_gives_up_without_a_request() {
     let transcript = plain(&text(&out.stdout));
     assert_eq!(out.status.code(), Some(130), "{transcript}");
     assert!(
-        transcript.contains("Admin") && transcript.contains("p0-grants/ReadOnly"),
+        transcript.contains("Admin (held)") && transcript.contains("p0-grants/ReadOnly (held)"),
         "the assertion's roles were offered: {transcript}"
     );
-    assert_eq!(sb.count("p0.command"), 0);
+    assert!(requests(&sb).is_empty(), "{:?}", sb.commands());
     assert_eq!(sb.count("sts"), 0, "listing roles needs no STS call");
 }
 
@@ -132,11 +141,11 @@ fn without_a_terminal_the_roles_are_listed_and_the_exit_is_64() {
     let err = p0_fails(&sb, &["run-as", "--account", "prod", "--", "true"], 64);
     assert!(
         err.contains(&format!(
-            "Name a role with --role (there is no terminal to pick one on). Account {PROD} offers you:\n  Admin\n  p0-grants/ReadOnly"
+            "Name a role with --role (there is no terminal to pick one on). Account {PROD} offers you:\n  Admin (held)\n  p0-grants/ReadOnly (held)"
         )),
         "{err}"
     );
-    assert_eq!(sb.count("p0.command"), 0);
+    assert!(requests(&sb).is_empty(), "{:?}", sb.commands());
     assert_eq!(sb.count("sts"), 0);
 
     // Identity Center: once signed in (at a terminal, as a user would), the same without one.
@@ -153,15 +162,40 @@ fn without_a_terminal_the_roles_are_listed_and_the_exit_is_64() {
         &["aws", "--account", "dev", "permission-set", "assume"],
         64,
     );
-    assert!(err.contains("offers you:\n  Auditor\n  Developer"), "{err}");
+    assert!(
+        err.contains("offers you:\n  Auditor (held)\n  Billing\n  Developer (held)"),
+        "{err}"
+    );
     assert_eq!(sb.count("oidc.device_authorization"), 0);
-    assert_eq!(sb.count("p0.command"), 0);
+    assert!(requests(&sb).is_empty(), "{:?}", sb.commands());
+}
+
+/// A person whose access is all just-in-time holds nothing yet: the picker offers what P0 can
+/// grant, and the role picked is requested.
+#[test]
+fn with_nothing_held_the_picker_offers_what_p0_can_grant() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let out = sb.in_terminal_typing(
+        p0_binary(),
+        &["run-as", "--account", "prod", "--", "true"],
+        &[(PICKER, "\r")],
+    );
+    let transcript = plain(&text(&out.stdout));
+    assert!(out.status.success(), "{transcript}");
+    assert!(transcript.contains("Admin"), "{transcript}");
+    assert!(!transcript.contains("Admin (held)"), "{transcript}");
+    assert_eq!(
+        requests(&sb),
+        vec![vec!["request", "aws", "role", "Admin", "--account", "prod"]]
+    );
 }
 
 #[test]
 fn an_account_that_offers_no_role_says_how_to_name_one() {
-    // Nothing assigned yet: P0 grants roles on request, so the user must name one.
-    let sb = Sandbox::logged_in(default_scenario());
+    // P0 lists nothing grantable there, and nothing is held.
+    let mut scenario = default_scenario();
+    scenario["accounts"][0]["roles"] = json!({});
+    let sb = Sandbox::logged_in(scenario);
     let out = sb.in_terminal(
         p0_binary(),
         &["run-as", "--account", "prod", "--", "true"],
@@ -173,6 +207,5 @@ fn an_account_that_offers_no_role_says_how_to_name_one() {
         transcript.contains(&format!("Account {PROD} offers you no role right now")),
         "{transcript}"
     );
-    let calls: Value = sb.control_get("/calls");
-    assert_eq!(calls["commands"], json!([]));
+    assert!(requests(&sb).is_empty(), "{:?}", sb.commands());
 }

@@ -705,12 +705,12 @@ fn okta_faults() {
         case(
             "FO.2",
             "a 429 storm on the token exchange",
+            // Okta's window resets in 60 s, past the 2 s deadline: said at once, not retried.
             forever("okta.token_exchange", json!({"status": 429})),
             RUN_ADMIN_ASSIGNED,
             69,
-            "429 Too Many Requests",
-        )
-        .fetch_error(),
+            "Okta is rate-limiting these calls (429 Too Many Requests",
+        ),
         case(
             "FO.3",
             "the token exchange answer is malformed JSON",
