@@ -180,6 +180,7 @@ fn spawn(program: &Path, cmd: &Command, env: &ChildEnv) -> Result<Child> {
             // If p0 is SIGKILLed, the child must not live on with a dead credential endpoint.
             // Linux only: macOS has no parent-death signal, so there a SIGKILLed p0 leaves the
             // command running (README "Platforms", RELIABILITY.md).
+            #[cfg(target_os = "linux")]
             nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
             // p0 may have died before the line above took effect (or, elsewhere, before the
             // command starts: it is not started orphaned).
