@@ -1,6 +1,6 @@
 //! moto's server as a child process: started on an OS-chosen port, its output relayed to our
-//! stderr, and never outliving the sandbox (killed on exit, and by the kernel if the sandbox
-//! itself is SIGKILLed).
+//! stderr, and never outliving the sandbox (killed on exit, and on Linux by the kernel if the
+//! sandbox itself is SIGKILLed).
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
@@ -27,10 +27,13 @@ impl Moto {
         // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) between fork and exec.
         unsafe {
             command.pre_exec(move || {
+                // Linux only: macOS has no parent-death signal, so there a SIGKILLed sandbox
+                // leaves moto's server running (a normal exit still stops it: `stop`).
+                #[cfg(target_os = "linux")]
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
-                // The parent may have died before prctl took effect.
+                // The parent may have died before prctl took effect (or before the exec).
                 if libc::getppid() as u32 != parent {
                     libc::_exit(1);
                 }

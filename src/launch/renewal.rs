@@ -186,10 +186,25 @@ pub(crate) mod tests {
 
         fn renew(&self) -> BoxFuture<'_, Result<AwsCredentials>> {
             Box::pin(async move {
-                let failed = self
-                    .failures
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
-                if failed.is_ok() {
+                // Takes one simulated failure if any are left. A compare-exchange loop rather
+                // than `fetch_update` (deprecated by newer clippy) or its replacement
+                // `try_update` (not in Rust 1.94.1, the declared minimum).
+                let mut left = self.failures.load(Ordering::SeqCst);
+                let failed = loop {
+                    if left == 0 {
+                        break false;
+                    }
+                    match self.failures.compare_exchange_weak(
+                        left,
+                        left - 1,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    ) {
+                        Ok(_) => break true,
+                        Err(now) => left = now,
+                    }
+                };
+                if failed {
                     return Err(Error::aws("sts", "simulated outage"));
                 }
                 let fresh = mint(self.minted.fetch_add(1, Ordering::SeqCst), self.lifetime);

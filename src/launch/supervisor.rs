@@ -42,7 +42,7 @@ pub enum Supervision {
 /// the credentials come from the mode's source.
 ///
 /// Await it on the thread that called `block_on` (or a runtime worker), never inside
-/// `spawn_blocking`: the kernel kills the child when the thread that started it exits
+/// `spawn_blocking`: on Linux the kernel kills the child when the thread that started it exits
 /// (`PR_SET_PDEATHSIG`). The runtime needs its IO and time drivers. Signal handlers stay
 /// installed afterwards; `p0` is expected to exit with the returned code.
 pub async fn supervise(
@@ -178,8 +178,12 @@ fn spawn(program: &Path, cmd: &Command, env: &ChildEnv) -> Result<Child> {
     unsafe {
         command.pre_exec(move || {
             // If p0 is SIGKILLed, the child must not live on with a dead credential endpoint.
+            // Linux only: macOS has no parent-death signal, so there a SIGKILLed p0 leaves the
+            // command running (README "Platforms", RELIABILITY.md).
+            #[cfg(target_os = "linux")]
             nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
-            // p0 may have died before the line above took effect.
+            // p0 may have died before the line above took effect (or, elsewhere, before the
+            // command starts: it is not started orphaned).
             if getppid() != parent {
                 let _ = kill(getpid(), Signal::SIGKILL);
             }
@@ -247,6 +251,24 @@ struct Received {
     by_process: bool,
 }
 
+/// Whether a signal's `si_code` says a process sent it (`kill(2)`, `sigqueue(3)`, a message
+/// queue), not the kernel for a terminal. Linux: the user codes are zero or negative (`SI_USER`
+/// 0, `SI_QUEUE` -1, `SI_TKILL` -6), a terminal's `SI_KERNEL` positive. macOS numbers them
+/// from 0x10001 (`<sys/signal.h>`: `SI_USER`, `SI_QUEUE`, ..., `SI_MESGQ` 0x10005), which libc
+/// does not export there; a terminal's signal has none of them.
+#[cfg(target_os = "linux")]
+fn sent_by_process(si_code: i32) -> bool {
+    si_code <= 0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sent_by_process(si_code: i32) -> bool {
+    const SI_USER: i32 = 0x10001;
+    const SI_QUEUE: i32 = 0x10002;
+    const SI_MESGQ: i32 = 0x10005;
+    matches!(si_code, SI_USER | SI_QUEUE | SI_MESGQ)
+}
+
 /// The rule: SIGINT and SIGQUIT from the terminal already reached the child (same foreground
 /// process group), so they are forwarded only if the child left `p0`'s group; sent by a
 /// process, they are always forwarded, since nothing says the child got them too. A process
@@ -306,7 +328,11 @@ impl Signals {
                 continue;
             }
             let action = move |info: &nix::libc::siginfo_t| {
-                let origin = if info.si_code <= 0 { BY_PROCESS } else { 0 };
+                let origin = if sent_by_process(info.si_code) {
+                    BY_PROCESS
+                } else {
+                    0
+                };
                 let byte = signal as u8 | origin;
                 // SAFETY: write(2) is async-signal-safe; `fd` outlives the registration.
                 unsafe { nix::libc::write(fd, (&byte as *const u8).cast(), 1) };

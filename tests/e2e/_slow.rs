@@ -56,12 +56,20 @@ PYTHON
 #[test]
 fn restart_before_each_expiry_with_new_keys() {
     let sandbox = sandbox(15);
-    let script = r#"echo "$AWS_ACCESS_KEY_ID $AWS_CREDENTIAL_EXPIRATION $(date +%s.%N)" >> "$OUT/starts"
+    // The time of each start: macOS's `date` has no `%N`; perl, which macOS ships, has it.
+    let now = if cfg!(target_os = "linux") {
+        "date +%s.%N"
+    } else {
+        "perl -MTime::HiRes=time -e 'printf \"%.6f\", time'"
+    };
+    let script = format!(
+        r#"echo "$AWS_ACCESS_KEY_ID $AWS_CREDENTIAL_EXPIRATION $({now})" >> "$OUT/starts"
 [ "$(wc -l < "$OUT/starts")" -ge 3 ] && exit 42
 trap 'exit 0' TERM
 while :; do sleep 0.05; done
-"#;
-    let (code, run) = RunAs::to_end(&sandbox, &["--restart", "--restart-margin", "5"], script);
+"#
+    );
+    let (code, run) = RunAs::to_end(&sandbox, &["--restart", "--restart-margin", "5"], &script);
     assert_eq!(code, 42, "{}", run.read("stderr"));
     let starts: Vec<(String, i64, f64)> = run
         .read("starts")

@@ -183,13 +183,14 @@ fn time_like(value: &str) -> bool {
 #[test]
 fn no_secret_appears_in_the_child_argv() {
     let sb = Sandbox::logged_in(default_scenario());
-    // The child prints its own command line as the kernel records it.
-    let out = run_as(
-        &sb,
-        PROD,
-        "Admin",
-        &["sh", "-c", "tr '\\0' ' ' < /proc/$$/cmdline; echo; env"],
-    );
+    // The child prints its own command line as the kernel records it (Linux: /proc; macOS:
+    // ps, which asks the kernel with sysctl(KERN_PROCARGS2)).
+    let own_argv = if cfg!(target_os = "linux") {
+        "tr '\\0' ' ' < /proc/$$/cmdline; echo; env"
+    } else {
+        "ps -ww -o command= -p $$; env"
+    };
+    let out = run_as(&sb, PROD, "Admin", &["sh", "-c", own_argv]);
     assert_success(&out);
     let text = stdout(&out);
     let (cmdline, env) = text.split_once('\n').unwrap();

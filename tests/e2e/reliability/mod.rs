@@ -9,6 +9,8 @@ mod deadlines;
 mod diagnostics;
 mod exit_codes;
 mod fault_matrix;
+// strace, which stops p0 at exactly the n-th rename, is Linux's (README "Platforms").
+#[cfg(target_os = "linux")]
 mod kills;
 mod poll_stream;
 mod races;
@@ -100,7 +102,12 @@ pub fn run_bounded(command: &mut Command, limit: Duration) -> Bounded {
         stdout: std::fs::read_to_string(stdout).unwrap_or_default(),
         stderr: std::fs::read_to_string(stderr).unwrap_or_default(),
         elapsed,
-        max_rss_kib: usage.ru_maxrss,
+        // Linux reports ru_maxrss in KiB, macOS in bytes.
+        max_rss_kib: if cfg!(target_os = "linux") {
+            usage.ru_maxrss
+        } else {
+            usage.ru_maxrss / 1024
+        },
     }
 }
 
