@@ -285,7 +285,8 @@ fn a_lock_path_that_is_a_directory_exits_78_with_a_fix() {
     assert!(err.contains(&format!("rm -r {}", lock.display())), "{err}");
 }
 
-/// The resident memory of `pid`, KiB (`VmRSS`, `VmHWM`).
+/// The resident memory of `pid`, KiB (`VmRSS`, `VmHWM`; Linux's /proc).
+#[cfg(target_os = "linux")]
 fn memory_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let field = |name: &str| {
