@@ -46,6 +46,14 @@ fn main() -> ExitCode {
         .bin("p0")
         .completer("p0")
         .complete();
+    // `p0 --version --verbose`: the build, for bug reports (plain `--version` is clap's).
+    let words: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Some(text) = cli::verbose_version(&words) {
+        return match output::stdout(text) {
+            Ok(()) => ExitCode::from(0),
+            Err(e) => ExitCode::from(e.exit_code()),
+        };
+    }
     let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -131,6 +131,7 @@ fn main() {
     let bench = Bench::start(options);
     report.versions(&bench.versions());
     bench.warm(&mut report);
+    bench.hardening(&mut report);
     bench.syscalls(&mut report);
     bench.instructions(&mut report);
     bench.peers(&mut report);
@@ -405,6 +406,23 @@ impl Bench {
             runs.push(interleaved(&variants, self.options.rounds()));
         }
         report.warm(&runs, &commands, self.options.rounds());
+    }
+
+    /// Debian's hardening-check on the measured binary (skipped where devscripts is missing).
+    fn hardening(&self, report: &mut Report) {
+        let Some(tool) = which("hardening-check") else {
+            report.note(
+                "Hardening (hardening-check)",
+                "hardening-check is not installed: `apt-get install devscripts` for this section",
+            );
+            return;
+        };
+        // It exits non-zero when a check fails; the table says which.
+        let output = Command::new(tool)
+            .arg(&self.options.p0)
+            .output()
+            .expect("hardening-check runs");
+        report.hardening(&self.options.p0, &String::from_utf8_lossy(&output.stdout));
     }
 
     /// What the warm path asks of the kernel: `strace -f -c`, the files it opens, and that it

@@ -16,7 +16,8 @@ Examples:
   p0 login acme
   p0 run-as --account prod --role Admin -- terraform plan
   p0 run-as --account prod --role Admin          # a subshell; `exit` returns
-  p0 status";
+  p0 status
+  p0 --version --verbose     # version, git commit and target (bug reports)";
 
 pub const LOGIN_EXAMPLES: &str = "\
 Examples:

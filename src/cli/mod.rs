@@ -132,6 +132,33 @@ fn global_flags(command: clap::Command) -> clap::Command {
         )
 }
 
+/// `p0 --version --verbose` (or `-vV`): the version, the git commit it was built from and the
+/// target triple, for bug reports. Clap's `--version` stops parsing where it stands, so the
+/// verbose form is recognised here, before clap: only when the words are nothing but these two
+/// flags, in either order (`main` prints it; the README's Install section documents it).
+pub fn verbose_version<W: AsRef<OsStr>>(words: &[W]) -> Option<&'static str> {
+    let (mut version, mut verbose) = (false, false);
+    for word in words {
+        match word.as_ref().to_str()? {
+            "--version" | "-V" => version = true,
+            "--verbose" | "-v" => verbose = true,
+            "-vV" | "-Vv" => (version, verbose) = (true, true),
+            _ => return None,
+        }
+    }
+    (version && verbose).then_some(VERBOSE_VERSION)
+}
+
+const VERBOSE_VERSION: &str = concat!(
+    "p0 ",
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit: ",
+    env!("P0_BUILD_COMMIT"),
+    "\ntarget: ",
+    env!("P0_BUILD_TARGET"),
+    "\n"
+);
+
 /// Hides the `p0 aws` families none of the org's accounts uses; `None` when unknown (all
 /// shown). Hidden subcommands still parse: the account decides at run time.
 pub fn fit_aws_families(command: clap::Command, families: Option<Families>) -> clap::Command {
@@ -152,6 +179,41 @@ pub fn fit_aws_families(command: clap::Command, families: Option<Families>) -> c
 mod tests {
     use super::*;
     use clap::{CommandFactory, FromArgMatches, Parser};
+
+    #[test]
+    fn the_verbose_version_names_the_commit_and_target() {
+        let text = verbose_version(&["--version", "--verbose"]).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], concat!("p0 ", env!("CARGO_PKG_VERSION")));
+        let commit = lines[1].strip_prefix("commit: ").unwrap();
+        assert!(
+            commit == "unknown"
+                || (commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+            "{commit}"
+        );
+        assert!(
+            lines[2].starts_with("target: ") && lines[2].contains("-"),
+            "{text}"
+        );
+        for words in [&["--verbose", "--version"][..], &["-vV"], &["-V", "-v"]] {
+            assert_eq!(verbose_version(words), Some(text), "{words:?}");
+        }
+        for words in [
+            &["--version"][..],
+            &["--verbose"],
+            &["run-as", "--version", "--verbose"],
+            &[],
+        ] {
+            assert_eq!(verbose_version(words), None, "{words:?}");
+        }
+        // The plain form is clap's: the name and version alone.
+        let plain = Cli::try_parse_from(["p0", "--version"]).unwrap_err();
+        assert_eq!(plain.kind(), clap::error::ErrorKind::DisplayVersion);
+        assert_eq!(
+            plain.to_string(),
+            concat!("p0 ", env!("CARGO_PKG_VERSION"), "\n")
+        );
+    }
 
     #[test]
     fn definitions_are_consistent() {
