@@ -58,8 +58,9 @@ pub fn client() -> reqwest::Client {
     configured_client().unwrap_or_else(|(client, _)| client)
 }
 
-/// As [`client`]; an unusable CA bundle is `Err` with the client built without it, and the
-/// reason (a setting's problem, for the user to see).
+/// The process's one HTTP client: the user agent, the deadlines, and the system's trusted roots
+/// plus any CA bundle (`AWS_CA_BUNDLE`, `ca_bundle`). An unusable bundle is `Err` with the client
+/// built without it, and the reason (a setting's problem, for the user to see).
 pub fn configured_client() -> std::result::Result<reqwest::Client, (reqwest::Client, Error)> {
     let settings = crate::aws_files::settings::network();
     let extra = match &settings.ca_bundle {
