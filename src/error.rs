@@ -50,7 +50,7 @@ pub mod exit {
         ("64", "usage error"),
         (
             "69",
-            "Okta, Identity Center, STS or AWS sign-in did not produce what p0 asked for",
+            "Okta, Identity Center, STS or AWS sign-in did not produce credentials",
         ),
         ("75", "another p0 process held the credential lock too long"),
         ("76", "a server answered with data p0 cannot use"),
