@@ -134,20 +134,46 @@ pub struct Chromium {
 
 impl Chromium {
     pub const PATH: &'static str = "/usr/bin/chromium";
+    /// Headless, as root, and silent on this machine's closed network (no background
+    /// connections, updates or sync).
+    const FLAGS: [&'static str; 8] = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+    ];
+
+    /// The page Chromium ends on after following `url` (redirects, cookies): its DOM, as
+    /// `--dump-dom` prints it. Panics when it fails or outlives `deadline`.
+    pub fn dump_dom(url: &str, deadline: Duration) -> String {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let dom_path = dir.path().join("dom.html");
+        let mut child = Command::new(Chromium::PATH)
+            .args(Chromium::FLAGS)
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.path().join("profile").display()
+            ))
+            .args(["--dump-dom", url])
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&dom_path).expect("a DOM file"))
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {}: {e}", Chromium::PATH));
+        let status = crate::wait_with_timeout(&mut child, deadline)
+            .expect("chromium finished within its deadline");
+        assert!(status.success(), "chromium: {status}");
+        std::fs::read_to_string(dom_path).expect("the DOM chromium wrote")
+    }
 
     pub fn open(url: &str) -> Chromium {
         let profile = tempfile::tempdir().expect("a profile dir");
         let child = Command::new(PathBuf::from(Chromium::PATH))
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-            ])
+            .args(Chromium::FLAGS)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg(url)
             .stdin(Stdio::null())

@@ -5,7 +5,6 @@
 
 use crate::harness::*;
 use serde_json::json;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A role in the other account of the scenario, as a cross-account target.
@@ -14,35 +13,9 @@ const CONSOLE_PROD: [&str; 5] = ["console", "--account", "prod", "--role", ADMIN
 /// How long chromium may take to load a page (it starts cold, on two busy cores).
 const BROWSER_DEADLINE: Duration = Duration::from_secs(90);
 
-/// The page a real headless chromium ends on after following `url` (redirects, cookies): its
-/// DOM, as `--dump-dom` prints it.
+/// The page a real headless chromium ends on after following `url`.
 fn chromium_dom(url: &str) -> String {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let dom_path = dir.path().join("dom.html");
-    let mut child = Command::new("/usr/bin/chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .args(["--dump-dom", url])
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&dom_path).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromium runs (Debian's chromium package)");
-    let status = p0_testkit::wait_with_timeout(&mut child, BROWSER_DEADLINE)
-        .expect("chromium finished within its deadline");
-    assert!(status.success(), "chromium: {status}");
-    std::fs::read_to_string(dom_path).unwrap()
+    p0_testkit::browser::Chromium::dump_dom(url, BROWSER_DEADLINE)
 }
 
 /// The console page shows this account and role.
