@@ -10,7 +10,7 @@ use crate::backend::Backend;
 use crate::cli::{AwsArgs, AwsCommand, ConfigureCommand, PermissionSetCommand, RoleCommand};
 use crate::context::Context;
 use crate::error::Result;
-use crate::output::exports;
+use crate::output::{self, exports};
 use crate::p0::P0Connection;
 use crate::plan::{Plan, Wanted};
 use std::io::IsTerminal;
@@ -94,7 +94,14 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
         }
         let credentials = plan.credentials(ctx, &p0).await?;
         if let Some(name) = &write_profile {
-            configure::write_credentials(ctx, name, &plan.target(), &credentials).await?;
+            output::credentials_file::write_credentials(
+                &ctx.printer,
+                &ctx.cache(),
+                name,
+                &plan.target(),
+                &credentials,
+            )
+            .await?;
         }
         Ok((plan, credentials))
     })?;
