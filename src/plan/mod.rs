@@ -6,8 +6,11 @@
 //! will do. Every command that needs credentials makes a plan
 //! and asks it for its provider; nothing downstream looks at arguments or settings again.
 
+mod account;
 mod role_choice;
 pub mod sso_config;
+
+pub use account::resolve_account;
 
 use crate::accounts::{self, AccountLogin, ResolvedAccount};
 use crate::backend::Backend;
