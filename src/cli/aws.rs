@@ -114,6 +114,10 @@ pub struct ConfigureProfileArgs {
     /// Print the change as a unified diff on stdout instead of writing it
     #[arg(long)]
     pub dry_run: bool,
+    // With --chain-role-arn: a linked pair, NAME (role_arn, source_profile) and NAME-p0-base
+    // (credential_process); the AWS CLI and SDKs chain the role themselves.
+    #[command(flatten)]
+    pub chain: ChainArgs,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,8 @@ use clap::Args;
 /// `--chain-role-arn` and its companions: after the credentials `p0` gets (through P0, Identity
 /// Center directly, or web identity), STS AssumeRole into another role with them, as a linked
 /// profile's `role_arn` + `source_profile` does. Flattened (`#[command(flatten)] chain:
-/// ChainArgs`) into every command that hands out credentials, and passed on as `Wanted::chain`.
+/// ChainArgs`) into every command that hands out credentials, and passed on as `Wanted::chain`;
+/// and into `configure profile`, which writes such a linked pair for the SDKs to chain.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ChainArgs {
     /// Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials;

@@ -64,6 +64,9 @@ Examples:
 pub const CONFIGURE_EXAMPLES: &str = "\
 Examples:
   p0 aws configure profile prod-admin --account prod --role Admin
+  # profile cross assumes the role with cross-p0-base's credentials
+  p0 aws configure profile cross --account prod --role Admin \\
+      --chain-role-arn arn:aws:iam::210987654321:role/Deployer
   p0 aws configure populate --prefix p0- --dry-run";
 
 pub const STATUS_EXAMPLES: &str = "\
