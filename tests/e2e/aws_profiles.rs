@@ -181,6 +181,137 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
     assert_eq!(caller_arn(&sb, "work"), admin_arn());
 }
 
+/// A role in the scenario's other account, as a cross-account target.
+const CROSS: &str = "arn:aws:iam::210987654321:role/team/CrossAccount";
+
+#[test]
+fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let path = config_path(&sb);
+    write(&path, CONFIG);
+    let configure = [
+        "aws",
+        "configure",
+        "profile",
+        "cross",
+        "--account",
+        "prod",
+        "--role",
+        "Admin",
+        "--chain-role-arn",
+        CROSS,
+        "--chain-external-id",
+        "ext-42",
+    ];
+    let out = p0_ok(&sb, &configure);
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("Wrote [profile cross-p0-base], [profile cross] to "),
+        "{}",
+        stderr(&out)
+    );
+    let expected = format!(
+        "{CONFIG}\n[profile cross-p0-base]\n{CREATED_BY}\n{}\n\
+         \n[profile cross]\n{CREATED_BY}\nrole_arn = {CROSS}\nsource_profile = cross-p0-base\n\
+         role_session_name = p0\nexternal_id = ext-42\n",
+        process_line("--account prod --role Admin")
+    );
+    assert_eq!(read(&path), expected);
+    assert_eq!(sb.total_calls(), 0, "nothing asked yet: {:?}", sb.calls());
+
+    // The aws CLI runs p0 for the base and assumes the chained role itself.
+    assert_eq!(
+        caller_arn(&sb, "cross"),
+        "arn:aws:sts::210987654321:assumed-role/CrossAccount/p0"
+    );
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+    assert_eq!(sb.count("sts.AssumeRole"), 1);
+    assert_eq!(
+        sb.commands(),
+        vec![vec!["request", "aws", "role", "Admin", "--account", "prod"]],
+        "P0 is asked for the base role only"
+    );
+    // The base is the P0 role, from p0's cache.
+    assert_eq!(caller_arn(&sb, "cross-p0-base"), admin_arn());
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
+
+    // Again: nothing changes, not even the backup.
+    let again = p0_ok(&sb, &configure);
+    assert!(stderr(&again).contains("up to date"), "{}", stderr(&again));
+    assert_eq!(read(&path), expected);
+    assert_eq!(read(&sb.home().join(".aws/config.p0.bak")), CONFIG);
+
+    // Another session name, and no external id: the pair is updated in place.
+    p0_ok(
+        &sb,
+        &[
+            &configure[..10],
+            &["--chain-session-name", "deploy", "--region", "us-east-1"],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        read(&path),
+        expected
+            .replace(
+                "role_session_name = p0\nexternal_id = ext-42\n",
+                "role_session_name = deploy\nregion = us-east-1\n"
+            )
+            .replace(
+                &format!("{}\n", process_line("--account prod --role Admin")),
+                &format!(
+                    "{}\nregion = us-east-1\n",
+                    process_line("--account prod --role Admin")
+                )
+            )
+    );
+    assert_eq!(
+        caller_arn(&sb, "cross"),
+        "arn:aws:sts::210987654321:assumed-role/CrossAccount/deploy"
+    );
+
+    // A profile of the base's name that p0 did not write is never taken over.
+    let taken = "[profile other-p0-base]\nsso_session = corp\n";
+    write(&path, taken);
+    let err = p0_fails(
+        &sb,
+        &[
+            "aws",
+            "configure",
+            "profile",
+            "other",
+            "--account",
+            "prod",
+            "--role",
+            "Admin",
+            "--chain-role-arn",
+            CROSS,
+        ],
+        64,
+    );
+    assert!(
+        err.contains("[profile other-p0-base] exists and does not use p0"),
+        "{err}"
+    );
+    assert_eq!(read(&path), taken);
+    // Nor is a role that is not an ARN written down.
+    let err = p0_fails(
+        &sb,
+        &[
+            "aws",
+            "configure",
+            "profile",
+            "other",
+            "--role",
+            "Admin",
+            "--chain-role-arn",
+            "CrossAccount",
+        ],
+        64,
+    );
+    assert!(err.contains("is not an IAM role ARN"), "{err}");
+}
+
 #[test]
 fn configure_honours_aws_config_file_and_checks_what_it_writes() {
     let sb = Sandbox::logged_in(default_scenario());
