@@ -213,6 +213,9 @@ module completions {
     --permission-set: string  # The role (Okta SAML) or permission set (Identity Center)
     --region: string          # The profile's region
     --dry-run                 # Print the change as a unified diff on stdout instead of writing it
+    --chain-role-arn: string  # Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour
+    --chain-session-name: string # With --chain-role-arn: the chained session's name (default: p0)
+    --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
     --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
     --reason: string          # Why you need access (sent with the request)
     --shell: string@"nu-complete p0 aws configure profile shell" # Export syntax of `assume` (default: from $SHELL)

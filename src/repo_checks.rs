@@ -583,6 +583,7 @@ const BUILT_ELSEWHERE: &[(&str, &[&str])] = &[
             "Cannot read the web identity token file",
             "is not a valid org document",
             "Refusing insecure URL",
+            "exists and does not use p0; it would be the source_profile of",
         ],
     ),
     (

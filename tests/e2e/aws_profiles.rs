@@ -287,7 +287,7 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
             "--chain-role-arn",
             CROSS,
         ],
-        64,
+        78,
     );
     assert!(
         err.contains("[profile other-p0-base] exists and does not use p0"),

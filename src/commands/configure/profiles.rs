@@ -160,7 +160,7 @@ pub fn edit_config(
             aws_files::profile(&after, FileKind::Config, name).is_some_and(|s| !is_ours(&s))
         };
         if let Some(base) = sections.iter().find(|s| s.base && not_ours(&s.name)) {
-            return Err(Error::Usage(format!(
+            return Err(Error::Config(format!(
                 "[profile {}] exists and does not use p0; it would be the source_profile of \
                  [profile {}]: rename or remove it, or choose another profile name",
                 base.name, profile.name
