@@ -313,6 +313,53 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
 }
 
 #[test]
+fn parallel_configure_runs_resolve_the_account_as_a_plan_does_with_one_fetch() {
+    let sb = Sandbox::logged_in(default_scenario());
+    // With the local copy of the account config: no call at all.
+    p0_ok(
+        &sb,
+        &[
+            "aws",
+            "configure",
+            "profile",
+            "p",
+            "--account",
+            "prod",
+            "--role",
+            "Admin",
+        ],
+    );
+    assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
+    // Without it, a burst (a setup script writing several profiles at once) fetches it once.
+    std::fs::remove_file(sb.cache_dir().join("aws-config~acme.json")).unwrap();
+    let children: Vec<_> = (0..8)
+        .map(|n| {
+            sb.p0()
+                .args(["aws", "configure", "profile", &format!("p{n}")])
+                .args(["--account", "prod", "--role", "Admin"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert_success(&output);
+    }
+    assert_eq!(
+        sb.count("p0.aws_config"),
+        1,
+        "one fetch for all: {:?}",
+        sb.calls()
+    );
+    let written = read(&config_path(&sb));
+    for n in 0..8 {
+        assert!(written.contains(&format!("[profile p{n}]\n")), "{written}");
+    }
+}
+
+#[test]
 fn configure_honours_aws_config_file_and_checks_what_it_writes() {
     let sb = Sandbox::logged_in(default_scenario());
     let elsewhere = sb.home().join("elsewhere/aws-config");
