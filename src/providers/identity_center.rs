@@ -10,7 +10,7 @@
 
 use super::{BoxFuture, Fetch, Provider};
 use crate::aws_sdk::{self, describe_sdk_error};
-use crate::backend::Backend;
+use crate::cache::key::{self, Decoded, Entry};
 use crate::cache::{Cache, CacheKey};
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Target};
@@ -50,6 +50,14 @@ pub struct IdcInstance {
 }
 
 impl IdcInstance {
+    /// The instance as cache keys name it.
+    fn cache_name(&self) -> key::IdcInstance {
+        key::IdcInstance {
+            region: self.region.clone(),
+            start_url: self.start_url.clone(),
+        }
+    }
+
     /// The instance of an identity store as P0 configures it (§6.3): the AWS access portal
     /// of its region's partition (`https://{id}.awsapps.com/start` in the commercial regions;
     /// `crate::partition::Partition::start_url` has the others).
@@ -225,14 +233,12 @@ impl IdentityCenter {
 
 impl Provider for IdentityCenter {
     fn cache_key(&self) -> CacheKey {
-        CacheKey::new(&[
-            "aws",
-            Backend::IdentityCenter.cache_key(),
-            &self.instance.region,
-            &self.instance.start_url,
-            &self.account_id,
-            &self.permission_set,
-        ])
+        key::Credentials::IdentityCenter {
+            instance: self.instance.cache_name(),
+            account_id: self.account_id.clone(),
+            permission_set: self.permission_set.clone(),
+        }
+        .key()
     }
 
     fn target(&self) -> Target {
@@ -342,12 +348,11 @@ struct TokenStore<'a> {
 
 impl<'a> TokenStore<'a> {
     fn new(cache: &'a Cache, instance: &'a IdcInstance) -> Self {
-        let parts = |kind: &'a str| [kind, instance.region.as_str(), instance.start_url.as_str()];
         TokenStore {
             cache,
             instance,
-            client_key: CacheKey::new(&parts("aws-idc-client")),
-            token_key: CacheKey::new(&parts("aws-idc-token")),
+            client_key: Entry::IdcRegistration(instance.cache_name()).key(),
+            token_key: Entry::IdcToken(instance.cache_name()).key(),
         }
     }
 
@@ -656,17 +661,13 @@ pub fn cached_sign_ins(cache: &Cache) -> Vec<SignIn> {
         .entries()
         .into_iter()
         .filter_map(|key| {
-            let parts = key.parts()?;
-            let [kind, region, start_url] = parts.as_slice() else {
+            let Decoded::Whole(Entry::IdcToken(name)) = Entry::decode(&key) else {
                 return None;
             };
-            if kind != "aws-idc-token" {
-                return None;
-            }
             let token: CachedToken = cache.read(&key).ok().flatten()?;
             let instance = IdcInstance {
-                start_url: start_url.clone(),
-                region: region.clone(),
+                start_url: name.start_url,
+                region: name.region,
             };
             let renewable = token.refresh_token.is_some()
                 && matches!(
