@@ -142,16 +142,6 @@ pub enum Decoded {
     Unknown,
 }
 
-impl Decoded {
-    pub fn kind(&self) -> Option<Kind> {
-        match self {
-            Decoded::Whole(entry) => Some(entry.kind()),
-            Decoded::Shortened(kind) => Some(*kind),
-            Decoded::Unknown => None,
-        }
-    }
-}
-
 impl Entry {
     /// The entry's name in the cache (and its lock's).
     pub fn key(&self) -> CacheKey {
@@ -162,17 +152,6 @@ impl Entry {
             Entry::AccountConfig { org } => CacheKey::new(&[ACCOUNT_CONFIG, org]),
             Entry::KnownRoles { org } => CacheKey::new(&[KNOWN_ROLES, org]),
             Entry::AwsFile { path } => CacheKey::new(&[AWS_FILE, path]),
-        }
-    }
-
-    pub fn kind(&self) -> Kind {
-        match self {
-            Entry::Credentials(credentials) => Kind::Credentials(credentials.source()),
-            Entry::IdcToken(_) => Kind::IdcToken,
-            Entry::IdcRegistration(_) => Kind::IdcRegistration,
-            Entry::AccountConfig { .. } => Kind::AccountConfig,
-            Entry::KnownRoles { .. } => Kind::KnownRoles,
-            Entry::AwsFile { .. } => Kind::AwsFile,
         }
     }
 
