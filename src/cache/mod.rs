@@ -67,9 +67,11 @@ impl CacheKey {
 
     fn shortened(&self) -> bool {
         self.0.len() == MAX_FILE_STEM
-            && self.0.rsplit('~').next().is_some_and(|last| {
-                last.len() == 32 && last.bytes().all(|b| b.is_ascii_hexdigit())
-            })
+            && self
+                .0
+                .rsplit('~')
+                .next()
+                .is_some_and(|last| last.len() == 32 && last.bytes().all(|b| b.is_ascii_hexdigit()))
     }
 
     /// The parts a shortened key kept whole (the one cut short and the hash dropped); `None`
