@@ -7,6 +7,7 @@
 //! mixes Okta SAML and Identity Center accounts works for both.
 
 use crate::backend::{Backend, Families};
+use crate::cache::key::Entry;
 use crate::cache::{Cache, CacheKey, EntryVersion};
 use crate::error::{Error, Result};
 use crate::p0::P0Client;
@@ -220,7 +221,7 @@ struct LocalCopy {
 }
 
 fn local_copy_key(org: &str) -> CacheKey {
-    CacheKey::new(&["aws-config", org])
+    Entry::AccountConfig { org: org.into() }.key()
 }
 
 /// The org's config from the local copy, when there is one young enough. Every warm run
@@ -487,7 +488,7 @@ struct KnownRoles {
 }
 
 fn known_roles_key(org: &str) -> CacheKey {
-    CacheKey::new(&["aws-roles", org])
+    Entry::KnownRoles { org: org.into() }.key()
 }
 
 /// Remembers that `org`'s accounts offer these `(account id, role)` pairs (from a SAML

@@ -98,8 +98,8 @@ pub fn store(
 /// the keys.
 #[derive(Debug, Clone)]
 pub struct Listed {
-    /// The entry's key parts (`aws`, the backend's word, ...), when the key can be decoded.
-    pub key_parts: Option<Vec<String>>,
+    /// The entry's name: what its source is (`cache::key::Entry::decode`).
+    pub key: CacheKey,
     pub account_id: String,
     pub role: String,
     pub expiration: OffsetDateTime,
@@ -113,7 +113,7 @@ pub fn list(cache: &Cache) -> Vec<Listed> {
         .filter_map(|key| {
             let entry: CredentialEntry = cache.read(&key).ok().flatten()?;
             Some(Listed {
-                key_parts: key.parts(),
+                key: key.clone(),
                 account_id: entry.account_id,
                 role: entry.role,
                 expiration: entry.credentials.expiration,
@@ -226,7 +226,7 @@ pub(crate) mod tests {
         let listed = list(&cache);
         assert_eq!(listed.len(), 1, "{listed:?}");
         assert_eq!(listed[0].role, "p0-grants/Ro");
-        assert_eq!(listed[0].key_parts.as_ref().unwrap()[1], "okta");
+        assert_eq!(listed[0].key, key);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod settings;
 
 pub use ini::{sections, Edit, Section};
 
+use crate::cache::key::Entry;
 use crate::cache::CacheKey;
 use crate::env;
 use crate::error::{Error, Result};
@@ -165,7 +166,10 @@ pub fn read(path: &Path) -> Result<Option<String>> {
 
 /// The lock that serializes `p0` processes rewriting the file at `path` (read, edit, write).
 pub fn lock_key(path: &Path) -> CacheKey {
-    CacheKey::new(&["aws-file", &path.to_string_lossy()])
+    Entry::AwsFile {
+        path: path.to_string_lossy().into_owned(),
+    }
+    .key()
 }
 
 /// Where the previous version of a file is kept.

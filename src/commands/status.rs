@@ -9,7 +9,7 @@
 
 use super::block_on;
 use crate::accounts::{self, KnownAccount};
-use crate::backend::Backend;
+use crate::cache::key::{self, Decoded, Entry, Kind, Source};
 use crate::cache::CacheKey;
 use crate::cli::StatusArgs;
 use crate::context::Context;
@@ -17,6 +17,7 @@ use crate::credentials;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::p0::{self, P0Client, SessionSummary};
+use crate::providers::assume_role::RoleArn;
 use crate::providers::identity_center::{self, SignIn};
 use serde::Serialize;
 use serde_json::Value;
@@ -69,6 +70,9 @@ struct Report {
     check: Option<Check>,
     identity_center: Vec<IdentityCenter>,
     credentials: Vec<Credential>,
+    /// The cache's other entries: the account config, known roles, Identity Center client
+    /// registrations, and names `p0` does not know.
+    other_entries: Vec<OtherEntry>,
     locks_held: Vec<Lock>,
 }
 
@@ -103,10 +107,46 @@ struct Credential {
     account_id: String,
     account_label: Option<String>,
     role: String,
-    /// `Okta SAML`, `AWS IAM Identity Center`, or `null` for an entry of another kind.
+    /// `Okta SAML`, `AWS IAM Identity Center`, `web identity`, `chained role`, or `null` for an
+    /// entry whose name `p0` does not know.
     source: Option<String>,
+    /// The same for scripts: `okta_saml`, `identity_center`, `web_identity`, `chain`, or `null`.
+    source_id: Option<&'static str>,
+    /// The role ARN assumed (web identity, chained role).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role_arn: Option<String>,
+    /// The STS session name (web identity, chained role).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_name: Option<String>,
+    /// A chained role: the credentials it assumed the role with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<Via>,
     expires_at: String,
     seconds_left: i64,
+}
+
+/// The source credentials of a chained role.
+#[derive(Serialize)]
+struct Via {
+    source: String,
+    source_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum OtherEntry {
+    /// The local copy of the org's account config.
+    AccountConfig { org: String },
+    /// The roles seen offered per account (for completion).
+    KnownRoles { org: String },
+    /// An Identity Center client registration (renews the sign-in's token).
+    IdentityCenterRegistration { start_url: String, region: String },
+    /// A name `p0` does not write (or a key shortened with a hash).
+    Unknown { entry: String },
 }
 
 #[derive(Serialize)]
@@ -118,10 +158,31 @@ enum Lock {
     Credentials {
         account_id: String,
         role: String,
+        /// As in `credentials`.
+        source: String,
+        source_id: &'static str,
     },
     /// Another `p0` is signing in to this Identity Center instance.
     IdentityCenter {
         start_url: String,
+        region: String,
+    },
+    /// Another `p0` is registering a client with this Identity Center instance.
+    IdentityCenterRegistration {
+        start_url: String,
+        region: String,
+    },
+    /// Another `p0` is fetching the org's account config from P0.
+    AccountConfig {
+        org: String,
+    },
+    /// Another `p0` is updating the roles seen offered.
+    KnownRoles {
+        org: String,
+    },
+    /// Another `p0` is rewriting this AWS file (`~/.aws/config`, `~/.aws/credentials`).
+    AwsFile {
+        path: String,
     },
     Other {
         entry: String,
@@ -142,15 +203,31 @@ impl Report {
                 .find(|a: &&KnownAccount| a.id == id)
                 .and_then(|a| a.label.clone())
         };
-        let mut credentials: Vec<Credential> = credentials::list(&cache)
-            .into_iter()
-            .map(|c| Credential {
-                account_label: label(&c.account_id),
-                source: c.key_parts.as_ref().and_then(|p| source_of(p)),
-                expires_at: rfc3339(c.expiration),
-                seconds_left: seconds_until(c.expiration),
-                account_id: c.account_id,
-                role: c.role,
+        let listed = credentials::list(&cache);
+        let mut credentials: Vec<Credential> = listed
+            .iter()
+            .map(|c| {
+                let named = Named::of(&c.key);
+                Credential {
+                    account_label: label(&c.account_id),
+                    source: named.source.map(Source::name),
+                    source_id: named.source.map(Source::id),
+                    role_arn: named.role_arn,
+                    session_name: named.session_name,
+                    via: named.via.map(|via| {
+                        let of = Named::of(&via);
+                        Via {
+                            source: of.source.map_or_else(|| "other".into(), Source::name),
+                            source_id: of.source.map_or("other", Source::id),
+                            account_id: of.account_role.as_ref().map(|(a, _)| a.clone()),
+                            role: of.account_role.map(|(_, r)| r),
+                        }
+                    }),
+                    expires_at: rfc3339(c.expiration),
+                    seconds_left: seconds_until(c.expiration),
+                    account_id: c.account_id.clone(),
+                    role: c.role.clone(),
+                }
             })
             .collect();
         credentials.sort_by(|a, b| (&a.account_id, &a.role).cmp(&(&b.account_id, &b.role)));
@@ -172,7 +249,12 @@ impl Report {
         if session.as_ref().is_some_and(|s| s.lock_held) {
             locks_held.push(Lock::Session);
         }
-        locks_held.extend(cache.held_locks().iter().map(lock_of));
+        locks_held.extend(cache.held_locks().iter().map(|key| lock_of(key, &listed)));
+        let other_entries = cache
+            .entries()
+            .iter()
+            .filter_map(|key| other_entry(key, &listed))
+            .collect();
         Report {
             logged_in: session.is_some(),
             org: session.as_ref().map(|s| s.org.clone()),
@@ -194,6 +276,7 @@ impl Report {
             }),
             identity_center,
             credentials,
+            other_entries,
             locks_held,
         }
     }
@@ -293,10 +376,34 @@ impl Report {
                 } else {
                     "expired".into()
                 };
+                let via = c.via.as_ref().map_or(String::new(), |via| {
+                    let from = match (&via.account_id, &via.role) {
+                        (Some(account), Some(role)) => format!(" ({account}/{role})"),
+                        _ => String::new(),
+                    };
+                    format!(" via {}{from}", via.source)
+                });
                 line(format!(
-                    "  {account:account_width$}  {:role_width$}  {left:>9}  {}",
+                    "  {account:account_width$}  {:role_width$}  {left:>9}  {}{via}",
                     c.role,
                     c.source.as_deref().unwrap_or("other"),
+                ));
+            }
+        }
+        if !self.other_entries.is_empty() {
+            line(String::new());
+            line("Other cache entries:".into());
+            for entry in &self.other_entries {
+                line(format!(
+                    "  {}",
+                    match entry {
+                        OtherEntry::AccountConfig { org } => format!("the account config of {org}"),
+                        OtherEntry::KnownRoles { org } =>
+                            format!("the roles seen offered in {org}"),
+                        OtherEntry::IdentityCenterRegistration { start_url, region } =>
+                            format!("the Identity Center registration at {start_url} ({region})"),
+                        OtherEntry::Unknown { entry } => format!("unknown: {entry}"),
+                    }
                 ));
             }
         }
@@ -310,10 +417,20 @@ impl Report {
                     "  {}",
                     match lock {
                         Lock::Session => "the P0 session (signing in or renewing)".into(),
-                        Lock::Credentials { account_id, role } =>
-                            format!("credentials for {account_id}/{role}"),
-                        Lock::IdentityCenter { start_url } =>
+                        Lock::Credentials {
+                            account_id,
+                            role,
+                            source,
+                            ..
+                        } => format!("credentials for {account_id}/{role} ({source})"),
+                        Lock::IdentityCenter { start_url, .. } =>
                             format!("the Identity Center sign-in at {start_url}"),
+                        Lock::IdentityCenterRegistration { start_url, .. } =>
+                            format!("the Identity Center registration at {start_url}"),
+                        Lock::AccountConfig { org } =>
+                            format!("the account config of {org} (fetching it from P0)"),
+                        Lock::KnownRoles { org } => format!("the roles seen offered in {org}"),
+                        Lock::AwsFile { path } => format!("the AWS file {path} (rewriting it)"),
                         Lock::Other { entry } => format!("cache entry {entry}"),
                     }
                 ));
@@ -323,49 +440,123 @@ impl Report {
     }
 }
 
-/// Where a credential entry came from, by its key's backend word.
-fn source_of(parts: &[String]) -> Option<String> {
-    let [kind, word, ..] = parts else {
-        return None;
-    };
-    if kind != "aws" {
-        return None;
-    }
-    Backend::ALL
-        .into_iter()
-        .find(|b| b.cache_key() == word)
-        .map(|b| b.to_string())
+/// What a credentials entry's name says: its source, and what it names of the credentials.
+#[derive(Default)]
+struct Named {
+    source: Option<Source>,
+    account_role: Option<(String, String)>,
+    role_arn: Option<String>,
+    session_name: Option<String>,
+    /// A chained role's source entry.
+    via: Option<CacheKey>,
 }
 
-/// What a held lock is for, from its entry's key (`cache.rs` names locks after entries).
-fn lock_of(key: &CacheKey) -> Lock {
+impl Named {
+    fn of(key: &CacheKey) -> Named {
+        match Entry::decode(key) {
+            Decoded::Whole(Entry::Credentials(c)) => {
+                let source = Some(c.source());
+                let role_arn = c.role_arn().map(String::from);
+                let account_role = c
+                    .account_and_role()
+                    .map(|(a, r)| (a.to_string(), r.to_string()))
+                    .or_else(|| {
+                        let target = RoleArn::parse(role_arn.as_deref()?, "").ok()?.target();
+                        Some((target.account_id, target.role))
+                    });
+                let (session_name, via) = match c {
+                    key::Credentials::WebIdentity { session_name, .. } => {
+                        (Some(session_name), None)
+                    }
+                    key::Credentials::Chain {
+                        session_name,
+                        source,
+                        ..
+                    } => (Some(session_name), Some(source)),
+                    _ => (None, None),
+                };
+                Named {
+                    source,
+                    account_role,
+                    role_arn,
+                    session_name,
+                    via,
+                }
+            }
+            Decoded::Shortened(Kind::Credentials(source)) => Named {
+                source: Some(source),
+                ..Named::default()
+            },
+            _ => Named::default(),
+        }
+    }
+}
+
+/// What a held lock is for, from its entry's key (`cache` names locks after entries); the
+/// account and role of a credentials key shortened with a hash come from its entry, if any.
+fn lock_of(key: &CacheKey, listed: &[credentials::Listed]) -> Lock {
     let other = || Lock::Other {
         entry: key.file_stem().to_string(),
     };
-    let Some(parts) = key.parts() else {
-        return other();
-    };
-    match parts.as_slice() {
-        [aws, okta, _org, account, role]
-            if aws == "aws" && okta == Backend::OktaSaml.cache_key() =>
-        {
-            Lock::Credentials {
-                account_id: account.clone(),
-                role: role.clone(),
-            }
-        }
-        [aws, idc, _region, _url, account, role]
-            if aws == "aws" && idc == Backend::IdentityCenter.cache_key() =>
-        {
-            Lock::Credentials {
-                account_id: account.clone(),
-                role: role.clone(),
-            }
-        }
-        [kind, _region, start_url] if kind == "aws-idc-token" => Lock::IdentityCenter {
-            start_url: start_url.clone(),
+    match Entry::decode(key) {
+        Decoded::Whole(Entry::IdcToken(idc)) => Lock::IdentityCenter {
+            start_url: idc.start_url,
+            region: idc.region,
         },
-        _ => other(),
+        Decoded::Whole(Entry::IdcRegistration(idc)) => Lock::IdentityCenterRegistration {
+            start_url: idc.start_url,
+            region: idc.region,
+        },
+        Decoded::Whole(Entry::AccountConfig { org }) => Lock::AccountConfig { org },
+        Decoded::Whole(Entry::KnownRoles { org }) => Lock::KnownRoles { org },
+        Decoded::Whole(Entry::AwsFile { path }) => Lock::AwsFile { path },
+        Decoded::Whole(Entry::Credentials(_)) | Decoded::Shortened(Kind::Credentials(_)) => {
+            let named = Named::of(key);
+            let account_role = named.account_role.or_else(|| {
+                let entry = listed.iter().find(|c| &c.key == key)?;
+                Some((entry.account_id.clone(), entry.role.clone()))
+            });
+            match (named.source, account_role) {
+                (Some(source), Some((account_id, role))) => Lock::Credentials {
+                    account_id,
+                    role,
+                    source: source.name(),
+                    source_id: source.id(),
+                },
+                _ => other(),
+            }
+        }
+        Decoded::Shortened(_) | Decoded::Unknown => other(),
+    }
+}
+
+/// An entry for `other_entries`: `None` for credentials and Identity Center tokens (listed
+/// in their own sections) and for the temporary names of a write in progress.
+fn other_entry(key: &CacheKey, listed: &[credentials::Listed]) -> Option<OtherEntry> {
+    let unknown = || {
+        Some(OtherEntry::Unknown {
+            entry: key.file_stem().to_string(),
+        })
+    };
+    match Entry::decode(key) {
+        Decoded::Whole(Entry::AccountConfig { org }) => Some(OtherEntry::AccountConfig { org }),
+        Decoded::Whole(Entry::KnownRoles { org }) => Some(OtherEntry::KnownRoles { org }),
+        Decoded::Whole(Entry::IdcRegistration(idc)) => {
+            Some(OtherEntry::IdentityCenterRegistration {
+                start_url: idc.start_url,
+                region: idc.region,
+            })
+        }
+        Decoded::Whole(Entry::IdcToken(_)) | Decoded::Shortened(Kind::IdcToken) => None,
+        // Listed unless unreadable: then it is named here rather than nowhere.
+        Decoded::Whole(Entry::Credentials(_)) | Decoded::Shortened(Kind::Credentials(_)) => {
+            if listed.iter().any(|c| &c.key == key) {
+                None
+            } else {
+                unknown()
+            }
+        }
+        _ => unknown(),
     }
 }
 
@@ -440,24 +631,79 @@ mod tests {
     fn held_locks_say_what_they_are_for() {
         let okta = CacheKey::new(&["aws", "okta", "acme", "123456789012", "p0-grants/Ro"]);
         assert!(matches!(
-            lock_of(&okta),
-            Lock::Credentials { ref account_id, ref role }
+            lock_of(&okta, &[]),
+            Lock::Credentials { ref account_id, ref role, source_id: "okta_saml", .. }
                 if account_id == "123456789012" && role == "p0-grants/Ro"
+        ));
+        let chain = key::Credentials::Chain {
+            role_arn: "arn:aws:iam::210987654321:role/team/X".into(),
+            session_name: "p0".into(),
+            external_id: None,
+            source: okta.clone(),
+        }
+        .key();
+        assert!(matches!(
+            lock_of(&chain, &[]),
+            Lock::Credentials { ref account_id, ref role, source_id: "chain", .. }
+                if account_id == "210987654321" && role == "team/X"
         ));
         let idc = CacheKey::new(&[
             "aws-idc-token",
             "us-west-2",
             "https://d-1.awsapps.com/start",
         ]);
-        assert!(matches!(lock_of(&idc), Lock::IdentityCenter { .. }));
+        assert!(matches!(lock_of(&idc, &[]), Lock::IdentityCenter { .. }));
         assert!(matches!(
-            lock_of(&CacheKey::new(&["aws-config", "acme"])),
+            lock_of(&CacheKey::new(&["aws-config", "acme"]), &[]),
+            Lock::AccountConfig { ref org } if org == "acme"
+        ));
+        assert!(matches!(
+            lock_of(&CacheKey::new(&["aws-file", "/h/.aws/config"]), &[]),
+            Lock::AwsFile { ref path } if path == "/h/.aws/config"
+        ));
+        assert!(matches!(
+            lock_of(&CacheKey::new(&["saml2aws", "x"]), &[]),
             Lock::Other { .. }
         ));
-        assert_eq!(
-            source_of(&["aws".into(), "idc".into()]).as_deref(),
-            Some("AWS IAM Identity Center")
-        );
-        assert_eq!(source_of(&["aws-config".into(), "acme".into()]), None);
+    }
+
+    #[test]
+    fn a_shortened_chain_lock_takes_its_target_from_its_entry() {
+        let long = key::Credentials::Chain {
+            role_arn: format!("arn:aws:iam::210987654321:role/{}", "p/".repeat(100)),
+            session_name: "p0".into(),
+            external_id: None,
+            source: CacheKey::new(&["aws", "okta", "acme", "1", "Admin"]),
+        }
+        .key();
+        assert!(matches!(lock_of(&long, &[]), Lock::Other { .. }));
+        let listed = credentials::Listed {
+            key: long.clone(),
+            account_id: "210987654321".into(),
+            role: "p/p".into(),
+            expiration: OffsetDateTime::now_utc(),
+        };
+        assert!(matches!(
+            lock_of(&long, &[listed]),
+            Lock::Credentials { source_id: "chain", ref role, .. } if role == "p/p"
+        ));
+    }
+
+    #[test]
+    fn other_entries_are_named() {
+        let named = |parts: &[&str]| other_entry(&CacheKey::new(parts), &[]);
+        assert!(matches!(
+            named(&["aws-roles", "acme"]),
+            Some(OtherEntry::KnownRoles { ref org }) if org == "acme"
+        ));
+        assert!(matches!(
+            named(&["aws-idc-client", "us-west-2", "https://x"]),
+            Some(OtherEntry::IdentityCenterRegistration { .. })
+        ));
+        assert!(named(&["aws-idc-token", "us-west-2", "https://x"]).is_none());
+        assert!(matches!(
+            named(&["aws", "okta", "acme", "1", "Admin"]),
+            Some(OtherEntry::Unknown { .. })
+        ));
     }
 }

@@ -7,7 +7,7 @@
 use super::cached::Cached;
 use super::{sts_credentials, BoxFuture, Fetch, Provider};
 use crate::aws_sdk::{self, describe_sdk_error};
-use crate::cache::CacheKey;
+use crate::cache::{key, CacheKey};
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Reuse, Target};
 use crate::error::{Error, Result};
@@ -132,15 +132,13 @@ impl AssumeRole {
 
 impl Provider for AssumeRole {
     fn cache_key(&self) -> CacheKey {
-        let source = self.source.cache_key();
-        CacheKey::new(&[
-            "aws",
-            "chain",
-            self.role.as_str(),
-            &self.session_name,
-            self.external_id.as_deref().unwrap_or(""),
-            source.file_stem(),
-        ])
+        key::Credentials::Chain {
+            role_arn: self.role.as_str().to_string(),
+            session_name: self.session_name.clone(),
+            external_id: self.external_id.clone(),
+            source: self.source.cache_key(),
+        }
+        .key()
     }
 
     fn target(&self) -> Target {

@@ -6,8 +6,7 @@ use super::saml::{self, SamlRole};
 use super::{sts_credentials, BoxFuture, Fetch, Provider};
 use crate::accounts;
 use crate::aws_sdk::{self, describe_sdk_error};
-use crate::backend::Backend;
-use crate::cache::CacheKey;
+use crate::cache::{key, CacheKey};
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Target};
 use crate::error::{Error, Result};
@@ -260,13 +259,12 @@ impl OktaSaml {
 
 impl Provider for OktaSaml {
     fn cache_key(&self) -> CacheKey {
-        CacheKey::new(&[
-            "aws",
-            Backend::OktaSaml.cache_key(),
-            &self.org,
-            &self.account_id,
-            &self.role,
-        ])
+        key::Credentials::OktaSaml {
+            org: self.org.clone(),
+            account_id: self.account_id.clone(),
+            role: self.role.clone(),
+        }
+        .key()
     }
 
     fn target(&self) -> Target {

@@ -6,7 +6,7 @@
 use super::assume_role::RoleArn;
 use super::{sts_credentials, BoxFuture, Fetch, Provider};
 use crate::aws_sdk::{self, describe_sdk_error};
-use crate::cache::CacheKey;
+use crate::cache::{key, CacheKey};
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Target};
 use crate::error::{Error, Result};
@@ -62,13 +62,12 @@ impl Provider for WebIdentity {
     /// The role, the session name and the token file: two CI jobs sharing a HOME with tokens
     /// in different files do not share credentials.
     fn cache_key(&self) -> CacheKey {
-        CacheKey::new(&[
-            "aws",
-            "web-identity",
-            self.role.as_str(),
-            &self.session_name,
-            &self.token_file.to_string_lossy(),
-        ])
+        key::Credentials::WebIdentity {
+            role_arn: self.role.as_str().to_string(),
+            session_name: self.session_name.clone(),
+            token_file: self.token_file.to_string_lossy().into_owned(),
+        }
+        .key()
     }
 
     fn target(&self) -> Target {

@@ -222,7 +222,8 @@ fn status_reports_locks_another_process_holds_without_waiting() {
         report["locks_held"],
         serde_json::json!([
             {"kind": "session"},
-            {"kind": "credentials", "account_id": PROD, "role": ADMIN}
+            {"kind": "credentials", "account_id": PROD, "role": ADMIN,
+             "source": "Okta SAML", "source_id": "okta_saml"}
         ]),
         "{report}"
     );
@@ -269,4 +270,127 @@ fn status_without_a_login_says_so() {
     assert_eq!(report["credentials"], serde_json::json!([]));
     assert!(stdout(&p0_ok(&sb, &["status"])).starts_with("Not logged in"));
     assert_eq!(sb.total_calls(), 0);
+}
+
+#[test]
+fn status_names_chained_and_web_identity_entries_and_their_locks() {
+    const CROSS: &str = "arn:aws:iam::210987654321:role/team/CrossAccount";
+    const CI_ROLE: &str = "arn:aws:iam::123456789012:role/ci/Deployer";
+    let sb = Sandbox::logged_in(default_scenario());
+    p0_ok(
+        &sb,
+        &[
+            "run-as",
+            "--account",
+            "prod",
+            "--role",
+            ADMIN,
+            "--chain-role-arn",
+            CROSS,
+            "--chain-session-name",
+            "deploy",
+            "--",
+            "true",
+        ],
+    );
+    let token = sb.home().join("oidc-token");
+    std::fs::write(&token, "eyJ.a.token\n").unwrap();
+    p0_ok(
+        &sb,
+        &[
+            "run-as",
+            "--role-arn",
+            CI_ROLE,
+            "--web-identity-token-file",
+            token.to_str().unwrap(),
+            "--",
+            "true",
+        ],
+    );
+    // Another p0 refreshing the chained credentials holds the lock named after their entry.
+    let chain_entry = std::fs::read_dir(sb.home().join(".p0/cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|name| name.starts_with("aws~chain~"))
+        .expect("a chained entry in the cache");
+    let lock_path = sb
+        .home()
+        .join(".p0/locks")
+        .join(chain_entry.replace(".json", ".lock"));
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    held.lock().unwrap();
+    sb.reset_calls();
+
+    let json = p0_ok(&sb, &["status", "--json"]);
+    let report: Value = serde_json::from_str(&stdout(&json)).expect("JSON on stdout");
+    let credentials = report["credentials"].as_array().unwrap();
+    let by_source = |id: &str| {
+        let found: Vec<&Value> = credentials
+            .iter()
+            .filter(|c| c["source_id"] == id)
+            .collect();
+        assert_eq!(found.len(), 1, "one {id} entry: {report}");
+        found[0].clone()
+    };
+    let chain = by_source("chain");
+    assert_eq!(chain["source"], "chained role", "{chain}");
+    assert_eq!(chain["account_id"], "210987654321");
+    assert_eq!(chain["role"], "team/CrossAccount");
+    assert_eq!(chain["role_arn"], CROSS);
+    assert_eq!(chain["session_name"], "deploy");
+    assert_eq!(
+        chain["via"],
+        serde_json::json!({
+            "source": "Okta SAML", "source_id": "okta_saml", "account_id": PROD, "role": ADMIN
+        })
+    );
+    let web = by_source("web_identity");
+    assert_eq!(web["source"], "web identity", "{web}");
+    assert_eq!(web["account_id"], PROD);
+    assert_eq!(web["role"], "ci/Deployer");
+    assert_eq!(web["role_arn"], CI_ROLE);
+    assert_eq!(web["session_name"], "p0");
+    assert!(web.get("via").is_none(), "{web}");
+    let okta = by_source("okta_saml");
+    assert_eq!(okta["source"], "Okta SAML");
+    assert_eq!(
+        report["other_entries"],
+        serde_json::json!([
+            {"kind": "account_config", "org": ORG},
+            {"kind": "known_roles", "org": ORG}
+        ]),
+        "{report}"
+    );
+    assert_eq!(
+        report["locks_held"],
+        serde_json::json!([{
+            "kind": "credentials", "account_id": "210987654321", "role": "team/CrossAccount",
+            "source": "chained role", "source_id": "chain"
+        }]),
+        "{report}"
+    );
+
+    let text = stdout(&p0_ok(&sb, &["status"]));
+    for expected in [
+        format!("chained role via Okta SAML ({PROD}/{ADMIN})"),
+        "ci/Deployer".to_string(),
+        "web identity".to_string(),
+        format!("the account config of {ORG}"),
+        format!("the roles seen offered in {ORG}"),
+        "credentials for 210987654321/team/CrossAccount (chained role)".to_string(),
+    ] {
+        assert!(text.contains(&expected), "{expected:?} missing:\n{text}");
+    }
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.ends_with("  other") || l.contains("unknown:")),
+        "every entry is named:\n{text}"
+    );
+    assert_eq!(sb.total_calls(), 0, "no network call: {:?}", sb.calls());
 }

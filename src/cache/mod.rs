@@ -4,9 +4,12 @@
 //!
 //! Entries are named by what they are (org, backend, resolved account id, role), never by the
 //! argument the user typed, so `--account prod` and `--account 123456789012` share one entry.
+//! [`key::Entry`] is every kind of entry, and the one way their names are made and read back.
 //! A corrupt, truncated or oversized entry reads as a miss and is replaced by the next write;
 //! an entry (or directory) others could have written, a link or a special file is refused
 //! (`state` says why).
+
+pub mod key;
 
 use crate::error::Result;
 use crate::lock::LockedFile;
@@ -56,14 +59,30 @@ impl CacheKey {
     /// The parts the key was made from; `None` for a key shortened with a hash (or a file name
     /// this cache did not write).
     pub fn parts(&self) -> Option<Vec<String>> {
-        let shortened = self.0.len() == MAX_FILE_STEM
-            && self.0.rsplit('~').next().is_some_and(|last| {
-                last.len() == 32 && last.bytes().all(|b| b.is_ascii_hexdigit())
-            });
-        if shortened {
+        if self.shortened() {
             return None;
         }
         self.0.split('~').map(decode_part).collect()
+    }
+
+    fn shortened(&self) -> bool {
+        self.0.len() == MAX_FILE_STEM
+            && self
+                .0
+                .rsplit('~')
+                .next()
+                .is_some_and(|last| last.len() == 32 && last.bytes().all(|b| b.is_ascii_hexdigit()))
+    }
+
+    /// The parts a shortened key kept whole (the one cut short and the hash dropped); `None`
+    /// for a key that is not shortened.
+    fn shortened_prefix(&self) -> Option<Vec<String>> {
+        if !self.shortened() {
+            return None;
+        }
+        let mut parts: Vec<&str> = self.0.split('~').collect();
+        parts.truncate(parts.len().saturating_sub(2));
+        parts.into_iter().map(decode_part).collect()
     }
 }
 

@@ -1,26 +1,19 @@
-//! AWS IAM Identity Center (protocol §6): an OIDC client registration, a device-authorization
-//! token, then GetRoleCredentials for one account and permission set.
+//! The Identity Center token store (protocol §6.1-6.2): the OIDC client registration, the
+//! access token and its refresh token of each instance in the shared cache, the device
+//! authorization that gets a new token from a human, and the sign-ins `p0 status` lists.
 //!
-//! Better than P0's CLI where it falls short: the client registration's expiry is compared in
-//! the unit AWS gives it (seconds), registrations and tokens are keyed by region and start URL
-//! (two instances never share a token), `slow_down` widens the poll interval instead of failing,
-//! an expired token is renewed with its refresh token (no human needed), a token the portal
-//! rejects is evicted and replaced by a refresh or else one fresh device flow, and parallel
-//! processes share one device flow through a lock instead of opening a browser tab each.
+//! One process at a time renews an instance's token (under its lock); others then find it. A
+//! registration Identity Center no longer knows is forgotten and made again once; a refresh
+//! token is only given up when Identity Center refuses it, never for a failure that may pass.
 
-use super::{BoxFuture, Fetch, Provider};
-use crate::aws_sdk::{self, describe_sdk_error};
-use crate::backend::Backend;
+use super::IdcInstance;
+use crate::aws_sdk::describe_sdk_error;
+use crate::cache::key::{Decoded, Entry};
 use crate::cache::{Cache, CacheKey};
 use crate::context::Context;
-use crate::credentials::{AwsCredentials, Target};
 use crate::device_flow::{self, Poll, DEVICE_GRANT, REFRESH_GRANT};
 use crate::error::{Error, Result};
-use crate::retry::Backoff;
 use crate::secret::Secret;
-use aws_sdk_sso::error::ProvideErrorMetadata;
-use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
-use aws_sdk_sso::operation::list_account_roles::ListAccountRolesError;
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use aws_sdk_ssooidc::operation::start_device_authorization::{
     StartDeviceAuthorizationError, StartDeviceAuthorizationOutput,
@@ -35,251 +28,6 @@ const SCOPE: &str = "sso:account:access";
 const CLIENT_MAX_AGE: time::Duration = time::Duration::days(90);
 /// A registration or token with less than this left is replaced before use.
 const SAFETY_MARGIN: time::Duration = time::Duration::minutes(5);
-/// GetRoleCredentials: retries after the first attempt, about a second apart (§6.4): a
-/// transient failure, or access granted a moment ago that is still being provisioned.
-const ROLE_CREDENTIAL_RETRIES: Backoff =
-    Backoff::new(Duration::from_secs(1), Duration::from_secs(1), Some(4));
-/// ListAccountRoles pages read at most (the portal's pages hold dozens of permission sets).
-const MAX_ROLE_PAGES: usize = 20;
-
-/// One Identity Center instance: where users sign in, and its region.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct IdcInstance {
-    pub start_url: String,
-    pub region: String,
-}
-
-impl IdcInstance {
-    /// The instance of an identity store as P0 configures it (§6.3): the AWS access portal
-    /// of its region's partition (`https://{id}.awsapps.com/start` in the commercial regions;
-    /// `crate::partition::Partition::start_url` has the others).
-    pub fn for_identity_store(identity_store_id: &str, region: &str) -> IdcInstance {
-        let start_url = crate::partition::Partition::start_url(identity_store_id, region);
-        IdcInstance {
-            start_url,
-            region: region.to_string(),
-        }
-    }
-}
-
-/// A permission set in an account, from an Identity Center instance: the instance P0 names
-/// for the account, or one the user names directly (no P0, like `aws-sso-util run-as`).
-pub struct IdentityCenter {
-    instance: IdcInstance,
-    account_id: String,
-    permission_set: String,
-    /// Sign in again even if a token is cached (`--force-refresh`).
-    force_login: bool,
-}
-
-impl IdentityCenter {
-    pub fn new(
-        instance: IdcInstance,
-        account_id: &str,
-        permission_set: &str,
-        force_login: bool,
-    ) -> IdentityCenter {
-        IdentityCenter {
-            instance,
-            account_id: account_id.to_string(),
-            permission_set: permission_set.to_string(),
-            force_login,
-        }
-    }
-
-    /// GetRoleCredentials with the cached token (or a device flow for a new one); a rejected
-    /// token is evicted and replaced once. A permission set not assigned fails at once, unless
-    /// access was just granted (then, like other failures, it is retried a few times while
-    /// Identity Center provisions it).
-    async fn role_credentials(&self, ctx: &Context, fetch: Fetch) -> Result<AwsCredentials> {
-        if self.account_id.is_empty() {
-            return Err(Error::NoAccountId);
-        }
-        let oidc = aws_sdk::sso_oidc(ctx.http(), &self.instance.region);
-        let sso = aws_sdk::sso(ctx.http(), &self.instance.region);
-        let cache = ctx.cache();
-        let tokens = TokenStore::new(&cache, &self.instance);
-        let mut token = tokens
-            .access_token(ctx, &oidc, self.force_login, None)
-            .await?;
-        let mut failures = 0;
-        loop {
-            let result = sso
-                .get_role_credentials()
-                .account_id(&self.account_id)
-                .role_name(&self.permission_set)
-                .access_token(token.access_token.expose())
-                .send()
-                .await;
-            let error = match result {
-                Ok(output) => {
-                    let credentials = output
-                        .role_credentials()
-                        .and_then(role_credentials_from)
-                        .ok_or_else(|| {
-                            Error::aws("sso", "GetRoleCredentials returned no credentials")
-                        })?;
-                    return super::complete("Identity Center GetRoleCredentials", credentials);
-                }
-                Err(error) => error,
-            };
-            let service_error = error.as_service_error();
-            let rejected = matches!(
-                service_error,
-                Some(GetRoleCredentialsError::UnauthorizedException(_))
-            );
-            // Not in the SDK's model, but what the portal answers for a permission set the
-            // user holds no assignment of (`ForbiddenException: No access`).
-            let not_assigned = service_error.and_then(|e| e.code()) == Some("ForbiddenException");
-            if rejected && token.source != TokenSource::DeviceFlow {
-                tracing::debug!("the portal rejected the Identity Center token; replacing it");
-                token = tokens.access_token(ctx, &oidc, false, Some(&token)).await?;
-                continue;
-            }
-            let described = describe_sdk_error(&error);
-            tracing::debug!("GetRoleCredentials failed ({}): {described}", failures + 1);
-            let not_assigned_error = || Error::PermissionSetNotAssigned {
-                permission_set: self.permission_set.clone(),
-                account_id: self.account_id.clone(),
-            };
-            if not_assigned && !fetch.just_granted {
-                return Err(not_assigned_error());
-            }
-            // Access granted a moment ago may still be provisioning (ForbiddenException until
-            // then); otherwise only what may pass is tried again: a bad request, an unknown
-            // account or a token refused after a fresh sign-in would fail the same way.
-            if !not_assigned && !aws_sdk::may_pass_on_retry(&error) {
-                return Err(Error::aws("Identity Center GetRoleCredentials", described));
-            }
-            if !ROLE_CREDENTIAL_RETRIES.allows(failures) {
-                return Err(if not_assigned {
-                    not_assigned_error()
-                } else {
-                    Error::IdcTimedOut { last: described }
-                });
-            }
-            tokio::time::sleep(ROLE_CREDENTIAL_RETRIES.delay(failures)).await;
-            failures += 1;
-        }
-    }
-
-    /// The permission sets the account offers the user (ListAccountRoles through the portal
-    /// with the cached token, or one from a refresh or a device flow), sorted, for the role
-    /// picker. A token the portal rejects is replaced once, as for GetRoleCredentials.
-    pub async fn offered_permission_sets(&self, ctx: &Context) -> Result<Vec<String>> {
-        if self.account_id.is_empty() {
-            return Err(Error::NoAccountId);
-        }
-        let oidc = aws_sdk::sso_oidc(ctx.http(), &self.instance.region);
-        let sso = aws_sdk::sso(ctx.http(), &self.instance.region);
-        let cache = ctx.cache();
-        let tokens = TokenStore::new(&cache, &self.instance);
-        let mut token = tokens
-            .access_token(ctx, &oidc, self.force_login, None)
-            .await?;
-        let mut names = Vec::new();
-        let mut next_token: Option<String> = None;
-        let mut pages = 0;
-        while pages < MAX_ROLE_PAGES {
-            let result = sso
-                .list_account_roles()
-                .account_id(&self.account_id)
-                .access_token(token.access_token.expose())
-                .set_next_token(next_token.take())
-                .send()
-                .await;
-            match result {
-                Ok(output) => {
-                    names.extend(
-                        output
-                            .role_list()
-                            .iter()
-                            .filter_map(|role| role.role_name().map(String::from)),
-                    );
-                    pages += 1;
-                    next_token = output.next_token().map(String::from);
-                    if next_token.is_none() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    let rejected = matches!(
-                        e.as_service_error(),
-                        Some(ListAccountRolesError::UnauthorizedException(_))
-                    );
-                    if !rejected || token.source == TokenSource::DeviceFlow {
-                        return Err(Error::aws("sso ListAccountRoles", describe_sdk_error(&e)));
-                    }
-                    tracing::debug!("the portal rejected the Identity Center token; replacing it");
-                    token = tokens.access_token(ctx, &oidc, false, Some(&token)).await?;
-                    names.clear();
-                    pages = 0;
-                }
-            }
-        }
-        names.sort();
-        names.dedup();
-        Ok(names)
-    }
-}
-
-impl Provider for IdentityCenter {
-    fn cache_key(&self) -> CacheKey {
-        CacheKey::new(&[
-            "aws",
-            Backend::IdentityCenter.cache_key(),
-            &self.instance.region,
-            &self.instance.start_url,
-            &self.account_id,
-            &self.permission_set,
-        ])
-    }
-
-    fn target(&self) -> Target {
-        Target {
-            account_id: self.account_id.clone(),
-            role: self.permission_set.clone(),
-        }
-    }
-
-    /// `Error::IdcLoginRequired` when fetching would need a device authorization (no usable
-    /// cached token) and there is no terminal to ask on.
-    fn check_unattended(&self, ctx: &Context) -> Result<()> {
-        let cache = ctx.cache();
-        let tokens = TokenStore::new(&cache, &self.instance);
-        if ctx.human().present() || (!self.force_login && tokens.available_without_sign_in()?) {
-            return Ok(());
-        }
-        Err(Error::IdcLoginRequired {
-            start_url: self.instance.start_url.clone(),
-        })
-    }
-
-    fn fetch<'a>(
-        &'a self,
-        ctx: &'a Context,
-        fetch: Fetch,
-    ) -> BoxFuture<'a, Result<AwsCredentials>> {
-        Box::pin(self.role_credentials(ctx, fetch))
-    }
-}
-
-/// Converts an AWS timestamp in epoch milliseconds into the credential expiration type.
-fn expiration_from_unix_millis(millis: i64) -> Option<time::OffsetDateTime> {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).ok()
-}
-
-fn role_credentials_from(
-    credentials: &aws_sdk_sso::types::RoleCredentials,
-) -> Option<AwsCredentials> {
-    Some(AwsCredentials {
-        access_key_id: credentials.access_key_id()?.to_string(),
-        secret_access_key: Secret::new(credentials.secret_access_key()?.to_string()),
-        session_token: Secret::new(credentials.session_token()?.to_string()),
-        // Epoch milliseconds here, unlike the registration's seconds.
-        expiration: expiration_from_unix_millis(credentials.expiration())?,
-    })
-}
 
 /// A cached OIDC client registration.
 #[derive(Debug, Serialize, Deserialize)]
@@ -317,23 +65,23 @@ impl CachedToken {
 }
 
 /// An access token to use, and where it came from.
-struct Token {
-    access_token: Secret<String>,
-    source: TokenSource,
+pub(super) struct Token {
+    pub(super) access_token: Secret<String>,
+    pub(super) source: TokenSource,
 }
 
 /// Where a token came from decides what to try when the portal rejects it: a cached token is
 /// refreshed, a refreshed one replaced by a device flow, and one from a device flow just now
 /// is not replaced again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TokenSource {
+pub(super) enum TokenSource {
     Cache,
     Refresh,
     DeviceFlow,
 }
 
 /// Client registrations and tokens of one instance, in the shared cache.
-struct TokenStore<'a> {
+pub(super) struct TokenStore<'a> {
     cache: &'a Cache,
     instance: &'a IdcInstance,
     client_key: CacheKey,
@@ -341,13 +89,12 @@ struct TokenStore<'a> {
 }
 
 impl<'a> TokenStore<'a> {
-    fn new(cache: &'a Cache, instance: &'a IdcInstance) -> Self {
-        let parts = |kind: &'a str| [kind, instance.region.as_str(), instance.start_url.as_str()];
+    pub(super) fn new(cache: &'a Cache, instance: &'a IdcInstance) -> Self {
         TokenStore {
             cache,
             instance,
-            client_key: CacheKey::new(&parts("aws-idc-client")),
-            token_key: CacheKey::new(&parts("aws-idc-token")),
+            client_key: Entry::IdcRegistration(instance.cache_name()).key(),
+            token_key: Entry::IdcToken(instance.cache_name()).key(),
         }
     }
 
@@ -373,7 +120,7 @@ impl<'a> TokenStore<'a> {
     }
 
     /// Whether a token can be had without a human: cached and valid, or renewable.
-    fn available_without_sign_in(&self) -> Result<bool> {
+    pub(super) fn available_without_sign_in(&self) -> Result<bool> {
         Ok(self.cached_token(None)?.is_some()
             || (self.cached_client()?.is_some()
                 && self
@@ -385,7 +132,7 @@ impl<'a> TokenStore<'a> {
     /// The cached token unless `force_login` or it was `rejected`; otherwise the refresh token
     /// (as botocore renews SSO tokens), and failing that a device flow. One process at a time
     /// renews: others waiting on the lock then find its token.
-    async fn access_token(
+    pub(super) async fn access_token(
         &self,
         ctx: &Context,
         oidc: &aws_sdk_ssooidc::Client,
@@ -656,17 +403,13 @@ pub fn cached_sign_ins(cache: &Cache) -> Vec<SignIn> {
         .entries()
         .into_iter()
         .filter_map(|key| {
-            let parts = key.parts()?;
-            let [kind, region, start_url] = parts.as_slice() else {
+            let Decoded::Whole(Entry::IdcToken(name)) = Entry::decode(&key) else {
                 return None;
             };
-            if kind != "aws-idc-token" {
-                return None;
-            }
             let token: CachedToken = cache.read(&key).ok().flatten()?;
             let instance = IdcInstance {
-                start_url: start_url.clone(),
-                region: region.clone(),
+                start_url: name.start_url,
+                region: name.region,
             };
             let renewable = token.refresh_token.is_some()
                 && matches!(
@@ -686,26 +429,6 @@ pub fn cached_sign_ins(cache: &Cache) -> Vec<SignIn> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn start_urls_per_partition() {
-        assert_eq!(
-            IdcInstance::for_identity_store("d-1234567890", "us-west-2").start_url,
-            "https://d-1234567890.awsapps.com/start"
-        );
-        assert_eq!(
-            IdcInstance::for_identity_store("d-1234567890", "us-gov-west-1").start_url,
-            "https://start.us-gov-home.awsapps.com/directory/d-1234567890"
-        );
-        assert_eq!(
-            IdcInstance::for_identity_store("d-1234567890", "cn-northwest-1").start_url,
-            "https://start.cn-northwest-1.home.awsapps.cn/directory/d-1234567890"
-        );
-        assert_eq!(
-            IdcInstance::for_identity_store("d-1234567890", "eusc-de-east-1").start_url,
-            "https://d-1234567890.eusc-de-east-1.portal.amazonaws.eu"
-        );
-    }
 
     #[test]
     fn registration_expiry_is_compared_in_seconds() {
