@@ -96,6 +96,9 @@ pub mod read {
     /// Region defaults for the child when `--region` is not given.
     pub const AWS_REGION: &str = "AWS_REGION";
     pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+    /// Set by kubectl for an exec plugin (`p0 aws eks get-token`): the JSON whose `apiVersion`
+    /// names the ExecCredential version to answer with.
+    pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
     /// The user's shell, to choose the export syntax.
     pub const SHELL: &str = "SHELL";
     /// Set by an enclosing `p0 run-as`: the chain a nested call extends (cycle detection).

@@ -27,6 +27,7 @@ mod output;
 mod p0;
 mod partition;
 mod plan;
+mod presign;
 mod providers;
 #[cfg(test)]
 mod repo_checks;

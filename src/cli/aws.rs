@@ -62,6 +62,12 @@ pub enum AwsCommand {
     /// JSON AWS SDKs read, on stdout; anything for a human on the terminal only
     #[command(after_help = help::CREDENTIAL_PROCESS_EXAMPLES)]
     CredentialProcess(CredentialProcessArgs),
+    /// Tokens for Amazon EKS clusters (kubectl), signed with just-in-time credentials
+    #[command(after_help = super::eks::EKS_EXAMPLES)]
+    Eks {
+        #[command(subcommand)]
+        command: super::EksCommand,
+    },
     /// Write profiles into the AWS config file whose credentials come from p0
     #[command(after_help = help::CONFIGURE_EXAMPLES)]
     Configure {

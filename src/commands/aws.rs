@@ -4,10 +4,12 @@
 //! terminal offers the account's roles. `credential-process` and `configure` have their own
 //! files.
 
-use super::{block_on, configure, credential_process};
+use super::{block_on, configure, credential_process, eks};
 use crate::aws_files;
 use crate::backend::Backend;
-use crate::cli::{AwsArgs, AwsCommand, ConfigureCommand, PermissionSetCommand, RoleCommand};
+use crate::cli::{
+    AwsArgs, AwsCommand, ConfigureCommand, EksCommand, PermissionSetCommand, RoleCommand,
+};
 use crate::context::Context;
 use crate::error::Result;
 use crate::output::exports;
@@ -64,6 +66,16 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
                 args.flags.refresh_credentials,
                 process,
             )
+        }
+        AwsCommand::Eks {
+            command: EksCommand::GetToken(get_token),
+        } => {
+            let aws = eks::AwsWanted {
+                account: args.flags.account,
+                reason: args.flags.reason,
+                refresh_credentials: args.flags.refresh_credentials,
+            };
+            return eks::get_token(ctx, aws, get_token);
         }
         AwsCommand::Configure { command } => {
             return match command {

@@ -6,6 +6,7 @@ mod completions;
 mod configure;
 mod console;
 mod credential_process;
+mod eks;
 mod login;
 mod logout;
 mod ls;

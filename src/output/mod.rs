@@ -9,6 +9,7 @@
 //! server or a pasted argument says can move the cursor, retitle the window or hide a line.
 
 pub mod credential_process;
+pub mod exec_credential;
 pub mod exports;
 mod picker;
 

@@ -21,6 +21,7 @@ mod colour;
 mod completion;
 mod console;
 mod credential_process;
+mod eks;
 mod launch;
 mod login;
 mod login_kinds;
