@@ -68,6 +68,12 @@ pub enum AwsCommand {
         #[command(subcommand)]
         command: super::EksCommand,
     },
+    /// IAM authentication tokens for RDS databases, signed with just-in-time credentials
+    #[command(after_help = super::rds::GENERATE_DB_AUTH_TOKEN_EXAMPLES)]
+    Rds {
+        #[command(subcommand)]
+        command: super::RdsCommand,
+    },
     /// Write profiles into the AWS config file whose credentials come from p0
     #[command(after_help = help::CONFIGURE_EXAMPLES)]
     Configure {

@@ -11,6 +11,7 @@ mod login;
 mod logout;
 mod ls;
 mod man;
+mod rds;
 mod request;
 mod run_as;
 mod status;

@@ -27,6 +27,7 @@ mod login;
 mod login_kinds;
 mod ls;
 mod partitions;
+mod rds;
 mod real_services;
 mod reliability;
 mod renewals;
