@@ -127,6 +127,54 @@ fn web_identity_signs_it_without_p0_as_the_aws_cli_would() {
 }
 
 #[test]
+fn a_chained_role_signs_it_as_the_aws_cli_would_with_its_keys() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let source = [
+        "--account",
+        PROD_LABEL,
+        "--role",
+        ADMIN,
+        "--chain-role-arn",
+        "arn:aws:iam::210987654321:role/team/CrossAccount",
+    ];
+    let ours = get_token_from(&sb, &source, &["--region", "eu-west-1"], None);
+    assert_success(&ours);
+    assert_eq!(sb.count("sts.AssumeRole"), 1, "{:?}", sb.calls());
+    let theirs = aws_cli_at_the_same_second(&sb, &source, &ours.stdout, None);
+    assert_success(&theirs);
+    assert_eq!(text(&ours.stdout), text(&theirs.stdout));
+}
+
+#[test]
+fn identity_center_directly_signs_it_as_the_aws_cli_would() {
+    let mut scenario = default_scenario();
+    scenario["accounts"][1]["permission_sets"][DEVELOPER]["assigned"] = Value::Bool(true);
+    let sb = Sandbox::start(scenario);
+    let source = [
+        "--sso-start-url",
+        IDC_START_URL,
+        "--sso-region",
+        IDC_REGION,
+        "--account",
+        DEV,
+        "--role",
+        DEVELOPER,
+    ];
+    // The device flow once, at a terminal, as a user signs in; then kubectl's runs reuse it.
+    let mut sign_in = vec!["run-as"];
+    sign_in.extend(source);
+    sign_in.extend(["--", "true"]);
+    let out = sb.p0_in_terminal(&sign_in);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let ours = get_token_from(&sb, &source, &["--region", "eu-west-1"], None);
+    assert_success(&ours);
+    assert_eq!(sb.count("p0.command"), 0, "direct mode never asks P0");
+    let theirs = aws_cli_at_the_same_second(&sb, &source, &ours.stdout, None);
+    assert_success(&theirs);
+    assert_eq!(text(&ours.stdout), text(&theirs.stdout));
+}
+
+#[test]
 fn a_warm_token_makes_no_call_and_stdout_is_only_the_exec_credential() {
     let sb = Sandbox::logged_in(default_scenario());
     assert_success(&get_token(&sb, &[], None));
