@@ -151,8 +151,8 @@ fn discover_api_version(exec_info: Option<&str>) -> (&'static str, Option<String
         Some(v) if v == exec_credential::V1ALPHA1 => (
             exec_credential::V1ALPHA1,
             Some(format!(
-                "Kubeconfig user entry is using deprecated API version {v}. Run \
-                 'p0 aws eks update-kubeconfig' to update."
+                "Kubeconfig user entry is using deprecated API version {v}. Set its exec \
+                 apiVersion to {fallback}."
             )),
         ),
         _ => (
