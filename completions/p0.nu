@@ -235,12 +235,39 @@ module completions {
     --version(-V)             # Print version
   ]
 
+  def "nu-complete p0 aws eks update-kubeconfig shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Write the cluster, user and context of an EKS cluster into a kubeconfig (as `aws eks update-kubeconfig`), with `p0 aws eks get-token` as the user's exec plugin
+  export extern "p0 aws eks update-kubeconfig" [
+    --cluster-name: string    # The cluster's name
+    --region: string          # The cluster's region (default: $AWS_REGION, then $AWS_DEFAULT_REGION, else us-east-1)
+    --alias: string           # The context's name (default: the cluster's ARN)
+    --kubeconfig: path        # The kubeconfig to write (default: the first file of $KUBECONFIG, else ~/.kube/config)
+    --role: string            # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --permission-set: string  # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --no-request              # Skip the P0 access request: use access you already have
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws eks update-kubeconfig shell" # Export syntax of `assume` (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
   # Print this message or the help of the given subcommand(s)
   export extern "p0 aws eks help" [
   ]
 
   # Print a token for an EKS cluster as the ExecCredential kubectl reads (as `aws eks get-token`), signed with just-in-time credentials
   export extern "p0 aws eks help get-token" [
+  ]
+
+  # Write the cluster, user and context of an EKS cluster into a kubeconfig (as `aws eks update-kubeconfig`), with `p0 aws eks get-token` as the user's exec plugin
+  export extern "p0 aws eks help update-kubeconfig" [
   ]
 
   # Print this message or the help of the given subcommand(s)
@@ -411,6 +438,10 @@ module completions {
 
   # Print a token for an EKS cluster as the ExecCredential kubectl reads (as `aws eks get-token`), signed with just-in-time credentials
   export extern "p0 aws help eks get-token" [
+  ]
+
+  # Write the cluster, user and context of an EKS cluster into a kubeconfig (as `aws eks update-kubeconfig`), with `p0 aws eks get-token` as the user's exec plugin
+  export extern "p0 aws help eks update-kubeconfig" [
   ]
 
   # IAM authentication tokens for RDS databases, signed with just-in-time credentials
@@ -589,6 +620,10 @@ module completions {
 
   # Print a token for an EKS cluster as the ExecCredential kubectl reads (as `aws eks get-token`), signed with just-in-time credentials
   export extern "p0 help aws eks get-token" [
+  ]
+
+  # Write the cluster, user and context of an EKS cluster into a kubeconfig (as `aws eks update-kubeconfig`), with `p0 aws eks get-token` as the user's exec plugin
+  export extern "p0 help aws eks update-kubeconfig" [
   ]
 
   # IAM authentication tokens for RDS databases, signed with just-in-time credentials

@@ -21,6 +21,7 @@ mod error;
 mod fuzzing;
 mod http;
 mod human;
+mod kubeconfig;
 mod launch;
 mod lock;
 mod output;

@@ -35,6 +35,44 @@ pub enum EksCommand {
     /// `aws eks get-token`), signed with just-in-time credentials
     #[command(after_help = GET_TOKEN_EXAMPLES)]
     GetToken(GetTokenArgs),
+    /// Write the cluster, user and context of an EKS cluster into a kubeconfig (as
+    /// `aws eks update-kubeconfig`), with `p0 aws eks get-token` as the user's exec plugin
+    #[command(after_help = UPDATE_KUBECONFIG_EXAMPLES)]
+    UpdateKubeconfig(UpdateKubeconfigArgs),
+}
+
+pub const UPDATE_KUBECONFIG_EXAMPLES: &str = "\
+Examples:
+  p0 aws --account prod eks update-kubeconfig --cluster-name demo --role Admin \\
+      --region us-west-2 --alias demo
+  kubectl --context demo get pods";
+
+/// `p0 aws [--account A] eks update-kubeconfig --cluster-name C --role R [--alias] ...`.
+#[derive(Debug, Args)]
+pub struct UpdateKubeconfigArgs {
+    /// The cluster's name
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: String,
+    /// The cluster's region (default: $AWS_REGION, then $AWS_DEFAULT_REGION, else us-east-1)
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The context's name (default: the cluster's ARN)
+    #[arg(long)]
+    pub alias: Option<String>,
+    /// The kubeconfig to write (default: the first file of $KUBECONFIG, else ~/.kube/config)
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    #[arg(
+        long,
+        visible_alias = "permission-set",
+        env = read::P0_AWS_ROLE,
+        add = ArgValueCandidates::new(completion::roles)
+    )]
+    pub role: Option<String>,
+    /// Skip the P0 access request: use access you already have
+    #[arg(long)]
+    pub no_request: bool,
 }
 
 /// `p0 aws [--account A] eks get-token --cluster-name C [credential source flags]`.

@@ -22,7 +22,7 @@ pub use console::ConsoleArgs;
 #[cfg(test)]
 pub use console::SERVICE_NAMES as CONSOLE_SERVICES;
 pub use docs::{CompletionShell, ManArgs};
-pub use eks::{EksCommand, GetTokenArgs, SourceArgs};
+pub use eks::{EksCommand, GetTokenArgs, SourceArgs, UpdateKubeconfigArgs};
 pub use login::LoginArgs;
 pub use rds::{DbAuthTokenArgs, RdsCommand};
 pub use request::{LsArgs, RequestArgs};

@@ -78,6 +78,16 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
             };
             return eks::get_token(ctx, aws, get_token);
         }
+        AwsCommand::Eks {
+            command: EksCommand::UpdateKubeconfig(update),
+        } => {
+            let aws = eks::AwsWanted {
+                account: args.flags.account,
+                reason: args.flags.reason,
+                refresh_credentials: args.flags.refresh_credentials,
+            };
+            return eks::update_kubeconfig(ctx, aws, update);
+        }
         AwsCommand::Rds {
             command: RdsCommand::GenerateDbAuthToken(token),
         } => {

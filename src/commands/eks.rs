@@ -19,11 +19,12 @@
 
 use super::block_on;
 use crate::aws_sdk::{self, Service};
-use crate::cli::{GetTokenArgs, RestartSignal, RunAsArgs, SourceArgs};
+use crate::cli::{GetTokenArgs, RestartSignal, RunAsArgs, SourceArgs, UpdateKubeconfigArgs};
 use crate::context::Context;
 use crate::credentials::AwsCredentials;
 use crate::env;
 use crate::error::{Error, Result};
+use crate::kubeconfig;
 use crate::output::exec_credential;
 use crate::p0::P0Connection;
 use crate::plan::{Plan, Source};
@@ -60,6 +61,231 @@ pub fn get_token(ctx: &Context, aws: AwsWanted, args: GetTokenArgs) -> Result<u8
     let expiration = expiration_timestamp(now);
     exec_credential::print(api_version, &expiration, &token)?;
     Ok(0)
+}
+
+/// `p0 aws eks update-kubeconfig`: DescribeCluster with the role's credentials, then the
+/// cluster, user and context written into the kubeconfig as the AWS CLI writes them, the
+/// user's exec plugin being `p0 aws eks get-token` for the same account, role and region.
+/// The file is replaced atomically (0600), after a copy of the old one to `FILE.bak`.
+pub fn update_kubeconfig(ctx: &Context, aws: AwsWanted, args: UpdateKubeconfigArgs) -> Result<u8> {
+    let account = aws.account.clone();
+    let source = SourceArgs {
+        role: args.role.clone(),
+        no_request: args.no_request,
+        ..SourceArgs::default()
+    };
+    let (credentials, region) = credentials(
+        ctx,
+        aws,
+        &source,
+        args.region.clone(),
+        Duration::from_secs(60),
+    )?;
+    let region = region.unwrap_or_else(|| DEFAULT_REGION.to_string());
+    let cluster = block_on(describe_cluster(
+        ctx,
+        &credentials,
+        &region,
+        &args.cluster_name,
+    ))?;
+    let path = match args.kubeconfig.clone() {
+        Some(path) => path,
+        None => default_kubeconfig()?,
+    };
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let mut exec_args = vec!["aws".to_string()];
+    if let Some(account) = &account {
+        exec_args.extend(["--account".into(), account.clone()]);
+    }
+    exec_args.extend([
+        "eks".into(),
+        "get-token".into(),
+        "--cluster-name".into(),
+        args.cluster_name.clone(),
+    ]);
+    if let Some(role) = &args.role {
+        exec_args.extend(["--role".into(), role.clone()]);
+    }
+    exec_args.extend(["--region".into(), region.clone()]);
+    let update = kubeconfig_update(&cluster, args.alias.as_deref(), &exec_args);
+    let text = kubeconfig::apply(existing.as_deref(), &update).map_err(|why| {
+        Error::Config(format!(
+            "Cannot update the kubeconfig {}: {why}",
+            path.display()
+        ))
+    })?;
+    write_kubeconfig(&path, existing.as_deref(), &text)?;
+    let verb = if existing
+        .as_deref()
+        .is_some_and(|t| t.contains(&update.context.name))
+    {
+        "Updated"
+    } else {
+        "Added new"
+    };
+    ctx.printer.status(&format!(
+        "{verb} context {} in {}",
+        update.context.name,
+        path.display()
+    ));
+    Ok(0)
+}
+
+/// What DescribeCluster says that the kubeconfig needs.
+struct Cluster {
+    arn: String,
+    endpoint: String,
+    ca_data: String,
+}
+
+/// The entries as the AWS CLI's `update_kubeconfig.py` builds them (its key order), with
+/// `p0` as the exec command.
+fn kubeconfig_update(
+    cluster: &Cluster,
+    alias: Option<&str>,
+    exec_args: &[String],
+) -> kubeconfig::Update {
+    use kubeconfig::{scalar, Entry};
+    let arn = scalar(&cluster.arn);
+    let context_name = alias.unwrap_or(&cluster.arn).to_string();
+    let args: String = exec_args
+        .iter()
+        .map(|arg| format!("      - {}\n", scalar(arg)))
+        .collect();
+    kubeconfig::Update {
+        cluster: Entry {
+            name: cluster.arn.clone(),
+            text: format!(
+                "- cluster:\n    certificate-authority-data: {}\n    server: {}\n  name: {arn}\n",
+                scalar(&cluster.ca_data),
+                scalar(&cluster.endpoint)
+            ),
+        },
+        context: Entry {
+            name: context_name.clone(),
+            text: format!(
+                "- context:\n    cluster: {arn}\n    user: {arn}\n  name: {}\n",
+                scalar(&context_name)
+            ),
+        },
+        user: Entry {
+            name: cluster.arn.clone(),
+            text: format!(
+                "- name: {arn}\n  user:\n    exec:\n      apiVersion: {}\n      args:\n{args}      command: p0\n",
+                exec_credential::V1BETA1
+            ),
+        },
+        current_context: context_name,
+    }
+}
+
+/// EKS DescribeCluster (`GET /clusters/{name}`), SigV4-signed with `credentials`.
+async fn describe_cluster(
+    ctx: &Context,
+    credentials: &AwsCredentials,
+    region: &str,
+    name: &str,
+) -> Result<Cluster> {
+    let base = aws_sdk::endpoint_override(env::read::AWS_ENDPOINT_URL_EKS).unwrap_or_else(|| {
+        let suffix = crate::partition::Partition::from_region(region).dns_suffix();
+        format!("https://eks.{region}.{suffix}")
+    });
+    let mut url = url::Url::parse(&base)
+        .map_err(|e| Error::Config(format!("The EKS endpoint {base} is not a URL ({e})")))?;
+    url.path_segments_mut()
+        .map_err(|()| Error::Config(format!("The EKS endpoint {base} is not a URL")))?
+        .pop_if_empty()
+        .extend(["clusters", name]);
+    let headers =
+        presign::sign_headers(url.as_str(), "eks", region, credentials, SystemTime::now())?;
+    let mut request = ctx.http().get(url.clone()).timeout(Duration::from_secs(30));
+    for (header, value) in &headers {
+        request = request.header(header.as_str(), value.as_str());
+    }
+    let what = format!("EKS DescribeCluster for {name} in {region}");
+    let response = request
+        .send()
+        .await
+        .map_err(|e| Error::Api(format!("{what} failed: {e}")))?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::Api(format!("{what} failed: {e}")))?;
+    if body.len() > 1024 * 1024 {
+        return Err(Error::Api(format!("{what}: the answer is too long")));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    if !status.is_success() {
+        let message = value["message"].as_str().unwrap_or("");
+        return Err(Error::Api(format!(
+            "{what} failed: HTTP {status} {message}"
+        )));
+    }
+    let field = |pointer: &str| {
+        value
+            .pointer(pointer)
+            .and_then(|v| v.as_str())
+            .map(String::from)
+    };
+    match (
+        field("/cluster/arn"),
+        field("/cluster/endpoint"),
+        field("/cluster/certificateAuthority/data"),
+    ) {
+        (Some(arn), Some(endpoint), ca_data) => Ok(Cluster {
+            arn,
+            endpoint,
+            ca_data: ca_data.unwrap_or_default(),
+        }),
+        _ => Err(Error::Api(format!(
+            "{what}: the answer has no cluster ARN or endpoint (is the cluster still creating?)"
+        ))),
+    }
+}
+
+/// The first file of `KUBECONFIG`, else `~/.kube/config` (as kubectl and the AWS CLI pick it).
+fn default_kubeconfig() -> Result<std::path::PathBuf> {
+    if let Some(list) = env::get_os(env::read::KUBECONFIG) {
+        if let Some(first) = std::env::split_paths(&list).find(|p| !p.as_os_str().is_empty()) {
+            return Ok(first);
+        }
+    }
+    let home = dirs::home_dir().ok_or(Error::NoHomeDirectory)?;
+    Ok(home.join(".kube").join("config"))
+}
+
+/// Replaces the kubeconfig whole (a temporary file in its directory, 0600, renamed over it),
+/// after copying the old one to `FILE.bak` (0600 too).
+fn write_kubeconfig(path: &std::path::Path, old: Option<&str>, text: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let write = |target: &std::path::Path, contents: &str| -> std::io::Result<()> {
+        let mut file = tempfile::NamedTempFile::new_in(&dir)?;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(contents.as_bytes())?;
+        file.as_file().sync_all()?;
+        file.persist(target).map_err(|e| e.error)?;
+        Ok(())
+    };
+    if let Some(old) = old {
+        let mut backup = path.as_os_str().to_owned();
+        backup.push(".bak");
+        let backup = std::path::PathBuf::from(backup);
+        write(&backup, old).map_err(|e| Error::io(format!("writing {}", backup.display()), e))?;
+    }
+    write(path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
 /// The EKS token for `cluster` signed with `credentials` at `now` for STS at `endpoint`.

@@ -219,3 +219,146 @@ fn decode(token: &str) -> String {
         .expect("unpadded base64url");
     String::from_utf8(url).unwrap()
 }
+
+/// Creates cluster argv[1] in moto (EKS) with the credentials in the environment, as an
+/// administrator would have; prints nothing.
+const CREATE_CLUSTER: &str = r#"
+import sys, boto3
+eks = boto3.client("eks", region_name="eu-west-1")
+eks.create_cluster(name=sys.argv[1], roleArn="arn:aws:iam::123456789012:role/eks",
+                   resourcesVpcConfig={"subnetIds": []})
+"#;
+
+/// Both kubeconfigs (argv[1] p0's, argv[2] the AWS CLI's), read with PyYAML, as JSON:
+/// each user's exec plugin apart, since that is where they differ by design.
+const READ_BOTH: &str = r#"
+import json, sys, yaml
+out = []
+for path in sys.argv[1:3]:
+    config = yaml.safe_load(open(path))
+    execs = [user["user"].pop("exec", None) for user in config["users"]]
+    out.append({"config": config, "execs": execs})
+print(json.dumps(out))
+"#;
+
+#[test]
+fn update_kubeconfig_writes_what_the_aws_cli_writes_but_the_exec_plugin_and_keeps_the_rest() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let moto = sb.urls().moto.clone();
+    let py = python().display().to_string();
+    let as_admin = |script: &str, args: &[&str]| {
+        let out = sb
+            .p0()
+            .args([
+                "run-as",
+                "--account",
+                PROD_LABEL,
+                "--role",
+                ADMIN,
+                "--region",
+                "eu-west-1",
+            ])
+            .args(["--", py.as_str(), "-c", script])
+            .args(args)
+            .env("AWS_ENDPOINT_URL_EKS", &moto)
+            .output()
+            .unwrap();
+        assert_success(&out);
+        out
+    };
+    as_admin(CREATE_CLUSTER, &[CLUSTER]);
+
+    // A kubeconfig with someone else's entries and a comment, in kubectl's layout.
+    let ours = sb.home().join(".kube/config");
+    std::fs::create_dir_all(ours.parent().unwrap()).unwrap();
+    let before = "apiVersion: v1\n# hand-written\nclusters:\n- cluster:\n    server: https://other.example\n  name: other\ncontexts:\n- context:\n    cluster: other\n    user: other\n  name: other\ncurrent-context: other\nkind: Config\npreferences: {}\nusers:\n- name: other\n  user:\n    token: abc\n";
+    std::fs::write(&ours, before).unwrap();
+    let out = sb
+        .p0()
+        .args(["aws", "--account", PROD_LABEL, "eks", "update-kubeconfig"])
+        .args([
+            "--cluster-name",
+            CLUSTER,
+            "--role",
+            ADMIN,
+            "--region",
+            "eu-west-1",
+        ])
+        .env("AWS_ENDPOINT_URL_EKS", &moto)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    let after = std::fs::read_to_string(&ours).unwrap();
+    // Every line that was there is still there, in order, untouched but current-context.
+    let kept: Vec<&str> = before
+        .lines()
+        .filter(|l| !l.starts_with("current-context"))
+        .collect();
+    let mut rest = after.lines();
+    for line in &kept {
+        assert!(rest.any(|l| l == *line), "{line:?} lost:\n{after}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(ours.with_file_name("config.bak")).unwrap(),
+        before
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&ours).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // The AWS CLI's, from the same start, for the same cluster.
+    let theirs = sb.home().join("aws-cli-kubeconfig");
+    std::fs::write(&theirs, before).unwrap();
+    let theirs_arg = theirs.display().to_string();
+    as_admin(
+        "import sys; from awscli.clidriver import main; sys.argv = ['aws'] + sys.argv[1:]; sys.exit(main())",
+        &["eks", "update-kubeconfig", "--name", CLUSTER, "--kubeconfig", &theirs_arg],
+    );
+    let ours_arg = ours.display().to_string();
+    let both = sb
+        .command(python())
+        .args(["-c", READ_BOTH, &ours_arg, &theirs_arg])
+        .output()
+        .unwrap();
+    assert_success(&both);
+    let both: Value = serde_json::from_slice(&both.stdout).unwrap();
+    assert_eq!(both[0]["config"], both[1]["config"]);
+    let exec = &both[0]["execs"][1];
+    assert_eq!(exec["command"], "p0");
+    assert_eq!(exec["apiVersion"], "client.authentication.k8s.io/v1beta1");
+    assert_eq!(
+        exec["args"],
+        serde_json::json!([
+            "aws",
+            "--account",
+            PROD_LABEL,
+            "eks",
+            "get-token",
+            "--cluster-name",
+            CLUSTER,
+            "--role",
+            ADMIN,
+            "--region",
+            "eu-west-1"
+        ])
+    );
+
+    // Again: the entries are replaced in place, nothing added twice.
+    let again = sb
+        .p0()
+        .args(["aws", "--account", PROD_LABEL, "eks", "update-kubeconfig"])
+        .args([
+            "--cluster-name",
+            CLUSTER,
+            "--role",
+            ADMIN,
+            "--region",
+            "eu-west-1",
+        ])
+        .env("AWS_ENDPOINT_URL_EKS", &moto)
+        .output()
+        .unwrap();
+    assert_success(&again);
+    assert_eq!(std::fs::read_to_string(&ours).unwrap(), after);
+}
