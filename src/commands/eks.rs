@@ -212,12 +212,19 @@ async fn describe_cluster(
         .await
         .map_err(|e| Error::Api(format!("{what} failed: {e}")))?;
     let status = response.status();
-    let body = response
-        .bytes()
+    // A cluster's description is a few KiB; read at most 1 MiB of it.
+    const MAX_ANSWER: usize = 1024 * 1024;
+    let mut response = response;
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
-        .map_err(|e| Error::Api(format!("{what} failed: {e}")))?;
-    if body.len() > 1024 * 1024 {
-        return Err(Error::Api(format!("{what}: the answer is too long")));
+        .map_err(|e| Error::Api(format!("{what} failed: {e}")))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(Error::Api(format!("{what}: the answer is longer than 1 MiB")));
+        }
+        body.extend_from_slice(&chunk);
     }
     let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     if !status.is_success() {
