@@ -187,6 +187,155 @@ module completions {
     --version(-V)             # Print version
   ]
 
+  def "nu-complete p0 aws eks shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Tokens for Amazon EKS clusters (kubectl), signed with just-in-time credentials
+  export extern "p0 aws eks" [
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws eks shell" # Export syntax of `assume` (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  def "nu-complete p0 aws eks get-token shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Print a token for an EKS cluster as the ExecCredential kubectl reads (as `aws eks get-token`), signed with just-in-time credentials
+  export extern "p0 aws eks get-token" [
+    --cluster-name: string    # The cluster's name (signed into the token as `x-k8s-aws-id`)
+    --region: string          # The region of the STS endpoint the token is presigned for (default: $AWS_REGION, then $AWS_DEFAULT_REGION, else us-east-1)
+    --role: string            # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --permission-set: string  # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --no-request              # Skip the P0 access request: use access you already have
+    --duration: string        # Session duration in seconds (DurationSeconds) for Okta SAML and web identity
+    --chain-role-arn: string  # Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour
+    --chain-session-name: string # With --chain-role-arn: the chained session's name (default: p0)
+    --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
+    --sso                     # Use AWS IAM Identity Center directly, without P0 (implied by --sso-start-url/--sso-region)
+    --sso-start-url: string   # Direct Identity Center start URL (default: $AWS_DEFAULT_SSO_START_URL, then ~/.aws/config)
+    --sso-region: string      # Direct Identity Center region (default: $AWS_DEFAULT_SSO_REGION, then ~/.aws/config)
+    --force-refresh           # Direct Identity Center: sign in to Identity Center again even if the cached token is valid
+    --role-arn: string        # Web identity, without P0 (CI jobs with an OIDC token): assume this role with AssumeRoleWithWebIdentity (default: $AWS_ROLE_ARN). Not the AWS CLI's `--role-arn`, which is p0's --chain-role-arn
+    --web-identity-token-file: path # Web identity: the file holding the OIDC token (default: $AWS_WEB_IDENTITY_TOKEN_FILE)
+    --role-session-name: string # Web identity: the session name (default: $AWS_ROLE_SESSION_NAME, else p0)
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws eks get-token shell" # Export syntax of `assume` (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  def "nu-complete p0 aws eks update-kubeconfig shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Write the cluster, user and context of an EKS cluster into a kubeconfig (as `aws eks update-kubeconfig`), with `p0 aws eks get-token` as the user's exec plugin
+  export extern "p0 aws eks update-kubeconfig" [
+    --cluster-name: string    # The cluster's name
+    --region: string          # The cluster's region (default: $AWS_REGION, then $AWS_DEFAULT_REGION, else us-east-1)
+    --alias: string           # The context's name (default: the cluster's ARN)
+    --kubeconfig: path        # The kubeconfig to write (default: the first file of $KUBECONFIG, else ~/.kube/config)
+    --role: string            # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --permission-set: string  # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --no-request              # Skip the P0 access request: use access you already have
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws eks update-kubeconfig shell" # Export syntax of `assume` (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws eks help" [
+  ]
+
+  # Print a token for an EKS cluster as the ExecCredential kubectl reads (as `aws eks get-token`), signed with just-in-time credentials
+  export extern "p0 aws eks help get-token" [
+  ]
+
+  # Write the cluster, user and context of an EKS cluster into a kubeconfig (as `aws eks update-kubeconfig`), with `p0 aws eks get-token` as the user's exec plugin
+  export extern "p0 aws eks help update-kubeconfig" [
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws eks help help" [
+  ]
+
+  def "nu-complete p0 aws rds shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # IAM authentication tokens for RDS databases, signed with just-in-time credentials
+  export extern "p0 aws rds" [
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws rds shell" # Export syntax of `assume` (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  def "nu-complete p0 aws rds generate-db-auth-token shell" [] {
+    [ "posix" "fish" "powershell" ]
+  }
+
+  # Print an IAM authentication token for an RDS database (as `aws rds generate-db-auth-token`), signed with just-in-time credentials
+  export extern "p0 aws rds generate-db-auth-token" [
+    --hostname: string        # The database's endpoint (host name)
+    --port: string            # The database's port
+    --username: string        # The database user the token signs in as
+    --region: string          # The database's region
+    --role: string            # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --permission-set: string  # IAM role (Okta SAML accounts) or permission set (Identity Center accounts)
+    --no-request              # Skip the P0 access request: use access you already have
+    --duration: string        # Session duration in seconds (DurationSeconds) for Okta SAML and web identity
+    --chain-role-arn: string  # Then assume this role (STS AssumeRole, e.g. cross-account) with those credentials; chained sessions last at most an hour
+    --chain-session-name: string # With --chain-role-arn: the chained session's name (default: p0)
+    --chain-external-id: string # With --chain-role-arn: the external id the role's trust policy requires
+    --sso                     # Use AWS IAM Identity Center directly, without P0 (implied by --sso-start-url/--sso-region)
+    --sso-start-url: string   # Direct Identity Center start URL (default: $AWS_DEFAULT_SSO_START_URL, then ~/.aws/config)
+    --sso-region: string      # Direct Identity Center region (default: $AWS_DEFAULT_SSO_REGION, then ~/.aws/config)
+    --force-refresh           # Direct Identity Center: sign in to Identity Center again even if the cached token is valid
+    --role-arn: string        # Web identity, without P0 (CI jobs with an OIDC token): assume this role with AssumeRoleWithWebIdentity (default: $AWS_ROLE_ARN). Not the AWS CLI's `--role-arn`, which is p0's --chain-role-arn
+    --web-identity-token-file: path # Web identity: the file holding the OIDC token (default: $AWS_WEB_IDENTITY_TOKEN_FILE)
+    --role-session-name: string # Web identity: the session name (default: $AWS_ROLE_SESSION_NAME, else p0)
+    --account: string         # AWS account id or label (default: $P0_AWS_ACCOUNT, or the only installed account)
+    --reason: string          # Why you need access (sent with the request)
+    --shell: string@"nu-complete p0 aws rds generate-db-auth-token shell" # Export syntax of `assume` (default: from $SHELL)
+    --fresh-credentials       # Fetch new credentials even if cached ones are still valid (skip the cache)
+    --debug                   # Print diagnostics on stderr (never secrets)
+    --quiet(-q)               # Print no status lines (warnings, prompts and errors still appear)
+    --help(-h)                # Print help (see more with '--help')
+    --version(-V)             # Print version
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws rds help" [
+  ]
+
+  # Print an IAM authentication token for an RDS database (as `aws rds generate-db-auth-token`), signed with just-in-time credentials
+  export extern "p0 aws rds help generate-db-auth-token" [
+  ]
+
+  # Print this message or the help of the given subcommand(s)
+  export extern "p0 aws rds help help" [
+  ]
+
   def "nu-complete p0 aws configure shell" [] {
     [ "posix" "fish" "powershell" ]
   }
@@ -284,6 +433,26 @@ module completions {
 
   # Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only
   export extern "p0 aws help credential-process" [
+  ]
+
+  # Tokens for Amazon EKS clusters (kubectl), signed with just-in-time credentials
+  export extern "p0 aws help eks" [
+  ]
+
+  # Print a token for an EKS cluster as the ExecCredential kubectl reads (as `aws eks get-token`), signed with just-in-time credentials
+  export extern "p0 aws help eks get-token" [
+  ]
+
+  # Write the cluster, user and context of an EKS cluster into a kubeconfig (as `aws eks update-kubeconfig`), with `p0 aws eks get-token` as the user's exec plugin
+  export extern "p0 aws help eks update-kubeconfig" [
+  ]
+
+  # IAM authentication tokens for RDS databases, signed with just-in-time credentials
+  export extern "p0 aws help rds" [
+  ]
+
+  # Print an IAM authentication token for an RDS database (as `aws rds generate-db-auth-token`), signed with just-in-time credentials
+  export extern "p0 aws help rds generate-db-auth-token" [
   ]
 
   # Write profiles into the AWS config file whose credentials come from p0
@@ -446,6 +615,26 @@ module completions {
 
   # Act as an AWS credential_process (for ~/.aws/config profiles): the credentials as the JSON AWS SDKs read, on stdout; anything for a human on the terminal only
   export extern "p0 help aws credential-process" [
+  ]
+
+  # Tokens for Amazon EKS clusters (kubectl), signed with just-in-time credentials
+  export extern "p0 help aws eks" [
+  ]
+
+  # Print a token for an EKS cluster as the ExecCredential kubectl reads (as `aws eks get-token`), signed with just-in-time credentials
+  export extern "p0 help aws eks get-token" [
+  ]
+
+  # Write the cluster, user and context of an EKS cluster into a kubeconfig (as `aws eks update-kubeconfig`), with `p0 aws eks get-token` as the user's exec plugin
+  export extern "p0 help aws eks update-kubeconfig" [
+  ]
+
+  # IAM authentication tokens for RDS databases, signed with just-in-time credentials
+  export extern "p0 help aws rds" [
+  ]
+
+  # Print an IAM authentication token for an RDS database (as `aws rds generate-db-auth-token`), signed with just-in-time credentials
+  export extern "p0 help aws rds generate-db-auth-token" [
   ]
 
   # Write profiles into the AWS config file whose credentials come from p0

@@ -62,6 +62,8 @@ pub mod read {
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
     pub const AWS_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
     pub const AWS_ENDPOINT_URL_SSO: &str = "AWS_ENDPOINT_URL_SSO";
+    /// EKS DescribeCluster (`p0 aws eks update-kubeconfig`).
+    pub const AWS_ENDPOINT_URL_EKS: &str = "AWS_ENDPOINT_URL_EKS";
     pub const AWS_ENDPOINT_URL_SSO_OIDC: &str = "AWS_ENDPOINT_URL_SSO_OIDC";
     /// The AWS sign-in federation endpoint's base URL for `p0 console` (`/federation` is
     /// added); without it, the partition's own sign-in host.
@@ -96,6 +98,11 @@ pub mod read {
     /// Region defaults for the child when `--region` is not given.
     pub const AWS_REGION: &str = "AWS_REGION";
     pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+    /// Set by kubectl for an exec plugin (`p0 aws eks get-token`): the JSON whose `apiVersion`
+    /// names the ExecCredential version to answer with.
+    pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+    /// The kubeconfig files (`:`-separated); `p0 aws eks update-kubeconfig` writes the first.
+    pub const KUBECONFIG: &str = "KUBECONFIG";
     /// The user's shell, to choose the export syntax.
     pub const SHELL: &str = "SHELL";
     /// Set by an enclosing `p0 run-as`: the chain a nested call extends (cycle detection).

@@ -21,12 +21,14 @@ mod error;
 mod fuzzing;
 mod http;
 mod human;
+mod kubeconfig;
 mod launch;
 mod lock;
 mod output;
 mod p0;
 mod partition;
 mod plan;
+mod presign;
 mod providers;
 #[cfg(test)]
 mod repo_checks;

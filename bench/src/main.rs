@@ -135,6 +135,7 @@ fn main() {
     bench.syscalls(&mut report);
     bench.instructions(&mut report);
     bench.peers(&mut report);
+    bench.eks(&mut report);
     bench.endpoint(&mut report);
     bench.cold(&mut report);
     bench.make(&mut report);
@@ -654,6 +655,61 @@ impl Bench {
         report.peers(&series, &commands, &calls, rounds + 1);
     }
 
+    /// Warm `p0 aws eks get-token` against the AWS CLI's `aws eks get-token` (what a
+    /// kubeconfig runs otherwise), interleaved, with warm `credential-process` beside them.
+    /// The AWS CLI gets the same role's credentials as static keys in its environment: its
+    /// cheapest case, with no credential fetch of its own.
+    fn eks(&self, report: &mut Report) {
+        eprintln!("== p0 aws eks get-token beside aws eks get-token");
+        let process = self.ok(self.p0_args(&credential_process_args()));
+        let keys: Value = serde_json::from_slice(&process.stdout).expect("the process JSON");
+        let key = |name: &str| keys[name].as_str().expect("a string").to_string();
+        let get_token = eks_get_token_args();
+        self.ok(self.p0_args(&get_token));
+        let aws = p0_testkit::aws_cli_path();
+        let aws_args = ["eks", "get-token", "--cluster-name", EKS_CLUSTER];
+        let aws_cli = || {
+            let mut command = self.command(&aws, &aws_args);
+            command
+                .env("AWS_ACCESS_KEY_ID", key("AccessKeyId"))
+                .env("AWS_SECRET_ACCESS_KEY", key("SecretAccessKey"))
+                .env("AWS_SESSION_TOKEN", key("SessionToken"));
+            command
+        };
+        self.ok(aws_cli());
+        let credential_process = credential_process_args();
+        let variants = [
+            Variant {
+                name: "/bin/true".into(),
+                make: Box::new(|| self.command(&self.true_path, &[])),
+            },
+            Variant {
+                name: "p0 aws credential-process".into(),
+                make: Box::new(|| self.p0_args(&credential_process)),
+            },
+            Variant {
+                name: EKS_P0.into(),
+                make: Box::new(|| self.p0_args(&get_token)),
+            },
+            Variant {
+                name: EKS_AWS_CLI.into(),
+                make: Box::new(aws_cli),
+            },
+        ];
+        self.sb.reset_calls();
+        let rounds = if self.options.smoke { 2 } else { 20 };
+        let series = interleaved(&variants, rounds);
+        let calls = self.sb.calls();
+        let commands = vec![
+            format!("{EKS_P0}: p0 {}", get_token.join(" ")),
+            format!(
+                "{EKS_AWS_CLI}: aws {} (awscli v1, the role's keys in its environment)",
+                aws_args.join(" ")
+            ),
+        ];
+        report.eks(&series, &commands, &calls, rounds + 1);
+    }
+
     /// The `--refresh` credential endpoint under load.
     fn endpoint(&self, report: &mut Report) {
         eprintln!("== the --refresh credential endpoint");
@@ -900,6 +956,25 @@ fn run_as_idc_direct(flags: &[&str], command: &[&str]) -> Vec<String> {
     args.push("--".into());
     args.extend(strings(command));
     args
+}
+
+/// The warm-path series names of [`Bench::eks`] (the report reads them back).
+pub const EKS_P0: &str = "p0 aws eks get-token";
+pub const EKS_AWS_CLI: &str = "aws eks get-token";
+const EKS_CLUSTER: &str = "demo";
+
+fn eks_get_token_args() -> Vec<String> {
+    strings(&[
+        "aws",
+        "--account",
+        "prod",
+        "eks",
+        "get-token",
+        "--cluster-name",
+        EKS_CLUSTER,
+        "--role",
+        ADMIN,
+    ])
 }
 
 fn credential_process_args() -> Vec<String> {

@@ -369,6 +369,42 @@ impl Report {
         );
     }
 
+    pub fn eks(
+        &mut self,
+        series: &[Series],
+        commands: &[String],
+        calls: &BTreeMap<String, u64>,
+        runs: usize,
+    ) {
+        self.section("EKS tokens: p0 aws eks get-token beside aws eks get-token");
+        self.text.push_str("Commands:\n\n");
+        for c in commands {
+            let _ = writeln!(self.text, "- `{c}`");
+        }
+        self.text.push('\n');
+        self.series_table(series, Some(crate::EKS_P0));
+        let median = |name: &str| crate::by_name(series, name).ms().median;
+        let cli = median(crate::EKS_AWS_CLI) / median(crate::EKS_P0);
+        let process = median(crate::EKS_P0) / median("p0 aws credential-process");
+        let (line, total) = calls_line(calls);
+        let line = if total == 0 {
+            "no call".to_string()
+        } else {
+            line
+        };
+        let _ = write!(
+            self.text,
+            "aws eks get-token / warm p0 aws eks get-token = **{cli:.0}x**; warm get-token / \
+             warm credential-process = **{process:.2}x** (the token's signing is the \
+             difference). The sandbox counted, over {runs} runs of each: {line}.\n\n"
+        );
+        self.target(
+            "warm `eks get-token` within 1.5x warm `credential-process`",
+            process <= 1.5,
+            format!("{process:.2}x"),
+        );
+    }
+
     pub fn endpoint(&mut self, f: &EndpointFigures) {
         self.section("The --refresh credential endpoint");
         let _ = write!(

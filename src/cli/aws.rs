@@ -62,6 +62,18 @@ pub enum AwsCommand {
     /// JSON AWS SDKs read, on stdout; anything for a human on the terminal only
     #[command(after_help = help::CREDENTIAL_PROCESS_EXAMPLES)]
     CredentialProcess(CredentialProcessArgs),
+    /// Tokens for Amazon EKS clusters (kubectl), signed with just-in-time credentials
+    #[command(after_help = super::eks::EKS_EXAMPLES)]
+    Eks {
+        #[command(subcommand)]
+        command: super::EksCommand,
+    },
+    /// IAM authentication tokens for RDS databases, signed with just-in-time credentials
+    #[command(after_help = super::rds::GENERATE_DB_AUTH_TOKEN_EXAMPLES)]
+    Rds {
+        #[command(subcommand)]
+        command: super::RdsCommand,
+    },
     /// Write profiles into the AWS config file whose credentials come from p0
     #[command(after_help = help::CONFIGURE_EXAMPLES)]
     Configure {

@@ -5,8 +5,10 @@ mod aws;
 mod chain;
 mod console;
 mod docs;
+mod eks;
 pub mod help;
 mod login;
+mod rds;
 mod request;
 mod run_as;
 mod status;
@@ -20,7 +22,9 @@ pub use console::ConsoleArgs;
 #[cfg(test)]
 pub use console::SERVICE_NAMES as CONSOLE_SERVICES;
 pub use docs::{CompletionShell, ManArgs};
+pub use eks::{EksCommand, GetTokenArgs, SourceArgs, UpdateKubeconfigArgs};
 pub use login::LoginArgs;
+pub use rds::{DbAuthTokenArgs, RdsCommand};
 pub use request::{LsArgs, RequestArgs};
 pub use run_as::{RestartSignal, RunAsArgs};
 pub use status::StatusArgs;
@@ -89,21 +93,28 @@ pub enum Command {
 ///
 /// `words` are the arguments after the program's name. `p0 aws` gets only its
 /// `credential-process` subcommand when the words after `aws`
-/// holds that word: an SDK runs it many times a day, and the other `aws` subcommands are most
+/// holds that word (an SDK runs it many times a day), and only `eks get-token` when they hold
+/// both (kubectl runs it for every expired token); the other `aws` subcommands are most
 /// of the `aws` tree. Where the word is not the subcommand (a flag's value), this narrow tree
 /// refuses the line and the whole tree parses it.
 pub fn quick_command<W: AsRef<OsStr>>(words: &[W]) -> Option<clap::Command> {
     let (first, rest) = words.split_first()?;
-    let mut rest = rest.iter().map(AsRef::as_ref);
+    let has = |name: &str| rest.iter().any(|word| word.as_ref() == name);
     let sub = match first.as_ref().to_str()? {
         "run-as" => RunAsArgs::augment_args(clap::Command::new("run-as")),
-        "aws" if rest.any(|word| word == CREDENTIAL_PROCESS) => {
-            AwsFlags::augment_args(clap::Command::new("aws"))
-                .subcommand(CredentialProcessArgs::augment_args(clap::Command::new(
-                    CREDENTIAL_PROCESS,
-                )))
-                .subcommand_required(true)
-        }
+        "aws" if has(CREDENTIAL_PROCESS) => AwsFlags::augment_args(clap::Command::new("aws"))
+            .subcommand(CredentialProcessArgs::augment_args(clap::Command::new(
+                CREDENTIAL_PROCESS,
+            )))
+            .subcommand_required(true),
+        // `p0 aws eks get-token`: kubectl runs it whenever its token is older than 14 minutes.
+        "aws" if has(EKS) && has(GET_TOKEN) => AwsFlags::augment_args(clap::Command::new("aws"))
+            .subcommand(
+                clap::Command::new(EKS)
+                    .subcommand(GetTokenArgs::augment_args(clap::Command::new(GET_TOKEN)))
+                    .subcommand_required(true),
+            )
+            .subcommand_required(true),
         "aws" => AwsArgs::augment_args(clap::Command::new("aws")),
         _ => return None,
     };
@@ -112,6 +123,9 @@ pub fn quick_command<W: AsRef<OsStr>>(words: &[W]) -> Option<clap::Command> {
 
 /// The name clap derives for [`AwsCommand::CredentialProcess`] (a test checks it).
 const CREDENTIAL_PROCESS: &str = "credential-process";
+/// The names clap derives for [`AwsCommand::Eks`] and [`EksCommand::GetToken`].
+const EKS: &str = "eks";
+const GET_TOKEN: &str = "get-token";
 
 /// [`Cli`]'s own flags (a test checks they match the derived ones).
 fn global_flags(command: clap::Command) -> clap::Command {
@@ -412,6 +426,20 @@ mod tests {
         assert_eq!(names(quick_aws), [CREDENTIAL_PROCESS, "help"]);
         assert_eq!(shape(quick_aws), shape(whole_aws));
         assert_eq!(shape(quick_process), shape(whole_process));
+
+        let whole_eks = whole_aws.find_subcommand(EKS).unwrap();
+        let whole_token = whole_eks.find_subcommand(GET_TOKEN).unwrap();
+        let mut quick = quick_command(&["aws", EKS, GET_TOKEN]).unwrap();
+        quick.build();
+        let quick_aws = quick.find_subcommand("aws").unwrap();
+        assert_eq!(names(quick_aws), [EKS, "help"]);
+        let quick_token = quick_aws
+            .find_subcommand(EKS)
+            .unwrap()
+            .find_subcommand(GET_TOKEN)
+            .unwrap();
+        assert_eq!(shape(quick_aws), shape(whole_aws));
+        assert_eq!(shape(quick_token), shape(whole_token));
     }
 
     fn aws_help(families: Option<Families>) -> String {

@@ -4,10 +4,13 @@
 //! terminal offers the account's roles. `credential-process` and `configure` have their own
 //! files.
 
-use super::{block_on, configure, credential_process};
+use super::{block_on, configure, credential_process, eks, rds};
 use crate::aws_files;
 use crate::backend::Backend;
-use crate::cli::{AwsArgs, AwsCommand, ConfigureCommand, PermissionSetCommand, RoleCommand};
+use crate::cli::{
+    AwsArgs, AwsCommand, ConfigureCommand, EksCommand, PermissionSetCommand, RdsCommand,
+    RoleCommand,
+};
 use crate::context::Context;
 use crate::error::Result;
 use crate::output::{self, exports};
@@ -64,6 +67,36 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
                 args.flags.refresh_credentials,
                 process,
             )
+        }
+        AwsCommand::Eks {
+            command: EksCommand::GetToken(get_token),
+        } => {
+            let aws = eks::AwsWanted {
+                account: args.flags.account,
+                reason: args.flags.reason,
+                refresh_credentials: args.flags.refresh_credentials,
+            };
+            return eks::get_token(ctx, aws, get_token);
+        }
+        AwsCommand::Eks {
+            command: EksCommand::UpdateKubeconfig(update),
+        } => {
+            let aws = eks::AwsWanted {
+                account: args.flags.account,
+                reason: args.flags.reason,
+                refresh_credentials: args.flags.refresh_credentials,
+            };
+            return eks::update_kubeconfig(ctx, aws, update);
+        }
+        AwsCommand::Rds {
+            command: RdsCommand::GenerateDbAuthToken(token),
+        } => {
+            let aws = eks::AwsWanted {
+                account: args.flags.account,
+                reason: args.flags.reason,
+                refresh_credentials: args.flags.refresh_credentials,
+            };
+            return rds::generate_db_auth_token(ctx, aws, token);
         }
         AwsCommand::Configure { command } => {
             return match command {

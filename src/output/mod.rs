@@ -10,6 +10,7 @@
 
 pub mod credential_process;
 pub mod credentials_file;
+pub mod exec_credential;
 pub mod exports;
 mod picker;
 
