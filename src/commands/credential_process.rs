@@ -21,8 +21,7 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::output;
 use crate::p0::P0Connection;
-use crate::plan::{Plan, Source, Wanted};
-use crate::providers::access_request::RequestPolicy;
+use crate::plan::{Plan, Wanted};
 use std::time::Duration;
 
 /// botocore's advisory refresh window (its mandatory one is 10 minutes; the Go v2 and JS v3
@@ -51,28 +50,17 @@ pub fn run(
     let p0 = P0Connection::new();
     // Warm: the plan from local files and the credentials from the cache, synchronously.
     let warm = Plan::through_p0_offline(ctx, wanted.clone())?
-        .map(for_sdks)
+        .map(|plan| plan.for_sdk_caller(SDK_MIN_LIFETIME))
         .and_then(|plan| plan.provider(&p0).cached(ctx, plan.reuse));
     let credentials = match warm {
         Some(credentials) => credentials,
         None => block_on(async {
-            let mut plan = for_sdks(Plan::through_p0(ctx, &p0, wanted).await?);
+            let mut plan = Plan::through_p0(ctx, &p0, wanted)
+                .await?
+                .for_sdk_caller(SDK_MIN_LIFETIME);
             plan.credentials(ctx, &p0).await
         })?,
     };
     output::credential_process::print(&credentials)?;
     Ok(0)
-}
-
-/// The plan as an SDK's credential process needs it: credentials that outlive every SDK's
-/// refresh window, and the existing grant first.
-fn for_sdks(mut plan: Plan) -> Plan {
-    let floor = time::Duration::try_from(SDK_MIN_LIFETIME).expect("minutes fit");
-    plan.reuse.min_lifetime = plan.reuse.min_lifetime.max(floor);
-    if let Source::P0(via) = &mut plan.source {
-        if via.request.is_some() {
-            via.request = Some(RequestPolicy::WhenNotGranted);
-        }
-    }
-    plan
 }

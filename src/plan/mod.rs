@@ -310,6 +310,18 @@ impl Plan {
         plan
     }
 
+    /// The same plan for an SDK's `credential_process`, run unattended whenever the SDK's
+    /// credentials near their end: credentials with at least `min_lifetime` left (past every
+    /// SDK's refresh window), and, as for renewals, the grant that exists first (a chained
+    /// role's source included).
+    pub fn for_sdk_caller(&self, min_lifetime: std::time::Duration) -> Plan {
+        let mut plan = self.clone();
+        plan.source.use_existing_grant();
+        let floor = time::Duration::try_from(min_lifetime).unwrap_or(time::Duration::MAX);
+        plan.reuse.min_lifetime = plan.reuse.min_lifetime.max(floor);
+        plan
+    }
+
     /// The providers this plan stacks: the backend, the P0 request step when one is made, a
     /// chained role over them (its source cached under its own key), and the shared cache in
     /// front.
@@ -396,15 +408,26 @@ impl Source {
     }
 
     fn for_renewal(&mut self) {
-        match self {
-            Source::P0(via) => {
-                if via.request.is_some() {
-                    via.request = Some(RequestPolicy::WhenNotGranted);
-                }
+        self.use_existing_grant();
+        if let Source::IdentityCenter(direct) = self.innermost_mut() {
+            direct.force_login = false;
+        }
+    }
+
+    /// A P0 request only when the backend does not offer the role (`--no-request` stays).
+    fn use_existing_grant(&mut self) {
+        if let Some(via) = self.through_p0_mut() {
+            if via.request.is_some() {
+                via.request = Some(RequestPolicy::WhenNotGranted);
             }
-            Source::IdentityCenter(direct) => direct.force_login = false,
-            Source::WebIdentity(_) => {}
-            Source::Chain(chained) => chained.base.for_renewal(),
+        }
+    }
+
+    /// The source a chain starts from (this one, unchained).
+    fn innermost_mut(&mut self) -> &mut Source {
+        match self {
+            Source::Chain(chained) => chained.base.innermost_mut(),
+            other => other,
         }
     }
 
@@ -688,6 +711,36 @@ mod tests {
         assert_ne!(chain_key, source_key);
         assert!(chain_key.file_stem().contains("chain"), "{chain_key:?}");
         assert_ne!(chained("Dev").provider(&p0).cache_key(), chain_key);
+    }
+
+    #[test]
+    fn an_sdk_caller_uses_the_existing_grant_through_a_chain_too() {
+        let floor = std::time::Duration::from_secs(16 * 60);
+        for plan in [
+            chained("Admin"),
+            chained("Admin").chained(&ChainArgs::default()).unwrap(),
+        ] {
+            let sdk = plan.for_sdk_caller(floor);
+            assert_eq!(sdk.reuse.min_lifetime, time::Duration::minutes(16));
+            let Source::Chain(chain) = &sdk.source else {
+                panic!("still chained")
+            };
+            let Source::P0(via) = &*chain.base else {
+                panic!("through P0")
+            };
+            assert_eq!(via.request, Some(RequestPolicy::WhenNotGranted));
+        }
+        let unchained = Plan {
+            source: Source::P0(through_p0("Admin", None, None)),
+            reuse: Reuse::new(std::time::Duration::from_secs(3600), false),
+            region: None,
+        }
+        .for_sdk_caller(floor);
+        assert_eq!(unchained.reuse.min_lifetime, time::Duration::hours(1));
+        let Source::P0(via) = unchained.source else {
+            panic!("through P0")
+        };
+        assert_eq!(via.request, Some(RequestPolicy::WhenNotGranted));
     }
 
     #[test]
