@@ -16,7 +16,8 @@ use crate::context::Context;
 use crate::env;
 use crate::error::{Error, Result};
 use crate::output;
-use crate::p0::{self, Item, P0Connection};
+use crate::p0::{Item, P0Connection};
+use crate::plan;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -82,7 +83,8 @@ pub fn profile(
     block_on(async {
         let p0 = P0Connection::new();
         // The account must exist; without --account, the only installed one is written down.
-        let resolved = resolve_account(ctx, &p0, account.as_deref()).await?;
+        let org = plan::logged_in_org(ctx)?;
+        let resolved = plan::resolve_account(ctx, &p0, &org, account.as_deref()).await?;
         let profile = Profile {
             name: args.name,
             account: account.unwrap_or_else(|| resolved.id().to_string()),
@@ -370,26 +372,6 @@ pub async fn write_credentials(
         }
     }
     Ok(())
-}
-
-/// The account `--account` names (the only installed one without it): from the local copy of
-/// the org's account config, else from P0.
-async fn resolve_account(
-    ctx: &Context,
-    p0: &P0Connection,
-    account: Option<&str>,
-) -> Result<ResolvedAccount> {
-    let org = p0::stored_org(&ctx.state)?.ok_or(Error::NotLoggedIn)?;
-    let cache = ctx.cache();
-    if let Some(resolved) =
-        accounts::local_config(&cache, &org)?.and_then(|c| c.resolve(account, None).ok())
-    {
-        return Ok(resolved);
-    }
-    let client = p0.client(ctx).await?;
-    accounts::fetch_config(client, &cache, &org)
-        .await?
-        .resolve(account, None)
 }
 
 /// This `p0`'s absolute path for the config file: the name it was started by when that is
