@@ -27,7 +27,7 @@ use crate::context::Context;
 use crate::credentials::{AwsCredentials, Reuse, Target};
 use crate::env;
 use crate::error::{Error, Result};
-use crate::p0::{self, P0Connection};
+use crate::p0::{self, LoggedInOrg, P0Connection};
 use crate::partition::Partition;
 use crate::providers::access_request::{AccessRequested, RequestPolicy};
 use crate::providers::assume_role::{self, AssumeRole, RoleArn};
@@ -122,7 +122,7 @@ pub enum Offline {
 /// cold path so it reads nothing again.
 #[derive(Debug)]
 pub struct Pending {
-    org: String,
+    org: LoggedInOrg,
     wanted: Wanted,
     /// Which copy the offline pass read: one written after it, by another process of the same
     /// burst, is used rather than fetched again.
@@ -171,11 +171,11 @@ impl Offline {
                 ..plan.clone()
             });
         }
-        let fetched = accounts::fetch_config_once(ctx, p0, &org, seen)
+        let fetched = accounts::fetch_config_once(ctx, p0, &org.slug, seen)
             .await
             .and_then(|config| config.resolve(wanted.account.as_deref(), wanted.family));
         let plan = match (fetched, stale) {
-            (Ok(account), _) => Plan::with_account(ctx, org, account, wanted)?,
+            (Ok(account), _) => Plan::with_account(ctx, &org, account, wanted)?,
             (Err(e), Some(stale)) => {
                 tracing::debug!("refetching the account config failed ({e}); using the local copy");
                 stale
@@ -186,9 +186,14 @@ impl Offline {
     }
 }
 
-/// The logged-in org (identity.json).
+/// The logged-in org's slug (identity.json).
 pub fn logged_in_org(ctx: &Context) -> Result<String> {
     p0::stored_org(&ctx.state)?.ok_or(Error::NotLoggedIn)
+}
+
+/// The logged-in org with its login (identity.json, read once).
+fn stored_login(ctx: &Context) -> Result<LoggedInOrg> {
+    LoggedInOrg::stored(&ctx.state)?.ok_or(Error::NotLoggedIn)
 }
 
 /// The account `account` names in `org`'s account config (the only installed one when
@@ -278,10 +283,10 @@ impl Plan {
     /// account and is younger than [`accounts::COLD_RUN_CONFIG_MAX_AGE`]; otherwise pending,
     /// with the old copy's plan when it knows the account.
     pub fn offline(ctx: &Context, wanted: Wanted) -> Result<Offline> {
-        let org = logged_in_org(ctx)?;
+        let org = stored_login(ctx)?;
         let cache = ctx.cache();
-        let seen = accounts::local_copy_version(&cache, &org);
-        let account = accounts::local_config(&cache, &org)?.and_then(|config| {
+        let seen = accounts::local_copy_version(&cache, &org.slug);
+        let account = accounts::local_config(&cache, &org.slug)?.and_then(|config| {
             config
                 .resolve(wanted.account.as_deref(), wanted.family)
                 .ok()
@@ -295,8 +300,8 @@ impl Plan {
                 region: None,
             })));
         };
-        let plan = Plan::with_account(ctx, org.clone(), account, wanted.clone())?;
-        if accounts::local_copy_younger_than(&cache, &org, accounts::COLD_RUN_CONFIG_MAX_AGE) {
+        let plan = Plan::with_account(ctx, &org, account, wanted.clone())?;
+        if accounts::local_copy_younger_than(&cache, &org.slug, accounts::COLD_RUN_CONFIG_MAX_AGE) {
             return Ok(Offline::Ready(plan));
         }
         Ok(Offline::Pending(Box::new(Pending {
@@ -310,13 +315,14 @@ impl Plan {
 
     fn with_account(
         ctx: &Context,
-        org: String,
+        org: &LoggedInOrg,
         account: ResolvedAccount,
         wanted: Wanted,
     ) -> Result<Plan> {
         if let AccountLogin::OktaSaml { .. } = account.login() {
-            crate::p0::check_okta_saml_login(&ctx.state, account.id())?;
+            org.check_okta_saml(account.id())?;
         }
+        let org = org.slug.clone();
         let chain = wanted.chain.clone();
         Plan {
             reuse: Reuse::new(
