@@ -49,7 +49,7 @@ pub struct Plan {
 
 /// Where the credentials come from.
 #[derive(Debug, Clone)]
-pub enum Source {
+enum Source {
     /// A P0 access request (per `request`), then the account's backend.
     P0(ThroughP0),
     /// AWS IAM Identity Center without P0.
@@ -61,7 +61,7 @@ pub enum Source {
 }
 
 #[derive(Debug, Clone)]
-pub struct ThroughP0 {
+struct ThroughP0 {
     pub org: String,
     pub account: ResolvedAccount,
     /// `--account` as the user typed it (id or label): P0's request argv carries it (§3.5).
@@ -76,7 +76,7 @@ pub struct ThroughP0 {
 }
 
 #[derive(Debug, Clone)]
-pub struct DirectIdentityCenter {
+struct DirectIdentityCenter {
     pub instance: IdcInstance,
     pub account_id: String,
     /// `None` until chosen.
@@ -86,7 +86,7 @@ pub struct DirectIdentityCenter {
 }
 
 #[derive(Debug, Clone)]
-pub struct WebIdentityToken {
+struct WebIdentityToken {
     pub role: RoleArn,
     /// Absolute, so the cache key does not depend on the working directory.
     pub token_file: PathBuf,
@@ -96,7 +96,7 @@ pub struct WebIdentityToken {
 }
 
 #[derive(Debug, Clone)]
-pub struct Chained {
+struct Chained {
     pub base: Box<Source>,
     pub role: RoleArn,
     pub session_name: String,
