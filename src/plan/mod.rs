@@ -286,12 +286,13 @@ impl Plan {
         let org = stored_login(ctx)?;
         let cache = ctx.cache();
         let seen = accounts::local_copy_version(&cache, &org.slug);
-        let account = accounts::local_config(&cache, &org.slug)?.and_then(|config| {
-            config
+        let account = accounts::local_config_aged(&cache, &org.slug)?.and_then(|(config, age)| {
+            let account = config
                 .resolve(wanted.account.as_deref(), wanted.family)
-                .ok()
+                .ok()?;
+            Some((account, age))
         });
-        let Some(account) = account else {
+        let Some((account, age)) = account else {
             return Ok(Offline::Pending(Box::new(Pending {
                 org,
                 wanted,
@@ -301,7 +302,7 @@ impl Plan {
             })));
         };
         let plan = Plan::with_account(ctx, &org, account, wanted.clone())?;
-        if accounts::local_copy_younger_than(&cache, &org.slug, accounts::COLD_RUN_CONFIG_MAX_AGE) {
+        if age < accounts::COLD_RUN_CONFIG_MAX_AGE {
             return Ok(Offline::Ready(plan));
         }
         Ok(Offline::Pending(Box::new(Pending {
