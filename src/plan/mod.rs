@@ -171,11 +171,14 @@ impl Offline {
                 ..plan.clone()
             });
         }
-        let fetched = accounts::fetch_config_once(ctx, p0, &org.slug, seen)
-            .await
-            .and_then(|config| config.resolve(wanted.account.as_deref(), wanted.family));
+        let fetched = accounts::fetch_config_once(ctx, p0, &org.slug, seen).await;
         let plan = match (fetched, stale) {
-            (Ok(account), _) => Plan::with_account(ctx, &org, account, wanted)?,
+            // An account the fetched config no longer has (uninstalled, moved) is an error,
+            // whatever the old copy said.
+            (Ok(config), _) => {
+                let account = config.resolve(wanted.account.as_deref(), wanted.family)?;
+                Plan::with_account(ctx, &org, account, wanted)?
+            }
             (Err(e), Some(stale)) => {
                 tracing::debug!("refetching the account config failed ({e}); using the local copy");
                 stale
