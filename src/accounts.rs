@@ -230,6 +230,15 @@ fn local_copy_key(org: &str) -> CacheKey {
 /// cannot take (then [`AwsConfig::from_response`] decides, as for a fetched body).
 /// `Error::UnsafeState` when the copy cannot be trusted.
 pub fn local_config(cache: &Cache, org: &str) -> Result<Option<AwsConfig>> {
+    Ok(local_config_aged(cache, org)?.map(|(config, _)| config))
+}
+
+/// [`local_config`] with the copy's age, from the one read (the plan's offline pass decides
+/// with it whether a cold run fetches the config again).
+pub fn local_config_aged(
+    cache: &Cache,
+    org: &str,
+) -> Result<Option<(AwsConfig, std::time::Duration)>> {
     #[derive(Deserialize)]
     struct Copy<'a> {
         fetched_at: i64,
@@ -251,10 +260,12 @@ pub fn local_config(cache: &Cache, org: &str) -> Result<Option<AwsConfig>> {
         return Ok(None);
     }
     let body = copy.body.get();
-    Ok(typed::config(body).or_else(|| {
+    let config = typed::config(body).or_else(|| {
         let value: Value = serde_json::from_str(body).ok()?;
         Some(AwsConfig::from_response(&value))
-    }))
+    });
+    let age = std::time::Duration::from_secs(age.unsigned_abs());
+    Ok(config.map(|config| (config, age)))
 }
 
 /// A config body read straight into the fields [`AwsConfig::from_response`] looks at. `None`
@@ -368,25 +379,6 @@ mod typed {
             .collect();
         Some(AwsConfig { installed })
     }
-}
-
-/// Whether `org`'s local copy was fetched less than `max_age` ago (a copy from the future, a
-/// clock set back, counts as old).
-pub fn local_copy_younger_than(cache: &Cache, org: &str, max_age: std::time::Duration) -> bool {
-    #[derive(Deserialize)]
-    struct Stamp {
-        fetched_at: i64,
-    }
-    let Ok(Some(bytes)) = cache.read_bytes(&local_copy_key(org)) else {
-        return false;
-    };
-    let Ok(stamp) = serde_json::from_slice::<Stamp>(&bytes) else {
-        return false;
-    };
-    let age = OffsetDateTime::now_utc()
-        .unix_timestamp()
-        .saturating_sub(stamp.fetched_at);
-    u64::try_from(age).is_ok_and(|age| age < max_age.as_secs())
 }
 
 /// Which write of `org`'s local copy is on disk (see [`Cache::version`]).

@@ -130,7 +130,7 @@ pub const SERVICE_NAMES: &[&str] = &[
 
 impl ConsoleArgs {
     /// The credential source flags as `run-as` has them, so the console takes the same plan
-    /// (`Plan::for_run_as`): its `--duration` is the console session's, not STS's, and it runs
+    /// (`Plan::offline_run_as`): its `--duration` is the console session's, not STS's, and it runs
     /// no command.
     pub fn credential_args(&self) -> RunAsArgs {
         RunAsArgs {

@@ -6,7 +6,6 @@
 
 use super::{block_on, configure, credential_process, eks, rds};
 use crate::aws_files;
-use crate::backend::Backend;
 use crate::cli::{
     AwsArgs, AwsCommand, ConfigureCommand, EksCommand, PermissionSetCommand, RdsCommand,
     RoleCommand,
@@ -19,53 +18,18 @@ use crate::plan::{Plan, Wanted};
 use std::io::IsTerminal;
 
 pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
-    let (wanted, words, write_profile) = match args.command {
+    let wanted = Wanted::aws(&args.flags, &args.command);
+    let (words, write_profile) = match args.command {
         AwsCommand::Role {
-            command:
-                RoleCommand::Assume {
-                    role,
-                    request: _,
-                    no_request,
-                    duration,
-                    write_profile,
-                    chain,
-                },
-        } => (
-            Wanted {
-                role: role.unwrap_or_default(),
-                no_request,
-                duration,
-                family: Some(Backend::OktaSaml),
-                chain,
-                ..Wanted::default()
-            },
-            ["role", "assume"],
-            write_profile,
-        ),
+            command: RoleCommand::Assume { write_profile, .. },
+        } => (["role", "assume"], write_profile),
         AwsCommand::PermissionSet {
-            command:
-                PermissionSetCommand::Assume {
-                    permission_set,
-                    write_profile,
-                    chain,
-                },
-        } => (
-            Wanted {
-                role: permission_set.unwrap_or_default(),
-                family: Some(Backend::IdentityCenter),
-                chain,
-                ..Wanted::default()
-            },
-            ["permission-set", "assume"],
-            write_profile,
-        ),
-        AwsCommand::CredentialProcess(process) => {
+            command: PermissionSetCommand::Assume { write_profile, .. },
+        } => (["permission-set", "assume"], write_profile),
+        AwsCommand::CredentialProcess(_) => {
             return credential_process::run(
                 ctx,
-                args.flags.account,
-                args.flags.reason,
-                args.flags.refresh_credentials,
-                process,
+                wanted.expect("credential-process asks for credentials"),
             )
         }
         AwsCommand::Eks {
@@ -109,19 +73,15 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
             }
         }
     };
+    let wanted = wanted.expect("role and permission-set assume ask for credentials");
     if let Some(name) = &write_profile {
         aws_files::check_profile_name(name)?;
     }
-    let wanted = Wanted {
-        account: args.flags.account.clone(),
-        reason: args.flags.reason,
-        refresh_credentials: args.flags.refresh_credentials,
-        ..wanted
-    };
-    let chain = wanted.chain.clone();
+    let chain = wanted.chain().clone();
+    let p0 = P0Connection::new();
+    let offline = Plan::offline(ctx, wanted)?;
     let (plan, credentials) = block_on(async {
-        let p0 = P0Connection::new();
-        let mut plan = Plan::through_p0(ctx, &p0, wanted).await?;
+        let mut plan = offline.resolve(ctx, &p0).await?;
         if plan.needs_role() {
             plan = plan.choose_role(ctx, &p0).await?;
         }

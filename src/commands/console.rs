@@ -10,7 +10,6 @@
 //! shown where the user asked for it, with a warning that it is one.
 
 use super::block_on;
-use crate::accounts::AccountLogin;
 use crate::aws_sdk::endpoint_override;
 use crate::cli::ConsoleArgs;
 use crate::context::Context;
@@ -20,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::http::{service_url, UrlOrigin};
 use crate::p0::P0Connection;
 use crate::partition::Partition;
-use crate::plan::{Plan, Source};
+use crate::plan::Plan;
 use crate::secret::Secret;
 use std::time::Duration;
 use url::Url;
@@ -47,17 +46,16 @@ pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<u8> {
     let credential_args = args.credential_args();
     let p0 = P0Connection::new();
     // Warm: the plan from local files and the credentials from the cache, no P0 call.
-    let warm = Plan::for_run_as_offline(ctx, &credential_args)?
-        .filter(|plan| !plan.needs_role())
-        .and_then(|plan| {
-            let credentials = plan.provider(&p0).cached(ctx, plan.reuse)?;
-            Some((plan, credentials))
-        });
+    let offline = Plan::offline_run_as(ctx, &credential_args)?;
+    let warm = offline.local().and_then(|plan| {
+        let credentials = plan.warm(ctx, &p0)?;
+        Some((plan.clone(), credentials))
+    });
     block_on(async {
         let (plan, credentials) = match warm {
             Some(warm) => warm,
             None => {
-                let mut plan = Plan::for_run_as(ctx, &p0, &credential_args).await?;
+                let mut plan = offline.resolve(ctx, &p0).await?;
                 if plan.needs_role() {
                     plan = plan.choose_role(ctx, &p0).await?;
                 }
@@ -65,28 +63,18 @@ pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<u8> {
                 (plan, credentials)
             }
         };
-        let partition = partition_of(&plan.source, plan.region.as_deref())?;
-        let destination = destination(&args, partition, plan.region.as_deref())?;
+        let partition = partition_of(plan.partition(), plan.region())?;
+        let destination = destination(&args, partition, plan.region())?;
         let federation = federation_endpoint(partition)?;
         let url = sign_in(ctx, &federation, &credentials, args.duration, &destination).await?;
         deliver(ctx, &args, &plan.target(), &url)
     })
 }
 
-/// The partition the credentials belong to: a role ARN's (chained role, web identity), the
-/// Identity Center region's, else the console region's (Okta SAML: the role ARN is in the SAML
-/// assertion, not in the plan), else the commercial one. A `--region` of another partition is
-/// refused.
-fn partition_of(source: &Source, region: Option<&str>) -> Result<Partition> {
-    let known = match source {
-        Source::Chain(chained) => Partition::from_arn(chained.role.as_str()),
-        Source::WebIdentity(web) => Partition::from_arn(web.role.as_str()),
-        Source::IdentityCenter(direct) => Some(Partition::from_region(&direct.instance.region)),
-        Source::P0(via) => match via.account.login() {
-            AccountLogin::IdentityCenter { region, .. } => Some(Partition::from_region(region)),
-            AccountLogin::OktaSaml { .. } => None,
-        },
-    };
+/// The partition the credentials belong to: the plan's when it knows it ([`Plan::partition`]),
+/// else the console region's (Okta SAML: the role ARN is in the SAML assertion, not in the
+/// plan), else the commercial one. A `--region` of another partition is refused.
+fn partition_of(known: Option<Partition>, region: Option<&str>) -> Result<Partition> {
     let from_region = region.map(Partition::from_region);
     match (known, from_region) {
         (Some(partition), Some(other)) if partition != other => Err(Error::Usage(format!(
@@ -387,22 +375,13 @@ mod tests {
 
     #[test]
     fn a_region_of_another_partition_is_refused() {
-        let source = Source::WebIdentity(crate::plan::WebIdentityToken {
-            role: crate::providers::assume_role::RoleArn::parse(
-                "arn:aws-cn:iam::123456789012:role/Ops",
-                "--role-arn",
-            )
-            .unwrap(),
-            token_file: "/dev/null".into(),
-            session_name: "p0".into(),
-            duration: None,
-        });
-        assert_eq!(partition_of(&source, None).unwrap(), Partition::AwsCn);
+        let source = Some(Partition::AwsCn);
+        assert_eq!(partition_of(source, None).unwrap(), Partition::AwsCn);
         assert_eq!(
-            partition_of(&source, Some("cn-northwest-1")).unwrap(),
+            partition_of(source, Some("cn-northwest-1")).unwrap(),
             Partition::AwsCn
         );
-        let error = partition_of(&source, Some("us-east-1")).unwrap_err();
+        let error = partition_of(source, Some("us-east-1")).unwrap_err();
         assert_eq!(error.exit_code(), crate::error::exit::USAGE);
     }
 }

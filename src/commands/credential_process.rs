@@ -16,13 +16,11 @@
 //!   SDK does not ask an approver again while access holds.
 
 use super::block_on;
-use crate::cli::CredentialProcessArgs;
 use crate::context::Context;
 use crate::error::Result;
 use crate::output;
 use crate::p0::P0Connection;
-use crate::plan::{Plan, Source, Wanted};
-use crate::providers::access_request::RequestPolicy;
+use crate::plan::{Plan, Wanted};
 use std::time::Duration;
 
 /// botocore's advisory refresh window (its mandatory one is 10 minutes; the Go v2 and JS v3
@@ -32,47 +30,23 @@ const BOTOCORE_REFRESH_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// minute, for the clock of the calls in between.
 pub const SDK_MIN_LIFETIME: Duration = Duration::from_secs(BOTOCORE_REFRESH_WINDOW.as_secs() + 60);
 
-pub fn run(
-    ctx: &Context,
-    account: Option<String>,
-    reason: Option<String>,
-    refresh_credentials: bool,
-    args: CredentialProcessArgs,
-) -> Result<u8> {
-    let wanted = Wanted {
-        account,
-        role: args.role,
-        reason,
-        no_request: args.no_request,
-        chain: args.chain,
-        refresh_credentials,
-        ..Wanted::default()
-    };
+pub fn run(ctx: &Context, wanted: Wanted) -> Result<u8> {
     let p0 = P0Connection::new();
     // Warm: the plan from local files and the credentials from the cache, synchronously.
-    let warm = Plan::through_p0_offline(ctx, wanted.clone())?
-        .map(for_sdks)
-        .and_then(|plan| plan.provider(&p0).cached(ctx, plan.reuse));
+    let offline = Plan::offline(ctx, wanted)?;
+    let warm = offline
+        .local()
+        .and_then(|plan| plan.for_sdk_caller(SDK_MIN_LIFETIME).warm(ctx, &p0));
     let credentials = match warm {
         Some(credentials) => credentials,
         None => block_on(async {
-            let mut plan = for_sdks(Plan::through_p0(ctx, &p0, wanted).await?);
+            let mut plan = offline
+                .resolve(ctx, &p0)
+                .await?
+                .for_sdk_caller(SDK_MIN_LIFETIME);
             plan.credentials(ctx, &p0).await
         })?,
     };
     output::credential_process::print(&credentials)?;
     Ok(0)
-}
-
-/// The plan as an SDK's credential process needs it: credentials that outlive every SDK's
-/// refresh window, and the existing grant first.
-fn for_sdks(mut plan: Plan) -> Plan {
-    let floor = time::Duration::try_from(SDK_MIN_LIFETIME).expect("minutes fit");
-    plan.reuse.min_lifetime = plan.reuse.min_lifetime.max(floor);
-    if let Source::P0(via) = &mut plan.source {
-        if via.request.is_some() {
-            via.request = Some(RequestPolicy::WhenNotGranted);
-        }
-    }
-    plan
 }

@@ -27,9 +27,8 @@ use crate::error::{Error, Result};
 use crate::kubeconfig;
 use crate::output::exec_credential;
 use crate::p0::P0Connection;
-use crate::plan::{Plan, Source};
+use crate::plan::Plan;
 use crate::presign;
-use crate::providers::access_request::RequestPolicy;
 use base64::Engine;
 use std::time::{Duration, SystemTime};
 
@@ -222,7 +221,9 @@ async fn describe_cluster(
         .map_err(|e| Error::Api(format!("{what} failed: {e}")))?
     {
         if body.len() + chunk.len() > MAX_ANSWER {
-            return Err(Error::Api(format!("{what}: the answer is longer than 1 MiB")));
+            return Err(Error::Api(format!(
+                "{what}: the answer is longer than 1 MiB"
+            )));
         }
         body.extend_from_slice(&chunk);
     }
@@ -430,35 +431,24 @@ pub(super) fn credentials(
         role_session_name: source.role_session_name.clone(),
         command: Vec::new(),
     };
-    // As for an SDK's credential process: long enough left, and the existing grant first.
-    let fit = |mut plan: Plan| {
-        let floor = time::Duration::try_from(lifetime).expect("minutes fit");
-        plan.reuse.min_lifetime = plan.reuse.min_lifetime.max(floor);
-        if let Source::P0(via) = &mut plan.source {
-            if via.request.is_some() {
-                via.request = Some(RequestPolicy::WhenNotGranted);
-            }
-        }
-        plan
-    };
+    // As for an SDK's credential process: long enough left, and the existing grant first
+    // (a chained role's source included).
     let p0 = P0Connection::new();
-    let warm = Plan::for_run_as_offline(ctx, &args)?
-        .filter(|plan| !plan.needs_role())
-        .map(fit)
-        .and_then(|plan| {
-            let credentials = plan.provider(&p0).cached(ctx, plan.reuse)?;
-            Some((credentials, plan.region))
-        });
+    let offline = Plan::offline_run_as(ctx, &args)?;
+    let warm = offline.local().and_then(|plan| {
+        let credentials = plan.for_sdk_caller(lifetime).warm(ctx, &p0)?;
+        Some((credentials, plan.region().map(str::to_string)))
+    });
     match warm {
         Some(warm) => Ok(warm),
         None => block_on(async {
-            let mut plan = Plan::for_run_as(ctx, &p0, &args).await?;
+            let mut plan = offline.resolve(ctx, &p0).await?;
             if plan.needs_role() {
                 plan = plan.choose_role(ctx, &p0).await?;
             }
-            let mut plan = fit(plan);
+            let mut plan = plan.for_sdk_caller(lifetime);
             let credentials = plan.credentials(ctx, &p0).await?;
-            Ok((credentials, plan.region))
+            Ok((credentials, plan.region().map(str::to_string)))
         }),
     }
 }

@@ -32,17 +32,16 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
     let p0 = P0Connection::new();
     // A warm run: the plan from local files and credentials from the cache, with no runtime,
     // no HTTP client and no network call before exec.
-    let warm = Plan::for_run_as_offline(&ctx, &args)?
-        .filter(|plan| !plan.needs_role())
-        .and_then(|plan| {
-            let credentials = plan.provider(&p0).cached(&ctx, plan.reuse)?;
-            Some((plan, credentials))
-        });
+    let offline = Plan::offline_run_as(&ctx, &args)?;
+    let warm = offline.local().and_then(|plan| {
+        let credentials = plan.warm(&ctx, &p0)?;
+        Some((plan.clone(), credentials))
+    });
     let (plan, credentials) = match warm {
         Some(warm) => warm,
         // Ctrl-C while waiting for an approval or a sign-in ends p0 at once (exit 130).
         None => block_on(async {
-            let mut plan = Plan::for_run_as(&ctx, &p0, &args).await?;
+            let mut plan = offline.resolve(&ctx, &p0).await?;
             if plan.needs_role() {
                 plan = plan.choose_role(&ctx, &p0).await?;
             }
@@ -53,7 +52,7 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
 
     let target = plan.target();
     let marker = launch::check_nesting(&target.account_id, &target.role)?;
-    let mut child_env = ChildEnv::inherit(&marker, plan.region.as_deref());
+    let mut child_env = ChildEnv::inherit(&marker, plan.region());
     if subshell {
         let account = args.account.as_deref().unwrap_or(&target.account_id);
         subshell::announce(&ctx.printer, &command, account, &target.role);
@@ -71,23 +70,25 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
         child_env = child_env.with_var(name, path);
     }
 
-    let renewing = || -> Arc<dyn CredentialSource> {
+    let renewing = || -> Result<Arc<dyn CredentialSource>> {
         let renewal = plan.for_renewal();
         // Renewals never write into the child's terminal, but for a failure that lasts, and
         // never ask for a sign-in there. Their own P0 connection is made with that context
         // (the first one printed the request's progress).
-        Arc::new(Renewing {
-            provider: renewal.provider(&P0Connection::new()),
-            reuse: renewal.reuse,
+        Ok(Arc::new(Renewing {
+            provider: renewal.provider(&P0Connection::new())?,
+            reuse: renewal.reuse(),
             ctx: ctx.for_background(),
             current: Mutex::new(credentials.clone()),
-        })
+        }))
     };
     let mode = if args.refresh {
-        Supervision::Refresh { source: renewing() }
+        Supervision::Refresh {
+            source: renewing()?,
+        }
     } else if args.restart {
         Supervision::Restart {
-            source: renewing(),
+            source: renewing()?,
             margin: Duration::from_secs(args.restart_margin),
             signal: signal_of(args.restart_signal),
             grace: Duration::from_secs(args.restart_grace),

@@ -5,7 +5,7 @@
 //! next command within the hour makes no sign-in call. It lives in the same file so it can never
 //! outlive or belong to another login: when P0's CLI rewrites the file, the key is gone.
 
-use super::org::OrgDocument;
+use super::org::{OrgAuth, OrgDocument};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::state::{self, StateDir};
@@ -146,6 +146,11 @@ impl Identity {
     /// reads this file on every start. `None` as [`Identity::load`] would give none, and
     /// `Error::UnsafeState` as it would refuse the file.
     pub fn stored_slug(state: &StateDir) -> Result<Option<String>> {
+        Ok(Identity::stored_org(state)?.map(|(slug, _)| slug))
+    }
+
+    /// As [`Identity::stored_slug`], with the org document's `auth` (how the org logs in).
+    pub fn stored_org(state: &StateDir) -> Result<Option<(String, Option<OrgAuth>)>> {
         #[derive(Deserialize)]
         struct Shape {
             #[serde(rename = "credential")]
@@ -161,13 +166,15 @@ impl Identity {
         struct OrgShape {
             #[serde(default)]
             slug: Option<String>,
+            #[serde(default)]
+            auth: Option<OrgAuth>,
         }
         let Some(text) = state.read(&state.identity_path())? else {
             return Ok(None);
         };
         Ok(serde_json::from_slice::<Shape>(&text)
             .ok()
-            .and_then(|shape| shape.org.slug))
+            .and_then(|shape| Some((shape.org.slug?, shape.org.auth))))
     }
 
     /// Writes the identity atomically, 0600, JSON with 2-space indent (§2.4).
@@ -287,6 +294,14 @@ mod tests {
         assert_eq!(slug(r#"{"org": {"slug": "acme"}}"#), None);
         assert_eq!(slug(r#"{"credential": {}, "org": {"slug": "acme"}}"#), None);
         assert_eq!(slug("{\"credential\": {\"access_token\": "), None);
+        assert_eq!(
+            slug(r#"{"credential": {"access_token": "a"}, "org": {"slug": "acme", "auth": 1}}"#),
+            None
+        );
+        // The login document comes with the slug, as the whole file has it.
+        slug(&p0_cli_identity().to_string());
+        let (_, auth) = Identity::stored_org(&state).unwrap().unwrap();
+        assert_eq!(auth.map(|a| a.kind).as_deref(), Some("sso"));
     }
 
     #[test]

@@ -329,13 +329,30 @@ pub fn stored_okta(state: &StateDir) -> Result<OktaSession> {
     okta_session_of(&identity)
 }
 
-/// Refuses an Okta SAML account up front (before any P0 request) when the stored login is not
-/// Okta's: its credentials need Okta tokens. Reads only identity.json.
-pub fn check_okta_saml_login(state: &StateDir, account: &str) -> Result<()> {
-    let Some(identity) = identity::Identity::load(state)? else {
-        return Ok(());
-    };
-    match login::Kind::of(&identity.org) {
+/// The logged-in org as identity.json stores it, read once for a plan: its slug, and how it
+/// logs in (an Okta SAML account needs Okta tokens).
+#[derive(Debug, Clone)]
+pub struct LoggedInOrg {
+    pub slug: String,
+    auth: Option<org::OrgAuth>,
+}
+
+impl LoggedInOrg {
+    /// Reads only identity.json (what decides the org and its login); `None` when there is
+    /// no stored login.
+    pub fn stored(state: &StateDir) -> Result<Option<LoggedInOrg>> {
+        Ok(identity::Identity::stored_org(state)?.map(|(slug, auth)| LoggedInOrg { slug, auth }))
+    }
+
+    /// Refuses an Okta SAML account up front (before any P0 request) when the login is not
+    /// Okta's: its credentials need Okta tokens.
+    pub fn check_okta_saml(&self, account: &str) -> Result<()> {
+        okta_saml_needs_okta(login::Kind::of_auth(self.auth.as_ref()), account)
+    }
+}
+
+fn okta_saml_needs_okta(kind: Result<login::Kind>, account: &str) -> Result<()> {
+    match kind {
         Ok(login::Kind::Okta) | Err(_) => Ok(()),
         Ok(kind) => Err(Error::OktaSamlNeedsOkta {
             account: Some(account.to_string()),

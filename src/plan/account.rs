@@ -1,5 +1,5 @@
 //! The account a command names, resolved the way a plan through P0 resolves it
-//! ([`Plan::through_p0`](super::Plan::through_p0)), for a command that needs the account but
+//! ([`Offline::resolve`](super::Offline::resolve)), for a command that needs the account but
 //! no credentials (`p0 aws configure profile`).
 
 use crate::accounts::{self, ResolvedAccount};
@@ -26,17 +26,17 @@ pub async fn resolve_account(
     let cache = ctx.cache();
     // Read before the copy itself: which write the single flight should not fetch again for.
     let seen = accounts::local_copy_version(&cache, &org);
-    let local = accounts::local_config(&cache, &org)?
-        .and_then(|config| config.resolve(wanted_account, family).ok());
-    if let Some(account) = &local {
-        if accounts::local_copy_younger_than(&cache, &org, accounts::COLD_RUN_CONFIG_MAX_AGE) {
+    let local = accounts::local_config_aged(&cache, &org)?
+        .and_then(|(config, age)| Some((config.resolve(wanted_account, family).ok()?, age)));
+    if let Some((account, age)) = &local {
+        if *age < accounts::COLD_RUN_CONFIG_MAX_AGE {
             return Ok(account.clone());
         }
     }
     match accounts::fetch_config_once(ctx, p0, &org, seen).await {
         Ok(config) => config.resolve(wanted_account, family),
         Err(e) => match local {
-            Some(account) => {
+            Some((account, _)) => {
                 tracing::debug!("fetching the account config failed ({e}); using the local copy");
                 Ok(account)
             }

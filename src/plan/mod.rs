@@ -3,28 +3,39 @@
 //! and become a [`Plan`]: where the credentials come from (P0 and the account's backend,
 //! Identity Center directly, or a CI job's web identity token; then perhaps a chained role),
 //! for which account and role, whether and when a P0 request is made, which cached credentials
-//! will do. Every command that needs credentials makes a plan
-//! and asks it for its provider; nothing downstream looks at arguments or settings again.
+//! will do. Every command that needs credentials makes a plan and asks it for its provider;
+//! nothing downstream looks at arguments or settings again.
+//!
+//! The plan is made in one pass. [`Plan::offline`] (and [`Plan::offline_run_as`]) read the
+//! local files once, with no runtime and no network: the result is [`Offline::Ready`], or
+//! [`Offline::Pending`] when the account config must come from P0 first. A warm run takes
+//! the credentials of [`Offline::local`]'s plan from the cache; a cold one continues from the
+//! same value ([`Offline::resolve`]), reading nothing twice.
 
 mod account;
+mod account_backend;
 mod role_choice;
 pub mod sso_config;
+mod wanted;
+
+pub use account_backend::AccountBackend;
+pub use wanted::Wanted;
 
 pub use account::resolve_account;
 
 use crate::accounts::{self, AccountLogin, ResolvedAccount};
-use crate::backend::Backend;
+use crate::cache::EntryVersion;
 use crate::cli::{ChainArgs, RunAsArgs};
 use crate::context::Context;
-use crate::credentials::{Reuse, Target};
+use crate::credentials::{AwsCredentials, Reuse, Target};
 use crate::env;
 use crate::error::{Error, Result};
-use crate::p0::{self, P0Connection};
+use crate::p0::{LoggedInOrg, P0Connection};
+use crate::partition::Partition;
 use crate::providers::access_request::{AccessRequested, RequestPolicy};
 use crate::providers::assume_role::{self, AssumeRole, RoleArn};
 use crate::providers::cached::Cached;
-use crate::providers::identity_center::{IdcInstance, IdentityCenter};
-use crate::providers::okta_saml::OktaSaml;
+use crate::providers::identity_center::IdcInstance;
 use crate::providers::web_identity::{self, WebIdentity};
 use crate::providers::Provider;
 use std::path::PathBuf;
@@ -32,16 +43,16 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub source: Source,
+    source: Source,
     /// Which cached credentials will do.
-    pub reuse: Reuse,
+    reuse: Reuse,
     /// The region a child should use (`--region`, else the environment's), if any.
-    pub region: Option<String>,
+    region: Option<String>,
 }
 
 /// Where the credentials come from.
 #[derive(Debug, Clone)]
-pub enum Source {
+enum Source {
     /// A P0 access request (per `request`), then the account's backend.
     P0(ThroughP0),
     /// AWS IAM Identity Center without P0.
@@ -53,13 +64,13 @@ pub enum Source {
 }
 
 #[derive(Debug, Clone)]
-pub struct ThroughP0 {
+struct ThroughP0 {
     pub org: String,
     pub account: ResolvedAccount,
     /// `--account` as the user typed it (id or label): P0's request argv carries it (§3.5).
     pub account_arg: Option<String>,
-    /// The role (Okta SAML) or permission set (Identity Center).
-    pub role: String,
+    /// The role (Okta SAML) or permission set (Identity Center); `None` until chosen.
+    pub role: Option<String>,
     pub reason: Option<String>,
     /// `None`: no request (`--no-request`), use access already held.
     pub request: Option<RequestPolicy>,
@@ -68,16 +79,17 @@ pub struct ThroughP0 {
 }
 
 #[derive(Debug, Clone)]
-pub struct DirectIdentityCenter {
+struct DirectIdentityCenter {
     pub instance: IdcInstance,
     pub account_id: String,
-    pub permission_set: String,
+    /// `None` until chosen.
+    pub permission_set: Option<String>,
     /// Sign in again even if a token is cached (`--force-refresh`).
     pub force_login: bool,
 }
 
 #[derive(Debug, Clone)]
-pub struct WebIdentityToken {
+struct WebIdentityToken {
     pub role: RoleArn,
     /// Absolute, so the cache key does not depend on the working directory.
     pub token_file: PathBuf,
@@ -87,55 +99,109 @@ pub struct WebIdentityToken {
 }
 
 #[derive(Debug, Clone)]
-pub struct Chained {
+struct Chained {
     pub base: Box<Source>,
     pub role: RoleArn,
     pub session_name: String,
     pub external_id: Option<String>,
 }
 
-/// What a command asks for through P0, from its flags.
-#[derive(Debug, Clone, Default)]
-pub struct Wanted {
-    /// `--account` / `P0_AWS_ACCOUNT` as typed; `None` when only one account is installed.
-    pub account: Option<String>,
-    /// Empty when the user gave none: a terminal then offers the account's roles
-    /// ([`Plan::choose_role`]).
-    pub role: String,
-    pub reason: Option<String>,
-    pub no_request: bool,
-    pub duration: Option<i32>,
-    /// The family the command is for (`role assume`, `permission-set assume`); `None` lets
-    /// the account decide (`run-as`).
-    pub family: Option<Backend>,
-    /// `--refresh-credentials`: skip the cache.
-    pub refresh_credentials: bool,
-    /// `--chain-role-arn` and its companions.
-    pub chain: ChainArgs,
+/// What offline resolution gives: a plan made from local files alone, or one waiting for the
+/// org's account config from P0.
+#[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per run, moved once; the pending one (which holds a plan) is boxed"
+)]
+pub enum Offline {
+    /// Nothing more to read: the flags alone decide, or the local copy of the account config
+    /// knows the account and is young enough for a cold run.
+    Ready(Plan),
+    /// The account config is to be fetched ([`Offline::resolve`]).
+    Pending(Box<Pending>),
+}
+
+/// A plan through P0 waiting for the account config: what was read offline, kept for the
+/// cold path so it reads nothing again.
+#[derive(Debug)]
+pub struct Pending {
+    org: LoggedInOrg,
+    wanted: Wanted,
+    /// Which copy the offline pass read: one written after it, by another process of the same
+    /// burst, is used rather than fetched again.
+    seen: Option<EntryVersion>,
+    /// The plan from a local copy older than [`accounts::COLD_RUN_CONFIG_MAX_AGE`] that knows
+    /// the account: good for cached credentials, and when the fetch fails.
+    stale: Option<Plan>,
+    region: Option<String>,
+}
+
+impl Offline {
+    /// The plan the local files give (a ready one, or one from an old copy): the one a warm
+    /// run takes cached credentials for.
+    pub fn local(&self) -> Option<&Plan> {
+        match self {
+            Offline::Ready(plan) => Some(plan),
+            Offline::Pending(pending) => pending.stale.as_ref(),
+        }
+    }
+
+    /// The plan, continuing from what was read offline. Through P0 on a cold run (the
+    /// credentials are not cached) with a local copy older than
+    /// [`accounts::COLD_RUN_CONFIG_MAX_AGE`], the config is fetched again first: P0 is about
+    /// to be asked anyway, and an admin's change (an app id, an IdP, a region, an uninstall)
+    /// then shows within minutes instead of the copy's 12 hours. A failed fetch falls back to
+    /// the old copy. A copy that does not know the account is fetched again too (single
+    /// flight: parallel processes fetch once).
+    pub async fn resolve(self, ctx: &Context, p0: &Arc<P0Connection>) -> Result<Plan> {
+        let pending = match self {
+            Offline::Ready(plan) => return Ok(plan),
+            Offline::Pending(pending) => *pending,
+        };
+        let Pending {
+            org,
+            wanted,
+            seen,
+            stale,
+            region,
+        } = pending;
+        // Credentials still cached for the old copy's plan: nothing is fetched for them
+        // (a caller asking for more lifetime than the plan's, as an SDK's does, renews them
+        // from the same plan).
+        if let Some(plan) = stale.as_ref().filter(|plan| plan.warm(ctx, p0).is_some()) {
+            return Ok(Plan {
+                region,
+                ..plan.clone()
+            });
+        }
+        let fetched = accounts::fetch_config_once(ctx, p0, &org.slug, seen).await;
+        let plan = match (fetched, stale) {
+            // An account the fetched config no longer has (uninstalled, moved) is an error,
+            // whatever the old copy said.
+            (Ok(config), _) => {
+                let account = config.resolve(wanted.account.as_deref(), wanted.family)?;
+                Plan::with_account(ctx, &org, account, wanted)?
+            }
+            (Err(e), Some(stale)) => {
+                tracing::debug!("refetching the account config failed ({e}); using the local copy");
+                stale
+            }
+            (Err(e), None) => return Err(e),
+        };
+        Ok(Plan { region, ..plan })
+    }
+}
+
+/// The logged-in org with its login (identity.json, read once).
+fn stored_login(ctx: &Context) -> Result<LoggedInOrg> {
+    LoggedInOrg::stored(&ctx.state)?.ok_or(Error::NotLoggedIn)
 }
 
 impl Plan {
-    /// The plan for `p0 run-as`: Identity Center directly when any of its flags is given,
-    /// otherwise through P0.
-    pub async fn for_run_as(
-        ctx: &Context,
-        p0: &Arc<P0Connection>,
-        args: &RunAsArgs,
-    ) -> Result<Plan> {
-        if let Some(plan) = Plan::for_run_as_offline(ctx, args)? {
-            // Through P0, the cold run's rule on an old account config applies (`through_p0`).
-            if !plan.source.is_through_p0() {
-                return Ok(plan);
-            }
-        }
-        let mut plan = Plan::through_p0(ctx, p0, run_as_wanted(args)).await?;
-        plan.region = run_as_region(args);
-        Ok(plan)
-    }
-
-    /// As [`Plan::for_run_as`] from local knowledge alone (no runtime, no network): `None`
-    /// when the account must be looked up at P0.
-    pub fn for_run_as_offline(ctx: &Context, args: &RunAsArgs) -> Result<Option<Plan>> {
+    /// The plan for `p0 run-as` (and `p0 console`) from local files alone: Identity Center
+    /// directly when any of its flags is given, web identity when its flags (or variables)
+    /// are, otherwise through P0 ([`Plan::offline`]).
+    pub fn offline_run_as(ctx: &Context, args: &RunAsArgs) -> Result<Offline> {
         let region = run_as_region(args);
         let web_identity = web_identity_source(args)?;
         if web_identity.is_none() && args.role_session_name.is_some() {
@@ -170,94 +236,74 @@ impl Plan {
                 source: Source::IdentityCenter(DirectIdentityCenter {
                     instance,
                     account_id,
-                    permission_set: args.role.clone().unwrap_or_default(),
+                    permission_set: args.role.clone(),
                     force_login: args.force_refresh,
                 }),
                 region: None,
             }
             .chained(&args.chain)?
         } else {
-            match Plan::through_p0_offline(ctx, run_as_wanted(args))? {
-                Some(plan) => plan,
-                None => return Ok(None),
-            }
+            return Ok(match Plan::offline(ctx, Wanted::run_as(args))? {
+                Offline::Ready(plan) => Offline::Ready(Plan { region, ..plan }),
+                Offline::Pending(pending) => Offline::Pending(Box::new(Pending {
+                    stale: pending.stale.map(|plan| Plan {
+                        region: region.clone(),
+                        ..plan
+                    }),
+                    region,
+                    ..*pending
+                })),
+            });
         };
-        Ok(Some(Plan { region, ..plan }))
+        Ok(Offline::Ready(Plan { region, ..plan }))
     }
 
-    /// A plan through P0 for the logged-in org: the account resolved from the local copy of
-    /// the org's account config when it knows the account, else from P0.
-    ///
-    /// On a cold run (the credentials are not cached) with a local copy older than
-    /// [`accounts::COLD_RUN_CONFIG_MAX_AGE`], the config is fetched again first: P0 is about
-    /// to be asked anyway, and an admin's change (an app id, an IdP, a region, an uninstall)
-    /// then shows within minutes instead of the copy's 12 hours. A warm run stays file-only;
-    /// a failed fetch falls back to the copy.
-    pub async fn through_p0(ctx: &Context, p0: &Arc<P0Connection>, wanted: Wanted) -> Result<Plan> {
-        let org = logged_in_org(ctx)?;
-        // Which copy the offline attempt reads: one written after it, by another process of
-        // the same burst, is used rather than fetched again.
-        let seen = accounts::local_copy_version(&ctx.cache(), &org);
-        let local = Plan::from_local_copy(ctx, org.clone(), wanted.clone())?;
-        if let Some(plan) = local {
-            let warm = !plan.needs_role() && plan.provider(p0).cached(ctx, plan.reuse).is_some();
-            let young = accounts::local_copy_younger_than(
-                &ctx.cache(),
-                &org,
-                accounts::COLD_RUN_CONFIG_MAX_AGE,
-            );
-            if warm || young {
-                return Ok(plan);
-            }
-            tracing::debug!(
-                "a cold run with an account config older than {:?}: fetching it again",
-                accounts::COLD_RUN_CONFIG_MAX_AGE
-            );
-            let fetched = accounts::fetch_config_once(ctx, p0, &org, seen)
-                .await
-                .map(|config| config.resolve(wanted.account.as_deref(), wanted.family));
-            return match fetched {
-                Ok(account) => Plan::with_account(ctx, org, account?, wanted),
-                Err(e) => {
-                    tracing::debug!(
-                        "refetching the account config failed ({e}); using the local copy"
-                    );
-                    Ok(plan)
-                }
-            };
-        }
-        let account = accounts::fetch_config_once(ctx, p0, &org, seen)
-            .await?
-            .resolve(wanted.account.as_deref(), wanted.family)?;
-        Plan::with_account(ctx, org, account, wanted)
-    }
-
-    /// As [`Plan::through_p0`] from the local copy of the account config alone: `None` when
-    /// that does not know the account (or there is no copy young enough).
-    pub fn through_p0_offline(ctx: &Context, wanted: Wanted) -> Result<Option<Plan>> {
-        Plan::from_local_copy(ctx, logged_in_org(ctx)?, wanted)
-    }
-
-    fn from_local_copy(ctx: &Context, org: String, wanted: Wanted) -> Result<Option<Plan>> {
-        let account = accounts::local_config(&ctx.cache(), &org)?.and_then(|config| {
-            config
+    /// A plan through P0 for the logged-in org from local files alone: identity.json and the
+    /// local copy of the org's account config, each read once. Ready when the copy knows the
+    /// account and is younger than [`accounts::COLD_RUN_CONFIG_MAX_AGE`]; otherwise pending,
+    /// with the old copy's plan when it knows the account.
+    pub fn offline(ctx: &Context, wanted: Wanted) -> Result<Offline> {
+        let org = stored_login(ctx)?;
+        let cache = ctx.cache();
+        let seen = accounts::local_copy_version(&cache, &org.slug);
+        let account = accounts::local_config_aged(&cache, &org.slug)?.and_then(|(config, age)| {
+            let account = config
                 .resolve(wanted.account.as_deref(), wanted.family)
-                .ok()
+                .ok()?;
+            Some((account, age))
         });
-        account
-            .map(|account| Plan::with_account(ctx, org, account, wanted))
-            .transpose()
+        let Some((account, age)) = account else {
+            return Ok(Offline::Pending(Box::new(Pending {
+                org,
+                wanted,
+                seen,
+                stale: None,
+                region: None,
+            })));
+        };
+        let plan = Plan::with_account(ctx, &org, account, wanted.clone())?;
+        if age < accounts::COLD_RUN_CONFIG_MAX_AGE {
+            return Ok(Offline::Ready(plan));
+        }
+        Ok(Offline::Pending(Box::new(Pending {
+            org,
+            wanted,
+            seen,
+            stale: Some(plan),
+            region: None,
+        })))
     }
 
     fn with_account(
         ctx: &Context,
-        org: String,
+        org: &LoggedInOrg,
         account: ResolvedAccount,
         wanted: Wanted,
     ) -> Result<Plan> {
         if let AccountLogin::OktaSaml { .. } = account.login() {
-            crate::p0::check_okta_saml_login(&ctx.state, account.id())?;
+            org.check_okta_saml(account.id())?;
         }
+        let org = org.slug.clone();
         let chain = wanted.chain.clone();
         Plan {
             reuse: Reuse::new(
@@ -298,9 +344,41 @@ impl Plan {
         })
     }
 
-    /// The account and role the credentials are for (a chained role's, when chained).
+    /// The account and role the credentials are for (a chained role's, when chained); the
+    /// role is empty while it is still to be chosen ([`Plan::needs_role`]).
     pub fn target(&self) -> Target {
         self.source.target()
+    }
+
+    /// The credentials in the shared cache for this plan, from local files alone (no runtime,
+    /// no network): `None` when the role is still to be chosen or nothing cached will do.
+    pub fn warm(&self, ctx: &Context, p0: &Arc<P0Connection>) -> Option<AwsCredentials> {
+        self.provider(p0).ok()?.cached(ctx, self.reuse)
+    }
+
+    /// Which cached credentials will do.
+    pub fn reuse(&self) -> Reuse {
+        self.reuse
+    }
+
+    /// The region a child should use (`--region`, else the environment's), if any.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The partition the credentials belong to when the plan knows it: a role ARN's (chained
+    /// role, web identity), or the Identity Center region's. `None` for Okta SAML (the role
+    /// ARN is in the SAML assertion, not in the plan).
+    pub fn partition(&self) -> Option<Partition> {
+        match &self.source {
+            Source::Chain(chained) => Partition::from_arn(chained.role.as_str()),
+            Source::WebIdentity(web) => Partition::from_arn(web.role.as_str()),
+            Source::IdentityCenter(direct) => Some(Partition::from_region(&direct.instance.region)),
+            Source::P0(via) => match via.account.login() {
+                AccountLogin::IdentityCenter { region, .. } => Some(Partition::from_region(region)),
+                AccountLogin::OktaSaml { .. } => None,
+            },
+        }
     }
 
     /// The same plan for background renewals: the grant that exists is used first (a new P0
@@ -313,11 +391,25 @@ impl Plan {
         plan
     }
 
+    /// The same plan for an SDK's `credential_process`, run unattended whenever the SDK's
+    /// credentials near their end: credentials with at least `min_lifetime` left (past every
+    /// SDK's refresh window), and, as for renewals, the grant that exists first (a chained
+    /// role's source included).
+    pub fn for_sdk_caller(&self, min_lifetime: std::time::Duration) -> Plan {
+        let mut plan = self.clone();
+        plan.source.use_existing_grant();
+        let floor = time::Duration::try_from(min_lifetime).unwrap_or(time::Duration::MAX);
+        plan.reuse.min_lifetime = plan.reuse.min_lifetime.max(floor);
+        plan
+    }
+
     /// The providers this plan stacks: the backend, the P0 request step when one is made, a
     /// chained role over them (its source cached under its own key), and the shared cache in
     /// front.
-    pub fn provider(&self, p0: &Arc<P0Connection>) -> Cached<Box<dyn Provider>> {
-        Cached::new(self.source.provider(p0))
+    ///
+    /// A usage error (`--role` is required) while the role is still to be chosen.
+    pub fn provider(&self, p0: &Arc<P0Connection>) -> Result<Cached<Box<dyn Provider>>> {
+        Ok(Cached::new(self.source.provider(p0)?))
     }
 
     /// The credentials (cached, or fetched). Through P0, a backend failure that a changed
@@ -329,7 +421,7 @@ impl Plan {
         ctx: &Context,
         p0: &Arc<P0Connection>,
     ) -> Result<crate::credentials::AwsCredentials> {
-        let result = self.provider(p0).credentials(ctx, self.reuse).await;
+        let result = self.provider(p0)?.credentials(ctx, self.reuse).await;
         match &result {
             Err(e) if e.may_mean_a_stale_account_config() => {}
             _ => return result,
@@ -360,7 +452,7 @@ impl Plan {
                 return result;
             }
         }
-        self.provider(p0).credentials(ctx, self.reuse).await
+        self.provider(p0)?.credentials(ctx, self.reuse).await
     }
 }
 
@@ -374,24 +466,15 @@ impl Source {
         }
     }
 
-    /// Whether the credentials come through P0 (a chained role's base included).
-    fn is_through_p0(&self) -> bool {
-        match self {
-            Source::P0(_) => true,
-            Source::Chain(chained) => chained.base.is_through_p0(),
-            Source::IdentityCenter(_) | Source::WebIdentity(_) => false,
-        }
-    }
-
     fn target(&self) -> Target {
         match self {
             Source::P0(via) => Target {
                 account_id: via.account.id().to_string(),
-                role: via.role.clone(),
+                role: via.role.clone().unwrap_or_default(),
             },
             Source::IdentityCenter(direct) => Target {
                 account_id: direct.account_id.clone(),
-                role: direct.permission_set.clone(),
+                role: direct.permission_set.clone().unwrap_or_default(),
             },
             Source::WebIdentity(web) => web.role.target(),
             Source::Chain(chained) => chained.role.target(),
@@ -399,60 +482,48 @@ impl Source {
     }
 
     fn for_renewal(&mut self) {
-        match self {
-            Source::P0(via) => {
-                if via.request.is_some() {
-                    via.request = Some(RequestPolicy::WhenNotGranted);
-                }
-            }
-            Source::IdentityCenter(direct) => direct.force_login = false,
-            Source::WebIdentity(_) => {}
-            Source::Chain(chained) => chained.base.for_renewal(),
+        self.use_existing_grant();
+        if let Source::IdentityCenter(direct) = self.innermost_mut() {
+            direct.force_login = false;
         }
     }
 
-    fn provider(&self, p0: &Arc<P0Connection>) -> Box<dyn Provider> {
+    /// A P0 request only when the backend does not offer the role (`--no-request` stays).
+    fn use_existing_grant(&mut self) {
+        if let Some(via) = self.through_p0_mut() {
+            if via.request.is_some() {
+                via.request = Some(RequestPolicy::WhenNotGranted);
+            }
+        }
+    }
+
+    /// The source a chain starts from (this one, unchained).
+    fn innermost_mut(&mut self) -> &mut Source {
         match self {
+            Source::Chain(chained) => chained.base.innermost_mut(),
+            other => other,
+        }
+    }
+
+    fn provider(&self, p0: &Arc<P0Connection>) -> Result<Box<dyn Provider>> {
+        Ok(match self {
             Source::P0(via) => {
-                let backend: Box<dyn Provider> = match via.account.login() {
-                    AccountLogin::OktaSaml {
-                        app_id,
-                        identity_provider,
-                    } => Box::new(OktaSaml::new(
-                        p0.clone(),
-                        &via.org,
-                        app_id,
-                        identity_provider,
-                        via.account.id(),
-                        &via.role,
-                        via.duration,
-                    )),
-                    AccountLogin::IdentityCenter {
-                        region,
-                        identity_store_id,
-                    } => Box::new(IdentityCenter::new(
-                        IdcInstance::for_identity_store(identity_store_id, region),
-                        via.account.id(),
-                        &via.role,
-                        false,
-                    )),
-                };
+                let backend = AccountBackend::of(p0, &via.org, &via.account)
+                    .provider(via.chosen_role()?, via.duration);
                 match via.request {
                     Some(policy) => Box::new(AccessRequested::new(
                         backend,
                         p0.clone(),
-                        via.request_args(),
+                        via.request_args()?,
                         policy,
                     )),
                     None => backend,
                 }
             }
-            Source::IdentityCenter(direct) => Box::new(IdentityCenter::new(
-                direct.instance.clone(),
-                &direct.account_id,
-                &direct.permission_set,
-                direct.force_login,
-            )),
+            Source::IdentityCenter(direct) => direct.backend().provider(
+                direct.permission_set.as_deref().ok_or_else(role_required)?,
+                None,
+            ),
             Source::WebIdentity(web) => Box::new(WebIdentity::new(
                 web.role.clone(),
                 web.token_file.clone(),
@@ -460,23 +531,38 @@ impl Source {
                 web.duration,
             )),
             Source::Chain(chained) => Box::new(AssumeRole::new(
-                Cached::new(chained.base.provider(p0)),
+                Cached::new(chained.base.provider(p0)?),
                 chained.role.clone(),
                 chained.session_name.clone(),
                 chained.external_id.clone(),
             )),
+        })
+    }
+}
+
+/// A provider asked for before the role is chosen: the role is required.
+fn role_required() -> Error {
+    Error::Usage("--role is required".into())
+}
+
+impl DirectIdentityCenter {
+    fn backend(&self) -> AccountBackend {
+        AccountBackend::IdentityCenter {
+            instance: self.instance.clone(),
+            account_id: self.account_id.clone(),
+            force_login: self.force_login,
         }
     }
 }
 
 impl ThroughP0 {
     /// The words after `request` in P0's argv (§3.5): the account exactly as the user typed it.
-    fn request_args(&self) -> Vec<String> {
+    fn request_args(&self) -> Result<Vec<String>> {
         let backend = self.account.login().backend();
         let mut argv = vec![
             "aws".to_string(),
             backend.request_word().to_string(),
-            self.role.clone(),
+            self.chosen_role()?.to_string(),
         ];
         if let Some(reason) = &self.reason {
             argv.extend(["--reason".into(), reason.clone()]);
@@ -484,24 +570,11 @@ impl ThroughP0 {
         if let Some(account) = &self.account_arg {
             argv.extend(["--account".into(), account.clone()]);
         }
-        argv
+        Ok(argv)
     }
-}
 
-fn logged_in_org(ctx: &Context) -> Result<String> {
-    p0::stored_org(&ctx.state)?.ok_or(Error::NotLoggedIn)
-}
-
-fn run_as_wanted(args: &RunAsArgs) -> Wanted {
-    Wanted {
-        account: args.account.clone(),
-        role: args.role.clone().unwrap_or_default(),
-        reason: args.reason.clone(),
-        no_request: args.no_request,
-        refresh_credentials: args.refresh_credentials,
-        duration: args.duration,
-        chain: args.chain.clone(),
-        ..Wanted::default()
+    fn chosen_role(&self) -> Result<&str> {
+        self.role.as_deref().ok_or_else(role_required)
     }
 }
 
@@ -586,7 +659,7 @@ mod tests {
             org: "acme".into(),
             account: config.resolve(account_arg.or(Some("prod")), None).unwrap(),
             account_arg: account_arg.map(String::from),
-            role: role.into(),
+            role: Some(role.into()),
             reason: reason.map(String::from),
             request: Some(RequestPolicy::Before),
             duration: None,
@@ -596,7 +669,9 @@ mod tests {
     #[test]
     fn request_args_match_the_protocol() {
         assert_eq!(
-            through_p0("p0-grants/ReadOnly", Some("prod"), Some("deploy the thing")).request_args(),
+            through_p0("p0-grants/ReadOnly", Some("prod"), Some("deploy the thing"))
+                .request_args()
+                .unwrap(),
             [
                 "aws",
                 "role",
@@ -608,11 +683,13 @@ mod tests {
             ]
         );
         assert_eq!(
-            through_p0("Developer", Some("dev"), None).request_args(),
+            through_p0("Developer", Some("dev"), None)
+                .request_args()
+                .unwrap(),
             ["aws", "permission-set", "Developer", "--account", "dev"]
         );
         assert_eq!(
-            through_p0("Admin", None, None).request_args(),
+            through_p0("Admin", None, None).request_args().unwrap(),
             ["aws", "role", "Admin"]
         );
     }
@@ -686,17 +763,46 @@ mod tests {
             ..plan.clone()
         }
         .provider(&p0)
+        .unwrap()
         .cache_key();
-        let chain_key = plan.provider(&p0).cache_key();
+        let chain_key = plan.provider(&p0).unwrap().cache_key();
         assert_ne!(chain_key, source_key);
         assert!(chain_key.file_stem().contains("chain"), "{chain_key:?}");
-        assert_ne!(chained("Dev").provider(&p0).cache_key(), chain_key);
+        assert_ne!(chained("Dev").provider(&p0).unwrap().cache_key(), chain_key);
+    }
+
+    #[test]
+    fn an_sdk_caller_uses_the_existing_grant_through_a_chain_too() {
+        let floor = std::time::Duration::from_secs(16 * 60);
+        let sdk = chained("Admin").for_sdk_caller(floor);
+        assert_eq!(sdk.reuse.min_lifetime, time::Duration::minutes(16));
+        let Source::Chain(chain) = &sdk.source else {
+            panic!("still chained")
+        };
+        let Source::P0(via) = &*chain.base else {
+            panic!("through P0")
+        };
+        assert_eq!(via.request, Some(RequestPolicy::WhenNotGranted));
+        let unchained = Plan {
+            source: Source::P0(through_p0("Admin", None, None)),
+            reuse: Reuse::new(std::time::Duration::from_secs(3600), false),
+            region: None,
+        }
+        .for_sdk_caller(floor);
+        assert_eq!(unchained.reuse.min_lifetime, time::Duration::hours(1));
+        let Source::P0(via) = unchained.source else {
+            panic!("through P0")
+        };
+        assert_eq!(via.request, Some(RequestPolicy::WhenNotGranted));
     }
 
     #[test]
     fn the_role_to_choose_is_the_chains_source_role() {
-        let mut plan = chained("");
+        let mut plan = chained("Admin");
+        plan.source.through_p0_mut().unwrap().role = None;
         assert!(plan.needs_role());
+        let error = plan.provider(&P0Connection::new()).err().unwrap();
+        assert_eq!(error.exit_code(), crate::error::exit::USAGE);
         plan.source.set_role("Admin".into());
         assert!(!plan.needs_role());
         assert_eq!(plan.role(), Some("Admin"));

@@ -4,14 +4,11 @@
 //! without a terminal, a usage error that lists them. Direct Identity Center (no P0) offers
 //! the permission sets held.
 
-use super::{Plan, Source};
-use crate::accounts::AccountLogin;
+use super::{AccountBackend, Plan, Source};
 use crate::backend::Backend;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::p0::P0Connection;
-use crate::providers::identity_center::{IdcInstance, IdentityCenter};
-use crate::providers::okta_saml::OktaSaml;
 use std::sync::Arc;
 
 impl Plan {
@@ -23,7 +20,7 @@ impl Plan {
 
     /// Whether the role (or permission set) is still to be chosen: none was given.
     pub fn needs_role(&self) -> bool {
-        self.source.role().is_some_and(str::is_empty)
+        self.source.role_slot().is_some_and(|role| role.is_none())
     }
 
     /// The plan for the role the user picks among those the account offers. Without a
@@ -39,18 +36,23 @@ impl Plan {
 impl Source {
     /// The role of the P0 or Identity Center step (a chained role's base, when chained).
     fn role(&self) -> Option<&str> {
+        self.role_slot().and_then(|role| role.as_deref())
+    }
+
+    /// Where the P0 or Identity Center step keeps its role; `None` for web identity.
+    fn role_slot(&self) -> Option<&Option<String>> {
         match self {
             Source::P0(via) => Some(&via.role),
             Source::IdentityCenter(direct) => Some(&direct.permission_set),
             Source::WebIdentity(_) => None,
-            Source::Chain(chained) => chained.base.role(),
+            Source::Chain(chained) => chained.base.role_slot(),
         }
     }
 
     pub(super) fn set_role(&mut self, role: String) {
         match self {
-            Source::P0(via) => via.role = role,
-            Source::IdentityCenter(direct) => direct.permission_set = role,
+            Source::P0(via) => via.role = Some(role),
+            Source::IdentityCenter(direct) => direct.permission_set = Some(role),
             Source::WebIdentity(_) => {}
             Source::Chain(chained) => chained.base.set_role(role),
         }
@@ -69,39 +71,8 @@ impl Source {
         let (account_id, roles) = match source {
             Source::P0(via) => {
                 let account_id = via.account.id();
-                let held = async {
-                    Ok::<_, Error>(match via.account.login() {
-                        AccountLogin::OktaSaml {
-                            app_id,
-                            identity_provider,
-                        } => {
-                            OktaSaml::new(
-                                p0.clone(),
-                                &via.org,
-                                app_id,
-                                identity_provider,
-                                account_id,
-                                "",
-                                None,
-                            )
-                            .offered_roles(ctx)
-                            .await?
-                        }
-                        AccountLogin::IdentityCenter {
-                            region,
-                            identity_store_id,
-                        } => {
-                            IdentityCenter::new(
-                                IdcInstance::for_identity_store(identity_store_id, region),
-                                account_id,
-                                "",
-                                false,
-                            )
-                            .offered_permission_sets(ctx)
-                            .await?
-                        }
-                    })
-                };
+                let account_backend = AccountBackend::of(p0, &via.org, &via.account);
+                let held = account_backend.offered_roles(ctx);
                 let backend = via.account.login().backend();
                 let (grantable, held) = tokio::join!(grantable(ctx, p0, backend, account_id), held);
                 // Okta shows no assertion at all to someone the AWS app is not assigned to
@@ -113,14 +84,7 @@ impl Source {
                 (account_id.to_string(), merge(grantable?, held))
             }
             Source::IdentityCenter(direct) => {
-                let roles = IdentityCenter::new(
-                    direct.instance.clone(),
-                    &direct.account_id,
-                    "",
-                    direct.force_login,
-                )
-                .offered_permission_sets(ctx)
-                .await?;
+                let roles = direct.backend().offered_roles(ctx).await?;
                 (direct.account_id.clone(), merge(Vec::new(), roles))
             }
             Source::WebIdentity(web) => {

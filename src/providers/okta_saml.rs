@@ -76,14 +76,34 @@ impl Prepared {
     }
 }
 
+/// An account reached through the org's Okta AWS app: what [`OktaSaml`] needs besides the
+/// role (the account config's `login` for the account, and who asks).
+#[derive(Clone)]
+pub struct OktaSamlAccount {
+    pub p0: Arc<P0Connection>,
+    pub org: String,
+    /// The Okta AWS app's id.
+    pub app_id: String,
+    /// The IAM SAML provider's name.
+    pub identity_provider: String,
+    pub account_id: String,
+}
+
+impl OktaSamlAccount {
+    /// The roles Okta's assertion offers in this account right now, for the role picker: a
+    /// token exchange and the SSO page, no STS call. An Okta session that ended early is
+    /// renewed as [`Provider::fetch`] renews it.
+    pub async fn offered_roles(&self, ctx: &Context) -> Result<Vec<String>> {
+        // No role is assumed: the assertion alone is read.
+        OktaSaml::new(self.clone(), String::new(), None)
+            .offered_roles(ctx)
+            .await
+    }
+}
+
 /// A role in an account, through the org's Okta AWS app and the account's IAM SAML provider.
 pub struct OktaSaml {
-    p0: Arc<P0Connection>,
-    org: String,
-    app_id: String,
-    /// The IAM SAML provider's name.
-    identity_provider: String,
-    account_id: String,
+    account: OktaSamlAccount,
     /// The role name with its path, if any (`p0-grants/ReadOnly`).
     role: String,
     /// DurationSeconds for STS, when asked for.
@@ -92,22 +112,10 @@ pub struct OktaSaml {
 }
 
 impl OktaSaml {
-    pub fn new(
-        p0: Arc<P0Connection>,
-        org: &str,
-        app_id: &str,
-        identity_provider: &str,
-        account_id: &str,
-        role: &str,
-        duration: Option<i32>,
-    ) -> OktaSaml {
+    pub fn new(account: OktaSamlAccount, role: String, duration: Option<i32>) -> OktaSaml {
         OktaSaml {
-            p0,
-            org: org.to_string(),
-            app_id: app_id.to_string(),
-            identity_provider: identity_provider.to_string(),
-            account_id: account_id.to_string(),
-            role: role.to_string(),
+            account,
+            role,
             duration,
             prepared: std::sync::Mutex::new(None),
         }
@@ -185,13 +193,13 @@ impl OktaSaml {
                     tracing::debug!(
                         "the SSO page refused the prepared token (no assertion); exchanging again"
                     );
-                    let web_sso_token = token_exchange(http, okta, &self.app_id).await?;
+                    let web_sso_token = token_exchange(http, okta, &self.account.app_id).await?;
                     sso_page(http, okta, &web_sso_token).await?
                 }
                 other => other?,
             },
             None => {
-                let web_sso_token = token_exchange(http, okta, &self.app_id).await?;
+                let web_sso_token = token_exchange(http, okta, &self.account.app_id).await?;
                 sso_page(http, okta, &web_sso_token).await?
             }
         };
@@ -201,20 +209,18 @@ impl OktaSaml {
         // For `--role <TAB>`: the assertion names every role of every account of the app.
         accounts::remember_roles(
             &ctx.cache(),
-            &self.org,
+            &self.account.org,
             offered
                 .iter()
                 .map(|r| (r.account_id.as_str(), r.name.as_str())),
         );
-        let roles = saml::roles_for_account(&offered, &self.account_id);
+        let roles = saml::roles_for_account(&offered, &self.account.account_id);
         Ok((saml_response, roles))
     }
 
-    /// The roles Okta's assertion offers in this account right now, for the role picker: a
-    /// token exchange and the SSO page, no STS call. An Okta session that ended early is
-    /// renewed as [`Provider::fetch`] renews it.
-    pub async fn offered_roles(&self, ctx: &Context) -> Result<Vec<String>> {
-        let client = self.p0.client(ctx).await?;
+    /// The roles of the assertion in this account ([`OktaSamlAccount::offered_roles`]).
+    async fn offered_roles(&self, ctx: &Context) -> Result<Vec<String>> {
+        let client = self.account.p0.client(ctx).await?;
         let okta = client.okta()?;
         let roles = match self.assertion(ctx, &okta).await {
             Err(e) if e.needs_new_okta_sign_in() && ctx.human().present() => {
@@ -246,7 +252,7 @@ impl OktaSaml {
             .role_arn(format!("arn:{partition}:iam::{account}:role/{}", role.name))
             .principal_arn(format!(
                 "arn:{partition}:iam::{account}:saml-provider/{}",
-                self.identity_provider
+                self.account.identity_provider
             ))
             .saml_assertion(saml_response.expose())
             .set_duration_seconds(self.duration)
@@ -260,8 +266,8 @@ impl OktaSaml {
 impl Provider for OktaSaml {
     fn cache_key(&self) -> CacheKey {
         key::Credentials::OktaSaml {
-            org: self.org.clone(),
-            account_id: self.account_id.clone(),
+            org: self.account.org.clone(),
+            account_id: self.account.account_id.clone(),
             role: self.role.clone(),
         }
         .key()
@@ -269,7 +275,7 @@ impl Provider for OktaSaml {
 
     fn target(&self) -> Target {
         Target {
-            account_id: self.account_id.clone(),
+            account_id: self.account.account_id.clone(),
             role: self.role.clone(),
         }
     }
@@ -283,7 +289,8 @@ impl Provider for OktaSaml {
             let Ok(okta) = crate::p0::stored_okta(&ctx.state) else {
                 return;
             };
-            let web_sso_token = match token_exchange(ctx.http(), &okta, &self.app_id).await {
+            let web_sso_token = match token_exchange(ctx.http(), &okta, &self.account.app_id).await
+            {
                 Ok(token) => token,
                 Err(e) => {
                     tracing::debug!(
@@ -310,7 +317,7 @@ impl Provider for OktaSaml {
         fetch: Fetch,
     ) -> BoxFuture<'a, Result<AwsCredentials>> {
         Box::pin(async move {
-            let client = self.p0.client(ctx).await?;
+            let client = self.account.p0.client(ctx).await?;
             let okta = client.okta()?;
             let result = self.credentials(ctx, &okta, fetch.just_granted).await;
             match result {
@@ -564,7 +571,17 @@ mod tests {
     /// tokens it was made with.
     #[test]
     fn a_prepared_exchange_is_used_once_young_and_for_the_same_session() {
-        let provider = OktaSaml::new(P0Connection::new(), "acme", "app", "idp", "1", "R", None);
+        let provider = OktaSaml::new(
+            OktaSamlAccount {
+                p0: P0Connection::new(),
+                org: "acme".into(),
+                app_id: "app".into(),
+                identity_provider: "idp".into(),
+                account_id: "1".into(),
+            },
+            "R".into(),
+            None,
+        );
         let (now, now_wall) = (Instant::now(), SystemTime::now());
         assert!(
             provider.take_prepared(&okta("a")).is_none(),

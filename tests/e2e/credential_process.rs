@@ -285,3 +285,34 @@ fn credentials_an_sdk_would_refresh_at_once_are_renewed_first_without_a_new_requ
     assert!(minutes_left(&handed.expiration) > 16);
     assert_eq!(sb.total_calls(), 0);
 }
+
+#[test]
+fn a_chained_process_whose_cache_expired_uses_the_grant_and_files_no_request() {
+    const CROSS: &str = "arn:aws:iam::210987654321:role/team/CrossAccount";
+    let chained = [&PROCESS_ADMIN[..], &["--chain-role-arn", CROSS]].concat();
+    let sb = Sandbox::logged_in(default_scenario());
+    let first = strict_json(&process(&sb, &chained).stdout);
+    assert_eq!(sb.count("p0.command"), 1, "the first ask files the request");
+    assert_eq!(sb.count("sts.AssumeRole"), 1);
+
+    // Every cached entry, the chained role's (an hour) and its source's, now has less left
+    // than the minimum asked for: to p0 they have expired, as they would an hour later.
+    sb.reset_calls();
+    let out = sb
+        .p0()
+        .args(&chained)
+        .env("P0_MIN_CREDENTIAL_LIFETIME", "7200")
+        .output()
+        .expect("p0 runs");
+    assert_success(&out);
+    let renewed = strict_json(&out.stdout);
+    assert_ne!(renewed.access_key_id, first.access_key_id, "renewed");
+    assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1, "{:?}", sb.calls());
+    assert_eq!(sb.count("sts.AssumeRole"), 1, "{:?}", sb.calls());
+    assert_eq!(
+        sb.count("p0.command"),
+        0,
+        "the grant holds: no new request {:?}",
+        sb.commands()
+    );
+}

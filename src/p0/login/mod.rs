@@ -44,7 +44,12 @@ impl Kind {
     /// `pluginLoginMap`): `ssoProvider` for SSO orgs, `password` for password orgs; `oidc-pkce`
     /// by its `providerType`. Anything else is P0's "Unsupported login for your organization".
     pub fn of(doc: &OrgDocument) -> Result<Kind> {
-        let auth = doc.auth.as_ref().ok_or(Error::UnsupportedLogin)?;
+        Kind::of_auth(doc.auth.as_ref())
+    }
+
+    /// As [`Kind::of`], from the org document's `auth` alone.
+    pub fn of_auth(auth: Option<&super::org::OrgAuth>) -> Result<Kind> {
+        let auth = auth.ok_or(Error::UnsupportedLogin)?;
         let provider = auth.provider.as_ref();
         let sso = if auth.kind == "sso" {
             provider.and_then(|p| p.sso_provider.as_deref())
