@@ -23,6 +23,7 @@
 
 use crate::credentials::AwsCredentials;
 use crate::env;
+use crate::http::Http;
 use aws_sdk_sts::config::BehaviorVersion;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_async::rt::sleep::TokioSleep;
@@ -41,27 +42,27 @@ use aws_types::sdk_config::{SharedHttpClient, StalledStreamProtectionConfig};
 use aws_types::SdkConfig;
 use std::time::Duration;
 
-/// Establishing one connection (TCP and TLS), as `crate::http::client()` allows.
+/// Establishing one connection (TCP and TLS), as the process's HTTP client allows.
 pub const CONNECT_TIMEOUT: Duration = crate::http::CONNECT_TIMEOUT;
 
 /// An STS client for `region` (AssumeRoleWithSAML, unsigned) over `http`, the process's
 /// client. Standard retries.
-pub fn sts(http: &reqwest::Client, region: &str) -> aws_sdk_sts::Client {
+pub fn sts(http: &Http, region: &str) -> aws_sdk_sts::Client {
     let endpoint = endpoint_override(env::read::AWS_ENDPOINT_URL_STS);
     log_endpoint(Service::Sts, region, endpoint.as_deref());
-    aws_sdk_sts::Client::new(&config(http, region, endpoint, deadlines()))
+    aws_sdk_sts::Client::new(&config(http, region, endpoint, deadlines(http)))
 }
 
 /// An STS client for `region` whose calls are signed (SigV4) with `credentials` and nothing
 /// else: AssumeRole for a chained role. Standard retries.
 pub fn sts_signed_with(
-    http: &reqwest::Client,
+    http: &Http,
     region: &str,
     credentials: &AwsCredentials,
 ) -> aws_sdk_sts::Client {
     let endpoint = endpoint_override(env::read::AWS_ENDPOINT_URL_STS);
     log_endpoint(Service::Sts, region, endpoint.as_deref());
-    sts_signed(config(http, region, endpoint, deadlines()), credentials)
+    sts_signed(config(http, region, endpoint, deadlines(http)), credentials)
 }
 
 fn sts_signed(config: SdkConfig, credentials: &AwsCredentials) -> aws_sdk_sts::Client {
@@ -81,19 +82,19 @@ fn sts_signed(config: SdkConfig, credentials: &AwsCredentials) -> aws_sdk_sts::C
 
 /// An Identity Center OIDC client for `region` (RegisterClient, StartDeviceAuthorization,
 /// CreateToken; unsigned). Standard retries.
-pub fn sso_oidc(http: &reqwest::Client, region: &str) -> aws_sdk_ssooidc::Client {
+pub fn sso_oidc(http: &Http, region: &str) -> aws_sdk_ssooidc::Client {
     let endpoint = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO_OIDC);
     log_endpoint(Service::SsoOidc, region, endpoint.as_deref());
-    aws_sdk_ssooidc::Client::new(&config(http, region, endpoint, deadlines()))
+    aws_sdk_ssooidc::Client::new(&config(http, region, endpoint, deadlines(http)))
 }
 
 /// An Identity Center portal client for `region` (GetRoleCredentials with a bearer token).
 /// Retries are off: the caller's own bounded retries decide, and a rejected token must be
 /// replaced, not sent again.
-pub fn sso(http: &reqwest::Client, region: &str) -> aws_sdk_sso::Client {
+pub fn sso(http: &Http, region: &str) -> aws_sdk_sso::Client {
     let endpoint = endpoint_override(env::read::AWS_ENDPOINT_URL_SSO);
     log_endpoint(Service::Sso, region, endpoint.as_deref());
-    sso_with(config(http, region, endpoint, deadlines()))
+    sso_with(config(http, region, endpoint, deadlines(http)))
 }
 
 /// The three AWS services `p0` calls.
@@ -216,16 +217,12 @@ where
         ),
         // reqwest's: connecting, or (rarely, it is longer than the SDK's) the whole call.
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            // The client's deadlines are not in the error: the cause says which one passed.
+            let cause = crate::http::innermost_cause(error);
             if reqwest_error(error).is_some_and(reqwest::Error::is_connect) {
-                format!(
-                    "timed out connecting (no connection within {} s)",
-                    crate::http::connect_timeout().as_secs()
-                )
+                format!("timed out connecting: no connection within the deadline ({cause})")
             } else {
-                format!(
-                    "timed out: no answer within the deadline of {} s",
-                    crate::http::call_timeout().as_secs()
-                )
+                format!("timed out: no answer within the deadline ({cause})")
             }
         }
         SdkError::DispatchFailure(failure) if failure.is_io() => {
@@ -273,10 +270,10 @@ where
     }
 }
 
-/// The deadlines of every client: the call's (`P0_CALL_TIMEOUT`, else 60 s), a third of it
-/// per attempt (so the standard three attempts fit), connecting as reqwest does.
-fn deadlines() -> TimeoutConfig {
-    deadlines_for(crate::http::call_timeout())
+/// The deadlines of every client: the call's (the client's, `P0_CALL_TIMEOUT`, else 60 s), a
+/// third of it per attempt (so the standard three attempts fit), connecting as reqwest does.
+fn deadlines(http: &Http) -> TimeoutConfig {
+    deadlines_for(http.call_timeout())
 }
 
 fn deadlines_for(call: Duration) -> TimeoutConfig {
@@ -597,7 +594,7 @@ mod tests {
             &crate::http::client(),
             "us-east-1",
             Some(url),
-            deadlines(),
+            deadlines(&crate::http::client()),
         ));
         let error = runtime()
             .block_on(
@@ -634,7 +631,12 @@ mod tests {
             expiration: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
         };
         let sts = sts_signed(
-            config(&crate::http::client(), "us-east-1", Some(url), deadlines()),
+            config(
+                &crate::http::client(),
+                "us-east-1",
+                Some(url),
+                deadlines(&crate::http::client()),
+            ),
             &source,
         );
         let output = runtime()
@@ -673,7 +675,7 @@ mod tests {
             &crate::http::client(),
             "us-east-1",
             Some(url),
-            deadlines(),
+            deadlines(&crate::http::client()),
         ));
         let error = runtime()
             .block_on(
@@ -723,7 +725,7 @@ mod tests {
             &crate::http::client(),
             "us-east-1",
             Some(url),
-            deadlines(),
+            deadlines(&crate::http::client()),
         ));
         let result = runtime().block_on(
             oidc.register_client()
@@ -830,7 +832,7 @@ mod tests {
             &crate::http::client(),
             "us-east-1",
             Some("http://127.0.0.1:1".into()),
-            deadlines(),
+            deadlines(&crate::http::client()),
         ));
         let error = runtime()
             .block_on(
@@ -859,7 +861,7 @@ mod tests {
             &crate::http::client(),
             "us-east-1",
             Some(url),
-            deadlines(),
+            deadlines(&crate::http::client()),
         ));
         let error = runtime()
             .block_on(
@@ -879,7 +881,7 @@ mod tests {
 
     #[test]
     fn every_client_has_an_overall_deadline() {
-        let timeouts = deadlines();
+        let timeouts = deadlines(&crate::http::client());
         let minute = Duration::from_secs(60);
         assert_eq!(deadlines_for(minute), timeouts, "P0_CALL_TIMEOUT is unset");
         let short = deadlines_for(Duration::from_secs(3));

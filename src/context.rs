@@ -8,6 +8,7 @@
 use crate::cache::Cache;
 use crate::env;
 use crate::error::Result;
+use crate::http::Http;
 use crate::human::Human;
 use crate::output::Printer;
 use crate::state::StateDir;
@@ -27,7 +28,7 @@ pub struct Context {
 struct Lazy {
     human: Human,
     /// Shared with the background context, so the process keeps one client.
-    http: Arc<OnceLock<reqwest::Client>>,
+    http: Arc<OnceLock<Http>>,
 }
 
 /// How `main` wants the context made.
@@ -42,37 +43,64 @@ pub struct Options {
     pub output_is_read_by_a_program: bool,
 }
 
-/// Knobs read from the environment once.
+/// Knobs read from the environment once: the only place `p0` reads them. Whatever needs one is
+/// handed it from here (the HTTP client and the AWS SDK clients built on it carry the call's
+/// deadline; the P0 API's send policy carries the retry base and the deadline).
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `P0_RETRY_BASE_MS`: the first delay of P0 API retries (§3.1 schedule).
     pub retry_base: Duration,
     /// `P0_LOCK_TIMEOUT`: how long to wait for another `p0` fetching the same thing.
     pub lock_timeout: Duration,
+    /// `P0_LOCK_TIMEOUT` too, for the login session's lock: how long to wait for another `p0`
+    /// renewing the session. Shorter by default ([`DEFAULT_SESSION_LOCK_TIMEOUT`]).
+    pub session_lock_timeout: Duration,
     /// `P0_MIN_CREDENTIAL_LIFETIME`: cached credentials need at least this much left.
     pub min_credential_lifetime: Duration,
+    /// `P0_CALL_TIMEOUT`: how long one network call may take, answer included (at least 1 s).
+    pub call_timeout: Duration,
+    /// `P0_LOGIN_TIMEOUT`: how long a browser sign-in may take to come back.
+    pub login_timeout: Duration,
 }
 
 /// How long to wait for another `p0` fetching the same thing. It may be waiting for an
 /// approval (up to 10 minutes) and then a device authorization.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// How long to wait for another `p0` renewing the login session: it may be in a device flow,
+/// which Okta lets last 10 minutes.
+pub const DEFAULT_SESSION_LOCK_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// Cached credentials are reused only while at least this much lifetime is left.
 pub const DEFAULT_MIN_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(5 * 60);
 const DEFAULT_RETRY_BASE: Duration = Duration::from_secs(1);
+/// How long a browser sign-in may take (`P0_LOGIN_TIMEOUT`).
+pub const DEFAULT_LOGIN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 impl Settings {
     pub fn from_env() -> Settings {
-        let number = |name: &str| env::get(name).and_then(|v| v.trim().parse::<u64>().ok());
+        Settings::from_vars(env::get)
+    }
+
+    /// The settings `get` (a variable's value) gives; unset or unreadable values take the
+    /// defaults.
+    fn from_vars(get: impl Fn(&str) -> Option<String>) -> Settings {
+        let number = |name: &str| get(name).and_then(|v| v.trim().parse::<u64>().ok());
+        let defaults = Settings::default();
+        let lock_timeout = number(env::read::P0_LOCK_TIMEOUT).map(Duration::from_secs);
         Settings {
             retry_base: number(env::read::P0_RETRY_BASE_MS)
                 .map(Duration::from_millis)
-                .unwrap_or(DEFAULT_RETRY_BASE),
-            lock_timeout: number(env::read::P0_LOCK_TIMEOUT)
-                .map(Duration::from_secs)
-                .unwrap_or(DEFAULT_LOCK_TIMEOUT),
+                .unwrap_or(defaults.retry_base),
+            lock_timeout: lock_timeout.unwrap_or(defaults.lock_timeout),
+            session_lock_timeout: lock_timeout.unwrap_or(defaults.session_lock_timeout),
             min_credential_lifetime: number(env::read::P0_MIN_CREDENTIAL_LIFETIME)
                 .map(Duration::from_secs)
-                .unwrap_or(DEFAULT_MIN_CREDENTIAL_LIFETIME),
+                .unwrap_or(defaults.min_credential_lifetime),
+            call_timeout: number(env::read::P0_CALL_TIMEOUT)
+                .map(|seconds| Duration::from_secs(seconds.max(1)))
+                .unwrap_or(defaults.call_timeout),
+            login_timeout: number(env::read::P0_LOGIN_TIMEOUT)
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.login_timeout),
         }
     }
 }
@@ -82,7 +110,10 @@ impl Default for Settings {
         Settings {
             retry_base: DEFAULT_RETRY_BASE,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            session_lock_timeout: DEFAULT_SESSION_LOCK_TIMEOUT,
             min_credential_lifetime: DEFAULT_MIN_CREDENTIAL_LIFETIME,
+            call_timeout: crate::http::DEFAULT_CALL_TIMEOUT,
+            login_timeout: DEFAULT_LOGIN_TIMEOUT,
         }
     }
 }
@@ -143,10 +174,9 @@ impl Context {
     /// first use. An unusable CA bundle (`AWS_CA_BUNDLE`, `ca_bundle`) is said once, as a
     /// warning, and the calls go on with the system's roots: one behind the proxy it was meant
     /// for then fails on the certificate, and says so.
-    pub fn http(&self) -> &reqwest::Client {
-        self.inner
-            .http
-            .get_or_init(|| match crate::http::configured_client() {
+    pub fn http(&self) -> &Http {
+        self.inner.http.get_or_init(|| {
+            match crate::http::configured_client(self.settings.call_timeout) {
                 Ok(client) => client,
                 Err((client, problem)) => {
                     self.printer.warn(&format!(
@@ -154,6 +184,49 @@ impl Context {
                     ));
                     client
                 }
-            })
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Settings {
+        Settings::from_vars(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn every_knob_is_read_here() {
+        let defaults = settings(&[]);
+        assert_eq!(defaults.lock_timeout, Duration::from_secs(900));
+        assert_eq!(defaults.session_lock_timeout, Duration::from_secs(600));
+        assert_eq!(defaults.call_timeout, Duration::from_secs(60));
+        assert_eq!(defaults.login_timeout, Duration::from_secs(300));
+        assert_eq!(defaults.retry_base, Duration::from_secs(1));
+        assert_eq!(defaults.min_credential_lifetime, Duration::from_secs(300));
+        let set = settings(&[
+            (env::read::P0_LOCK_TIMEOUT, "5"),
+            (env::read::P0_CALL_TIMEOUT, "0"),
+            (env::read::P0_LOGIN_TIMEOUT, " 7 "),
+            (env::read::P0_RETRY_BASE_MS, "20"),
+            (env::read::P0_MIN_CREDENTIAL_LIFETIME, "x"),
+        ]);
+        // The lock timeout a LockTimeout error tells the user to raise holds for both locks.
+        assert_eq!(set.lock_timeout, Duration::from_secs(5));
+        assert_eq!(set.session_lock_timeout, Duration::from_secs(5));
+        assert_eq!(
+            set.call_timeout,
+            Duration::from_secs(1),
+            "at least a second"
+        );
+        assert_eq!(set.login_timeout, Duration::from_secs(7));
+        assert_eq!(set.retry_base, Duration::from_millis(20));
+        assert_eq!(set.min_credential_lifetime, Duration::from_secs(300));
     }
 }

@@ -19,7 +19,8 @@ pub mod read {
     pub const P0_AWS_REASON: &str = "P0_AWS_REASON";
     /// Minimum lifetime (seconds) a cached credential must have left to be reused.
     pub const P0_MIN_CREDENTIAL_LIFETIME: &str = "P0_MIN_CREDENTIAL_LIFETIME";
-    /// Seconds to wait for another `p0` process fetching the same credentials (default 900).
+    /// Seconds to wait for another `p0` process fetching the same credentials (default 900) or
+    /// renewing the login session (default 600). Read into `Settings`, as every knob is.
     pub const P0_LOCK_TIMEOUT: &str = "P0_LOCK_TIMEOUT";
     /// Tuning knob: the first delay (milliseconds, default 1000) of the capped exponential
     /// backoff for P0 API retries (§3.1: 1, 2, 4, 8, 16, 30, 30, 30 times this, ±50 % jitter).

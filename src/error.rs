@@ -107,7 +107,8 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    #[error("Timed out after {seconds} s waiting for another p0 process holding {path}")]
+    /// Names the variable to raise, as uv's `LockedFile` names `UV_LOCK_TIMEOUT`.
+    #[error("Timed out after {seconds} s waiting for another p0 process holding {path}; raise P0_LOCK_TIMEOUT (seconds) to wait longer")]
     LockTimeout { path: String, seconds: u64 },
     #[error("Interrupted")]
     Interrupted,

@@ -9,10 +9,10 @@
 //! The same on Linux and macOS: reqwest hands the extra roots to rustls-platform-verifier on
 //! every unix (on macOS the Security framework's evaluation gets them as extra anchors).
 //!
-//! Every request has an overall deadline: [`call_timeout`] unless it sets its own (the P0
-//! poll stream, which may rightly last minutes, does), so a stalled server cannot hang `p0`.
+//! Every request has an overall deadline: the client's ([`Http::call_timeout`], from
+//! `Settings`) unless it sets its own (the P0 poll stream, which may rightly last minutes,
+//! does), so a stalled server cannot hang `p0`.
 
-use crate::env;
 use crate::error::{Error, Result};
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -31,50 +31,60 @@ pub static USER_AGENT: LazyLock<String> = LazyLock::new(|| {
 });
 /// Establishing a connection (TCP and TLS), at most.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// A whole call, answer body included, unless `P0_CALL_TIMEOUT` says otherwise.
+/// A whole call, answer body included, unless `P0_CALL_TIMEOUT` says otherwise (`Settings`).
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// How long one network call may take, answer included: `P0_CALL_TIMEOUT` seconds (at least
-/// one), else [`DEFAULT_CALL_TIMEOUT`]. Read once per process.
-pub fn call_timeout() -> Duration {
-    static TIMEOUT: LazyLock<Duration> = LazyLock::new(|| {
-        env::get(env::read::P0_CALL_TIMEOUT)
-            .and_then(|value| value.trim().parse::<u64>().ok())
-            .map(|seconds| Duration::from_secs(seconds.max(1)))
-            .unwrap_or(DEFAULT_CALL_TIMEOUT)
-    });
-    *TIMEOUT
+/// The process's HTTP client, with the deadline of one call it was built with
+/// (`Settings::call_timeout`, `P0_CALL_TIMEOUT`): every request it sends keeps that deadline,
+/// and the AWS SDK clients built on it (`aws_sdk`) take theirs from it. It derefs to the
+/// `reqwest::Client`.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    call_timeout: Duration,
 }
 
-/// How long connecting may take: [`CONNECT_TIMEOUT`], or less when the whole call may.
-pub fn connect_timeout() -> Duration {
-    CONNECT_TIMEOUT.min(call_timeout())
+impl std::ops::Deref for Http {
+    type Target = reqwest::Client;
+
+    fn deref(&self) -> &reqwest::Client {
+        &self.client
+    }
 }
 
-/// A client for tests. An unusable CA bundle is left out silently here: [`configured_client`]
-/// says why.
+impl Http {
+    /// How long one network call may take, answer included.
+    pub fn call_timeout(&self) -> Duration {
+        self.call_timeout
+    }
+}
+
+/// A client for tests, with the default deadline. An unusable CA bundle is left out silently
+/// here: [`configured_client`] says why.
 #[cfg(test)]
-pub fn client() -> reqwest::Client {
-    configured_client().unwrap_or_else(|(client, _)| client)
+pub fn client() -> Http {
+    configured_client(DEFAULT_CALL_TIMEOUT).unwrap_or_else(|(client, _)| client)
 }
 
-/// The process's one HTTP client: the user agent, the deadlines, and the system's trusted roots
-/// plus any CA bundle (`AWS_CA_BUNDLE`, `ca_bundle`). An unusable bundle is `Err` with the client
-/// built without it, and the reason (a setting's problem, for the user to see).
-pub fn configured_client() -> std::result::Result<reqwest::Client, (reqwest::Client, Error)> {
+/// The process's one HTTP client: the user agent, the deadlines (`call_timeout` for a whole
+/// call), and the system's trusted roots plus any CA bundle (`AWS_CA_BUNDLE`, `ca_bundle`). An
+/// unusable bundle is `Err` with the client built without it, and the reason (a setting's
+/// problem, for the user to see).
+pub fn configured_client(call_timeout: Duration) -> std::result::Result<Http, (Http, Error)> {
     let settings = crate::aws_files::settings::network();
     let extra = match &settings.ca_bundle {
         None => Ok(Vec::new()),
         Some((path, from)) => ca_bundle(path, from),
     };
-    let build = |roots: Vec<reqwest::Certificate>| {
-        reqwest::Client::builder()
+    let build = |roots: Vec<reqwest::Certificate>| Http {
+        client: reqwest::Client::builder()
             .user_agent(USER_AGENT.as_str())
-            .connect_timeout(connect_timeout())
-            .timeout(call_timeout())
+            .connect_timeout(CONNECT_TIMEOUT.min(call_timeout))
+            .timeout(call_timeout)
             .tls_certs_merge(roots)
             .build()
-            .expect("the TLS backend initializes")
+            .expect("the TLS backend initializes"),
+        call_timeout,
     };
     match extra {
         Ok(roots) => Ok(build(roots)),

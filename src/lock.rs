@@ -15,8 +15,9 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// An exclusive lock on a file, held until dropped.
+/// An exclusive lock on a file, held until dropped: unused, it is let go at once.
 #[derive(Debug)]
+#[must_use = "the lock is released when this is dropped"]
 pub struct LockedFile {
     file: File,
     path: PathBuf,
@@ -161,8 +162,14 @@ mod tests {
             matches!(second, Err(Error::LockTimeout { .. })),
             "{second:?}"
         );
+        // It names the variable that gives a longer wait, as uv's names UV_LOCK_TIMEOUT.
+        let text = second.unwrap_err().to_string();
+        assert!(
+            text.ends_with("; raise P0_LOCK_TIMEOUT (seconds) to wait longer"),
+            "{text}"
+        );
         drop(first);
-        LockedFile::acquire(&path, Duration::from_secs(1))
+        let _again = LockedFile::acquire(&path, Duration::from_secs(1))
             .await
             .unwrap();
     }
@@ -216,6 +223,6 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(!waiter.is_finished());
         drop(first);
-        waiter.await.unwrap().unwrap();
+        let _taken = waiter.await.unwrap().unwrap();
     }
 }

@@ -40,6 +40,11 @@ mod state;
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
+/// The boxed future of an object-safe async trait's method (`providers::Provider`,
+/// `launch::CredentialSource`): defined once, at the root, as `launch` knows nothing of
+/// providers.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 fn main() -> ExitCode {
     // A shell's completion script asking for candidates (`COMPLETE=bash p0 -- p0 run-as ...`):
     // answered from local files alone, then exit. Nothing may be printed before this.

@@ -33,15 +33,6 @@ impl<T> Secret<T> {
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Secret<U> {
         Secret(f(self.0))
     }
-
-    /// A borrowed view, still redacted (`Secret<String>` -> `Secret<&str>`).
-    #[allow(dead_code)] // for callers that lend a secret without cloning it
-    pub fn as_deref(&self) -> Secret<&T::Target>
-    where
-        T: std::ops::Deref,
-    {
-        Secret(self.0.deref())
-    }
 }
 
 impl<T: AsRef<[u8]>> Secret<T> {
@@ -97,7 +88,7 @@ mod tests {
     #[test]
     fn debug_never_shows_the_value() {
         let secret = Secret::new("AKIA-very-secret".to_string());
-        let shown = format!("{secret:?} {:?} {:?}", Some(&secret), secret.as_deref());
+        let shown = format!("{secret:?} {:?}", Some(&secret));
         assert!(!shown.contains("very-secret"), "{shown}");
         assert_eq!(secret.expose(), "AKIA-very-secret");
         let mapped = secret.clone().map(|s| s.len());

@@ -21,8 +21,6 @@ pub use supervisor::{supervise, Supervision};
 use crate::credentials::AwsCredentials;
 use crate::error::Result;
 use std::ffi::OsString;
-use std::future::Future;
-use std::pin::Pin;
 
 /// The command to run, as the user typed it (the program is looked up on the child's PATH).
 #[derive(Debug, Clone)]
@@ -53,7 +51,8 @@ impl Command {
     }
 }
 
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// The crate's one `BoxFuture`, named here too for the implementors of [`CredentialSource`].
+pub use crate::BoxFuture;
 
 /// Where a supervised child's renewed credentials come from.
 pub trait CredentialSource: Send + Sync {

@@ -14,11 +14,33 @@ const MAX_RETRIES: u32 = 8;
 /// §3.1: delays double from the base and stop growing at 30 times it (30 s by default).
 const CAP_FACTOR: u32 = 30;
 
+/// How [`send`] sends P0, Firebase and Okta calls: the §3.1 retry schedule and one call's
+/// deadline, both from `Settings`.
+#[derive(Debug, Clone, Copy)]
+pub struct SendPolicy {
+    pub backoff: Backoff,
+    /// `P0_CALL_TIMEOUT`: one call, answer included.
+    pub call_timeout: Duration,
+}
+
+impl SendPolicy {
+    /// How long one `send`, retries included, may take: four calls' worth. The §3.1 schedule's
+    /// own delays add up to about two minutes (three with jitter); a server that times out
+    /// every attempt would otherwise hold a lock for nine of them.
+    pub fn budget(&self) -> Duration {
+        self.call_timeout * 4
+    }
+}
+
 /// The §3.1 schedule (1, 2, 4, 8, 16, 30, 30, 30 times `base`, ±50 % jitter) for P0, Firebase
-/// and Okta calls. `base` is `P0_RETRY_BASE_MS` (tests shrink it; a slow link can widen it).
-pub fn api_backoff(settings: &Settings) -> Backoff {
+/// and Okta calls, with the call's deadline. `base` is `P0_RETRY_BASE_MS` (tests shrink it; a
+/// slow link can widen it).
+pub fn api_policy(settings: &Settings) -> SendPolicy {
     let base = settings.retry_base;
-    Backoff::new(base, base * CAP_FACTOR, Some(MAX_RETRIES))
+    SendPolicy {
+        backoff: Backoff::new(base, base * CAP_FACTOR, Some(MAX_RETRIES)),
+        call_timeout: settings.call_timeout,
+    }
 }
 
 /// When a failed attempt may be repeated.
@@ -32,26 +54,20 @@ pub enum Replay {
     OnlyIfUnsent,
 }
 
-/// How long one `send`, retries included, may take: four calls' worth. The §3.1 schedule's
-/// own delays add up to about two minutes (three with jitter); a server that times out every
-/// attempt would otherwise hold a lock for nine of them.
-pub fn send_budget() -> Duration {
-    crate::http::call_timeout() * 4
-}
-
 /// Sends the request `build` makes, retrying 429 answers and network failures as `replay`
-/// allows, and only while another attempt can end within [`send_budget`]. Returns the last
+/// allows, and only while another attempt can end within [`SendPolicy::budget`]. Returns the last
 /// answer (a 429 once retries are spent, for the caller to report). `shown_url` names the
 /// endpoint in errors; it is redacted before use.
 pub async fn send(
-    policy: &Backoff,
+    policy: &SendPolicy,
     replay: Replay,
     shown_url: &str,
     build: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<reqwest::Response> {
     let started = tokio::time::Instant::now();
     let within_budget =
-        |delay: Duration| started.elapsed() + delay + crate::http::call_timeout() <= send_budget();
+        |delay: Duration| started.elapsed() + delay + policy.call_timeout <= policy.budget();
+    let backoff = &policy.backoff;
     let mut retry = 0;
     loop {
         // reqwest's error text names the whole URL, query and all: keep only our redacted one.
@@ -61,9 +77,9 @@ pub async fn send(
         }
         // A server's Retry-After is honoured up to the policy's cap, never below our own delay.
         let delay = |server_wait: Option<Duration>| {
-            policy
+            backoff
                 .delay(retry)
-                .max(server_wait.unwrap_or_default().min(policy.cap))
+                .max(server_wait.unwrap_or_default().min(backoff.cap))
         };
         let delay = match outcome {
             Ok(response) if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS => {
@@ -71,7 +87,7 @@ pub async fn send(
             }
             Ok(response) => {
                 let delay = delay(retry_after(&response));
-                if !policy.allows(retry) || !within_budget(delay) {
+                if !backoff.allows(retry) || !within_budget(delay) {
                     return Ok(response);
                 }
                 delay
@@ -92,7 +108,7 @@ pub async fn send(
                     });
                 }
                 let delay = delay(None);
-                if !policy.allows(retry) || !within_budget(delay) {
+                if !backoff.allows(retry) || !within_budget(delay) {
                     return Err(Error::Network {
                         url: redact_url(shown_url),
                     });
@@ -103,7 +119,7 @@ pub async fn send(
         tracing::debug!(
             "retry {} of {} for {} in {:?}",
             retry + 1,
-            policy.max_retries.unwrap_or(u32::MAX),
+            backoff.max_retries.unwrap_or(u32::MAX),
             redact_url(shown_url),
             delay
         );
@@ -168,14 +184,15 @@ mod tests {
 
     #[test]
     fn delays_follow_the_protocol_schedule() {
-        let policy = api_backoff(&Settings::default());
+        let policy = api_policy(&Settings::default()).backoff;
         let seconds: Vec<u64> = (0..8).map(|i| policy.nominal(i).as_secs()).collect();
         assert_eq!(seconds, [1, 2, 4, 8, 16, 30, 30, 30]);
         assert!(policy.allows(7) && !policy.allows(8));
-        let small = api_backoff(&Settings {
+        let small = api_policy(&Settings {
             retry_base: Duration::from_millis(2),
             ..Settings::default()
-        });
+        })
+        .backoff;
         assert_eq!(small.nominal(7), Duration::from_millis(60));
         assert_eq!(small.cap, Duration::from_millis(60));
     }

@@ -225,12 +225,12 @@ async fn call(
 ) -> Result<std::result::Result<Value, Refusal>> {
     // The key in the query is public (it ships in web pages), but it is not ours to log.
     let shown = crate::secret::redact_url(url.as_str());
-    let policy = client::api_backoff(&ctx.settings);
+    let policy = client::api_policy(&ctx.settings);
     let response = client::send(&policy, Replay::Idempotent, &shown, || {
         body(
             ctx.http()
                 .post(url.clone())
-                .timeout(crate::http::call_timeout()),
+                .timeout(ctx.settings.call_timeout),
         )
     })
     .await?;

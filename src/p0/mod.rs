@@ -19,7 +19,6 @@ pub use session::{log_out_after_refusal, login, LoginOptions, Session};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::retry::Backoff;
 use crate::secret::Secret;
 use crate::state::StateDir;
 use serde_json::Value;
@@ -30,7 +29,7 @@ pub struct P0Client {
     session: Session,
     api: Url,
     org: String,
-    retry: Backoff,
+    retry: client::SendPolicy,
 }
 
 /// A connection made on first use and shared by whoever needs P0 in one command (the account
@@ -85,7 +84,7 @@ impl P0Client {
         let identity = session.identity();
         let org = identity.slug().ok_or(Error::NotLoggedIn)?.to_string();
         let api = session.config().api_url()?;
-        let retry = client::api_backoff(&session.ctx().settings);
+        let retry = client::api_policy(&session.ctx().settings);
         Ok(P0Client {
             session,
             api,
@@ -128,7 +127,7 @@ impl P0Client {
                 path,
                 None,
                 Replay::Idempotent,
-                Some(crate::http::call_timeout()),
+                Some(self.retry.call_timeout),
             )
             .await?;
         let value = client::api_json(response).await?;
@@ -146,7 +145,7 @@ impl P0Client {
                 path,
                 Some(body),
                 replay,
-                Some(crate::http::call_timeout()),
+                Some(self.retry.call_timeout),
             )
             .await?;
         client::api_json(response).await

@@ -175,11 +175,11 @@ pub async fn fetch_org(ctx: &Context, api: &Url, org: &str) -> Result<OrgDocumen
         });
     }
     let url = join(api, &["orgs", org]);
-    let policy = client::api_backoff(&ctx.settings);
+    let policy = client::api_policy(&ctx.settings);
     let response = client::send(&policy, Replay::Idempotent, url.as_str(), || {
         ctx.http()
             .get(url.clone())
-            .timeout(crate::http::call_timeout())
+            .timeout(ctx.settings.call_timeout)
             .header("Accept", "application/json")
     })
     .await?;

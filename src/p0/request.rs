@@ -12,8 +12,8 @@ const WAIT_LIMIT: Duration = Duration::from_secs(600);
 /// A poll stream silent for this long (no heartbeat, no data) is treated as cut: twice one
 /// call's deadline (`P0_CALL_TIMEOUT`), 120 s by default. Heartbeats come every few seconds,
 /// so this is a connection that died without a word (a VPN drop, a laptop's sleep).
-fn stream_idle_limit() -> Duration {
-    crate::http::call_timeout() * 2
+fn stream_idle_limit(call_timeout: Duration) -> Duration {
+    call_timeout * 2
 }
 /// The longest poll line kept: a data line is a request object of a few KiB. A connection
 /// sending more without a newline is dropped (and counts as a failed one).
@@ -262,7 +262,7 @@ impl P0Client {
                 StreamEnd::Cut => false,
                 StreamEnd::LineTooLong => true,
             };
-            if !self.retry.allows(failures) {
+            if !self.retry.backoff.allows(failures) {
                 return Err(if overlong {
                     Error::RemoteData(format!(
                         "P0's status stream for the request sent a line longer than {} KiB \
@@ -273,7 +273,7 @@ impl P0Client {
                     Error::NetworkExhausted
                 });
             }
-            let delay = self.retry.delay(failures);
+            let delay = self.retry.backoff.delay(failures);
             tracing::debug!("poll stream ended early; reconnecting in {delay:?}");
             tokio::time::sleep(delay).await;
             failures += 1;
@@ -298,7 +298,7 @@ impl P0Client {
         }
         let mut lines = LineBuffer::default();
         loop {
-            let idle_limit = stream_idle_limit();
+            let idle_limit = stream_idle_limit(self.retry.call_timeout);
             let chunk = match tokio::time::timeout(idle_limit, response.chunk()).await {
                 Ok(Ok(Some(chunk))) => chunk,
                 Ok(Ok(None)) => return Ok(StreamEnd::Cut),

@@ -21,10 +21,6 @@ use crate::secret::Secret;
 use crate::state::{self, StateDir};
 use std::time::Duration;
 
-/// How long to wait for another `p0` that is renewing the session (it may be in a device flow,
-/// which Okta lets last 10 minutes).
-const LOCK_TIMEOUT: Duration = Duration::from_secs(600);
-
 /// What may happen when the Okta session is over.
 #[derive(Debug, Clone, Copy)]
 pub enum Relogin {
@@ -116,7 +112,8 @@ impl Session {
     /// forgets the stored identity so the next command starts afresh, unless another process
     /// has meanwhile stored a new login (checked under the session lock).
     pub async fn forget_refused_okta(&self, refused_access_token: &Secret<String>) -> Result<()> {
-        let _lock = SessionLock::acquire(self.state()).await?;
+        let _lock =
+            SessionLock::acquire(self.state(), self.ctx.settings.session_lock_timeout).await?;
         match Identity::load(self.state())? {
             Some(stored) if stored.credential.access_token.matches(refused_access_token) => {
                 state::remove_if_exists(&self.state().identity_path())
@@ -162,7 +159,8 @@ impl Session {
                 return Err(login_required(identity.slug().unwrap_or_default()));
             }
         }
-        let _lock = SessionLock::acquire(self.state()).await?;
+        let _lock =
+            SessionLock::acquire(self.state(), self.ctx.settings.session_lock_timeout).await?;
         // Another process may have renewed while we waited for the lock.
         if let Some(stored) = Identity::load(self.state())?.filter(|s| s.slug() == identity.slug())
         {
@@ -403,9 +401,11 @@ pub struct SessionLock {
 }
 
 impl SessionLock {
-    pub async fn acquire(state: &StateDir) -> Result<SessionLock> {
+    /// Waits at most `timeout` (`Settings::session_lock_timeout`: `P0_LOCK_TIMEOUT`, else 10
+    /// minutes, as the holder may be in a device flow, which Okta lets last that long).
+    pub async fn acquire(state: &StateDir, timeout: Duration) -> Result<SessionLock> {
         Ok(SessionLock {
-            _file: LockedFile::acquire(&lock_path(state), LOCK_TIMEOUT).await?,
+            _file: LockedFile::acquire(&lock_path(state), timeout).await?,
         })
     }
 }
@@ -463,7 +463,7 @@ pub async fn login(ctx: &Context, options: LoginOptions) -> Result<(Session, boo
 
     let login = Login::for_org(&document, &config)?;
     tracing::debug!("signing in with {}", login.kind().name());
-    let _lock = SessionLock::acquire(state).await?;
+    let _lock = SessionLock::acquire(state, ctx.settings.session_lock_timeout).await?;
     let signed_in = login.sign_in(ctx).await?;
     let identity = Identity {
         credential: signed_in.credential,

@@ -3,7 +3,7 @@
 //! exactly this), and only then the provider runs and its credentials are stored. Sixteen
 //! `p0 run-as` from one `make -j` make one fetch; the other fifteen read its result.
 
-use super::{BoxFuture, Fetch, Provider};
+use super::{Fetch, Provider};
 use crate::cache::{Cache, CacheKey};
 use crate::context::Context;
 use crate::credentials::{self, AwsCredentials, Reuse, Target};
@@ -55,32 +55,17 @@ impl<P: Provider> Cached<P> {
     }
 }
 
-/// A cached provider is a provider too, so a chained one (AssumeRole over Okta SAML) caches
-/// both links under their own keys.
-impl<P: Provider> Provider for Cached<P> {
-    fn cache_key(&self) -> CacheKey {
+/// What a chained provider (AssumeRole over a cached Okta SAML) asks of its cached source,
+/// besides its credentials: the cache key it names its own entry after, and whether fetching
+/// would need a human. Not a [`Provider`] itself: nothing fetches through a `Cached` but
+/// [`Cached::credentials`], which caches.
+impl<P: Provider> Cached<P> {
+    pub fn cache_key(&self) -> CacheKey {
         self.inner.cache_key()
     }
 
-    fn target(&self) -> Target {
-        self.inner.target()
-    }
-
-    fn check_unattended(&self, ctx: &Context) -> Result<()> {
+    pub fn check_unattended(&self, ctx: &Context) -> Result<()> {
         self.inner.check_unattended(ctx)
-    }
-
-    fn prepare<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, ()> {
-        self.inner.prepare(ctx)
-    }
-
-    fn fetch<'a>(
-        &'a self,
-        ctx: &'a Context,
-        _fetch: Fetch,
-    ) -> BoxFuture<'a, Result<AwsCredentials>> {
-        let reuse = Reuse::new(ctx.settings.min_credential_lifetime, false);
-        Box::pin(self.credentials(ctx, reuse))
     }
 }
 

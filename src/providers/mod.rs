@@ -30,10 +30,9 @@ use crate::context::Context;
 use crate::credentials::{AwsCredentials, Target};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use std::future::Future;
-use std::pin::Pin;
 
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// The crate's one `BoxFuture`, named here too so each provider file imports it with the trait.
+pub use crate::BoxFuture;
 
 /// What the caller knows that changes how to fetch.
 #[derive(Debug, Clone, Copy, Default)]

@@ -10,6 +10,7 @@ use crate::cache::{key, CacheKey};
 use crate::context::Context;
 use crate::credentials::{AwsCredentials, Target};
 use crate::error::{Error, Result};
+use crate::http::Http;
 use crate::p0::{OktaSession, P0Connection};
 use crate::retry::Backoff;
 use crate::secret::{self, Secret};
@@ -240,7 +241,7 @@ impl OktaSaml {
     /// of the form's sign-in endpoint when that is regional (§5.5).
     async fn assume_role_with_saml(
         &self,
-        http: &reqwest::Client,
+        http: &Http,
         role: &SamlRole,
         saml_response: &Secret<String>,
     ) -> Result<AwsCredentials> {
@@ -353,11 +354,7 @@ struct OAuthError {
 }
 
 /// RFC 8693 token exchange for a web SSO token to the AWS app (§5.2).
-async fn token_exchange(
-    http: &reqwest::Client,
-    okta: &OktaSession,
-    app_id: &str,
-) -> Result<Secret<String>> {
+async fn token_exchange(http: &Http, okta: &OktaSession, app_id: &str) -> Result<Secret<String>> {
     let url = okta_url(okta, "/oauth2/v1/token")?;
     let audience = format!("urn:okta:apps:{app_id}");
     let form = [
@@ -379,7 +376,7 @@ async fn token_exchange(
             "urn:okta:oauth:token-type:web_sso_token",
         ),
     ];
-    let response = send_waiting_out_rate_limits(url.as_str(), || {
+    let response = send_waiting_out_rate_limits(http.call_timeout(), url.as_str(), || {
         http.post(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form)
@@ -424,18 +421,18 @@ fn is_classic_engine_refusal(error: &OAuthError) -> bool {
 
 /// Sends `build`'s request; an Okta 429 is waited out until its `X-Rate-Limit-Reset` (epoch
 /// seconds; Okta sends no Retry-After) and sent again, at most [`RATE_LIMIT_WAITS`] times. A
-/// reset further away than one call's deadline fails at once, saying when it is.
+/// reset further away than one call's `deadline` fails at once, saying when it is.
 async fn send_waiting_out_rate_limits(
+    deadline: Duration,
     shown_url: &str,
     build: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<reqwest::Response> {
-    let deadline = crate::http::call_timeout();
     let mut waits = 0;
     loop {
         let response = build()
             .send()
             .await
-            .map_err(|e| call_failed(shown_url, e))?;
+            .map_err(|e| call_failed(shown_url, deadline, e))?;
         if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS || waits == RATE_LIMIT_WAITS
         {
             return Ok(response);
@@ -476,7 +473,7 @@ fn rate_limit_wait(
 
 /// Okta's SSO page for the web SSO token, which carries the SAML form (§5.3). No cookies.
 async fn sso_page(
-    http: &reqwest::Client,
+    http: &Http,
     okta: &OktaSession,
     web_sso_token: &Secret<String>,
 ) -> Result<String> {
@@ -484,7 +481,7 @@ async fn sso_page(
     url.query_pairs_mut()
         .append_pair("token", web_sso_token.expose());
     let shown = secret::redact_url(url.as_str());
-    let response = send_waiting_out_rate_limits(&shown, || {
+    let response = send_waiting_out_rate_limits(http.call_timeout(), &shown, || {
         http.get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
     })
@@ -500,7 +497,7 @@ async fn sso_page(
 /// The SSO page for `web_sso_token`, only if it carries a SAML assertion: Okta answers a used
 /// or expired token with its sign-in page.
 async fn sso_page_with_assertion(
-    http: &reqwest::Client,
+    http: &Http,
     okta: &OktaSession,
     web_sso_token: &Secret<String>,
 ) -> Result<String> {
@@ -516,15 +513,13 @@ fn refused(shown_url: &str, status: reqwest::StatusCode, body: String) -> Error 
 }
 
 /// An Okta call that got no answer to use, said as what happened: no connection, no answer
-/// in time, or a redirect loop (which is not a network failure). `shown_url` is redacted.
-fn call_failed(shown_url: &str, error: reqwest::Error) -> Error {
+/// in time (`deadline`), or a redirect loop (which is not a network failure). `shown_url` is
+/// redacted.
+fn call_failed(shown_url: &str, deadline: Duration, error: reqwest::Error) -> Error {
     let error = error.without_url();
     let shown_url = secret::redact_url(shown_url);
     let problem = if error.is_timeout() {
-        format!(
-            "timed out (no answer within {} s)",
-            crate::http::call_timeout().as_secs()
-        )
+        format!("timed out (no answer within {} s)", deadline.as_secs())
     } else if error.is_redirect() {
         "it redirected in a loop (more than 10 redirects)".to_string()
     } else if error.is_connect() {

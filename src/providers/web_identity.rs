@@ -43,7 +43,7 @@ impl WebIdentity {
         }
     }
 
-    async fn assume(&self, http: &reqwest::Client) -> Result<AwsCredentials> {
+    async fn assume(&self, http: &crate::http::Http) -> Result<AwsCredentials> {
         let token = read_token(&self.token_file)?;
         let output = aws_sdk::sts(http, self.role.sts_region())
             .assume_role_with_web_identity()

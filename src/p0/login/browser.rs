@@ -22,8 +22,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
 
-/// How long the person has to finish signing in, unless `P0_LOGIN_TIMEOUT` says otherwise.
-const DEFAULT_TIMEOUT_SECS: u64 = 300;
 /// The longest request head read from the browser (the redirect's query holds a code of a few
 /// hundred bytes; Google's and Entra's fit well within this).
 const MAX_REQUEST: usize = 16 * 1024;
@@ -157,9 +155,8 @@ impl Listener {
         authorize_url: &Url,
         state: &str,
     ) -> Result<Secret<String>> {
-        let timeout = env::get(env::read::P0_LOGIN_TIMEOUT)
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(DEFAULT_TIMEOUT_SECS);
+        // `P0_LOGIN_TIMEOUT`, read with the other knobs.
+        let timeout = ctx.settings.login_timeout.as_secs();
         self.show_link(ctx, authorize_url.as_str(), timeout);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
         let provider = self.provider;
@@ -365,13 +362,13 @@ pub async fn token_request(
     origin: Option<&str>,
     replay: Replay,
 ) -> std::result::Result<OktaCredential, TokenRefusal> {
-    let policy = client::api_backoff(&ctx.settings);
+    let policy = client::api_policy(&ctx.settings);
     let issued_at = now_secs();
     let response = client::send(&policy, replay, token_url.as_str(), || {
         let request = ctx
             .http()
             .post(token_url.clone())
-            .timeout(crate::http::call_timeout())
+            .timeout(ctx.settings.call_timeout)
             .header("Accept", "application/json")
             .form(form);
         match origin {

@@ -43,13 +43,13 @@ pub struct DeviceGrant<'a> {
 pub async fn device_login(ctx: &Context, login: &DeviceGrant<'_>) -> Result<OktaCredential> {
     let http = ctx.http();
     let (authorize_url, token_url) = (login.authorize_url, login.token_url);
-    let policy = client::api_backoff(&ctx.settings);
+    let policy = client::api_policy(&ctx.settings);
 
     // Both POSTs may be repeated: a lost authorization leaves only an unused device code, and a
     // poll repeated after a lost grant is answered `invalid_grant`, never a second session.
     let response = client::send(&policy, Replay::Idempotent, authorize_url.as_str(), || {
         http.post(authorize_url.clone())
-            .timeout(crate::http::call_timeout())
+            .timeout(ctx.settings.call_timeout)
             .header("Accept", "application/json")
             .form(&[("client_id", login.client_id), ("scope", login.scope)])
     })
@@ -73,7 +73,7 @@ pub async fn device_login(ctx: &Context, login: &DeviceGrant<'_>) -> Result<Okta
         let issued_at = now_secs();
         let response = client::send(policy, Replay::Idempotent, token_url.as_str(), || {
             http.post(token_url.clone())
-                .timeout(crate::http::call_timeout())
+                .timeout(ctx.settings.call_timeout)
                 .header("Accept", "application/json")
                 .form(&[
                     ("client_id", login.client_id),
