@@ -123,7 +123,7 @@ pub fn relocations(binary: &[u8]) -> Option<Relocations> {
         *by_section.entry(name).or_default() += 1;
     }
     let mut pages_by_section: Vec<(String, usize)> = by_section.into_iter().collect();
-    pages_by_section.sort_by(|a, b| b.1.cmp(&a.1));
+    pages_by_section.sort_by_key(|(_, pages)| std::cmp::Reverse(*pages));
     Some(Relocations {
         count: targets.len(),
         pages: pages.len(),

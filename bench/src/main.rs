@@ -7,7 +7,8 @@
 //!              [--pie PATH]
 //!
 //! `--smoke`: a few iterations of every section (seconds), for CI; no figure is asserted.
-//! `--warm-only`: the warm paths and the hardening check only (a quick A/B of builds).
+//! `--warm-only`: the warm paths, where their time goes and the hardening check only (a quick
+//! look at a build).
 //! `--pie PATH`: a position-independent build of the same p0, timed beside it.
 
 // A command-line program: its progress goes to stderr.
@@ -455,7 +456,9 @@ impl Bench {
         let series = interleaved(&variants, self.options.rounds());
         let (none, some) = (&series[0], &series[1]);
         let extra_faults = (some.faults() - none.faults()).max(1.0);
-        let fault_us = (some.ms().median - none.ms().median) * 1000.0 / extra_faults;
+        // From the fastest runs: on a busy machine a median carries other processes' time,
+        // the minimum much less of it.
+        let fault_us = (some.ms().min - none.ms().min) * 1000.0 / extra_faults;
         // The medians over the repetitions of the warm table.
         let median_of = |name: &str, f: &dyn Fn(&Series) -> f64| {
             let mut v: Vec<f64> = warm.iter().map(|run| f(by_name(run, name))).collect();
@@ -472,6 +475,8 @@ impl Bench {
                 name: p0.to_string(),
                 floor: floor.to_string(),
                 extra_ms: median_of(p0, &|s| s.ms().median) - median_of(floor, &|s| s.ms().median),
+                extra_min_ms: median_of(p0, &|s| s.ms().min) - median_of(floor, &|s| s.ms().min),
+                min_ratio: median_of(p0, &|s| s.ms().min) / median_of(floor, &|s| s.ms().min),
                 extra_faults: median_of(p0, &|s| s.faults()) - median_of(floor, &|s| s.faults()),
             })
             .collect();
