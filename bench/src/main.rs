@@ -3,14 +3,18 @@
 //! figure taken interleaved so a noisy machine slows every variant alike. It writes a
 //! Markdown report (BENCHMARKS.md).
 //!
-//!     p0-bench --p0 PATH --sandbox PATH --out FILE [--smoke] [--aws-sso-util PATH] [--pie PATH]
+//!     p0-bench --p0 PATH --sandbox PATH --out FILE [--smoke] [--warm-only] [--aws-sso-util PATH]
+//!              [--pie PATH]
 //!
 //! `--smoke`: a few iterations of every section (seconds), for CI; no figure is asserted.
+//! `--warm-only`: the warm paths, where their time goes and the hardening check only (a quick
+//! look at a build).
 //! `--pie PATH`: a position-independent build of the same p0, timed beside it.
 
 // A command-line program: its progress goes to stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod elf;
 mod load;
 mod measure;
 mod report;
@@ -39,6 +43,7 @@ struct Options {
     sandbox: PathBuf,
     out: PathBuf,
     smoke: bool,
+    warm_only: bool,
     aws_sso_util: Option<PathBuf>,
     pie: Option<PathBuf>,
 }
@@ -50,6 +55,7 @@ impl Options {
         let mut sandbox = None;
         let mut out = None;
         let mut smoke = false;
+        let mut warm_only = false;
         let mut aws_sso_util = None;
         let mut pie = None;
         while let Some(arg) = args.next() {
@@ -61,6 +67,7 @@ impl Options {
                 Some("--aws-sso-util") => aws_sso_util = Some(value()),
                 Some("--pie") => pie = Some(value()),
                 Some("--smoke") => smoke = true,
+                Some("--warm-only") => warm_only = true,
                 _ => panic!("unknown argument {arg:?}; see the top of bench/src/main.rs"),
             }
         }
@@ -73,6 +80,7 @@ impl Options {
             sandbox: absolute(sandbox.expect("--sandbox PATH")),
             out: out.expect("--out FILE"),
             smoke,
+            warm_only,
             aws_sso_util: aws_sso_util.map(absolute),
             pie: pie.map(absolute),
         }
@@ -120,6 +128,8 @@ struct Bench {
     /// Scratch files: the floor program, the Makefile, the endpoint's address.
     work: tempfile::TempDir,
     floor: PathBuf,
+    /// bench/src/pages.c: what a page fault costs here.
+    pages: PathBuf,
     true_path: PathBuf,
 }
 
@@ -130,15 +140,18 @@ fn main() {
     report.machine(&options.p0);
     let bench = Bench::start(options);
     report.versions(&bench.versions());
-    bench.warm(&mut report);
+    let warm = bench.warm(&mut report);
+    bench.gap(&mut report, &warm);
     bench.hardening(&mut report);
-    bench.syscalls(&mut report);
-    bench.instructions(&mut report);
-    bench.peers(&mut report);
-    bench.eks(&mut report);
-    bench.endpoint(&mut report);
-    bench.cold(&mut report);
-    bench.make(&mut report);
+    if !bench.options.warm_only {
+        bench.syscalls(&mut report);
+        bench.instructions(&mut report);
+        bench.peers(&mut report);
+        bench.eks(&mut report);
+        bench.endpoint(&mut report);
+        bench.cold(&mut report);
+        bench.make(&mut report);
+    }
     report.finish(started.elapsed());
     report.write(&bench.options.out);
     eprintln!("== wrote {}", bench.options.out.display());
@@ -161,6 +174,19 @@ impl Bench {
             .status()
             .expect("gcc runs");
         assert!(built.success(), "gcc could not build the floor program");
+        let pages = work.path().join("pages");
+        let source = work.path().join("pages.c");
+        std::fs::write(&source, include_str!("pages.c")).expect("pages.c written");
+        let built = Command::new("gcc")
+            .args(["-O2", "-static", "-o"])
+            .arg(&pages)
+            .arg(&source)
+            .status()
+            .expect("gcc runs");
+        assert!(
+            built.success(),
+            "gcc could not build the page-fault program"
+        );
         let true_path = ["/usr/bin/true", "/bin/true"]
             .iter()
             .map(PathBuf::from)
@@ -174,6 +200,7 @@ impl Bench {
             sb,
             work,
             floor,
+            pages,
             true_path,
         };
         eprintln!("== logging in and warming the caches");
@@ -334,7 +361,7 @@ impl Bench {
 
     /// The headline: warm `run-as -- true` and warm `credential-process` against `/bin/true`
     /// and the floor program, interleaved, repeated.
-    fn warm(&self, report: &mut Report) {
+    fn warm(&self, report: &mut Report) -> Vec<Vec<Series>> {
         eprintln!("== warm paths");
         let [identity, config, credentials] = self.warm_files();
         let files = [identity, config, credentials].map(|p| p.to_string_lossy().into_owned());
@@ -407,6 +434,60 @@ impl Bench {
             runs.push(interleaved(&variants, self.options.rounds()));
         }
         report.warm(&runs, &commands, self.options.rounds());
+        runs
+    }
+
+    /// Where the warm path's time goes beyond the floor's: its extra minor faults, what one
+    /// costs on this machine (the page-fault program, interleaved), and how many of them the
+    /// start-up relocation of a position-independent binary causes (read from the binary).
+    fn gap(&self, report: &mut Report, warm: &[Vec<Series>]) {
+        eprintln!("== the cost of a page fault");
+        const TOUCHED: usize = 256;
+        let touched = TOUCHED.to_string();
+        let variants = [
+            Variant {
+                name: "pages 0".into(),
+                make: Box::new(|| self.command(&self.pages, &["0"])),
+            },
+            Variant {
+                name: format!("pages {TOUCHED}"),
+                make: Box::new(|| self.command(&self.pages, &[touched.as_str()])),
+            },
+        ];
+        let series = interleaved(&variants, self.options.rounds());
+        let (none, some) = (&series[0], &series[1]);
+        let extra_faults = (some.faults() - none.faults()).max(1.0);
+        // From the fastest runs: on a busy machine a median carries other processes' time,
+        // the minimum much less of it.
+        let fault_us = (some.ms().min - none.ms().min) * 1000.0 / extra_faults;
+        // The medians over the repetitions of the warm table.
+        let median_of = |name: &str, f: &dyn Fn(&Series) -> f64| {
+            let mut v: Vec<f64> = warm.iter().map(|run| f(by_name(run, name))).collect();
+            v.sort_by(|a, b| a.total_cmp(b));
+            v[v.len() / 2]
+        };
+        let pairs = [
+            ("p0 run-as -- true", "floor exec true"),
+            ("p0 aws credential-process", "floor print"),
+        ];
+        let rows: Vec<report::Gap> = pairs
+            .iter()
+            .map(|(p0, floor)| report::Gap {
+                name: p0.to_string(),
+                floor: floor.to_string(),
+                extra_ms: median_of(p0, &|s| s.ms().median) - median_of(floor, &|s| s.ms().median),
+                extra_min_ms: median_of(p0, &|s| s.ms().min) - median_of(floor, &|s| s.ms().min),
+                min_ratio: median_of(p0, &|s| s.ms().min) / median_of(floor, &|s| s.ms().min),
+                extra_faults: median_of(p0, &|s| s.faults()) - median_of(floor, &|s| s.faults()),
+            })
+            .collect();
+        let binary = std::fs::read(&self.options.p0).expect("the p0 binary");
+        report.gap(
+            &rows,
+            fault_us,
+            extra_faults,
+            elf::relocations(&binary).as_ref(),
+        );
     }
 
     /// Debian's hardening-check on the measured binary (skipped where devscripts is missing).
@@ -491,7 +572,12 @@ impl Bench {
             ]);
             let opened: Vec<String> = own
                 .iter()
-                .filter(|l| l.contains("openat(") && !l.contains("ENOENT"))
+                // glibc opens with openat, musl (the release artifact) with open.
+                .filter(|l| {
+                    let call = l.split_whitespace().nth(1).unwrap_or("");
+                    (call.starts_with("openat(") || call.starts_with("open("))
+                        && !l.contains("ENOENT")
+                })
                 .filter_map(|l| l.split('"').nth(1))
                 .map(|path| {
                     path.strip_prefix(&*self.home().to_string_lossy())

@@ -21,6 +21,17 @@ struct Target {
     figure: String,
 }
 
+/// One p0 warm command against its floor, medians over the repetitions.
+pub struct Gap {
+    pub name: String,
+    pub floor: String,
+    pub extra_ms: f64,
+    /// The same between the fastest runs, and their ratio.
+    pub extra_min_ms: f64,
+    pub min_ratio: f64,
+    pub extra_faults: f64,
+}
+
 pub struct Syscalls {
     pub name: String,
     pub command: String,
@@ -304,6 +315,71 @@ impl Report {
             worst(&process) <= 1.5,
             format!("{} (per repetition)", list(&process)),
         );
+    }
+
+    /// Where the warm path's time goes beyond the floor's (`Bench::gap`).
+    pub fn gap(
+        &mut self,
+        rows: &[Gap],
+        fault_us: f64,
+        measured_faults: f64,
+        relocations: Option<&crate::elf::Relocations>,
+    ) {
+        self.section("Where the warm path's time goes");
+        let _ = write!(
+            self.text,
+            "A minor page fault costs **{fault_us:.2} µs** here: a static C program that writes \
+             one byte to each of {measured_faults:.0} pages of its data, against the same program \
+             writing none, interleaved, from the fastest run of each (bench/src/pages.c; the \
+             first write to each page is a copy-on-write fault, as a relocation's write or a \
+             fresh heap page is).\n\n\
+             | p0 command | ms over its floor (medians) | ms over its floor (fastest runs) | \
+             ratio of the fastest runs | minor faults over its floor | those faults at \
+             {fault_us:.2} µs |\n\
+             |---|---:|---:|---:|---:|---:|\n"
+        );
+        for row in rows {
+            let _ = writeln!(
+                self.text,
+                "| {} (over {}) | {:.3} | {:.3} | {:.2}x | {:.0} | {:.3} ms |",
+                row.name,
+                row.floor,
+                row.extra_ms,
+                row.extra_min_ms,
+                row.min_ratio,
+                row.extra_faults,
+                row.extra_faults * fault_us / 1000.0,
+            );
+        }
+        self.text
+            .push_str("\n(Each figure: the median over the repetitions above.)\n\n");
+        match relocations {
+            Some(r) if r.count > 0 => {
+                let sections = r
+                    .pages_by_section
+                    .iter()
+                    .map(|(name, pages)| format!("{pages} in `{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let _ =
+                    write!(
+                    self.text,
+                    "Before `main`, the start-up code of this position-independent binary applies \
+                     **{} relative relocations** ({}), writing **{} pages** ({sections}): \
+                     each is one of the faults above, about {:.3} ms at this machine's price.\n\n",
+                    r.count,
+                    if r.packed { "packed: RELR" } else { "RELA entries" },
+                    r.pages,
+                    r.pages as f64 * fault_us / 1000.0
+                );
+            }
+            Some(_) => self
+                .text
+                .push_str("The binary has no relative relocations to apply at start-up.\n\n"),
+            None => self
+                .text
+                .push_str("(The binary's relocations were not read: not a 64-bit ELF file.)\n\n"),
+        }
     }
 
     pub fn syscalls(&mut self, sections: &[Syscalls]) {
