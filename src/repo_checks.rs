@@ -333,7 +333,10 @@ fn an_unexplained_dependency_is_reported() {
     let names = dependency_names(manifest);
     assert_eq!(names.len(), 4, "{names:?}");
     assert_eq!(
-        unexplained("- clap: the command line. base64. aws-sdk-sts-extra: no.", &names),
+        unexplained(
+            "- clap: the command line. base64. aws-sdk-sts-extra: no.",
+            &names
+        ),
         vec!["aws-sdk-sts".to_string(), "proptest".to_string()]
     );
 }

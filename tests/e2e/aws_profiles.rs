@@ -102,7 +102,11 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
         "--account",
         "prod",
     ];
-    let out = p0_ok(&sb, &[&configure[..], &["--role", "Admin"]].concat());
+    let out = sb
+        .run(&[&configure[..], &["--role", "Admin"]].concat())
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.stdout.is_empty(), "{}", stdout(&out));
     let first = format!(
         "{CONFIG}\n[profile prod-admin]\n{CREATED_BY}\n{}\n",
@@ -112,8 +116,7 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
     assert_eq!(read(&sb.home().join(".aws/config.p0.bak")), CONFIG);
 
     // Again, with a region and a reason: the same section, updated where it is.
-    p0_ok(
-        &sb,
+    sb.run(
         &[
             &configure[..],
             &[
@@ -126,45 +129,51 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
             ],
         ]
         .concat(),
-    );
+    )
+    .any_stdout()
+    .any_stderr()
+    .run();
     let second = format!(
         "{CONFIG}\n[profile prod-admin]\n{CREATED_BY}\n{}\nregion = eu-central-1\n",
         process_line("--account prod --role Admin --reason 'on call'")
     );
     assert_eq!(read(&path), second);
     // Unchanged a third time: nothing is rewritten.
-    let out = p0_ok(
-        &sb,
-        &[
-            &configure[..],
+    let out = sb
+        .run(
             &[
-                "--role",
-                "Admin",
-                "--region",
-                "eu-central-1",
-                "--reason",
-                "on call",
-            ],
-        ]
-        .concat(),
-    );
+                &configure[..],
+                &[
+                    "--role",
+                    "Admin",
+                    "--region",
+                    "eu-central-1",
+                    "--reason",
+                    "on call",
+                ],
+            ]
+            .concat(),
+        )
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(stderr(&out).contains("up to date"), "{}", stderr(&out));
     assert_eq!(read(&path), second);
 
     // A profile in the middle becomes p0's: its Identity Center settings go, the rest stays.
-    p0_ok(
-        &sb,
-        &[
-            "aws",
-            "configure",
-            "profile",
-            "work",
-            "--account",
-            "prod",
-            "--role",
-            "Admin",
-        ],
-    );
+    sb.run(&[
+        "aws",
+        "configure",
+        "profile",
+        "work",
+        "--account",
+        "prod",
+        "--role",
+        "Admin",
+    ])
+    .any_stdout()
+    .any_stderr()
+    .run();
     let (head, tail) = second.split_once("[profile work]\n").unwrap();
     let tail = tail.split_once("\n\n").unwrap().1;
     assert_eq!(
@@ -205,9 +214,8 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
     assert_eq!(mode(&elsewhere), 0o600);
     assert!(!config_path(&sb).exists());
 
-    let bad = p0_fails(
-        &sb,
-        &[
+    let bad = sb
+        .run(&[
             "aws",
             "configure",
             "profile",
@@ -216,13 +224,13 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
             "Admin",
             "--account",
             "prod",
-        ],
-        64,
-    );
+        ])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(bad.contains("profile name"), "{bad}");
-    let unknown = p0_fails(
-        &sb,
-        &[
+    let unknown = sb
+        .run(&[
             "aws",
             "configure",
             "profile",
@@ -231,9 +239,10 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
             "Admin",
             "--account",
             "nope",
-        ],
-        1,
-    );
+        ])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(unknown.contains("nope"), "{unknown}");
 }
 
@@ -248,17 +257,18 @@ fn populate_dry_run_prints_the_diff_and_the_real_run_writes_it() {
     let before = "[profile dev.Developer]\ncredential_process = /usr/local/bin/other-tool dev\n";
     write(&path, before);
 
-    let dry = p0_ok(
-        &sb,
-        &[
+    let dry = sb
+        .run(&[
             "aws",
             "configure",
             "populate",
             "--region",
             "us-east-1",
             "--dry-run",
-        ],
-    );
+        ])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(read(&path), before, "a dry run writes nothing");
     let diff = stdout(&dry);
     let shown = path.display().to_string();
@@ -295,23 +305,24 @@ fn populate_dry_run_prints_the_diff_and_the_real_run_writes_it() {
     );
 
     // The real run writes exactly what the dry run showed.
-    let out = p0_ok(
-        &sb,
-        &["aws", "configure", "populate", "--region", "us-east-1"],
-    );
+    let out = sb
+        .run(&["aws", "configure", "populate", "--region", "us-east-1"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.stdout.is_empty());
     assert_eq!(read(&path), format!("{before}{expected_added}"));
     assert_eq!(caller_arn(&sb, "prod.Admin"), admin_arn());
     // Run again: profiles p0 wrote are updated (here: unchanged), nothing is duplicated.
-    let again = p0_ok(
-        &sb,
-        &["aws", "configure", "populate", "--region", "us-east-1"],
-    );
+    let again = sb
+        .run(&["aws", "configure", "populate", "--region", "us-east-1"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(stderr(&again).contains("up to date"), "{}", stderr(&again));
     // With a prefix and one account.
-    let dry = p0_ok(
-        &sb,
-        &[
+    let dry = sb
+        .run(&[
             "aws",
             "--account",
             "prod",
@@ -320,8 +331,10 @@ fn populate_dry_run_prints_the_diff_and_the_real_run_writes_it() {
             "--prefix",
             "p0-",
             "--dry-run",
-        ],
-    );
+        ])
+        .any_stdout()
+        .any_stderr()
+        .run();
     let diff = stdout(&dry);
     assert!(diff.contains("+[profile p0-prod.Admin]"), "{diff}");
     assert!(!diff.contains("+[profile dev"), "{diff}");
@@ -344,7 +357,7 @@ fn write_profile_stores_the_credentials_for_the_aws_cli() {
         "--write-profile",
         "prod-admin",
     ];
-    let out = p0_ok(&sb, &assume);
+    let out = sb.run(&assume).any_stdout().any_stderr().run();
     assert!(out.stdout.is_empty(), "nothing on stdout: {}", stdout(&out));
     assert!(stderr(&out).contains("[prod-admin]"), "{}", stderr(&out));
     let written = read(&path);
@@ -365,7 +378,10 @@ fn write_profile_stores_the_credentials_for_the_aws_cli() {
     assert_eq!(caller_arn(&sb, "prod-admin"), admin_arn());
 
     // Fresh credentials replace the old ones in place.
-    p0_ok(&sb, &[&assume[..], &["--refresh-credentials"]].concat());
+    sb.run(&[&assume[..], &["--refresh-credentials"]].concat())
+        .any_stdout()
+        .any_stderr()
+        .run();
     let rewritten = read(&path);
     let section = rewritten.strip_prefix(before).unwrap();
     assert_eq!(section.matches("[prod-admin]").count(), 1);

@@ -93,9 +93,8 @@ fn assume_exports_the_chained_role_with_its_session_name_and_external_id() {
 #[test]
 fn a_chain_role_that_is_not_a_role_arn_is_a_usage_error_before_any_request() {
     let sb = Sandbox::logged_in(default_scenario());
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run(&[
             "run-as",
             "--account",
             "prod",
@@ -105,18 +104,19 @@ fn a_chain_role_that_is_not_a_role_arn_is_a_usage_error_before_any_request() {
             "CrossAccount",
             "--",
             "true",
-        ],
-        64,
-    );
+        ])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("--chain-role-arn: \"CrossAccount\" is not an IAM role ARN"),
         "{err}"
     );
-    let err = p0_fails(
-        &sb,
-        &["aws", "role", "assume", ADMIN, "--chain-session-name", "x"],
-        64,
-    );
+    let err = sb
+        .run(&["aws", "role", "assume", ADMIN, "--chain-session-name", "x"])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("--chain-role-arn"), "{err}");
     assert_eq!(sb.count("p0.command"), 0);
 }
@@ -125,9 +125,8 @@ fn a_chain_role_that_is_not_a_role_arn_is_a_usage_error_before_any_request() {
 fn sts_refusing_the_chained_role_is_a_backend_failure() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.fault(serde_json::json!({"endpoint": "sts.AssumeRole", "status": 500, "times": 0}));
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run(&[
             "run-as",
             "--account",
             "prod",
@@ -137,9 +136,10 @@ fn sts_refusing_the_chained_role_is_a_backend_failure() {
             CROSS,
             "--",
             "true",
-        ],
-        69,
-    );
+        ])
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("STS AssumeRole failed"), "{err}");
     // The source credentials were fetched and kept for the next try.
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);

@@ -6,15 +6,6 @@ use crate::harness::*;
 use serde::Deserialize;
 use std::process::{Output, Stdio};
 
-const PROCESS_ADMIN: [&str; 6] = [
-    "aws",
-    "credential-process",
-    "--account",
-    "prod",
-    "--role",
-    "Admin",
-];
-
 /// The process credential provider's JSON, read strictly: these fields, no others, in this
 /// order, and not one byte before or after.
 #[derive(Debug, Deserialize, serde::Serialize)]
@@ -197,21 +188,21 @@ fn parallel_processes_at_a_terminal_open_one_device_flow() {
 #[test]
 fn sixteen_parallel_aws_calls_through_a_profile_make_one_sts_call() {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(
-        &sb,
-        &[
-            "aws",
-            "configure",
-            "profile",
-            "prod-admin",
-            "--account",
-            "prod",
-            "--role",
-            "Admin",
-            "--region",
-            "us-east-1",
-        ],
-    );
+    sb.run(&[
+        "aws",
+        "configure",
+        "profile",
+        "prod-admin",
+        "--account",
+        "prod",
+        "--role",
+        "Admin",
+        "--region",
+        "us-east-1",
+    ])
+    .any_stdout()
+    .any_stderr()
+    .run();
     sb.reset_calls();
     let children: Vec<_> = (0..16)
         .map(|_| {
@@ -251,10 +242,12 @@ fn credentials_an_sdk_would_refresh_at_once_are_renewed_first_without_a_new_requ
     let mut scenario = default_scenario();
     scenario["credential_lifetime_secs"] = 600.into();
     let sb = Sandbox::logged_in(scenario);
-    let exported = exports(&p0_ok(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-    ));
+    let exported = exports(
+        &sb.run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+            .any_stdout()
+            .any_stderr()
+            .run(),
+    );
     sb.reset_calls();
     let out = process(&sb, &PROCESS_ADMIN);
     assert_success(&out);
@@ -275,10 +268,12 @@ fn credentials_an_sdk_would_refresh_at_once_are_renewed_first_without_a_new_requ
     let mut scenario = default_scenario();
     scenario["credential_lifetime_secs"] = 1800.into();
     let sb = Sandbox::logged_in(scenario);
-    let exported = exports(&p0_ok(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-    ));
+    let exported = exports(
+        &sb.run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+            .any_stdout()
+            .any_stderr()
+            .run(),
+    );
     sb.reset_calls();
     let handed = strict_json(&process(&sb, &PROCESS_ADMIN).stdout);
     assert_eq!(handed.access_key_id, exported["AWS_ACCESS_KEY_ID"]);

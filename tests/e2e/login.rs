@@ -27,7 +27,12 @@ fn mode(path: &std::path::Path) -> u32 {
 #[test]
 fn login_to_a_firebase_org_keeps_p0s_files_and_the_firebase_session() {
     let sb = Sandbox::start(default_scenario());
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(&["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(out.stdout.is_empty(), "stdout: {}", text(&out.stdout));
@@ -67,7 +72,12 @@ fn login_to_a_provider_token_org_skips_firebase() {
     let mut scenario = default_scenario();
     scenario["use_provider_token"] = json!(true);
     let sb = Sandbox::start(scenario);
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(&["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());
     assert_eq!(sb.count("firebase.sign_in"), 0);
@@ -75,10 +85,12 @@ fn login_to_a_provider_token_org_skips_firebase() {
     assert!(sb.identity().get("firebaseSession").is_none());
 
     sb.reset_calls();
-    let out = p0(
-        &sb,
-        &["request", "aws", "role", "Admin", "--account", "prod"],
-    );
+    let out = sb
+        .run(&["request", "aws", "role", "Admin", "--account", "prod"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sign_in_calls(&sb), 0);
     assert_eq!(sb.count("p0.command"), 1);
@@ -88,10 +100,20 @@ fn login_to_a_provider_token_org_skips_firebase() {
 fn a_second_command_within_the_hour_makes_no_sign_in_call() {
     let sb = Sandbox::logged_in(default_scenario());
     for _ in 0..2 {
-        let out = p0(&sb, &["ls", "aws", "role"]);
+        let out = sb
+            .run(&["ls", "aws", "role"])
+            .any_code()
+            .any_stdout()
+            .any_stderr()
+            .run();
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
-    let out = p0(&sb, &["login"]);
+    let out = sb
+        .run(&["login"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -109,7 +131,12 @@ fn an_expired_firebase_token_is_refreshed_without_okta() {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     sb.reset_calls();
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(&["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("firebase.refresh"), 1);
     assert_eq!(sb.count("firebase.sign_in"), 0);
@@ -128,7 +155,12 @@ fn an_identity_written_by_p0s_cli_is_used_and_extended() {
         identity.as_object_mut().unwrap().remove("firebaseSession");
     });
     sb.reset_calls();
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(&["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("firebase.sign_in"), 1);
     assert_eq!(sb.count("okta.device_authorize"), 0);
@@ -143,9 +175,8 @@ fn an_expired_session_without_a_terminal_fails_at_once_with_the_hint() {
     });
     sb.reset_calls();
     let started = Instant::now();
-    let out = p0(
-        &sb,
-        &[
+    let out = sb
+        .run(&[
             "request",
             "--wait",
             "aws",
@@ -153,8 +184,11 @@ fn an_expired_session_without_a_terminal_fails_at_once_with_the_hint() {
             "Admin",
             "--account",
             "prod",
-        ],
-    );
+        ])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(77), "{err}");
     assert!(err.contains("p0 login acme"), "{err}");
@@ -170,7 +204,12 @@ fn a_session_the_server_ended_without_a_terminal_fails_with_77() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.control_post("/expire", json!({"what": "all"}));
     sb.reset_calls();
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(&["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(77), "{err}");
     assert!(err.contains("p0 login acme"), "{err}");
@@ -250,7 +289,12 @@ fn slow_down_widens_the_interval_instead_of_failing() {
     scenario["okta"]["device"]["pending_polls"] = json!(1);
     let sb = Sandbox::start(scenario);
     let started = Instant::now();
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(&["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("okta.device_token"), 3);
     // RFC 8628: every poll after slow_down waits 5 s longer.
@@ -268,7 +312,12 @@ fn a_dropped_okta_connection_is_retried_not_fatal() {
         {"endpoint": "okta.device_token", "close": true}
     ]);
     let sb = Sandbox::start(scenario);
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(&["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("okta.device_authorize"), 2);
     assert!(sb.identity_path().exists());
@@ -279,7 +328,12 @@ fn a_denied_device_authorization_ends_the_login() {
     let mut scenario = default_scenario();
     scenario["okta"]["device"]["approval"] = json!("deny");
     let sb = Sandbox::start(scenario);
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(&["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("Access denied, try again"));
     assert!(!sb.identity_path().exists());
@@ -292,7 +346,12 @@ fn an_expired_device_code_ends_the_login() {
     scenario["okta"]["device"]["expires_in"] = json!(2);
     scenario["okta"]["device"]["interval"] = json!(1);
     let sb = Sandbox::start(scenario);
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(&["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -325,7 +384,12 @@ fn a_manual_approval_is_waited_for() {
 #[test]
 fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
     let sb = Sandbox::start(default_scenario());
-    let out = p0(&sb, &["login", "no-such-org"]);
+    let out = sb
+        .run(&["login", "no-such-org"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stderr).trim(), "Could not find organization");
 
@@ -346,7 +410,12 @@ fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
     assert_eq!(out.status.code(), Some(64));
     assert!(text(&out.stderr).contains("The organization ID is required."));
 
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(&["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(out.status.code(), Some(77), "a login is needed");
     assert_eq!(
         text(&out.stderr).trim(),
@@ -359,7 +428,12 @@ fn logout_forgets_identity_config_and_cache() {
     let sb = Sandbox::logged_in(default_scenario());
     std::fs::create_dir_all(sb.home().join(".p0/cache")).unwrap();
     std::fs::write(sb.home().join(".p0/cache/x.json"), "{}").unwrap();
-    let out = p0(&sb, &["logout"]);
+    let out = sb
+        .run(&["logout"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
     for name in ["identity.json", "config.json", "cache"] {
@@ -544,10 +618,20 @@ fn a_session_about_to_end_is_renewed_by_login() {
         identity["credential"]["expires_at"] = json!(now() + 200.0);
     });
     sb.reset_calls();
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(&["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("okta.device_authorize"), 0);
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(&["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("You are now logged in"), "{err}");
@@ -559,7 +643,12 @@ fn a_session_about_to_end_is_renewed_by_login() {
 fn a_missing_config_file_says_how_to_recover() {
     let sb = Sandbox::logged_in(default_scenario());
     std::fs::remove_file(sb.home().join(".p0/config.json")).unwrap();
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(&["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(out.status.code(), Some(77), "a login is needed");
     assert_eq!(
         text(&out.stderr).trim(),
@@ -595,7 +684,12 @@ fn without_a_terminal_an_expired_session_fails_at_once_even_while_another_p0_sig
     assert_eq!(line.trim(), "held");
 
     let started = Instant::now();
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(&["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let elapsed = started.elapsed();
     let _ = holder.kill();
     let _ = holder.wait();

@@ -22,15 +22,6 @@ static REGISTERED_PORTS: Mutex<()> = Mutex::new(());
 
 const LOGIN_DEADLINE: Duration = Duration::from_secs(60);
 
-const ASSUME_DEV: [&str; 6] = [
-    "aws",
-    "--account",
-    "dev",
-    "permission-set",
-    "assume",
-    "Developer",
-];
-
 /// The default scenario with this kind of login (Ping's device approved at once).
 pub(crate) fn scenario(kind: &str) -> Value {
     let mut scenario = default_scenario();
@@ -137,9 +128,8 @@ fn identity_center_works(sb: &Sandbox) {
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("AWS_SESSION_TOKEN"), "{text}");
-    let out = p0_ok(
-        sb,
-        &[
+    let out = sb
+        .run(&[
             "run-as",
             "--account",
             "dev",
@@ -149,8 +139,10 @@ fn identity_center_works(sb: &Sandbox) {
             "sh",
             "-c",
             "test -n \"$AWS_SESSION_TOKEN\" && echo has-credentials",
-        ],
-    );
+        ])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(stdout(&out).trim(), "has-credentials");
     assert_eq!(sb.count("sso.role_credentials"), 1, "{:?}", sb.calls());
 }
@@ -178,7 +170,10 @@ fn google_oidc_signs_in_to_firebase_as_its_own_provider() {
     let sb = Sandbox::start(scenario("google-oidc"));
     browser_login(&sb);
     assert_eq!(sb.count("firebase.sign_in"), 1);
-    p0_ok(&sb, &["ls", "aws", "permission-set"]);
+    sb.run(&["ls", "aws", "permission-set"])
+        .any_stdout()
+        .any_stderr()
+        .run();
 }
 
 #[test]
@@ -204,7 +199,12 @@ fn entra_login_then_identity_center() {
 #[test]
 fn ping_login_then_identity_center() {
     let sb = Sandbox::start(scenario("ping"));
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(&["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -239,7 +239,11 @@ fn password_login_then_identity_center_and_the_password_is_never_stored() {
 #[test]
 fn password_errors_have_their_texts() {
     let sb = Sandbox::start(scenario("password"));
-    let err = p0_fails(&sb, &["login", "acme"], 77);
+    let err = sb
+        .run(&["login", "acme"])
+        .code(77)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Your organization uses email / password login. The P0_EMAIL and P0_PASSWORD environment variables must be set."),
         "{err}"
@@ -262,18 +266,17 @@ fn an_okta_saml_account_behind_a_google_login_fails_clearly_before_any_request()
     let sb = Sandbox::start(scenario("google"));
     browser_login(&sb);
     sb.reset_calls();
-    let err = p0_fails(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-        1,
-    );
+    let err = sb
+        .run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Account 123456789012 uses Okta SAML, which needs an Okta sign-in, but your organization signs in with Google."),
         "{err}"
     );
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run(&[
             "run-as",
             "--account",
             "prod",
@@ -281,9 +284,10 @@ fn an_okta_saml_account_behind_a_google_login_fails_clearly_before_any_request()
             "Admin",
             "--",
             "true",
-        ],
-        1,
-    );
+        ])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("uses Okta SAML"), "{err}");
     assert!(
         sb.commands().is_empty(),
@@ -304,7 +308,10 @@ fn an_entra_session_past_its_lifetime_renews_with_no_browser() {
     });
     sb.reset_calls();
     // No terminal, no browser: renewed all the same.
-    p0_ok(&sb, &["ls", "aws", "permission-set"]);
+    sb.run(&["ls", "aws", "permission-set"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("entra.refresh"), 1, "{:?}", sb.calls());
     assert_eq!(sb.count("entra.authorize"), 0);
     assert_eq!(sb.count("entra.token"), 0);
@@ -313,15 +320,25 @@ fn an_entra_session_past_its_lifetime_renews_with_no_browser() {
     assert!(identity["credential"]["expires_at"].as_f64().unwrap() > now() + 3000.0);
     // The next command uses the renewed session.
     sb.reset_calls();
-    p0_ok(&sb, &["ls", "aws", "permission-set"]);
+    sb.run(&["ls", "aws", "permission-set"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("entra.refresh"), 0);
 
     // `p0 status` says how the session goes on.
-    let out = p0_ok(&sb, &["status"]);
+    let out = sb.run(&["status"]).any_stdout().any_stderr().run();
     let text = stdout(&out);
     assert!(text.contains("Login:         Microsoft Entra ID"), "{text}");
     assert!(text.contains("renews"), "{text}");
-    let json: Value = serde_json::from_slice(&p0_ok(&sb, &["status", "--json"]).stdout).unwrap();
+    let json: Value = serde_json::from_slice(
+        &sb.run(&["status", "--json"])
+            .any_stdout()
+            .any_stderr()
+            .run()
+            .stdout,
+    )
+    .unwrap();
     assert_eq!(json["login"], "entra");
     assert_eq!(json["session"]["renews"], true);
 
@@ -332,7 +349,11 @@ fn an_entra_session_past_its_lifetime_renews_with_no_browser() {
         identity["firebaseSession"]["expiresAt"] = json!(now() + 20.0);
     });
     sb.reset_calls();
-    let err = p0_fails(&sb, &["ls", "aws", "permission-set"], 77);
+    let err = sb
+        .run(&["ls", "aws", "permission-set"])
+        .code(77)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("needs you to sign in"), "{err}");
     assert_eq!(sb.count("entra.refresh"), 1);
     assert_eq!(sb.count("entra.authorize"), 0);

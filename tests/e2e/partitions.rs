@@ -12,8 +12,6 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const ASSUME_ADMIN: [&str; 6] = ["aws", "--account", "prod", "role", "assume", "Admin"];
-
 /// The default scenario with `prod` (Okta SAML, `Admin`) in `partition`, its Okta app posting
 /// to the regional sign-in endpoint of `signin_region` when given.
 fn scenario(partition: &str, signin_region: Option<&str>) -> Value {

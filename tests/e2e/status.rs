@@ -10,18 +10,18 @@ use std::time::Duration;
 /// Center, after one sign-in at a terminal).
 fn two_cached_roles() -> Sandbox {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(
-        &sb,
-        &[
-            "run-as",
-            "--account",
-            PROD_LABEL,
-            "--role",
-            ADMIN,
-            "--",
-            "true",
-        ],
-    );
+    sb.run(&[
+        "run-as",
+        "--account",
+        PROD_LABEL,
+        "--role",
+        ADMIN,
+        "--",
+        "true",
+    ])
+    .any_stdout()
+    .any_stderr()
+    .run();
     let idc = sb.p0_in_terminal(&[
         "run-as",
         "--account",
@@ -122,8 +122,12 @@ fn status_shows_the_session_sign_ins_and_credentials_with_no_call_and_no_secret(
         "{secrets:?}"
     );
 
-    let human = p0_ok(&sb, &["status"]);
-    let json = p0_ok(&sb, &["status", "--json"]);
+    let human = sb.run(&["status"]).any_stdout().any_stderr().run();
+    let json = sb
+        .run(&["status", "--json"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.total_calls(), 0, "no network call: {:?}", sb.calls());
     for out in [&human, &json] {
         assert_no_secret(&format!("{}{}", stdout(out), stderr(out)), &secrets);
@@ -226,7 +230,7 @@ fn status_reports_locks_another_process_holds_without_waiting() {
         ]),
         "{report}"
     );
-    let text = stdout(&p0_ok(&sb, &["status"]));
+    let text = stdout(&sb.run(&["status"]).any_stdout().any_stderr().run());
     assert!(
         text.contains(&format!("credentials for {PROD}/{ADMIN}")),
         "{text}"
@@ -236,14 +240,23 @@ fn status_reports_locks_another_process_holds_without_waiting() {
 #[test]
 fn check_verifies_the_session_with_one_call_and_fails_once_it_has_ended() {
     let sb = two_cached_roles();
-    let ok = p0_ok(&sb, &["status", "--check", "--json"]);
+    let ok = sb
+        .run(&["status", "--check", "--json"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     let report: Value = serde_json::from_str(&stdout(&ok)).unwrap();
     assert_eq!(report["check"], serde_json::json!({"ok": true}));
     assert_eq!(sb.count("p0.account"), 1, "{:?}", sb.calls());
 
     sb.reset_calls();
     sb.edit_identity(|identity| identity["credential"]["expires_at"] = (now() - 10.0).into());
-    let ended = p0(&sb, &["status", "--check"]);
+    let ended = sb
+        .run(&["status", "--check"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(ended.status.code(), Some(77), "{}", stderr(&ended));
     assert!(
         stdout(&ended).contains("P0 session:    ended"),
@@ -263,10 +276,16 @@ fn check_verifies_the_session_with_one_call_and_fails_once_it_has_ended() {
 #[test]
 fn status_without_a_login_says_so() {
     let sb = Sandbox::start(default_scenario());
-    let out = p0_ok(&sb, &["status", "--json"]);
+    let out = sb
+        .run(&["status", "--json"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report["logged_in"], false);
     assert_eq!(report["credentials"], serde_json::json!([]));
-    assert!(stdout(&p0_ok(&sb, &["status"])).starts_with("Not logged in"));
+    assert!(
+        stdout(&sb.run(&["status"]).any_stdout().any_stderr().run()).starts_with("Not logged in")
+    );
     assert_eq!(sb.total_calls(), 0);
 }

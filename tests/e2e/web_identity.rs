@@ -33,8 +33,6 @@ fn caller_arn(out: &Output) -> String {
     identity["Arn"].as_str().unwrap().to_string()
 }
 
-const GET_CALLER_IDENTITY: [&str; 5] = ["aws", "sts", "get-caller-identity", "--output", "json"];
-
 #[test]
 fn a_ci_job_assumes_the_role_with_its_token_without_p0() {
     // Nobody logged in: web identity never needs P0.
@@ -135,9 +133,8 @@ fn the_standard_variables_are_the_defaults_and_never_reach_the_child() {
 fn bad_token_files_and_mixed_flags_fail_at_once() {
     let sb = Sandbox::start(default_scenario());
     let missing = sb.home().join("no-such-token");
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run(&[
             "run-as",
             "--role-arn",
             CI_ROLE,
@@ -145,17 +142,17 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
             missing.to_str().unwrap(),
             "--",
             "true",
-        ],
-        78,
-    );
+        ])
+        .code(78)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Cannot read the web identity token file") && err.contains("no-such-token"),
         "{err}"
     );
     let empty = token_file(&sb, "");
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run(&[
             "run-as",
             "--role-arn",
             CI_ROLE,
@@ -163,16 +160,20 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
             empty.to_str().unwrap(),
             "--",
             "true",
-        ],
-        78,
-    );
+        ])
+        .code(78)
+        .any_stderr()
+        .run_stderr();
     assert!(err.trim_end().ends_with("is empty"), "{err}");
     let file = token_file(&sb, "eyJ.token");
-    let err = p0_fails(&sb, &["run-as", "--role-arn", CI_ROLE, "--", "true"], 64);
+    let err = sb
+        .run(&["run-as", "--role-arn", CI_ROLE, "--", "true"])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("--web-identity-token-file"), "{err}");
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run(&[
             "run-as",
             "--role",
             ADMIN,
@@ -182,16 +183,16 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
             file.to_str().unwrap(),
             "--",
             "true",
-        ],
-        64,
-    );
+        ])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("--role does not apply to web identity"),
         "{err}"
     );
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run(&[
             "run-as",
             "--role-arn",
             "Deployer",
@@ -199,9 +200,10 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
             file.to_str().unwrap(),
             "--",
             "true",
-        ],
-        64,
-    );
+        ])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("not an IAM role ARN"), "{err}");
     assert_eq!(sb.count("sts"), 0, "nothing reached STS");
 }

@@ -8,16 +8,6 @@ use crate::harness::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-const NO_REQUEST: [&str; 8] = [
-    "run-as",
-    "--account",
-    "prod",
-    "--role",
-    "Admin",
-    "--no-request",
-    "--",
-    "true",
-];
 /// Longer than any deadline: the server accepts the request and never answers in time.
 const BLACK_HOLE_MS: u64 = 600_000;
 const CALL_TIMEOUT: (&str, &str) = ("P0_CALL_TIMEOUT", "2");
@@ -50,10 +40,21 @@ fn a_black_holed_sts_fails_in_bounded_time_and_frees_the_lock() {
     black_hole(&sb, "sts");
     // Two p0 for the same role: the second waits on the first's lock, then tries itself.
     let (first, second) = std::thread::scope(|s| {
-        let first =
-            s.spawn(|| p0_bounded(&sb, &NO_REQUEST, &[CALL_TIMEOUT], Duration::from_secs(60)));
+        let first = s.spawn(|| {
+            p0_bounded(
+                &sb,
+                &RUN_ADMIN_NO_REQUEST,
+                &[CALL_TIMEOUT],
+                Duration::from_secs(60),
+            )
+        });
         std::thread::sleep(Duration::from_millis(300));
-        let second = p0_bounded(&sb, &NO_REQUEST, &[CALL_TIMEOUT], Duration::from_secs(60));
+        let second = p0_bounded(
+            &sb,
+            &RUN_ADMIN_NO_REQUEST,
+            &[CALL_TIMEOUT],
+            Duration::from_secs(60),
+        );
         (first.join().unwrap(), second)
     });
     assert_bounded(
@@ -76,7 +77,12 @@ fn a_black_holed_okta_fails_in_bounded_time() {
     for endpoint in ["okta.token_exchange", "okta.sso"] {
         sb.clear_faults();
         black_hole(&sb, endpoint);
-        let run = p0_bounded(&sb, &NO_REQUEST, &[CALL_TIMEOUT], Duration::from_secs(60));
+        let run = p0_bounded(
+            &sb,
+            &RUN_ADMIN_NO_REQUEST,
+            &[CALL_TIMEOUT],
+            Duration::from_secs(60),
+        );
         assert_bounded(&run, 69, "Okta", Duration::from_secs(15));
         assert!(
             run.stderr.contains("timed out"),

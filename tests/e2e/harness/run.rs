@@ -1,0 +1,403 @@
+//! The one way an e2e test runs `p0`: [`Run`], a builder with a deadline that checks the exit
+//! code, stdout and stderr (exactly, unless the test asks for less), and [`eventually`], the one
+//! way a test waits for something to happen. See the top of `harness/mod.rs` for examples.
+
+use super::{p0_binary, Sandbox};
+use std::ffi::OsString;
+use std::fs::File;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a `p0` run may take unless the test says otherwise ([`Run::deadline`]). Every run
+/// in these tests finishes in seconds; a regression that waits (for an approval, a lock, a
+/// human) is killed here and fails with what it printed, instead of stalling the suite.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// What a test expects of one output stream.
+#[derive(Debug, Clone)]
+enum Expected {
+    /// Exactly this text (the default: an empty stream).
+    Exactly(String),
+    /// Each of these pieces, somewhere.
+    Contains(Vec<String>),
+    /// Anything: the test reads the text itself and asserts on it.
+    Anything,
+}
+
+impl Expected {
+    fn contains(&mut self, piece: &str) {
+        match self {
+            Expected::Contains(pieces) => pieces.push(piece.to_string()),
+            _ => *self = Expected::Contains(vec![piece.to_string()]),
+        }
+    }
+
+    /// Why `actual` is not what was expected, if it is not.
+    fn mismatch(&self, actual: &str) -> Option<String> {
+        match self {
+            Expected::Exactly(text) if text != actual => Some(format!("expected exactly {text:?}")),
+            Expected::Contains(pieces) => {
+                let missing: Vec<&String> = pieces
+                    .iter()
+                    .filter(|p| !actual.contains(p.as_str()))
+                    .collect();
+                (!missing.is_empty()).then(|| format!("expected it to contain {missing:?}"))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `p0 ARGS` against a sandbox: the test environment, no terminal (p0 leads a session and
+/// process group of its own), stdin empty, P0 retries shortened (`P0_RETRY_BASE_MS=5`).
+///
+/// Unless the test says otherwise, [`Run::run`] expects exit code 0, an empty stdout and an
+/// empty stderr, and fails past [`DEADLINE`] (killing p0's process group).
+#[must_use = "a Run does nothing until .run() or .spawn()"]
+pub struct Run {
+    command: Command,
+    argv: Vec<OsString>,
+    stdin: Option<Vec<u8>>,
+    deadline: Duration,
+    code: Option<i32>,
+    stdout: Expected,
+    stderr: Expected,
+}
+
+impl Sandbox {
+    /// `p0 ARGS` as a [`Run`] (what it expects is set on it; nothing runs before `.run()`).
+    pub fn run<S: AsRef<std::ffi::OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Run {
+        let mut command = self.p0();
+        command.env("P0_RETRY_BASE_MS", "5");
+        Run {
+            command,
+            argv: Vec::new(),
+            stdin: None,
+            deadline: DEADLINE,
+            code: Some(0),
+            stdout: Expected::Exactly(String::new()),
+            stderr: Expected::Exactly(String::new()),
+        }
+        .args(args)
+    }
+}
+
+impl Run {
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Run {
+        self.argv.push(arg.as_ref().to_os_string());
+        self.command.arg(arg);
+        self
+    }
+
+    pub fn args<S: AsRef<std::ffi::OsStr>>(mut self, args: impl IntoIterator<Item = S>) -> Run {
+        for arg in args {
+            self = self.arg(arg);
+        }
+        self
+    }
+
+    pub fn env(
+        mut self,
+        key: impl AsRef<std::ffi::OsStr>,
+        value: impl AsRef<std::ffi::OsStr>,
+    ) -> Run {
+        self.command.env(key, value);
+        self
+    }
+
+    pub fn env_remove(mut self, key: impl AsRef<std::ffi::OsStr>) -> Run {
+        self.command.env_remove(key);
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Run {
+        self.command.current_dir(dir);
+        self
+    }
+
+    /// What p0 reads on stdin (instead of nothing).
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Run {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// Another limit than [`DEADLINE`] (a test of a slow path, or one that proves a bound).
+    pub fn deadline(mut self, deadline: Duration) -> Run {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The exit code expected (0 unless set).
+    pub fn code(mut self, code: i32) -> Run {
+        self.code = Some(code);
+        self
+    }
+
+    /// Any exit code: the test asserts on the status itself.
+    pub fn any_code(mut self) -> Run {
+        self.code = None;
+        self
+    }
+
+    /// Exactly this on stdout (empty unless set).
+    pub fn stdout(mut self, text: impl Into<String>) -> Run {
+        self.stdout = Expected::Exactly(text.into());
+        self
+    }
+
+    /// stdout contains `piece` (and every other piece asked for).
+    pub fn stdout_contains(mut self, piece: &str) -> Run {
+        self.stdout.contains(piece);
+        self
+    }
+
+    /// Any stdout: the test reads it and asserts on it itself.
+    pub fn any_stdout(mut self) -> Run {
+        self.stdout = Expected::Anything;
+        self
+    }
+
+    /// Exactly this on stderr (empty unless set).
+    pub fn stderr(mut self, text: impl Into<String>) -> Run {
+        self.stderr = Expected::Exactly(text.into());
+        self
+    }
+
+    /// stderr contains `piece` (and every other piece asked for).
+    pub fn stderr_contains(mut self, piece: &str) -> Run {
+        self.stderr.contains(piece);
+        self
+    }
+
+    /// Any stderr: the test reads it and asserts on it itself.
+    pub fn any_stderr(mut self) -> Run {
+        self.stderr = Expected::Anything;
+        self
+    }
+
+    /// The command line, for failure messages.
+    fn shown(&self) -> String {
+        let words: Vec<String> = std::iter::once(p0_binary().display().to_string())
+            .chain(self.argv.iter().map(|a| a.to_string_lossy().into_owned()))
+            .collect();
+        shell_words::join(words)
+    }
+
+    /// Starts p0 and returns at once; [`Running::wait`] checks what was asked for.
+    #[track_caller]
+    pub fn spawn(mut self) -> Running {
+        let out = tempfile::tempdir().expect("a scratch directory");
+        let stdin = match &self.stdin {
+            Some(input) => {
+                let path = out.path().join("stdin");
+                std::fs::write(&path, input).expect("stdin written");
+                Stdio::from(File::open(&path).expect("stdin opens"))
+            }
+            None => Stdio::null(),
+        };
+        let (stdout, stderr) = (out.path().join("stdout"), out.path().join("stderr"));
+        // Files, not pipes: a child p0 started that outlived it would hold a pipe open.
+        let child = self
+            .command
+            .stdin(stdin)
+            .stdout(File::create(&stdout).expect("stdout file"))
+            .stderr(File::create(&stderr).expect("stderr file"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} did not start: {e}", self.shown()));
+        Running {
+            shown: self.shown(),
+            started: Instant::now(),
+            child: Some(child),
+            out,
+            stdout,
+            stderr,
+            run: self,
+        }
+    }
+
+    /// Runs p0 to its end (or its deadline) and checks the exit code, stdout and stderr.
+    #[track_caller]
+    pub fn run(self) -> Ran {
+        self.spawn().wait()
+    }
+
+    /// [`Run::run`], returning stdout.
+    #[track_caller]
+    pub fn run_stdout(self) -> String {
+        super::stdout(&self.run())
+    }
+
+    /// [`Run::run`], returning stderr.
+    #[track_caller]
+    pub fn run_stderr(self) -> String {
+        super::stderr(&self.run())
+    }
+}
+
+/// A p0 started by [`Run::spawn`]. Dropping it kills p0's process group.
+pub struct Running {
+    run: Run,
+    shown: String,
+    started: Instant,
+    child: Option<Child>,
+    out: tempfile::TempDir,
+    stdout: PathBuf,
+    stderr: PathBuf,
+}
+
+impl Running {
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// What p0 has written to stdout so far.
+    pub fn stdout_so_far(&self) -> String {
+        std::fs::read_to_string(&self.stdout).unwrap_or_default()
+    }
+
+    /// What p0 has written to stderr so far.
+    pub fn stderr_so_far(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// The scratch directory p0's streams are written to (removed with this).
+    pub fn dir(&self) -> &Path {
+        self.out.path()
+    }
+
+    /// Whether p0 is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+
+    fn kill_group(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            if matches!(child.try_wait(), Ok(None)) {
+                // p0 leads its own process group (setsid): the group is everything it started.
+                let group = nix::unistd::Pid::from_raw(child.id() as i32);
+                let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+                let _ = child.kill();
+            }
+            let _ = child.wait();
+        }
+    }
+
+    /// Waits for p0 (up to what is left of its deadline), then checks the exit code, stdout
+    /// and stderr. Past the deadline, kills p0's process group and fails with the command and
+    /// its output so far.
+    #[track_caller]
+    pub fn wait(mut self) -> Ran {
+        let deadline = self.started + self.run.deadline;
+        let child = self.child.take().expect("running");
+        let pid = child.id() as i32;
+        let mut raw_status = 0;
+        // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
+        let mut usage: nix::libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: wait4 on our own child, with valid pointers.
+            let reaped =
+                unsafe { nix::libc::wait4(pid, &mut raw_status, nix::libc::WNOHANG, &mut usage) };
+            if reaped == pid {
+                break;
+            }
+            assert!(reaped == 0, "wait4 failed for {}", self.shown);
+            if Instant::now() >= deadline {
+                self.child = Some(child);
+                self.kill_group();
+                panic!(
+                    "{} ran past its deadline of {:?} and was killed.\nstdout so far:\n{}\nstderr so far:\n{}",
+                    self.shown,
+                    self.run.deadline,
+                    self.stdout_so_far(),
+                    self.stderr_so_far()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let elapsed = self.started.elapsed();
+        // Reaped already: std's handle is only dropped (it neither waits nor kills).
+        drop(child);
+        let status = ExitStatus::from_raw(raw_status);
+        let ran = Ran {
+            output: Output {
+                status,
+                stdout: std::fs::read(&self.stdout).unwrap_or_default(),
+                stderr: std::fs::read(&self.stderr).unwrap_or_default(),
+            },
+            elapsed,
+            // Linux reports ru_maxrss in KiB, macOS in bytes.
+            max_rss_kib: if cfg!(target_os = "linux") {
+                usage.ru_maxrss
+            } else {
+                usage.ru_maxrss / 1024
+            },
+        };
+        self.check(&ran);
+        ran
+    }
+
+    #[track_caller]
+    fn check(&self, ran: &Ran) {
+        let (stdout, stderr) = (super::stdout(ran), super::stderr(ran));
+        let mut problems = Vec::new();
+        if let Some(code) = self.run.code {
+            if ran.status.code() != Some(code) {
+                problems.push(format!("exit code: expected {code}, got {}", ran.status));
+            }
+        }
+        if let Some(why) = self.run.stdout.mismatch(&stdout) {
+            problems.push(format!("stdout: {why}"));
+        }
+        if let Some(why) = self.run.stderr.mismatch(&stderr) {
+            problems.push(format!("stderr: {why}"));
+        }
+        assert!(
+            problems.is_empty(),
+            "{} ({}, after {:.2?}):\n{}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            self.shown,
+            ran.status,
+            ran.elapsed,
+            problems.join("\n")
+        );
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.kill_group();
+    }
+}
+
+/// How a [`Run`] went: its `Output` (status, stdout, stderr; reachable as `ran.status` etc.),
+/// how long it took, and the most memory it held.
+pub struct Ran {
+    pub output: Output,
+    pub elapsed: Duration,
+    /// Peak resident set size, KiB (`ru_maxrss` of wait4).
+    pub max_rss_kib: i64,
+}
+
+impl std::ops::Deref for Ran {
+    type Target = Output;
+    fn deref(&self) -> &Output {
+        &self.output
+    }
+}
+
+/// Waits until `condition` returns `Some`, checking every 20 ms, and returns its value; fails
+/// with `what` past `limit`. For a yes/no condition: `(cond).then_some(())`.
+///
+/// The one way a test waits for something: never a fixed sleep before an assertion.
+#[track_caller]
+pub fn eventually<T>(what: &str, limit: Duration, mut condition: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = condition() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
