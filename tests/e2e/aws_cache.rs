@@ -94,11 +94,13 @@ fn credentials_too_close_to_expiry_are_fetched_again() {
     sb.reset_calls();
     // The sandbox's credentials last an hour: demanding more than that is a miss.
     let output = sb
-        .p0()
+        .run::<&str>([])
         .env("P0_MIN_CREDENTIAL_LIFETIME", "7200")
         .args(ASSUME_ADMIN)
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
 }
@@ -132,11 +134,13 @@ fn a_stuck_holder_of_the_lock_ends_in_a_clear_timeout() {
         std::fs::File::create(locks.join(format!("aws~okta~acme~{PROD}~Admin.lock"))).unwrap();
     held.lock().unwrap();
     let output = sb
-        .p0()
+        .run::<&str>([])
         .env("P0_LOCK_TIMEOUT", "1")
         .args(ASSUME_ADMIN)
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("waiting for another p0 process"),

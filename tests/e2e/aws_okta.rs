@@ -73,11 +73,13 @@ fn by_id_and_by_label_share_one_cache_entry() {
 fn the_account_can_come_from_p0_aws_account() {
     let sb = Sandbox::logged_in(default_scenario());
     let output = sb
-        .p0()
+        .run::<&str>([])
         .env("P0_AWS_ACCOUNT", "prod")
         .args(["aws", "role", "assume", "Admin"])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
 }
@@ -274,11 +276,13 @@ fn fish_and_powershell_syntax() {
         "{fish}"
     );
     let pwsh = sb
-        .p0()
+        .run::<&str>([])
         .env("SHELL", "/usr/bin/pwsh")
         .args(["aws", "--account", "prod", "role", "assume", "Admin"])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let pwsh = stdout(&pwsh);
     assert!(pwsh.lines().all(|l| l.starts_with("$Env:AWS_")), "{pwsh}");
 }
@@ -316,8 +320,7 @@ fn a_malformed_assertion_is_an_error_not_a_crash() {
 fn debug_output_never_shows_secrets() {
     let sb = Sandbox::logged_in(default_scenario());
     let output = sb
-        .p0()
-        .args([
+        .run([
             "--debug",
             "aws",
             "--account",
@@ -326,8 +329,10 @@ fn debug_output_never_shows_secrets() {
             "assume",
             "Admin",
         ])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(output.status.success(), "{}", stderr(&output));
     let vars = exports(&output);
     let debug = stderr(&output);

@@ -195,7 +195,7 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
     let sb = Sandbox::logged_in(default_scenario());
     let elsewhere = sb.home().join("elsewhere/aws-config");
     let out = sb
-        .p0()
+        .run::<&str>([])
         .env("AWS_CONFIG_FILE", &elsewhere)
         .args([
             "aws",
@@ -207,8 +207,10 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
             "--role",
             "Admin",
         ])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&out);
     assert!(read(&elsewhere).contains("[profile p]\n"));
     assert_eq!(mode(&elsewhere), 0o600);
@@ -393,11 +395,13 @@ fn write_profile_stores_the_credentials_for_the_aws_cli() {
     // AWS_SHARED_CREDENTIALS_FILE is where it goes when set.
     let elsewhere = sb.home().join("creds");
     let out = sb
-        .p0()
+        .run::<&str>([])
         .env("AWS_SHARED_CREDENTIALS_FILE", &elsewhere)
         .args(assume)
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&out);
     assert!(read(&elsewhere).contains("[prod-admin]"));
 }

@@ -10,13 +10,14 @@ const CROSS: &str = "arn:aws:iam::210987654321:role/team/CrossAccount";
 
 fn caller(sb: &Sandbox, extra: &[&str]) -> String {
     let out = sb
-        .p0()
-        .args(["run-as", "--account", "prod", "--role", ADMIN])
+        .run(["run-as", "--account", "prod", "--role", ADMIN])
         .args(extra)
         .args(["--region", "us-east-1", "--"])
         .args(["aws", "sts", "get-caller-identity", "--output", "json"])
-        .output()
-        .expect("p0 runs");
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&out);
     let identity: Value = serde_json::from_slice(&out.stdout).unwrap();
     identity["Arn"].as_str().unwrap().to_string()
@@ -36,8 +37,7 @@ fn run_as_chains_into_the_cross_account_role_and_caches_both_links() {
     // Warm: both links come from the cache.
     sb.reset_calls();
     let warm = sb
-        .p0()
-        .args(["run-as", "--account", "prod", "--role", ADMIN])
+        .run(["run-as", "--account", "prod", "--role", ADMIN])
         .args([
             "--chain-role-arn",
             CROSS,
@@ -46,8 +46,10 @@ fn run_as_chains_into_the_cross_account_role_and_caches_both_links() {
             "-c",
             "echo $P0_RUN_AS",
         ])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&warm);
     assert_eq!(stdout(&warm).trim(), "210987654321/team/CrossAccount");
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());

@@ -4,7 +4,7 @@
 
 use crate::harness::*;
 use serde::Deserialize;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 /// The process credential provider's JSON, read strictly: these fields, no others, in this
 /// order, and not one byte before or after.
@@ -44,8 +44,8 @@ fn minutes_left(expiration: &str) -> i64 {
     (at - time::OffsetDateTime::now_utc()).whole_minutes()
 }
 
-fn process(sb: &Sandbox, args: &[&str]) -> Output {
-    sb.p0().args(args).output().expect("p0 runs")
+fn process(sb: &Sandbox, args: &[&str]) -> Ran {
+    sb.run(args).any_code().any_stdout().any_stderr().run()
 }
 
 #[test]

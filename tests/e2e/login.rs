@@ -367,18 +367,19 @@ fn a_manual_approval_is_waited_for() {
     scenario["okta"]["device"]["approval"] = json!("manual");
     scenario["okta"]["device"]["interval"] = json!(1);
     let sb = Sandbox::start(scenario);
-    let child = sb
-        .p0()
-        .args(["login", "acme"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    sb.control_post("/device/approve", json!({}));
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(out.stdout.is_empty());
+    let login = sb
+        .run(["login", "acme"])
+        .stderr_contains("Waiting for authorization...")
+        .spawn();
+    // The event: p0 asked for the device code and was told at least once that it is pending.
+    eventually(
+        "p0 polls the pending device authorization",
+        Duration::from_secs(30),
+        || (sb.count("okta.device_token") > 0 && !sb.pending_devices().is_empty()).then_some(()),
+    );
+    assert_eq!(sb.approve_devices(), 1);
+    login.wait();
+    assert!(sb.count("okta.device_token") >= 2, "{:?}", sb.calls());
 }
 
 #[test]
@@ -394,19 +395,20 @@ fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
     assert_eq!(text(&out.stderr).trim(), "Could not find organization");
 
     let out = sb
-        .p0()
-        .args(["login", "acme"])
+        .run(["login", "acme"])
         .env("P0_RETRY_BASE_MS", "1")
         .env("P0_APP_URL", "http://127.0.0.1:9")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr).trim(),
         "Network error: Unable to reach the server at http://127.0.0.1:9/orgs/acme."
     );
 
-    let out = sb.p0().arg("login").output().unwrap();
+    let out = sb.run(["login"]).any_code().any_stdout().any_stderr().run();
     assert_eq!(out.status.code(), Some(64));
     assert!(text(&out.stderr).contains("The organization ID is required."));
 
@@ -445,11 +447,12 @@ fn logout_forgets_identity_config_and_cache() {
 fn p0_org_names_the_state_files() {
     let sb = Sandbox::start(default_scenario());
     let out = sb
-        .p0()
-        .args(["login"])
+        .run(["login"])
         .env("P0_ORG", "acme")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(sb.home().join(".p0/identity-acme.json").exists());
     assert!(sb.home().join(".p0/config-acme.json").exists());
@@ -462,11 +465,12 @@ fn an_id_token_the_server_refuses_is_refreshed_once() {
     sb.control_post("/expire", json!({"what": "firebase"}));
     sb.reset_calls();
     let out = sb
-        .p0()
-        .args(["ls", "aws", "role"])
+        .run(["ls", "aws", "role"])
         .env("P0_LOG", "p0=debug")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("the bearer was refused"), "{err}");
@@ -518,15 +522,19 @@ fn debug_output_never_shows_a_token() {
         .map(|v| v.as_str().expect("a token").to_string())
         .collect()
     };
-    let login = sb.p0().args(["--debug", "login", "acme"]).output().unwrap();
+    let login = sb
+        .run(["--debug", "login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(login.status.success(), "{}", text(&login.stderr));
     let mut tokens = secrets(&sb.identity());
     sb.edit_identity(|identity| {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     let request = sb
-        .p0()
-        .args([
+        .run([
             "--debug",
             "request",
             "--wait",
@@ -536,8 +544,10 @@ fn debug_output_never_shows_a_token() {
             "--account",
             "prod",
         ])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(request.status.success(), "{}", text(&request.stderr));
     tokens.extend(secrets(&sb.identity()));
     let shown = format!("{}{}", text(&login.stderr), text(&request.stderr));
@@ -565,11 +575,12 @@ fn debug_output_of_a_failed_call_never_shows_its_query() {
     scenario["faults"] = json!([{"endpoint": "firebase.sign_in", "close": true}]);
     let sb = Sandbox::start(scenario);
     let out = sb
-        .p0()
-        .args(["--debug", "login", "acme"])
+        .run(["--debug", "login", "acme"])
         .env("P0_RETRY_BASE_MS", "5")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let shown = text(&out.stderr);
     assert!(out.status.success(), "{shown}");
     assert!(

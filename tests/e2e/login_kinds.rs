@@ -221,12 +221,13 @@ fn password_login_then_identity_center_and_the_password_is_never_stored() {
     let sb = Sandbox::start(scenario("password"));
     let password = "correct horse battery staple";
     let out = sb
-        .p0()
-        .args(["login", "acme"])
+        .run(["login", "acme"])
         .env("P0_EMAIL", USER_EMAIL)
         .env("P0_PASSWORD", password)
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sb.count("firebase.sign_in_password"), 1);
     assert_eq!(sb.count("firebase.sign_in"), 0);
@@ -249,12 +250,13 @@ fn password_errors_have_their_texts() {
         "{err}"
     );
     let out = sb
-        .p0()
-        .args(["login", "acme"])
+        .run(["login", "acme"])
         .env("P0_EMAIL", USER_EMAIL)
         .env("P0_PASSWORD", "wrong")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(out.status.code(), Some(77));
     let err = stderr(&out);
     assert!(err.contains("INVALID_LOGIN_CREDENTIALS"), "{err}");
@@ -491,11 +493,12 @@ fn a_taken_port_is_reported() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let out = sb
-        .p0()
-        .args(["login", "acme"])
+        .run(["login", "acme"])
         .env("P0_LOGIN_REDIRECT_PORT", &port)
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(out.status.code(), Some(78));
     let err = stderr(&out);
     assert!(

@@ -16,14 +16,15 @@ fn token_file(sb: &Sandbox, token: &str) -> PathBuf {
     path
 }
 
-fn run_as(sb: &Sandbox, args: &[&str], command: &[&str]) -> Output {
-    sb.p0()
-        .arg("run-as")
+fn run_as(sb: &Sandbox, args: &[&str], command: &[&str]) -> Ran {
+    sb.run(["run-as"])
         .args(args)
         .arg("--")
         .args(command)
-        .output()
-        .expect("p0 runs")
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run()
 }
 
 fn caller_arn(out: &Output) -> String {

@@ -55,6 +55,8 @@ mod run_as;
 
 pub use p0_testkit::scenario::*;
 pub use p0_testkit::{assert_success, aws_cli_path, python, text};
+// Named for the tests' signatures and docs, though most reach them through `sb.run(..)`.
+#[allow(unused_imports)]
 pub use run::{eventually, Ran, Run, Running, DEADLINE};
 pub use run_as::RunAs;
 

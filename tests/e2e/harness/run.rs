@@ -107,6 +107,15 @@ impl Run {
         self
     }
 
+    pub fn envs<K, V>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Run
+    where
+        K: AsRef<std::ffi::OsStr>,
+        V: AsRef<std::ffi::OsStr>,
+    {
+        self.command.envs(vars);
+        self
+    }
+
     pub fn env_remove(mut self, key: impl AsRef<std::ffi::OsStr>) -> Run {
         self.command.env_remove(key);
         self

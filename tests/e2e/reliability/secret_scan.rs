@@ -283,7 +283,13 @@ fn no_output_of_a_google_entra_ping_or_password_session_shows_a_secret() {
                 identity["firebaseSession"]["expiresAt"] = (now() - 1.0).into();
             });
             for args in [&["ls", "aws", "permission-set"][..], &["status"][..]] {
-                let out = sb.p0().args(args).envs(env).output().unwrap();
+                let out = sb
+                    .run(args)
+                    .envs(env)
+                    .any_code()
+                    .any_stdout()
+                    .any_stderr()
+                    .run();
                 assert!(out.status.success(), "{what}: {args:?}: {}", stderr(&out));
                 text.push_str(&format!("{}{}", stdout(&out), stderr(&out)));
             }
