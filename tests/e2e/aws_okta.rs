@@ -371,38 +371,19 @@ fn a_web_sso_token_that_ended_during_the_approval_is_exchanged_again() {
     scenario["accounts"][0]["roles"]["Admin"]["policy"] =
         json!({"outcome": "approve", "after_ms": 1500});
     let sb = Sandbox::logged_in(scenario);
-    let child = sb
-        .p0()
-        .args([
-            "run-as",
-            "--account",
-            "prod",
-            "--role",
-            "Admin",
-            "--",
-            "true",
-        ])
-        .env("P0_RETRY_BASE_MS", "5")
+    let run = sb
+        .run(RUN_ADMIN)
         .env("P0_LOG", "p0=debug")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while sb.count("okta.token_exchange") == 0 {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "no token exchange during the approval: {:?}",
-            sb.calls()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+        .stderr_contains("refused the prepared token")
+        .spawn();
+    eventually(
+        "a token exchange during the approval",
+        std::time::Duration::from_secs(20),
+        || (sb.count("okta.token_exchange") > 0).then_some(()),
+    );
     assert_eq!(sb.count("okta.sso"), 0, "the approval is still pending");
     sb.expire("okta_web_sso");
-    let output = child.wait_with_output().unwrap();
-    let err = stderr(&output);
-    assert!(output.status.success(), "{err}");
-    assert!(err.contains("refused the prepared token"), "{err}");
+    run.wait();
     assert_eq!(sb.count("okta.token_exchange"), 2, "{:?}", sb.calls());
     assert_eq!(sb.count("okta.sso"), 2);
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);

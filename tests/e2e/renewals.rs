@@ -62,14 +62,10 @@ fn run_as_args<'a>(mode: &[&'a str], command: &[&'a str]) -> Vec<&'a str> {
 mod slow {
     use super::*;
     use serde_json::json;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(90);
-        while !done() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        eventually(what, Duration::from_secs(90), || done().then_some(()));
     }
 
     /// A boto3 child calling STS for about two lifetimes: p0 renews several times through the

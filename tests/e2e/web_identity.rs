@@ -214,18 +214,17 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
 /// keys; p0 prints nothing.
 mod slow {
     use super::*;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     fn wait_for_token(sb: &Sandbox, token: &str) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let tokens = sb.web_identity_tokens();
-            if tokens.iter().any(|t| t == token) {
-                return tokens;
-            }
-            assert!(Instant::now() < deadline, "{token} never sent: {tokens:?}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        eventually(
+            &format!("{token} is sent to STS"),
+            Duration::from_secs(60),
+            || {
+                let tokens = sb.web_identity_tokens();
+                tokens.iter().any(|t| t == token).then_some(tokens)
+            },
+        )
     }
 
     #[test]

@@ -46,8 +46,10 @@
 //! # Real-time tests
 //!
 //! A test that must let real time pass (children across credential lifetimes, about a
-//! minute or more) lives in the `_slow` module, so its path starts with `_slow::` and
-//! `cargo test --test e2e -- --skip _slow::` leaves them all out. No other marker is used.
+//! minute or more) lives in a `mod slow` inside its area's module, beside the helpers it
+//! shares (`renewals::slow::`, `launch::slow::`, `reliability::deadlines::slow::`), so
+//! `cargo test --test e2e -- --skip slow::` leaves them all out. No other marker is used
+//! (no `#[ignore]`, no naming scheme).
 #![allow(dead_code)] // Not every module uses every helper.
 
 mod run;

@@ -219,6 +219,7 @@ impl Run {
             shown: self.shown(),
             started: Instant::now(),
             child: Some(child),
+            reaped: None,
             out,
             stdout,
             stderr,
@@ -251,6 +252,8 @@ pub struct Running {
     shown: String,
     started: Instant,
     child: Option<Child>,
+    /// Its status, when [`Running::is_running`] saw it end (and reaped it).
+    reaped: Option<ExitStatus>,
     out: tempfile::TempDir,
     stdout: PathBuf,
     stderr: PathBuf,
@@ -276,9 +279,14 @@ impl Running {
         self.out.path()
     }
 
-    /// Whether p0 is still running.
+    /// Whether p0 is still running (once it is not, [`Running::wait`] reports no peak memory).
     pub fn is_running(&mut self) -> bool {
-        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+        if self.reaped.is_none() {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                self.reaped = Some(status);
+            }
+        }
+        self.reaped.is_none()
     }
 
     fn kill_group(&mut self) {
@@ -304,7 +312,7 @@ impl Running {
         let mut raw_status = 0;
         // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
         let mut usage: nix::libc::rusage = unsafe { std::mem::zeroed() };
-        loop {
+        while self.reaped.is_none() {
             // SAFETY: wait4 on our own child, with valid pointers.
             let reaped =
                 unsafe { nix::libc::wait4(pid, &mut raw_status, nix::libc::WNOHANG, &mut usage) };
@@ -328,7 +336,9 @@ impl Running {
         let elapsed = self.started.elapsed();
         // Reaped already: std's handle is only dropped (it neither waits nor kills).
         drop(child);
-        let status = ExitStatus::from_raw(raw_status);
+        let status = self
+            .reaped
+            .unwrap_or_else(|| ExitStatus::from_raw(raw_status));
         let ran = Ran {
             output: Output {
                 status,

@@ -6,8 +6,7 @@ use crate::harness::*;
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The codes the tests below produce, in the table's order.
 const PRODUCED: &[&str] = &[
@@ -114,28 +113,20 @@ fn exit_69_okta_failures_and_a_redirect_loop() {
 fn exit_75_another_p0_held_the_lock_too_long() {
     let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 60000}));
     // The first p0 takes the credential lock and waits for the approval.
-    let mut holder = sb
-        .p0()
-        .args(RUN_ADMIN)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while sb.count("p0.command") == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the first p0 never filed its request"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let holder = sb.run(RUN_ADMIN).any_code().any_stderr().spawn();
+    eventually(
+        "the first p0 files its request",
+        Duration::from_secs(30),
+        || (sb.count("p0.command") > 0).then_some(()),
+    );
     let second = p0_bounded(
         &sb,
         &RUN_ADMIN,
         &[("P0_LOCK_TIMEOUT", "1")],
         Duration::from_secs(30),
     );
-    let _ = holder.kill();
-    let _ = holder.wait();
+    // Dropping it kills its process group.
+    drop(holder);
     second.assert_code(75);
     assert!(
         second.stderr.contains("another p0 process"),
@@ -196,20 +187,15 @@ fn exit_128_plus_n_killed_by_a_signal_and_130_for_ctrl_c() {
     let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 60000}));
     for (signal, code) in [(nix::libc::SIGTERM, None), (nix::libc::SIGINT, Some(130))] {
         sb.reset_calls();
-        let mut started = sb
-            .p0()
-            .args(RUN_ADMIN)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while sb.count("p0.poll") == 0 {
-            assert!(Instant::now() < deadline, "p0 never started waiting");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let started = sb.run(RUN_ADMIN).any_code().any_stderr().spawn();
+        eventually(
+            "p0 starts waiting on the poll stream",
+            Duration::from_secs(30),
+            || (sb.count("p0.poll") > 0).then_some(()),
+        );
         // SAFETY: signalling our own child.
-        unsafe { nix::libc::kill(started.id() as i32, signal) };
-        let status = started.wait().unwrap();
+        unsafe { nix::libc::kill(started.pid() as i32, signal) };
+        let status = started.wait().status;
         match code {
             // Killed by the signal: a shell reports 128 + n.
             None => assert_eq!(status.signal(), Some(signal), "{status:?}"),

@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 const RUN_ADMIN: &[&str] = &[
     "run-as",
@@ -305,22 +305,17 @@ fn kill_after_delays(
     for delay in delays {
         reset(sb);
         sb.reset_calls();
-        let mut child = sb
-            .p0()
-            .args(args)
-            .env("P0_RETRY_BASE_MS", "5")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !started(sb) && child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < deadline, "p0 never got there");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        let mut running = sb.run(args).any_code().any_stdout().any_stderr().spawn();
+        eventually("p0 gets there", Duration::from_secs(30), || {
+            (started(sb) || !running.is_running()).then_some(())
+        });
+        // Not a wait for an event: the moment of the kill, spread on purpose.
         std::thread::sleep(delay);
-        let _ = child.kill();
-        let status = child.wait().unwrap();
+        if running.is_running() {
+            // SAFETY: signalling our own child, not reaped yet.
+            unsafe { nix::libc::kill(running.pid() as i32, nix::libc::SIGKILL) };
+        }
+        let status = running.wait().status;
         if status.signal() == Some(9) {
             kills += 1;
         } else {
