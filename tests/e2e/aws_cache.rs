@@ -36,23 +36,18 @@ fn sixteen_parallel_cold_runs_share_one_fetch() {
     let sb = Sandbox::logged_in(default_scenario());
     // Without the local copy of the account config, every process needs it too.
     std::fs::remove_file(sb.cache_dir().join("aws-config~acme.json")).unwrap();
-    let children: Vec<_> = (0..16)
+    let children: Vec<Running> = (0..16)
         .map(|_| {
-            sb.p0()
-                .args(ASSUME_ADMIN)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
+            sb.run(ASSUME_ADMIN)
+                .deadline(std::time::Duration::from_secs(120))
+                .any_stdout()
+                .any_stderr()
                 .spawn()
-                .unwrap()
         })
         .collect();
     let keys: BTreeSet<String> = children
         .into_iter()
-        .map(|child| {
-            let output = child.wait_with_output().unwrap();
-            assert!(output.status.success(), "{}", stderr(&output));
-            exports(&output)["AWS_ACCESS_KEY_ID"].clone()
-        })
+        .map(|child| exports(&child.wait())["AWS_ACCESS_KEY_ID"].clone())
         .collect();
     assert_eq!(keys.len(), 1, "every process got the same credentials");
     assert_eq!(sb.count("p0.command"), 1, "{:?}", sb.calls());

@@ -487,19 +487,16 @@ fn parallel_commands_renew_the_session_once() {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     sb.reset_calls();
-    let children: Vec<_> = (0..8)
+    let children: Vec<Running> = (0..8)
         .map(|_| {
-            sb.p0()
-                .args(["ls", "aws", "role"])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
+            sb.run(["ls", "aws", "role"])
+                .any_stdout()
+                .any_stderr()
                 .spawn()
-                .unwrap()
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        child.wait();
     }
     assert_eq!(
         sb.count("firebase.refresh") + sb.count("firebase.sign_in"),
@@ -592,31 +589,33 @@ fn debug_output_of_a_failed_call_never_shows_its_query() {
 
 #[test]
 fn ctrl_c_during_login_exits_130_and_writes_nothing() {
-    use std::io::{BufRead, BufReader};
     let mut scenario = default_scenario();
     scenario["okta"]["device"]["approval"] = json!("manual");
     scenario["okta"]["device"]["interval"] = json!(1);
     let sb = Sandbox::start(scenario);
-    let mut child = sb
-        .p0()
-        .args(["login", "acme"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("Waiting for authorization...") {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "p0 ended early");
-    }
+    let mut login = sb.run(["login", "acme"]).code(130).any_stderr().spawn();
+    eventually(
+        "p0 waits for authorization",
+        Duration::from_secs(30),
+        || {
+            assert!(
+                login.is_running(),
+                "p0 ended early:\n{}",
+                login.stderr_so_far()
+            );
+            login
+                .stderr_so_far()
+                .contains("Waiting for authorization...")
+                .then_some(())
+        },
+    );
     let sent = Instant::now();
     let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &login.pid().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
-    assert_eq!(child.wait().unwrap().code(), Some(130));
+    login.wait();
     assert!(sent.elapsed() < Duration::from_secs(2));
     assert!(!sb.identity_path().exists());
 }

@@ -11,10 +11,8 @@
 use crate::harness::*;
 use p0_testkit::browser::{self, Chromium};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
+use std::process::ExitStatus;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Held by the tests that listen on P0's registered ports (52700, 52701).
@@ -31,69 +29,49 @@ pub(crate) fn scenario(kind: &str) -> Value {
 
 /// `p0 login acme` running, and the sign-in link it printed.
 pub(crate) struct PendingLogin {
-    child: Child,
-    lines: Receiver<String>,
-    stderr: Arc<Mutex<String>>,
+    running: Running,
     pub(crate) url: String,
 }
 
 pub(crate) fn start_login(sb: &Sandbox, env: &[(&str, &str)], remove: &[&str]) -> PendingLogin {
-    let mut command = sb.p0();
-    command.args(["login", "acme"]).env("P0_RETRY_BASE_MS", "5");
-    for (key, value) in env {
-        command.env(key, value);
-    }
+    let mut run = sb
+        .run(["login", "acme"])
+        .envs(env.iter().copied())
+        // Up to a minute to the link, and a minute more to the end.
+        .deadline(2 * LOGIN_DEADLINE)
+        .any_code()
+        .any_stdout()
+        .any_stderr();
     for key in remove {
-        command.env_remove(key);
+        run = run.env_remove(key);
     }
-    let mut child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("p0 starts");
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let (tx, lines) = mpsc::channel();
-    let reader = BufReader::new(child.stderr.take().unwrap());
-    let transcript = stderr.clone();
-    std::thread::spawn(move || {
-        for line in reader.lines().map_while(Result::ok) {
-            transcript.lock().unwrap().push_str(&format!("{line}\n"));
-            let _ = tx.send(line);
-        }
+    let mut running = run.spawn();
+    let url = eventually("p0 prints a sign-in link", LOGIN_DEADLINE, || {
+        let stderr = running.stderr_so_far();
+        // Whole lines only: the link may be half written.
+        let whole = &stderr[..stderr.rfind('\n').map_or(0, |end| end + 1)];
+        let link = whole
+            .lines()
+            .find(|line| line.trim_start().starts_with("http"))
+            .map(|line| line.trim().to_string());
+        assert!(
+            link.is_some() || running.is_running(),
+            "p0 ended without a sign-in link:\n{stderr}"
+        );
+        link
     });
-    let started = Instant::now();
-    let url = loop {
-        let left = LOGIN_DEADLINE.saturating_sub(started.elapsed());
-        match lines.recv_timeout(left) {
-            Ok(line) if line.trim_start().starts_with("http") => break line.trim().to_string(),
-            Ok(_) => {}
-            Err(_) => panic!("p0 printed no sign-in link:\n{}", stderr.lock().unwrap()),
-        }
-    };
-    PendingLogin {
-        child,
-        lines,
-        stderr,
-        url,
-    }
+    PendingLogin { running, url }
 }
 
 impl PendingLogin {
     /// Waits for `p0 login` to end: its status and everything it wrote on stderr.
-    pub(crate) fn finish(mut self) -> (ExitStatus, String) {
-        let status =
-            p0_testkit::wait_with_timeout(&mut self.child, LOGIN_DEADLINE).unwrap_or_else(|| {
-                let _ = self.child.kill();
-                panic!("p0 login did not end:\n{}", self.stderr.lock().unwrap())
-            });
-        // The reader thread ends with the pipe; drain what it has.
-        while self.lines.recv_timeout(Duration::from_millis(200)).is_ok() {}
-        let stderr = self.stderr.lock().unwrap().clone();
-        (status, stderr)
+    pub(crate) fn finish(self) -> (ExitStatus, String) {
+        let ran = self.running.wait();
+        (ran.status, stderr(&ran))
     }
 
     fn running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
+        self.running.is_running()
     }
 
     /// The port of the listener, from the link's `redirect_uri`.
@@ -583,20 +561,16 @@ fn parallel_commands_renew_an_entra_session_once() {
         identity["firebaseSession"]["expiresAt"] = json!(now() + 20.0);
     });
     sb.reset_calls();
-    let children: Vec<Child> = (0..6)
+    let children: Vec<Running> = (0..6)
         .map(|_| {
-            sb.p0()
-                .args(["ls", "aws", "permission-set"])
-                .env("P0_RETRY_BASE_MS", "5")
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
+            sb.run(["ls", "aws", "permission-set"])
+                .any_stdout()
+                .any_stderr()
                 .spawn()
-                .unwrap()
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
+        child.wait();
     }
     assert_eq!(sb.count("entra.refresh"), 1, "{:?}", sb.calls());
     assert_eq!(sb.count("firebase.sign_in"), 1);

@@ -210,17 +210,13 @@ fn status_reports_locks_another_process_holds_without_waiting() {
     let session_lock = sb.home().join(".p0/identity.lock");
     let _signing_in = hold(&session_lock);
 
-    let mut child = sb
-        .p0()
-        .args(["status", "--json"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = p0_testkit::wait_with_timeout(&mut child, Duration::from_secs(20))
-        .expect("status never waits for a lock");
-    assert!(status.success());
-    let mut json = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut json).unwrap();
+    // Past 20 s it would be waiting for a lock: the run fails there.
+    let json = sb
+        .run(["status", "--json"])
+        .deadline(Duration::from_secs(20))
+        .any_stdout()
+        .any_stderr()
+        .run_stdout();
     let report: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         report["locks_held"],

@@ -9,7 +9,7 @@
 //! test without it fails with that fix.
 
 use super::fault_matrix::assert_state_undamaged;
-use super::{admin_assigned, run_bounded, Bounded};
+use super::{admin_assigned, p0_bounded, run_bounded, Bounded};
 use crate::harness::*;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
@@ -170,9 +170,7 @@ fn assert_after_kill(sb: &Sandbox, context: &str) -> usize {
 
 /// The next run (no strace) succeeds in bounded time and leaves nothing behind.
 fn assert_next_run_works(sb: &Sandbox, args: &[&str], context: &str) {
-    let mut command = sb.p0();
-    command.args(args).env("P0_RETRY_BASE_MS", "5");
-    let run = run_bounded(&mut command, NEXT_RUN_LIMIT + Duration::from_secs(5));
+    let run = p0_bounded(sb, args, &[], NEXT_RUN_LIMIT + Duration::from_secs(5));
     assert_eq!(
         run.code(),
         Some(0),
@@ -341,9 +339,7 @@ fn spread(span: Duration, count: u32) -> impl Iterator<Item = Duration> {
 /// How long `p0 args` takes from `reset` state, uninterrupted (the span to kill within).
 fn duration_of(sb: &Sandbox, args: &[&str], reset: &dyn Fn(&Sandbox)) -> Duration {
     reset(sb);
-    let mut command = sb.p0();
-    command.args(args).env("P0_RETRY_BASE_MS", "5");
-    let run = run_bounded(&mut command, Duration::from_secs(60));
+    let run = p0_bounded(sb, args, &[], Duration::from_secs(60));
     assert_eq!(run.code(), Some(0), "{}", run.stderr);
     measured(&format!("p0 {} takes {:?}", args.join(" "), run.elapsed));
     run.elapsed
