@@ -376,14 +376,11 @@ n=0; while [ ! -e "$OUT/stop" ] && [ $n -lt 1800 ]; do sleep 0.1; n=$((n+1)); do
         assert!(get(token).starts_with("HTTP/1.1 200"));
     }
     // The server drops what the flood left (closed sockets, header deadlines) and trims.
-    let started = Instant::now();
-    let after = loop {
-        std::thread::sleep(Duration::from_millis(500));
-        let now = memory_kib(run.pid());
-        if now.0 < before.0 + 16 * 1024 || started.elapsed() > Duration::from_secs(20) {
-            break now;
-        }
-    };
+    let after = eventually(
+        "the supervisor's memory within 16 MiB of before the floods",
+        Duration::from_secs(20),
+        || Some(memory_kib(run.pid())).filter(|now| now.0 < before.0 + 16 * 1024),
+    );
     eprintln!(
         "measured: supervisor RSS {} KiB before, {} KiB after 2 floods of up to {FLOOD} idle connections (peak {} KiB)",
         before.0, after.0, after.1

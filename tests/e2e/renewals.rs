@@ -201,7 +201,10 @@ while :; do sleep 0.05; done"#,
         });
         let sts = sb.count("sts.AssumeRoleWithSAML");
         terminal.wait_for("p0: could not renew credentials");
-        // Let it retry a few times (1, 2, 4 s apart) before stopping the child.
+        // Let it retry a few times (1, 2, 4 s apart) before stopping the child. Not a wait for
+        // an event: what follows asserts that nothing more happened (no second line, no device
+        // flow, no STS call), and a retry without a session makes no call the sandbox could
+        // count.
         std::thread::sleep(Duration::from_secs(4));
         std::fs::write(&stop, "").unwrap();
         terminal.wait_for("child done\n");
