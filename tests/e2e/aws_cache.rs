@@ -88,15 +88,12 @@ fn credentials_too_close_to_expiry_are_fetched_again() {
     sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run();
     sb.reset_calls();
     // The sandbox's credentials last an hour: demanding more than that is a miss.
-    let output = sb
-        .run::<&str>([])
+    sb.run::<&str>([])
         .env("P0_MIN_CREDENTIAL_LIFETIME", "7200")
         .args(ASSUME_ADMIN)
-        .any_code()
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
 }
 
@@ -132,11 +129,10 @@ fn a_stuck_holder_of_the_lock_ends_in_a_clear_timeout() {
         .run::<&str>([])
         .env("P0_LOCK_TIMEOUT", "1")
         .args(ASSUME_ADMIN)
-        .any_code()
+        .code(75)
         .any_stdout()
         .any_stderr()
         .run();
-    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("waiting for another p0 process"),
         "{}",

@@ -76,11 +76,9 @@ fn the_account_can_come_from_p0_aws_account() {
         .run::<&str>([])
         .env("P0_AWS_ACCOUNT", "prod")
         .args(["aws", "role", "assume", "Admin"])
-        .any_code()
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(output.status.success(), "{}", stderr(&output));
     assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
 }
 
@@ -329,11 +327,9 @@ fn debug_output_never_shows_secrets() {
             "assume",
             "Admin",
         ])
-        .any_code()
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(output.status.success(), "{}", stderr(&output));
     let vars = exports(&output);
     let debug = stderr(&output);
     assert!(!debug.is_empty());

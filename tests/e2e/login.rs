@@ -72,26 +72,17 @@ fn login_to_a_provider_token_org_skips_firebase() {
     let mut scenario = default_scenario();
     scenario["use_provider_token"] = json!(true);
     let sb = Sandbox::start(scenario);
-    let out = sb
-        .run(&["login", "acme"])
-        .any_code()
-        .any_stdout()
-        .any_stderr()
-        .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sb.run(&["login", "acme"]).any_stdout().any_stderr().run();
     assert!(out.stdout.is_empty());
     assert_eq!(sb.count("firebase.sign_in"), 0);
     assert_eq!(sb.count("p0.account"), 1);
     assert!(sb.identity().get("firebaseSession").is_none());
 
     sb.reset_calls();
-    let out = sb
-        .run(&["request", "aws", "role", "Admin", "--account", "prod"])
-        .any_code()
+    sb.run(&["request", "aws", "role", "Admin", "--account", "prod"])
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sign_in_calls(&sb), 0);
     assert_eq!(sb.count("p0.command"), 1);
 }
@@ -100,13 +91,10 @@ fn login_to_a_provider_token_org_skips_firebase() {
 fn a_second_command_within_the_hour_makes_no_sign_in_call() {
     let sb = Sandbox::logged_in(default_scenario());
     for _ in 0..2 {
-        let out = sb
-            .run(&["ls", "aws", "role"])
-            .any_code()
+        sb.run(&["ls", "aws", "role"])
             .any_stdout()
             .any_stderr()
             .run();
-        assert!(out.status.success(), "{}", text(&out.stderr));
     }
     let out = sb
         .run(&["login"])
@@ -131,13 +119,10 @@ fn an_expired_firebase_token_is_refreshed_without_okta() {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     sb.reset_calls();
-    let out = sb
-        .run(&["ls", "aws", "role"])
-        .any_code()
+    sb.run(&["ls", "aws", "role"])
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("firebase.refresh"), 1);
     assert_eq!(sb.count("firebase.sign_in"), 0);
     assert_eq!(sb.count("okta.device_authorize"), 0);
@@ -155,13 +140,10 @@ fn an_identity_written_by_p0s_cli_is_used_and_extended() {
         identity.as_object_mut().unwrap().remove("firebaseSession");
     });
     sb.reset_calls();
-    let out = sb
-        .run(&["ls", "aws", "role"])
-        .any_code()
+    sb.run(&["ls", "aws", "role"])
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("firebase.sign_in"), 1);
     assert_eq!(sb.count("okta.device_authorize"), 0);
     assert!(sb.identity()["firebaseSession"].is_object());
@@ -289,13 +271,7 @@ fn slow_down_widens_the_interval_instead_of_failing() {
     scenario["okta"]["device"]["pending_polls"] = json!(1);
     let sb = Sandbox::start(scenario);
     let started = Instant::now();
-    let out = sb
-        .run(&["login", "acme"])
-        .any_code()
-        .any_stdout()
-        .any_stderr()
-        .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    sb.run(&["login", "acme"]).any_stdout().any_stderr().run();
     assert_eq!(sb.count("okta.device_token"), 3);
     // RFC 8628: every poll after slow_down waits 5 s longer.
     assert!(started.elapsed() >= Duration::from_secs(5));
@@ -312,13 +288,7 @@ fn a_dropped_okta_connection_is_retried_not_fatal() {
         {"endpoint": "okta.device_token", "close": true}
     ]);
     let sb = Sandbox::start(scenario);
-    let out = sb
-        .run(&["login", "acme"])
-        .any_code()
-        .any_stdout()
-        .any_stderr()
-        .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    sb.run(&["login", "acme"]).any_stdout().any_stderr().run();
     assert_eq!(sb.count("okta.device_authorize"), 2);
     assert!(sb.identity_path().exists());
 }
@@ -330,11 +300,10 @@ fn a_denied_device_authorization_ends_the_login() {
     let sb = Sandbox::start(scenario);
     let out = sb
         .run(&["login", "acme"])
-        .any_code()
+        .code(1)
         .any_stdout()
         .any_stderr()
         .run();
-    assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("Access denied, try again"));
     assert!(!sb.identity_path().exists());
 }
@@ -387,38 +356,34 @@ fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
     let sb = Sandbox::start(default_scenario());
     let out = sb
         .run(&["login", "no-such-org"])
-        .any_code()
+        .code(1)
         .any_stdout()
         .any_stderr()
         .run();
-    assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stderr).trim(), "Could not find organization");
 
     let out = sb
         .run(["login", "acme"])
         .env("P0_RETRY_BASE_MS", "1")
         .env("P0_APP_URL", "http://127.0.0.1:9")
-        .any_code()
+        .code(1)
         .any_stdout()
         .any_stderr()
         .run();
-    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr).trim(),
         "Network error: Unable to reach the server at http://127.0.0.1:9/orgs/acme."
     );
 
-    let out = sb.run(["login"]).any_code().any_stdout().any_stderr().run();
-    assert_eq!(out.status.code(), Some(64));
+    let out = sb.run(["login"]).code(64).any_stdout().any_stderr().run();
     assert!(text(&out.stderr).contains("The organization ID is required."));
 
     let out = sb
         .run(&["ls", "aws", "role"])
-        .any_code()
+        .code(77)
         .any_stdout()
         .any_stderr()
         .run();
-    assert_eq!(out.status.code(), Some(77), "a login is needed");
     assert_eq!(
         text(&out.stderr).trim(),
         "Please run `p0 login <organization>`."
@@ -430,13 +395,7 @@ fn logout_forgets_identity_config_and_cache() {
     let sb = Sandbox::logged_in(default_scenario());
     std::fs::create_dir_all(sb.home().join(".p0/cache")).unwrap();
     std::fs::write(sb.home().join(".p0/cache/x.json"), "{}").unwrap();
-    let out = sb
-        .run(&["logout"])
-        .any_code()
-        .any_stdout()
-        .any_stderr()
-        .run();
-    assert!(out.status.success());
+    let out = sb.run(&["logout"]).any_stdout().any_stderr().run();
     assert!(out.stdout.is_empty());
     for name in ["identity.json", "config.json", "cache"] {
         assert!(!sb.home().join(".p0").join(name).exists(), "{name}");
@@ -446,14 +405,11 @@ fn logout_forgets_identity_config_and_cache() {
 #[test]
 fn p0_org_names_the_state_files() {
     let sb = Sandbox::start(default_scenario());
-    let out = sb
-        .run(["login"])
+    sb.run(["login"])
         .env("P0_ORG", "acme")
-        .any_code()
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(sb.home().join(".p0/identity-acme.json").exists());
     assert!(sb.home().join(".p0/config-acme.json").exists());
     assert!(!sb.identity_path().exists());
@@ -521,11 +477,9 @@ fn debug_output_never_shows_a_token() {
     };
     let login = sb
         .run(["--debug", "login", "acme"])
-        .any_code()
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(login.status.success(), "{}", text(&login.stderr));
     let mut tokens = secrets(&sb.identity());
     sb.edit_identity(|identity| {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
@@ -541,11 +495,9 @@ fn debug_output_never_shows_a_token() {
             "--account",
             "prod",
         ])
-        .any_code()
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(request.status.success(), "{}", text(&request.stderr));
     tokens.extend(secrets(&sb.identity()));
     let shown = format!("{}{}", text(&login.stderr), text(&request.stderr));
     // The debug channel is on and talks about the very calls that carry the tokens.
@@ -628,13 +580,10 @@ fn a_session_about_to_end_is_renewed_by_login() {
         identity["credential"]["expires_at"] = json!(now() + 200.0);
     });
     sb.reset_calls();
-    let out = sb
-        .run(&["ls", "aws", "role"])
-        .any_code()
+    sb.run(&["ls", "aws", "role"])
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("okta.device_authorize"), 0);
     let out = sb
         .run(&["login", "acme"])
@@ -655,11 +604,10 @@ fn a_missing_config_file_says_how_to_recover() {
     std::fs::remove_file(sb.home().join(".p0/config.json")).unwrap();
     let out = sb
         .run(&["ls", "aws", "role"])
-        .any_code()
+        .code(77)
         .any_stdout()
         .any_stderr()
         .run();
-    assert_eq!(out.status.code(), Some(77), "a login is needed");
     assert_eq!(
         text(&out.stderr).trim(),
         "Missing config file. Please login again using 'p0 login <organization>'."

@@ -42,11 +42,9 @@ fn json_output_is_the_listing() {
     let sb = sandbox();
     let out = sb
         .run(&["ls", "aws", "role", "--json"])
-        .any_code()
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let listing: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     let keys: Vec<&str> = listing["items"]
         .as_array()
@@ -65,11 +63,9 @@ fn size_limits_what_is_shown() {
     let sb = sandbox();
     let out = sb
         .run(&["ls", "aws", "role", "--size", "2", "--json"])
-        .any_code()
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let listing: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listing["items"].as_array().unwrap().len(), 2);
     assert_eq!(listing["isTruncated"], true);
@@ -80,11 +76,9 @@ fn size_limits_what_is_shown() {
 
     let out = sb
         .run(&["ls", "--size=1", "aws", "role"])
-        .any_code()
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).lines().count(), 1);
     assert!(text(&out.stderr).contains("the first 1"));
 }
@@ -98,11 +92,9 @@ fn listing_is_retried_through_a_429_storm() {
     );
     let out = sb
         .run(&["ls", "aws", "role"])
-        .any_code()
         .any_stdout()
         .any_stderr()
         .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(sb.count("p0.command"), 4);
     assert_eq!(text(&out.stdout).lines().count(), 4);
 }
@@ -116,13 +108,7 @@ fn nothing_but_command_output_reaches_stdout() {
     let sb = Sandbox::start(scenario);
 
     // Login: link, code, progress and result all on stderr.
-    let out = sb
-        .run(&["login", "acme"])
-        .any_code()
-        .any_stdout()
-        .any_stderr()
-        .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sb.run(&["login", "acme"]).any_stdout().any_stderr().run();
     assert_eq!(text(&out.stdout), "");
     assert!(text(&out.stderr).contains("Waiting for authorization..."));
 

@@ -273,14 +273,7 @@ fn no_output_of_a_google_entra_ping_or_password_session_shows_a_secret() {
                 identity["firebaseSession"]["expiresAt"] = (now() - 1.0).into();
             });
             for args in [&["ls", "aws", "permission-set"][..], &["status"][..]] {
-                let out = sb
-                    .run(args)
-                    .envs(env)
-                    .any_code()
-                    .any_stdout()
-                    .any_stderr()
-                    .run();
-                assert!(out.status.success(), "{what}: {args:?}: {}", stderr(&out));
+                let out = sb.run(args).envs(env).any_stdout().any_stderr().run();
                 text.push_str(&format!("{}{}", stdout(&out), stderr(&out)));
             }
             if kind == "entra" {
