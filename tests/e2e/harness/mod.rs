@@ -34,9 +34,10 @@
 //! Every check fails at the test's own line (`#[track_caller]`). The expectations are exact
 //! unless the test asks for less: `.stdout_contains`/`.stderr_contains`, or
 //! `.any_stdout()`/`.any_stderr()`/`.any_code()` when the test asserts on that itself.
-//! `P0_RETRY_BASE_MS=5` shortens P0 retries. Under a terminal, `sb.p0_in_terminal(args)`
-//! (testkit's pty runner, with its own deadline). `sb.p0()` is the raw `Command`, for the
-//! few tests that need a process shape the builder does not give (a pty, strace).
+//! `P0_RETRY_BASE_MS=5` shortens P0 retries. There is no other way to start p0 without a
+//! terminal (the raw `Command` is private to the harness). Under a terminal, p0 runs through
+//! testkit's pty runner (`sb.p0_in_terminal(args)`, `sb.terminal(..)`, with their own
+//! deadline); under strace, through `reliability::run_bounded`.
 //!
 //! # Waiting: `eventually(what, limit, condition)`
 //!
@@ -111,8 +112,8 @@ impl Sandbox {
     }
 
     /// The real `p0` with the test environment and no controlling terminal, so every "no
-    /// human present" path is deterministic.
-    pub fn p0(&self) -> Command {
+    /// human present" path is deterministic. Private: tests run p0 through [`Sandbox::run`].
+    fn p0(&self) -> Command {
         self.command(p0_binary())
     }
 

@@ -420,3 +420,98 @@ pub fn eventually<T>(what: &str, limit: Duration, mut condition: impl FnMut() ->
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// The builder's own checks: a run that waits past its deadline fails with its output so far
+/// (and does not stall the suite), and the expectations are exact unless a test asks for less.
+mod checks {
+    use super::super::*;
+    use serde_json::json;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::time::Duration;
+
+    /// The text of the panic `run` ends with (it must end with one).
+    fn failure(run: impl FnOnce()) -> String {
+        let payload = catch_unwind(AssertUnwindSafe(run)).expect_err("the run must fail");
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_run_past_its_deadline_is_killed_and_fails_with_its_output_so_far() {
+        let mut scenario = default_scenario();
+        scenario["accounts"][0]["roles"]["Admin"]["policy"] = json!({"outcome": "never"});
+        let sb = Sandbox::logged_in(scenario);
+        let started = std::time::Instant::now();
+        let text = failure(|| {
+            sb.run(REQUEST_ADMIN).deadline(Duration::from_secs(3)).run();
+        });
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            text.contains("ran past its deadline of 3s and was killed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("request --wait aws role Admin"),
+            "the command line: {text}"
+        );
+        assert!(
+            text.contains("Will wait up to 10 minutes"),
+            "the output so far: {text}"
+        );
+    }
+
+    #[test]
+    fn expectations_are_exact_unless_a_test_asks_for_less() {
+        let sb = Sandbox::start(default_scenario());
+        // `p0 --version` prints a line on stdout: the default (an empty stdout) fails.
+        let text = failure(|| {
+            sb.run(["--version"]).run();
+        });
+        assert!(text.contains("stdout: expected exactly \"\""), "{text}");
+        let text = failure(|| {
+            sb.run(["--version"]).stdout("p0").run();
+        });
+        assert!(text.contains("stdout: expected exactly \"p0\""), "{text}");
+        let text = failure(|| {
+            sb.run(["--version"]).code(3).any_stdout().run();
+        });
+        assert!(text.contains("exit code: expected 3"), "{text}");
+        let text = failure(|| {
+            sb.run(["--version"]).stdout_contains("no such text").run();
+        });
+        assert!(
+            text.contains("expected it to contain [\"no such text\"]"),
+            "{text}"
+        );
+        let version = sb.run(["--version"]).stdout_contains("p0 ").run_stdout();
+        sb.run(["--version"]).stdout(version).run();
+    }
+
+    #[test]
+    fn eventually_returns_the_value_or_fails_with_what_it_waited_for() {
+        let mut calls = 0;
+        let value = eventually("the third call", Duration::from_secs(5), || {
+            calls += 1;
+            (calls == 3).then_some(calls)
+        });
+        assert_eq!(value, 3);
+        let text = failure(|| {
+            eventually(
+                "something that never happens",
+                Duration::from_millis(100),
+                || None::<()>,
+            );
+        });
+        assert!(
+            text.contains("something that never happens: not within 100ms"),
+            "{text}"
+        );
+    }
+}
