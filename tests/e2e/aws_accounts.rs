@@ -7,7 +7,7 @@ use serde_json::json;
 fn a_mixed_org_serves_both_families() {
     let sb = Sandbox::logged_in(default_scenario());
     let role = sb
-        .run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -42,7 +42,7 @@ fn a_mixed_org_serves_both_families() {
 fn the_wrong_family_is_refused_with_p0s_texts() {
     let sb = Sandbox::logged_in(default_scenario());
     let err = sb
-        .run(&["aws", "--account", "dev", "role", "assume", "Admin"])
+        .run(["aws", "--account", "dev", "role", "assume", "Admin"])
         .code(1)
         .any_stderr()
         .run_stderr();
@@ -51,7 +51,7 @@ fn the_wrong_family_is_refused_with_p0s_texts() {
         "{err}"
     );
     let err = sb
-        .run(&[
+        .run([
             "aws",
             "--account",
             "prod",
@@ -74,7 +74,7 @@ fn the_wrong_family_is_refused_with_p0s_texts() {
 fn unknown_and_ambiguous_accounts() {
     let sb = Sandbox::logged_in(default_scenario());
     let err = sb
-        .run(&["aws", "--account", "staging", "role", "assume", "Admin"])
+        .run(["aws", "--account", "staging", "role", "assume", "Admin"])
         .code(1)
         .any_stderr()
         .run_stderr();
@@ -83,7 +83,7 @@ fn unknown_and_ambiguous_accounts() {
         "{err}"
     );
     let err = sb
-        .run(&["aws", "role", "assume", "Admin"])
+        .run(["aws", "role", "assume", "Admin"])
         .code(1)
         .any_stderr()
         .run_stderr();
@@ -101,7 +101,7 @@ fn an_org_without_installed_accounts() {
     pending["installed"] = json!(false);
     let sb = Sandbox::logged_in(with_accounts(json!([pending])));
     let err = sb
-        .run(&["aws", "role", "assume", "Admin"])
+        .run(["aws", "role", "assume", "Admin"])
         .code(1)
         .any_stderr()
         .run_stderr();
@@ -114,13 +114,13 @@ fn an_org_without_installed_accounts() {
 #[test]
 fn a_new_account_is_found_although_an_older_config_is_cached() {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+    sb.run(["aws", "--account", "prod", "role", "assume", "Admin"])
         .any_stdout()
         .any_stderr()
         .run();
     // The local copy of the config knows no "staging": P0 is asked again before failing.
     sb.reset_calls();
-    sb.run(&["aws", "--account", "staging", "role", "assume", "Admin"])
+    sb.run(["aws", "--account", "staging", "role", "assume", "Admin"])
         .code(1)
         .any_stderr()
         .run_stderr();

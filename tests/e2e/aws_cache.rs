@@ -12,9 +12,9 @@ fn admin_entry(sb: &Sandbox) -> std::path::PathBuf {
 #[test]
 fn a_cache_hit_makes_no_network_call_at_all() {
     let sb = Sandbox::logged_in(default_scenario());
-    let first = exports(&sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run());
+    let first = exports(&sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run());
     sb.reset_calls();
-    let second = exports(&sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run());
+    let second = exports(&sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run());
     assert_eq!(first, second);
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
     let mode = std::os::unix::fs::PermissionsExt::mode(
@@ -26,7 +26,7 @@ fn a_cache_hit_makes_no_network_call_at_all() {
 #[test]
 fn the_first_run_after_a_login_resolves_the_account_locally() {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run();
+    sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
     assert_eq!(sb.count("p0.aws_config"), 0, "{:?}", sb.calls());
     assert_eq!(sb.count("p0.command"), 1);
 }
@@ -63,7 +63,7 @@ fn sixteen_parallel_cold_runs_share_one_fetch() {
 #[test]
 fn a_corrupt_entry_is_replaced() {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run();
+    sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
     let entry = admin_entry(&sb);
     let whole = std::fs::read(&entry).unwrap();
     for broken in [
@@ -73,7 +73,7 @@ fn a_corrupt_entry_is_replaced() {
     ] {
         std::fs::write(&entry, broken).unwrap();
         sb.reset_calls();
-        let output = sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run();
+        let output = sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
         assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
         assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
         let fixed: serde_json::Value =
@@ -85,7 +85,7 @@ fn a_corrupt_entry_is_replaced() {
 #[test]
 fn credentials_too_close_to_expiry_are_fetched_again() {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run();
+    sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
     sb.reset_calls();
     // The sandbox's credentials last an hour: demanding more than that is a miss.
     sb.run::<&str>([])
@@ -100,10 +100,10 @@ fn credentials_too_close_to_expiry_are_fetched_again() {
 #[test]
 fn refresh_credentials_forces_a_new_fetch() {
     let sb = Sandbox::logged_in(default_scenario());
-    let first = exports(&sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run());
+    let first = exports(&sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run());
     sb.reset_calls();
     let refreshed = exports(
-        &sb.run(&[&ASSUME_ADMIN[..], &["--refresh-credentials"]].concat())
+        &sb.run([&ASSUME_ADMIN[..], &["--refresh-credentials"]].concat())
             .any_stdout()
             .any_stderr()
             .run(),
@@ -112,7 +112,7 @@ fn refresh_credentials_forces_a_new_fetch() {
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
     // And the refreshed credentials are what the cache serves next.
     sb.reset_calls();
-    let again = exports(&sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run());
+    let again = exports(&sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run());
     assert_eq!(again["AWS_ACCESS_KEY_ID"], refreshed["AWS_ACCESS_KEY_ID"]);
     assert_eq!(sb.total_calls(), 0);
 }
@@ -140,5 +140,5 @@ fn a_stuck_holder_of_the_lock_ends_in_a_clear_timeout() {
     );
     assert_eq!(sb.count("p0.command"), 0);
     held.unlock().unwrap();
-    sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run();
+    sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
 }

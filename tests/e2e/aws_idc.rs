@@ -35,7 +35,7 @@ fn a_device_authorization_then_credentials_then_the_cache() {
 
     // Cached: no terminal needed, no call at all.
     sb.reset_calls();
-    let output = sb.run(&ASSUME_DEV).any_stdout().any_stderr().run();
+    let output = sb.run(ASSUME_DEV).any_stdout().any_stderr().run();
     assert!(exports(&output).contains_key("AWS_SESSION_TOKEN"));
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
 
@@ -55,7 +55,7 @@ fn a_device_authorization_then_credentials_then_the_cache() {
 #[test]
 fn without_a_terminal_the_device_authorization_fails_fast() {
     let sb = Sandbox::logged_in(default_scenario());
-    let err = sb.run(&ASSUME_DEV).code(77).any_stderr().run_stderr();
+    let err = sb.run(ASSUME_DEV).code(77).any_stderr().run_stderr();
     assert!(err.contains("AWS IAM Identity Center"), "{err}");
     assert!(err.contains("no terminal"), "{err}");
     assert_eq!(sb.count("oidc.device_authorization"), 0);
@@ -84,7 +84,7 @@ fn a_rejected_token_is_replaced_by_one_fresh_device_flow() {
     assert_eq!(sb.count("oidc.register"), 0);
 
     sb.reset_calls();
-    sb.run(&[&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
+    sb.run([&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
         .any_stdout()
         .any_stderr()
         .run();
@@ -101,7 +101,7 @@ fn get_role_credentials_failing_times_out_with_p0s_text() {
     );
     sb.reset_calls();
     let err = sb
-        .run(&[&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
+        .run([&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
         .code(69)
         .any_stderr()
         .run_stderr();
@@ -121,7 +121,7 @@ fn a_transient_failure_is_retried() {
         json!({"endpoint": "sso.role_credentials", "status": 500, "times": 2}),
     );
     sb.reset_calls();
-    sb.run(&[&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
+    sb.run([&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
         .any_stdout()
         .any_stderr()
         .run();
@@ -175,7 +175,7 @@ fn an_expired_token_is_renewed_with_its_refresh_token_without_a_human() {
     let sb = Sandbox::logged_in(scenario);
     assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
     sb.reset_calls();
-    sb.run(&[&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
+    sb.run([&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
         .any_stdout()
         .any_stderr()
         .run();

@@ -25,7 +25,7 @@ fn exports_evaluated_by_a_shell_give_the_aws_cli_the_assumed_role() {
 fn piped_output_is_only_the_export_lines() {
     let sb = Sandbox::logged_in(default_scenario());
     let output = sb
-        .run(&["aws", "--account", PROD, "role", "assume", "Admin"])
+        .run(["aws", "--account", PROD, "role", "assume", "Admin"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -53,14 +53,14 @@ fn piped_output_is_only_the_export_lines() {
 fn by_id_and_by_label_share_one_cache_entry() {
     let sb = Sandbox::logged_in(default_scenario());
     let by_label = exports(
-        &sb.run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        &sb.run(["aws", "--account", "prod", "role", "assume", "Admin"])
             .any_stdout()
             .any_stderr()
             .run(),
     );
     sb.reset_calls();
     let by_id = exports(
-        &sb.run(&["aws", "--account", PROD, "role", "assume", "Admin"])
+        &sb.run(["aws", "--account", PROD, "role", "assume", "Admin"])
             .any_stdout()
             .any_stderr()
             .run(),
@@ -120,7 +120,7 @@ fn no_request_skips_p0_and_uses_access_already_held() {
         "prod",
         json!({"Admin": {"assigned": true}})
     )])));
-    sb.run(&["aws", "role", "assume", "Admin", "--no-request"])
+    sb.run(["aws", "role", "assume", "Admin", "--no-request"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -137,7 +137,7 @@ fn a_role_not_in_the_assertion_lists_the_available_ones_without_waiting() {
     )])));
     let started = std::time::Instant::now();
     let err = sb
-        .run(&["aws", "role", "assume", "Auditor", "--no-request"])
+        .run(["aws", "role", "assume", "Auditor", "--no-request"])
         .code(69)
         .any_stderr()
         .run_stderr();
@@ -156,7 +156,7 @@ fn okta_lag_after_a_new_approval_is_waited_out() {
     scenario["okta_role_lag_ms"] = json!(1500);
     let sb = Sandbox::logged_in(scenario);
     let output = sb
-        .run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -178,7 +178,7 @@ fn no_saml_assertion() {
         json!({"endpoint": "okta.sso", "saml": "missing", "times": 0}),
     );
     let err = sb
-        .run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
         .code(69)
         .any_stderr()
         .run_stderr();
@@ -199,7 +199,7 @@ fn invalid_grant_means_the_okta_session_expired_and_forgets_it() {
         json!({"endpoint": "okta.token_exchange", "invalid_grant": "The token is no longer valid.", "times": 0}),
     );
     let err = sb
-        .run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
         .code(69)
         .any_stderr()
         .run_stderr();
@@ -221,7 +221,7 @@ fn invalid_grant_for_a_misconfigured_app_says_so() {
         json!({"endpoint": "okta.token_exchange", "invalid_grant": description, "times": 0}),
     );
     let err = sb
-        .run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
         .code(69)
         .any_stderr()
         .run_stderr();
@@ -235,7 +235,7 @@ fn duration_is_passed_to_sts() {
     // checks the flag is accepted and credentials still come back.
     let sb = Sandbox::logged_in(default_scenario());
     let output = sb
-        .run(&[
+        .run([
             "aws",
             "--account",
             "prod",
@@ -255,7 +255,7 @@ fn duration_is_passed_to_sts() {
 fn fish_and_powershell_syntax() {
     let sb = Sandbox::logged_in(default_scenario());
     let fish = stdout(
-        &sb.run(&[
+        &sb.run([
             "aws",
             "--account",
             "prod",
@@ -304,7 +304,7 @@ fn a_malformed_assertion_is_an_error_not_a_crash() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.fault(json!({"endpoint": "okta.sso", "saml": "malformed"}));
     let err = sb
-        .run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
         .code(69)
         .any_stderr()
         .run_stderr();

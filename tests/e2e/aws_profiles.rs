@@ -102,7 +102,7 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
         "--account",
         "prod",
     ];
-    sb.run(&[&configure[..], &["--role", "Admin"]].concat())
+    sb.run([&configure[..], &["--role", "Admin"]].concat())
         .any_stderr()
         .run();
     let first = format!(
@@ -114,7 +114,7 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
 
     // Again, with a region and a reason: the same section, updated where it is.
     sb.run(
-        &[
+        [
             &configure[..],
             &[
                 "--role",
@@ -138,7 +138,7 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
     // Unchanged a third time: nothing is rewritten.
     let out = sb
         .run(
-            &[
+            [
                 &configure[..],
                 &[
                     "--role",
@@ -158,7 +158,7 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
     assert_eq!(read(&path), second);
 
     // A profile in the middle becomes p0's: its Identity Center settings go, the rest stays.
-    sb.run(&[
+    sb.run([
         "aws",
         "configure",
         "profile",
@@ -214,7 +214,7 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
     assert!(!config_path(&sb).exists());
 
     let bad = sb
-        .run(&[
+        .run([
             "aws",
             "configure",
             "profile",
@@ -229,7 +229,7 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
         .run_stderr();
     assert!(bad.contains("profile name"), "{bad}");
     let unknown = sb
-        .run(&[
+        .run([
             "aws",
             "configure",
             "profile",
@@ -257,7 +257,7 @@ fn populate_dry_run_prints_the_diff_and_the_real_run_writes_it() {
     write(&path, before);
 
     let dry = sb
-        .run(&[
+        .run([
             "aws",
             "configure",
             "populate",
@@ -304,21 +304,21 @@ fn populate_dry_run_prints_the_diff_and_the_real_run_writes_it() {
     );
 
     // The real run writes exactly what the dry run showed.
-    sb.run(&["aws", "configure", "populate", "--region", "us-east-1"])
+    sb.run(["aws", "configure", "populate", "--region", "us-east-1"])
         .any_stderr()
         .run();
     assert_eq!(read(&path), format!("{before}{expected_added}"));
     assert_eq!(caller_arn(&sb, "prod.Admin"), admin_arn());
     // Run again: profiles p0 wrote are updated (here: unchanged), nothing is duplicated.
     let again = sb
-        .run(&["aws", "configure", "populate", "--region", "us-east-1"])
+        .run(["aws", "configure", "populate", "--region", "us-east-1"])
         .any_stdout()
         .any_stderr()
         .run();
     assert!(stderr(&again).contains("up to date"), "{}", stderr(&again));
     // With a prefix and one account.
     let dry = sb
-        .run(&[
+        .run([
             "aws",
             "--account",
             "prod",
@@ -353,7 +353,7 @@ fn write_profile_stores_the_credentials_for_the_aws_cli() {
         "--write-profile",
         "prod-admin",
     ];
-    let out = sb.run(&assume).any_stderr().run();
+    let out = sb.run(assume).any_stderr().run();
     assert!(stderr(&out).contains("[prod-admin]"), "{}", stderr(&out));
     let written = read(&path);
     let section = written
@@ -373,7 +373,7 @@ fn write_profile_stores_the_credentials_for_the_aws_cli() {
     assert_eq!(caller_arn(&sb, "prod-admin"), admin_arn());
 
     // Fresh credentials replace the old ones in place.
-    sb.run(&[&assume[..], &["--refresh-credentials"]].concat())
+    sb.run([&assume[..], &["--refresh-credentials"]].concat())
         .any_stdout()
         .any_stderr()
         .run();

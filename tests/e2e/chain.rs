@@ -96,7 +96,7 @@ fn assume_exports_the_chained_role_with_its_session_name_and_external_id() {
 fn a_chain_role_that_is_not_a_role_arn_is_a_usage_error_before_any_request() {
     let sb = Sandbox::logged_in(default_scenario());
     let err = sb
-        .run(&[
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -115,7 +115,7 @@ fn a_chain_role_that_is_not_a_role_arn_is_a_usage_error_before_any_request() {
         "{err}"
     );
     let err = sb
-        .run(&["aws", "role", "assume", ADMIN, "--chain-session-name", "x"])
+        .run(["aws", "role", "assume", ADMIN, "--chain-session-name", "x"])
         .code(64)
         .any_stderr()
         .run_stderr();
@@ -128,7 +128,7 @@ fn sts_refusing_the_chained_role_is_a_backend_failure() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.fault(serde_json::json!({"endpoint": "sts.AssumeRole", "status": 500, "times": 0}));
     let err = sb
-        .run(&[
+        .run([
             "run-as",
             "--account",
             "prod",

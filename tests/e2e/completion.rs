@@ -71,7 +71,7 @@ fn bash_completes_accounts_and_roles_from_local_files_alone() {
     );
     // A run keeps the account config and the roles of the SAML assertion; `ls` names the
     // permission sets.
-    sb.run(&[
+    sb.run([
         "run-as",
         "--account",
         PROD_LABEL,
@@ -83,7 +83,7 @@ fn bash_completes_accounts_and_roles_from_local_files_alone() {
     .any_stdout()
     .any_stderr()
     .run();
-    sb.run(&["ls", "aws", "permission-set"])
+    sb.run(["ls", "aws", "permission-set"])
         .any_stdout()
         .any_stderr()
         .run();

@@ -80,7 +80,7 @@ fn okta_saml_console_in_a_real_browser_then_one_round_trip_when_warm() {
     sb.reset_calls();
     let warm = sb
         .run(
-            &[
+            [
                 &CONSOLE_PROD[..],
                 &["--url", "--service", "s3", "--region", "eu-west-1"],
             ]
@@ -100,7 +100,7 @@ fn okta_saml_console_in_a_real_browser_then_one_round_trip_when_warm() {
 
     // --no-browser: the URL on stderr, once, with the warning; stdout empty.
     let shown = sb
-        .run(&[&CONSOLE_PROD[..], &["--no-browser"]].concat())
+        .run([&CONSOLE_PROD[..], &["--no-browser"]].concat())
         .any_code()
         .any_stderr()
         .run();
@@ -170,7 +170,7 @@ fn a_chained_roles_console_and_no_duration_for_it() {
     let sb = Sandbox::logged_in(default_scenario());
     let refused = sb
         .run(
-            &[
+            [
                 &CONSOLE_PROD[..],
                 &["--chain-role-arn", CROSS, "--duration", "3600"],
             ]
@@ -188,7 +188,7 @@ fn a_chained_roles_console_and_no_duration_for_it() {
     );
 
     let out = sb
-        .run(&[&CONSOLE_PROD[..], &["--chain-role-arn", CROSS, "--url"]].concat())
+        .run([&CONSOLE_PROD[..], &["--chain-role-arn", CROSS, "--url"]].concat())
         .any_code()
         .any_stdout()
         .any_stderr()
@@ -202,7 +202,7 @@ fn a_chained_roles_console_and_no_duration_for_it() {
 fn durations_expired_and_foreign_credentials_are_refused_clearly() {
     let sb = Sandbox::logged_in(default_scenario());
     let out_of_range = sb
-        .run(&[&CONSOLE_PROD[..], &["--duration", "600"]].concat())
+        .run([&CONSOLE_PROD[..], &["--duration", "600"]].concat())
         .code(64)
         .any_stderr()
         .run_stderr();
@@ -216,7 +216,7 @@ fn durations_expired_and_foreign_credentials_are_refused_clearly() {
     // its own message, told apart from refused credentials by asking once without it.
     sb.fault(json!({"endpoint": "signin.token", "signin": "duration"}));
     let refused = sb
-        .run(&[&CONSOLE_PROD[..], &["--duration", "3600", "--url"]].concat())
+        .run([&CONSOLE_PROD[..], &["--duration", "3600", "--url"]].concat())
         .code(64)
         .any_stderr()
         .run_stderr();
@@ -227,7 +227,7 @@ fn durations_expired_and_foreign_credentials_are_refused_clearly() {
     assert_eq!(sb.count("signin.token"), 2);
     // Without the knob the same duration is taken.
     printed_url(
-        &sb.run(&[&CONSOLE_PROD[..], &["--duration", "3600", "--url"]].concat())
+        &sb.run([&CONSOLE_PROD[..], &["--duration", "3600", "--url"]].concat())
             .any_code()
             .any_stdout()
             .any_stderr()
@@ -237,7 +237,7 @@ fn durations_expired_and_foreign_credentials_are_refused_clearly() {
     // Credentials AWS sign-in holds expired.
     sb.fault(json!({"endpoint": "signin.token", "signin": "expired"}));
     let expired = sb
-        .run(&[&CONSOLE_PROD[..], &["--url"]].concat())
+        .run([&CONSOLE_PROD[..], &["--url"]].concat())
         .code(69)
         .any_stderr()
         .run_stderr();

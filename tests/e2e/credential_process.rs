@@ -188,7 +188,7 @@ fn parallel_processes_at_a_terminal_open_one_device_flow() {
 #[test]
 fn sixteen_parallel_aws_calls_through_a_profile_make_one_sts_call() {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&[
+    sb.run([
         "aws",
         "configure",
         "profile",
@@ -243,7 +243,7 @@ fn credentials_an_sdk_would_refresh_at_once_are_renewed_first_without_a_new_requ
     scenario["credential_lifetime_secs"] = 600.into();
     let sb = Sandbox::logged_in(scenario);
     let exported = exports(
-        &sb.run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        &sb.run(["aws", "--account", "prod", "role", "assume", "Admin"])
             .any_stdout()
             .any_stderr()
             .run(),
@@ -269,7 +269,7 @@ fn credentials_an_sdk_would_refresh_at_once_are_renewed_first_without_a_new_requ
     scenario["credential_lifetime_secs"] = 1800.into();
     let sb = Sandbox::logged_in(scenario);
     let exported = exports(
-        &sb.run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        &sb.run(["aws", "--account", "prod", "role", "assume", "Admin"])
             .any_stdout()
             .any_stderr()
             .run(),

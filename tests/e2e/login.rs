@@ -27,7 +27,7 @@ fn mode(path: &std::path::Path) -> u32 {
 #[test]
 fn login_to_a_firebase_org_keeps_p0s_files_and_the_firebase_session() {
     let sb = Sandbox::start(default_scenario());
-    let out = sb.run(&["login", "acme"]).any_code().any_stderr().run();
+    let out = sb.run(["login", "acme"]).any_code().any_stderr().run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -66,13 +66,13 @@ fn login_to_a_provider_token_org_skips_firebase() {
     let mut scenario = default_scenario();
     scenario["use_provider_token"] = json!(true);
     let sb = Sandbox::start(scenario);
-    sb.run(&["login", "acme"]).any_stderr().run();
+    sb.run(["login", "acme"]).any_stderr().run();
     assert_eq!(sb.count("firebase.sign_in"), 0);
     assert_eq!(sb.count("p0.account"), 1);
     assert!(sb.identity().get("firebaseSession").is_none());
 
     sb.reset_calls();
-    sb.run(&["request", "aws", "role", "Admin", "--account", "prod"])
+    sb.run(["request", "aws", "role", "Admin", "--account", "prod"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -84,17 +84,12 @@ fn login_to_a_provider_token_org_skips_firebase() {
 fn a_second_command_within_the_hour_makes_no_sign_in_call() {
     let sb = Sandbox::logged_in(default_scenario());
     for _ in 0..2 {
-        sb.run(&["ls", "aws", "role"])
+        sb.run(["ls", "aws", "role"])
             .any_stdout()
             .any_stderr()
             .run();
     }
-    let out = sb
-        .run(&["login"])
-        .any_code()
-        .any_stdout()
-        .any_stderr()
-        .run();
+    let out = sb.run(["login"]).any_code().any_stdout().any_stderr().run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -112,7 +107,7 @@ fn an_expired_firebase_token_is_refreshed_without_okta() {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     sb.reset_calls();
-    sb.run(&["ls", "aws", "role"])
+    sb.run(["ls", "aws", "role"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -133,7 +128,7 @@ fn an_identity_written_by_p0s_cli_is_used_and_extended() {
         identity.as_object_mut().unwrap().remove("firebaseSession");
     });
     sb.reset_calls();
-    sb.run(&["ls", "aws", "role"])
+    sb.run(["ls", "aws", "role"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -151,7 +146,7 @@ fn an_expired_session_without_a_terminal_fails_at_once_with_the_hint() {
     sb.reset_calls();
     let started = Instant::now();
     let out = sb
-        .run(&[
+        .run([
             "request",
             "--wait",
             "aws",
@@ -180,7 +175,7 @@ fn a_session_the_server_ended_without_a_terminal_fails_with_77() {
     sb.control_post("/expire", json!({"what": "all"}));
     sb.reset_calls();
     let out = sb
-        .run(&["ls", "aws", "role"])
+        .run(["ls", "aws", "role"])
         .any_code()
         .any_stdout()
         .any_stderr()
@@ -264,7 +259,7 @@ fn slow_down_widens_the_interval_instead_of_failing() {
     scenario["okta"]["device"]["pending_polls"] = json!(1);
     let sb = Sandbox::start(scenario);
     let started = Instant::now();
-    sb.run(&["login", "acme"]).any_stdout().any_stderr().run();
+    sb.run(["login", "acme"]).any_stdout().any_stderr().run();
     assert_eq!(sb.count("okta.device_token"), 3);
     // RFC 8628: every poll after slow_down waits 5 s longer.
     assert!(started.elapsed() >= Duration::from_secs(5));
@@ -281,7 +276,7 @@ fn a_dropped_okta_connection_is_retried_not_fatal() {
         {"endpoint": "okta.device_token", "close": true}
     ]);
     let sb = Sandbox::start(scenario);
-    sb.run(&["login", "acme"]).any_stdout().any_stderr().run();
+    sb.run(["login", "acme"]).any_stdout().any_stderr().run();
     assert_eq!(sb.count("okta.device_authorize"), 2);
     assert!(sb.identity_path().exists());
 }
@@ -292,7 +287,7 @@ fn a_denied_device_authorization_ends_the_login() {
     scenario["okta"]["device"]["approval"] = json!("deny");
     let sb = Sandbox::start(scenario);
     let out = sb
-        .run(&["login", "acme"])
+        .run(["login", "acme"])
         .code(1)
         .any_stdout()
         .any_stderr()
@@ -309,7 +304,7 @@ fn an_expired_device_code_ends_the_login() {
     scenario["okta"]["device"]["interval"] = json!(1);
     let sb = Sandbox::start(scenario);
     let out = sb
-        .run(&["login", "acme"])
+        .run(["login", "acme"])
         .any_code()
         .any_stdout()
         .any_stderr()
@@ -348,7 +343,7 @@ fn a_manual_approval_is_waited_for() {
 fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
     let sb = Sandbox::start(default_scenario());
     let out = sb
-        .run(&["login", "no-such-org"])
+        .run(["login", "no-such-org"])
         .code(1)
         .any_stdout()
         .any_stderr()
@@ -372,7 +367,7 @@ fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
     assert!(text(&out.stderr).contains("The organization ID is required."));
 
     let out = sb
-        .run(&["ls", "aws", "role"])
+        .run(["ls", "aws", "role"])
         .code(77)
         .any_stdout()
         .any_stderr()
@@ -388,7 +383,7 @@ fn logout_forgets_identity_config_and_cache() {
     let sb = Sandbox::logged_in(default_scenario());
     std::fs::create_dir_all(sb.home().join(".p0/cache")).unwrap();
     std::fs::write(sb.home().join(".p0/cache/x.json"), "{}").unwrap();
-    sb.run(&["logout"]).any_stderr().run();
+    sb.run(["logout"]).any_stderr().run();
     for name in ["identity.json", "config.json", "cache"] {
         assert!(!sb.home().join(".p0").join(name).exists(), "{name}");
     }
@@ -572,13 +567,13 @@ fn a_session_about_to_end_is_renewed_by_login() {
         identity["credential"]["expires_at"] = json!(now() + 200.0);
     });
     sb.reset_calls();
-    sb.run(&["ls", "aws", "role"])
+    sb.run(["ls", "aws", "role"])
         .any_stdout()
         .any_stderr()
         .run();
     assert_eq!(sb.count("okta.device_authorize"), 0);
     let out = sb
-        .run(&["login", "acme"])
+        .run(["login", "acme"])
         .any_code()
         .any_stdout()
         .any_stderr()
@@ -595,7 +590,7 @@ fn a_missing_config_file_says_how_to_recover() {
     let sb = Sandbox::logged_in(default_scenario());
     std::fs::remove_file(sb.home().join(".p0/config.json")).unwrap();
     let out = sb
-        .run(&["ls", "aws", "role"])
+        .run(["ls", "aws", "role"])
         .code(77)
         .any_stdout()
         .any_stderr()
@@ -635,7 +630,7 @@ fn without_a_terminal_an_expired_session_fails_at_once_even_while_another_p0_sig
 
     let started = Instant::now();
     let out = sb
-        .run(&["ls", "aws", "role"])
+        .run(["ls", "aws", "role"])
         .any_code()
         .any_stdout()
         .any_stderr()

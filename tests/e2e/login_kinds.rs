@@ -107,7 +107,7 @@ fn identity_center_works(sb: &Sandbox) {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("AWS_SESSION_TOKEN"), "{text}");
     let out = sb
-        .run(&[
+        .run([
             "run-as",
             "--account",
             "dev",
@@ -148,7 +148,7 @@ fn google_oidc_signs_in_to_firebase_as_its_own_provider() {
     let sb = Sandbox::start(scenario("google-oidc"));
     browser_login(&sb);
     assert_eq!(sb.count("firebase.sign_in"), 1);
-    sb.run(&["ls", "aws", "permission-set"])
+    sb.run(["ls", "aws", "permission-set"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -178,7 +178,7 @@ fn entra_login_then_identity_center() {
 fn ping_login_then_identity_center() {
     let sb = Sandbox::start(scenario("ping"));
     let out = sb
-        .run(&["login", "acme"])
+        .run(["login", "acme"])
         .any_code()
         .any_stdout()
         .any_stderr()
@@ -215,11 +215,7 @@ fn password_login_then_identity_center_and_the_password_is_never_stored() {
 #[test]
 fn password_errors_have_their_texts() {
     let sb = Sandbox::start(scenario("password"));
-    let err = sb
-        .run(&["login", "acme"])
-        .code(77)
-        .any_stderr()
-        .run_stderr();
+    let err = sb.run(["login", "acme"]).code(77).any_stderr().run_stderr();
     assert!(
         err.contains("Your organization uses email / password login. The P0_EMAIL and P0_PASSWORD environment variables must be set."),
         "{err}"
@@ -243,7 +239,7 @@ fn an_okta_saml_account_behind_a_google_login_fails_clearly_before_any_request()
     browser_login(&sb);
     sb.reset_calls();
     let err = sb
-        .run(&["aws", "--account", "prod", "role", "assume", "Admin"])
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
         .code(1)
         .any_stderr()
         .run_stderr();
@@ -252,7 +248,7 @@ fn an_okta_saml_account_behind_a_google_login_fails_clearly_before_any_request()
         "{err}"
     );
     let err = sb
-        .run(&[
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -284,7 +280,7 @@ fn an_entra_session_past_its_lifetime_renews_with_no_browser() {
     });
     sb.reset_calls();
     // No terminal, no browser: renewed all the same.
-    sb.run(&["ls", "aws", "permission-set"])
+    sb.run(["ls", "aws", "permission-set"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -296,19 +292,19 @@ fn an_entra_session_past_its_lifetime_renews_with_no_browser() {
     assert!(identity["credential"]["expires_at"].as_f64().unwrap() > now() + 3000.0);
     // The next command uses the renewed session.
     sb.reset_calls();
-    sb.run(&["ls", "aws", "permission-set"])
+    sb.run(["ls", "aws", "permission-set"])
         .any_stdout()
         .any_stderr()
         .run();
     assert_eq!(sb.count("entra.refresh"), 0);
 
     // `p0 status` says how the session goes on.
-    let out = sb.run(&["status"]).any_stdout().any_stderr().run();
+    let out = sb.run(["status"]).any_stdout().any_stderr().run();
     let text = stdout(&out);
     assert!(text.contains("Login:         Microsoft Entra ID"), "{text}");
     assert!(text.contains("renews"), "{text}");
     let json: Value = serde_json::from_slice(
-        &sb.run(&["status", "--json"])
+        &sb.run(["status", "--json"])
             .any_stdout()
             .any_stderr()
             .run()
@@ -326,7 +322,7 @@ fn an_entra_session_past_its_lifetime_renews_with_no_browser() {
     });
     sb.reset_calls();
     let err = sb
-        .run(&["ls", "aws", "permission-set"])
+        .run(["ls", "aws", "permission-set"])
         .code(77)
         .any_stderr()
         .run_stderr();

@@ -17,7 +17,7 @@ fn sandbox() -> Sandbox {
 fn roles_are_listed_on_stdout_one_per_line() {
     let sb = sandbox();
     let out = sb
-        .run(&["ls", "aws", "role"])
+        .run(["ls", "aws", "role"])
         .any_code()
         .any_stdout()
         .any_stderr()
@@ -41,7 +41,7 @@ fn roles_are_listed_on_stdout_one_per_line() {
 fn json_output_is_the_listing() {
     let sb = sandbox();
     let out = sb
-        .run(&["ls", "aws", "role", "--json"])
+        .run(["ls", "aws", "role", "--json"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -62,7 +62,7 @@ fn json_output_is_the_listing() {
 fn size_limits_what_is_shown() {
     let sb = sandbox();
     let out = sb
-        .run(&["ls", "aws", "role", "--size", "2", "--json"])
+        .run(["ls", "aws", "role", "--size", "2", "--json"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -75,7 +75,7 @@ fn size_limits_what_is_shown() {
     );
 
     let out = sb
-        .run(&["ls", "--size=1", "aws", "role"])
+        .run(["ls", "--size=1", "aws", "role"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -91,7 +91,7 @@ fn listing_is_retried_through_a_429_storm() {
         json!({"endpoint": "p0.command", "status": 429, "times": 3}),
     );
     let out = sb
-        .run(&["ls", "aws", "role"])
+        .run(["ls", "aws", "role"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -108,7 +108,7 @@ fn nothing_but_command_output_reaches_stdout() {
     let sb = Sandbox::start(scenario);
 
     // Login: link, code, progress and result all on stderr.
-    let out = sb.run(&["login", "acme"]).any_stdout().any_stderr().run();
+    let out = sb.run(["login", "acme"]).any_stdout().any_stderr().run();
     assert_eq!(text(&out.stdout), "");
     assert!(text(&out.stderr).contains("Waiting for authorization..."));
 
@@ -133,7 +133,7 @@ fn nothing_but_command_output_reaches_stdout() {
 
     // ls: exactly the items on stdout, every decoration on stderr.
     let out = sb
-        .run(&["ls", "aws", "role"])
+        .run(["ls", "aws", "role"])
         .any_code()
         .any_stdout()
         .any_stderr()
@@ -149,7 +149,7 @@ fn nothing_but_command_output_reaches_stdout() {
 
     // Logout too.
     let out = sb
-        .run(&["logout"])
+        .run(["logout"])
         .any_code()
         .any_stdout()
         .any_stderr()

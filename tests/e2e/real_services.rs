@@ -38,7 +38,7 @@ fn okta_assurance_error_at_a_terminal_signs_in_again_and_succeeds() {
 fn okta_assurance_error_without_a_person_forgets_the_login() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.fault(json!({"endpoint": "okta.token_exchange", "invalid_grant": ASSURANCE, "times": 0}));
-    let err = sb.run(&ASSUME_ADMIN).code(77).any_stderr().run_stderr();
+    let err = sb.run(ASSUME_ADMIN).code(77).any_stderr().run_stderr();
     assert!(err.contains("needs a more recent sign-in"), "{err}");
     assert!(err.contains(ASSURANCE), "{err}");
     assert!(
@@ -57,7 +57,7 @@ fn a_failed_exchange_during_the_approval_is_made_again_after_it() {
     ] {
         let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 500}));
         sb.fault(fault.clone());
-        sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+        sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
         assert_eq!(sb.count("okta.token_exchange"), 2, "{fault}");
         assert!(sb.identity_path().exists(), "{fault}: not forgotten");
     }
@@ -68,7 +68,7 @@ fn a_failed_exchange_during_the_approval_is_made_again_after_it() {
 #[test]
 fn approved_at_create_time_waits_for_provisioning() {
     let sb = with_admin_policy(json!({"create_status": "APPROVED", "after_ms": 800}));
-    let out = sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+    let out = sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     assert_eq!(sb.count("p0.poll"), 1, "{:?}", sb.calls());
     // No role-lag wait was needed: the grant was provisioned when the stream said DONE.
     assert!(
@@ -86,7 +86,7 @@ fn the_requests_message_and_p0s_warnings_go_to_stderr() {
     scenario["command_warnings"] = json!(["Scheduled maintenance at 22:00 UTC."]);
     scenario["min_client_version"] = json!("999.0.0");
     let sb = Sandbox::logged_in(scenario);
-    let out = sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run();
+    let out = sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
     let (out_text, err) = (stdout(&out), stderr(&out));
     assert!(
         err.contains("Requested AWS role Admin in account"),
@@ -112,7 +112,7 @@ fn a_current_client_gets_no_version_warning() {
     let mut scenario = default_scenario();
     scenario["min_client_version"] = json!(env!("CARGO_PKG_VERSION"));
     let sb = Sandbox::logged_in(scenario);
-    let err = stderr(&sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run());
+    let err = stderr(&sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run());
     assert!(!err.contains("out of date"), "{err}");
 }
 
@@ -126,7 +126,7 @@ fn existing_access_okta_does_not_show_yet_is_waited_for() {
         scenario["accounts"][0]["roles"]["Admin"]["policy"] = policy.clone();
         let sb = Sandbox::logged_in(scenario);
         let out = sb
-            .run(&ASSUME_ADMIN)
+            .run(ASSUME_ADMIN)
             .any_code()
             .any_stdout()
             .any_stderr()
@@ -177,7 +177,7 @@ fn a_registration_the_recreated_instance_refuses_is_replaced() {
 fn an_okta_rate_limit_is_waited_out_until_its_reset() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.fault(json!({"endpoint": "okta.sso", "status": 429, "rate_limit_reset_secs": 1}));
-    sb.run(&ASSUME_ADMIN).any_stdout().any_stderr().run();
+    sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
     assert_eq!(sb.count("okta.sso"), 2);
 }
 
@@ -212,7 +212,7 @@ fn a_classic_engine_org_is_named_as_the_cause() {
     let mut scenario = default_scenario();
     scenario["okta"] = json!({"classic_engine": true});
     let sb = Sandbox::logged_in(scenario);
-    let err = sb.run(&ASSUME_ADMIN).code(69).any_stderr().run_stderr();
+    let err = sb.run(ASSUME_ADMIN).code(69).any_stderr().run_stderr();
     assert!(err.contains("Okta Classic Engine"), "{err}");
     assert!(err.contains("Identity Engine"), "{err}");
     assert_eq!(
@@ -227,7 +227,7 @@ fn an_encrypted_assertion_is_named_with_no_role_lag_wait() {
     let sb = with_admin_policy(json!({"outcome": "approve"}));
     sb.fault(json!({"endpoint": "okta.sso", "saml": "encrypted", "times": 0}));
     let started = Instant::now();
-    let err = sb.run(&RUN_ADMIN).code(69).any_stderr().run_stderr();
+    let err = sb.run(RUN_ADMIN).code(69).any_stderr().run_stderr();
     assert!(err.contains("encrypted SAML assertion"), "{err}");
     assert!(!err.contains("Waiting for Okta"), "{err}");
     assert_eq!(sb.count("okta.sso"), 1);
@@ -240,7 +240,7 @@ fn an_encrypted_assertion_is_named_with_no_role_lag_wait() {
 fn a_poll_line_about_another_request_is_ignored() {
     let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 300}));
     sb.fault(json!({"endpoint": "p0.poll", "poll": "other_request"}));
-    let out = sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+    let out = sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     assert!(!stderr(&out).contains("denied"), "{}", stderr(&out));
 }
 
@@ -272,7 +272,7 @@ fn a_lock_path_that_is_a_directory_exits_78_with_a_fix() {
     let lock = locks.join(format!("aws~okta~acme~{PROD}~Admin.lock"));
     std::fs::create_dir_all(&lock).unwrap();
     let out = sb
-        .run(&ASSUME_ADMIN)
+        .run(ASSUME_ADMIN)
         .any_code()
         .any_stdout()
         .any_stderr()
@@ -395,11 +395,11 @@ fn age_config_copy(sb: &Sandbox, seconds_ago: i64) {
 #[test]
 fn a_cold_run_refetches_an_account_config_older_than_ten_minutes() {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     // Warm (credentials cached): files only, however old the copy (within its 12 hours).
     age_config_copy(&sb, 11 * 60);
     sb.reset_calls();
-    sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
     // Cold (--refresh-credentials): a copy this old is fetched again, once.
     let cold = [&RUN_ADMIN[..5], &["--refresh-credentials", "--", "true"]].concat();
@@ -420,7 +420,7 @@ fn a_reinstalled_okta_app_is_found_by_fetching_the_config_again_once() {
         json!({"account": PROD, "app_id": "0oa-aws-prod-2"}),
     );
     sb.reset_calls();
-    sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     // Okta refused the old app id (the exchange during the approval, and the one after it);
     // the config fetched again named the new one.
     assert_eq!(sb.count("p0.aws_config"), 1, "{:?}", sb.calls());

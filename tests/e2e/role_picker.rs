@@ -139,7 +139,7 @@ fn escape_gives_up_without_a_request() {
 fn without_a_terminal_the_roles_are_listed_and_the_exit_is_64() {
     let sb = okta_with_two_roles();
     let err = sb
-        .run(&["run-as", "--account", "prod", "--", "true"])
+        .run(["run-as", "--account", "prod", "--", "true"])
         .code(64)
         .any_stderr()
         .run_stderr();
@@ -162,7 +162,7 @@ fn without_a_terminal_the_roles_are_listed_and_the_exit_is_64() {
     assert!(signed_in.status.success(), "{}", text(&signed_in.stdout));
     sb.reset_calls();
     let err = sb
-        .run(&["aws", "--account", "dev", "permission-set", "assume"])
+        .run(["aws", "--account", "dev", "permission-set", "assume"])
         .code(64)
         .any_stderr()
         .run_stderr();

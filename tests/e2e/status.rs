@@ -10,7 +10,7 @@ use std::time::Duration;
 /// Center, after one sign-in at a terminal).
 fn two_cached_roles() -> Sandbox {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&[
+    sb.run([
         "run-as",
         "--account",
         PROD_LABEL,
@@ -122,12 +122,8 @@ fn status_shows_the_session_sign_ins_and_credentials_with_no_call_and_no_secret(
         "{secrets:?}"
     );
 
-    let human = sb.run(&["status"]).any_stdout().any_stderr().run();
-    let json = sb
-        .run(&["status", "--json"])
-        .any_stdout()
-        .any_stderr()
-        .run();
+    let human = sb.run(["status"]).any_stdout().any_stderr().run();
+    let json = sb.run(["status", "--json"]).any_stdout().any_stderr().run();
     assert_eq!(sb.total_calls(), 0, "no network call: {:?}", sb.calls());
     for out in [&human, &json] {
         assert_no_secret(&format!("{}{}", stdout(out), stderr(out)), &secrets);
@@ -226,7 +222,7 @@ fn status_reports_locks_another_process_holds_without_waiting() {
         ]),
         "{report}"
     );
-    let text = stdout(&sb.run(&["status"]).any_stdout().any_stderr().run());
+    let text = stdout(&sb.run(["status"]).any_stdout().any_stderr().run());
     assert!(
         text.contains(&format!("credentials for {PROD}/{ADMIN}")),
         "{text}"
@@ -237,7 +233,7 @@ fn status_reports_locks_another_process_holds_without_waiting() {
 fn check_verifies_the_session_with_one_call_and_fails_once_it_has_ended() {
     let sb = two_cached_roles();
     let ok = sb
-        .run(&["status", "--check", "--json"])
+        .run(["status", "--check", "--json"])
         .any_stdout()
         .any_stderr()
         .run();
@@ -248,7 +244,7 @@ fn check_verifies_the_session_with_one_call_and_fails_once_it_has_ended() {
     sb.reset_calls();
     sb.edit_identity(|identity| identity["credential"]["expires_at"] = (now() - 10.0).into());
     let ended = sb
-        .run(&["status", "--check"])
+        .run(["status", "--check"])
         .code(77)
         .any_stdout()
         .any_stderr()
@@ -271,16 +267,12 @@ fn check_verifies_the_session_with_one_call_and_fails_once_it_has_ended() {
 #[test]
 fn status_without_a_login_says_so() {
     let sb = Sandbox::start(default_scenario());
-    let out = sb
-        .run(&["status", "--json"])
-        .any_stdout()
-        .any_stderr()
-        .run();
+    let out = sb.run(["status", "--json"]).any_stdout().any_stderr().run();
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report["logged_in"], false);
     assert_eq!(report["credentials"], serde_json::json!([]));
     assert!(
-        stdout(&sb.run(&["status"]).any_stdout().any_stderr().run()).starts_with("Not logged in")
+        stdout(&sb.run(["status"]).any_stdout().any_stderr().run()).starts_with("Not logged in")
     );
     assert_eq!(sb.total_calls(), 0);
 }

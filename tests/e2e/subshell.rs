@@ -95,7 +95,7 @@ fn a_nested_subshell_extends_the_marker_chain() {
 fn restart_is_refused_for_a_subshell_before_anything_is_requested() {
     let sb = Sandbox::logged_in(default_scenario());
     let message = sb
-        .run(&[
+        .run([
             "run-as",
             "--account",
             "prod",

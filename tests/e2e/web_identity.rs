@@ -134,7 +134,7 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
     let sb = Sandbox::start(default_scenario());
     let missing = sb.home().join("no-such-token");
     let err = sb
-        .run(&[
+        .run([
             "run-as",
             "--role-arn",
             CI_ROLE,
@@ -152,7 +152,7 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
     );
     let empty = token_file(&sb, "");
     let err = sb
-        .run(&[
+        .run([
             "run-as",
             "--role-arn",
             CI_ROLE,
@@ -167,13 +167,13 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
     assert!(err.trim_end().ends_with("is empty"), "{err}");
     let file = token_file(&sb, "eyJ.token");
     let err = sb
-        .run(&["run-as", "--role-arn", CI_ROLE, "--", "true"])
+        .run(["run-as", "--role-arn", CI_ROLE, "--", "true"])
         .code(64)
         .any_stderr()
         .run_stderr();
     assert!(err.contains("--web-identity-token-file"), "{err}");
     let err = sb
-        .run(&[
+        .run([
             "run-as",
             "--role",
             ADMIN,
@@ -192,7 +192,7 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
         "{err}"
     );
     let err = sb
-        .run(&[
+        .run([
             "run-as",
             "--role-arn",
             "Deployer",

@@ -38,7 +38,7 @@ fn sts_failures_are_the_services_words_or_the_network_cause() {
         "true",
     ];
     sb.fault(json!({"endpoint": "sts.AssumeRoleWithSAML", "status": 500, "times": 0}));
-    let err = sb.run(&no_request).code(69).any_stderr().run_stderr();
+    let err = sb.run(no_request).code(69).any_stderr().run_stderr();
     assert_readable(
         &err,
         "STS AssumeRoleWithSAML failed: InternalFailure: Internal Server Error",
@@ -110,7 +110,7 @@ fn get_role_credentials_gives_its_last_error_and_retries_only_what_may_pass() {
     // No assignment (ForbiddenException) cannot pass either, unless access was just granted.
     sb.reset_calls();
     let err = sb
-        .run(&[
+        .run([
             "run-as",
             "--sso-start-url",
             IDC_START_URL,

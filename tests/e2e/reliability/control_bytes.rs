@@ -18,7 +18,7 @@ fn a_role_name_from_argv_is_echoed_escaped() {
     let sb = Sandbox::logged_in(default_scenario());
     let role = "Ad\u{1b}]0;pwned\u{7}min\r\u{9b}";
     let stderr = sb
-        .run(&[
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -38,7 +38,7 @@ fn a_role_name_from_argv_is_echoed_escaped() {
     );
     // clap's own error quotes the argument too.
     let stderr = sb
-        .run(&["run-as", "--role", "Admin", "--x\ry", "true"])
+        .run(["run-as", "--role", "Admin", "--x\ry", "true"])
         .code(64)
         .any_stderr()
         .run_stderr();
@@ -61,7 +61,7 @@ fn server_data_is_shown_escaped() {
 
     // The available-roles list, from the SAML assertion.
     let stderr = sb
-        .run(&[
+        .run([
             "run-as",
             "--account",
             PROD,
@@ -82,7 +82,7 @@ fn server_data_is_shown_escaped() {
 
     // A request's message, from P0.
     let stderr = sb
-        .run(&["run-as", "--account", PROD, "--role", "Admin", "--", "true"])
+        .run(["run-as", "--account", PROD, "--role", "Admin", "--", "true"])
         .code(2)
         .any_stderr()
         .run_stderr();
@@ -94,7 +94,7 @@ fn server_data_is_shown_escaped() {
 
     // Account labels and role names in a listing, on stdout.
     let out = sb
-        .run(&["ls", "aws", "role"])
+        .run(["ls", "aws", "role"])
         .any_stdout()
         .any_stderr()
         .run();

@@ -23,7 +23,7 @@ fn with_admin_policy(policy: Value) -> Sandbox {
 #[test]
 fn every_documented_exit_code_has_a_test() {
     let sb = Sandbox::start(default_scenario());
-    let help = stdout(&sb.run(&["--help"]).any_stdout().any_stderr().run());
+    let help = stdout(&sb.run(["--help"]).any_stdout().any_stderr().run());
     let documented: Vec<&str> = help
         .split("Exit codes:")
         .nth(1)
@@ -37,27 +37,27 @@ fn every_documented_exit_code_has_a_test() {
 #[test]
 fn exit_0_success() {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
 }
 
 #[test]
 fn exit_1_the_request_errored() {
     let sb = with_admin_policy(json!({"outcome": "error"}));
-    let err = sb.run(&RUN_ADMIN).code(1).any_stderr().run_stderr();
+    let err = sb.run(RUN_ADMIN).code(1).any_stderr().run_stderr();
     assert!(err.contains("Your request encountered an error"), "{err}");
 }
 
 #[test]
 fn exit_2_the_request_was_denied() {
     let sb = with_admin_policy(json!({"outcome": "deny"}));
-    let err = sb.run(&RUN_ADMIN).code(2).any_stderr().run_stderr();
+    let err = sb.run(RUN_ADMIN).code(2).any_stderr().run_stderr();
     assert!(err.contains("Your request was denied"), "{err}");
 }
 
 #[test]
 fn exit_4_the_request_did_not_complete() {
     let sb = with_admin_policy(json!({"outcome": "never"}));
-    let err = sb.run(&RUN_ADMIN).code(4).any_stderr().run_stderr();
+    let err = sb.run(RUN_ADMIN).code(4).any_stderr().run_stderr();
     assert!(err.contains("did not complete"), "{err}");
     assert!(
         err.contains("Will wait up to 10 minutes"),
@@ -68,7 +68,7 @@ fn exit_4_the_request_did_not_complete() {
 #[test]
 fn exit_64_usage() {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&["run-as", "--account", "prod", "--role"])
+    sb.run(["run-as", "--account", "prod", "--role"])
         .code(64)
         .any_stderr()
         .run_stderr();
@@ -94,7 +94,7 @@ fn exit_69_okta_failures_and_a_redirect_loop() {
         json!({"endpoint": "okta.token_exchange", "status": 403}),
     ] {
         sb.fault(fault.clone());
-        let err = sb.run(&no_request).code(69).any_stderr().run_stderr();
+        let err = sb.run(no_request).code(69).any_stderr().run_stderr();
         // §2.2's words for a non-2xx answer.
         let status = fault["status"].to_string();
         assert!(
@@ -104,7 +104,7 @@ fn exit_69_okta_failures_and_a_redirect_loop() {
         assert!(err.contains(&format!("\n{status} ")), "{fault}: {err}");
     }
     sb.fault(json!({"endpoint": "okta.sso", "redirect_loop": true, "times": 0}));
-    let err = sb.run(&no_request).code(69).any_stderr().run_stderr();
+    let err = sb.run(no_request).code(69).any_stderr().run_stderr();
     assert!(err.contains("redirect"), "{err}");
     assert!(!err.contains("Unable to reach the server"), "{err}");
 }
@@ -146,7 +146,7 @@ fn exit_76_a_server_sent_data_p0_cannot_use() {
 #[test]
 fn exit_77_never_logged_in() {
     let sb = Sandbox::start(default_scenario());
-    let err = sb.run(&RUN_ADMIN).code(77).any_stderr().run_stderr();
+    let err = sb.run(RUN_ADMIN).code(77).any_stderr().run_stderr();
     assert!(err.contains("p0 login"), "{err}");
 }
 
@@ -171,11 +171,11 @@ fn exit_126_and_127_the_command_cannot_run() {
     let plain = dir.path().join("not-executable");
     std::fs::write(&plain, "#!/bin/sh\n").unwrap();
     std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
-    sb.run(&[&args[..], &[plain.to_str().unwrap()]].concat())
+    sb.run([&args[..], &[plain.to_str().unwrap()]].concat())
         .code(126)
         .any_stderr()
         .run_stderr();
-    sb.run(&[&args[..], &["no-such-command-p0"]].concat())
+    sb.run([&args[..], &["no-such-command-p0"]].concat())
         .code(127)
         .any_stderr()
         .run_stderr();

@@ -39,7 +39,7 @@ fn thirty_two_parallel_runs_near_the_okta_sessions_end_refresh_once() {
     assert_eq!(sb.count("firebase.refresh"), 1, "{:?}", sb.calls());
     assert_eq!(sb.count("firebase.sign_in"), 0, "{:?}", sb.calls());
     // And a later command in the same minutes reuses it too.
-    sb.run(&["ls", "aws", "role"])
+    sb.run(["ls", "aws", "role"])
         .any_stdout()
         .any_stderr()
         .run();

@@ -24,7 +24,7 @@ fn mode(path: &Path) -> u32 {
 /// A logged-in sandbox whose credentials for Admin are cached (a warm run needs no network).
 fn warm() -> Sandbox {
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     sb.reset_calls();
     sb
 }
@@ -59,13 +59,13 @@ fn state_others_can_write_is_refused_with_the_fix() {
         );
         assert!(err.contains("other users can write"), "{err}");
         chmod(&path, good);
-        sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+        sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     }
     // The lock directory matters whenever credentials are fetched.
     let locks = root.join("locks");
     chmod(&locks, 0o777);
     let err = sb
-        .run(&[&RUN_ADMIN[..3], &["--refresh-credentials"], &RUN_ADMIN[3..]].concat())
+        .run([&RUN_ADMIN[..3], &["--refresh-credentials"], &RUN_ADMIN[3..]].concat())
         .code(78)
         .any_stderr()
         .run_stderr();
@@ -91,7 +91,7 @@ fn state_owned_by_another_user_is_refused() {
     let sb = warm();
     let nobody = Some(nix::unistd::Uid::from_raw(65534));
     nix::unistd::chown(&sb.identity_path(), nobody, None).unwrap();
-    let err = sb.run(&RUN_ADMIN).code(78).any_stderr().run_stderr();
+    let err = sb.run(RUN_ADMIN).code(78).any_stderr().run_stderr();
     assert!(err.contains("owned by another user"), "{err}");
     assert!(
         err.contains(&sb.identity_path().display().to_string()),
@@ -104,7 +104,7 @@ fn state_others_can_read_is_warned_about_once() {
     let sb = warm();
     chmod(&state(&sb), 0o755);
     chmod(&sb.identity_path(), 0o644);
-    let out = sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+    let out = sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     let err = stderr(&out);
     let root = state(&sb).display().to_string();
     let dir_warnings = err
@@ -133,7 +133,7 @@ fn stale_temporary_files_are_removed_and_logout_removes_them_all() {
     plant(&stale, Duration::from_secs(3600));
     plant(&young, Duration::ZERO);
     // A cold run writes its credentials into the cache, and sweeps what a kill left there.
-    sb.run(&RUN_ADMIN).any_stdout().any_stderr().run();
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     assert!(!stale.exists(), "a stale temporary file survived a write");
     assert!(
         young.exists(),
@@ -141,7 +141,7 @@ fn stale_temporary_files_are_removed_and_logout_removes_them_all() {
     );
     let in_root = state(&sb).join(".tmp-Root1");
     plant(&in_root, Duration::ZERO);
-    sb.run(&["logout"]).any_stdout().any_stderr().run();
+    sb.run(["logout"]).any_stdout().any_stderr().run();
     assert!(
         !in_root.exists() && !young.exists(),
         "logout left a temporary file"
@@ -157,7 +157,7 @@ fn a_symlink_at_a_lock_path_is_refused_and_its_target_not_created() {
     fs::remove_file(&lock).unwrap();
     std::os::unix::fs::symlink(&target, &lock).unwrap();
     let err = sb
-        .run(&[&RUN_ADMIN[..3], &["--refresh-credentials"], &RUN_ADMIN[3..]].concat())
+        .run([&RUN_ADMIN[..3], &["--refresh-credentials"], &RUN_ADMIN[3..]].concat())
         .code(78)
         .any_stderr()
         .run_stderr();
@@ -172,7 +172,7 @@ fn a_symlinked_cache_directory_is_refused_not_followed() {
     chmod(elsewhere.path(), 0o755);
     let _ = fs::remove_dir_all(sb.cache_dir());
     std::os::unix::fs::symlink(elsewhere.path(), sb.cache_dir()).unwrap();
-    let err = sb.run(&RUN_ADMIN).code(78).any_stderr().run_stderr();
+    let err = sb.run(RUN_ADMIN).code(78).any_stderr().run_stderr();
     assert!(err.contains(&sb.cache_dir().display().to_string()), "{err}");
     assert_eq!(
         mode(elsewhere.path()),
@@ -210,7 +210,7 @@ fn an_oversized_cache_entry_is_a_miss_and_replaced() {
     big.resize(2 * 1024 * 1024, b' ');
     fs::write(&path, &big).unwrap();
     let out = sb
-        .run(&[&["--debug"][..], &RUN_ADMIN[..]].concat())
+        .run([&["--debug"][..], &RUN_ADMIN[..]].concat())
         .any_stdout()
         .any_stderr()
         .run();
@@ -228,6 +228,6 @@ fn a_symlinked_identity_is_refused() {
     let moved = elsewhere.path().join("identity.json");
     fs::rename(sb.identity_path(), &moved).unwrap();
     std::os::unix::fs::symlink(&moved, sb.identity_path()).unwrap();
-    let err = sb.run(&RUN_ADMIN).code(78).any_stderr().run_stderr();
+    let err = sb.run(RUN_ADMIN).code(78).any_stderr().run_stderr();
     assert!(err.contains("symbolic link"), "{err}");
 }

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 fn a_mistyped_option_is_a_usage_error_with_a_suggestion_and_files_nothing() {
     let sb = Sandbox::logged_in(default_scenario());
     let stderr = sb
-        .run(&[
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -35,7 +35,7 @@ fn a_mistyped_option_is_a_usage_error_with_a_suggestion_and_files_nothing() {
 fn a_missing_or_unrunnable_command_fails_before_any_request() {
     let sb = Sandbox::logged_in(default_scenario());
     let stderr = sb
-        .run(&[
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -56,7 +56,7 @@ fn a_missing_or_unrunnable_command_fails_before_any_request() {
     std::fs::write(&plain, "#!/bin/sh\n").unwrap();
     std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
     let plain = plain.display().to_string();
-    sb.run(&[
+    sb.run([
         "run-as",
         "--account",
         "prod",
@@ -77,7 +77,7 @@ fn a_missing_or_unrunnable_command_fails_before_any_request() {
 fn words_after_the_command_and_after_a_double_dash_are_the_commands() {
     let sb = Sandbox::logged_in(default_scenario());
     let out = sb
-        .run(&[
+        .run([
             "run-as",
             "--account",
             "prod",
