@@ -74,22 +74,22 @@ mod slow {
         let sandbox = sandbox(lifetime);
         let script = format!(
             r#"{python} - <<'PYTHON'
-    import time, boto3
-    session = boto3.Session()
-    sts = session.client("sts", region_name="us-east-1")
-    deadline = time.time() + {seconds}
-    calls = 0
-    keys = []
-    while time.time() < deadline:
-        arn = sts.get_caller_identity()["Arn"]
-        key = session.get_credentials().get_frozen_credentials().access_key
-        if not keys or keys[-1] != key:
-            keys.append(key)
-        calls += 1
-        time.sleep(0.5)
-    print(arn, calls, len(keys), flush=True)
-    PYTHON
-    "#,
+import time, boto3
+session = boto3.Session()
+sts = session.client("sts", region_name="us-east-1")
+deadline = time.time() + {seconds}
+calls = 0
+keys = []
+while time.time() < deadline:
+    arn = sts.get_caller_identity()["Arn"]
+    key = session.get_credentials().get_frozen_credentials().access_key
+    if not keys or keys[-1] != key:
+        keys.append(key)
+    calls += 1
+    time.sleep(0.5)
+print(arn, calls, len(keys), flush=True)
+PYTHON
+"#,
             python = python().display(),
             seconds = lifetime * 3 + 5,
         );
@@ -125,10 +125,10 @@ mod slow {
         };
         let script = format!(
             r#"echo "$AWS_ACCESS_KEY_ID $AWS_CREDENTIAL_EXPIRATION $({now})" >> "$OUT/starts"
-    [ "$(wc -l < "$OUT/starts")" -ge 3 ] && exit 42
-    trap 'exit 0' TERM
-    while :; do sleep 0.05; done
-    "#
+[ "$(wc -l < "$OUT/starts")" -ge 3 ] && exit 42
+trap 'exit 0' TERM
+while :; do sleep 0.05; done
+"#
         );
         let (code, run) = RunAs::to_end(&sandbox, &["--restart", "--restart-margin", "5"], &script);
         assert_eq!(code, 42, "{}", run.read("stderr"));
