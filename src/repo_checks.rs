@@ -1,6 +1,9 @@
 //! Checks on the repository itself, run with the unit tests: every protocol section the code,
-//! the tests, the sandbox and the README cite (`§3.3`, `§5.2–§5.4`) is a heading of
-//! `docs/protocol.md`, so a reader can follow each one.
+//! the tests, the sandbox, the README and CONTRIBUTING.md cite (`§3.3`, `§5.2–§5.4`) is a
+//! heading of `docs/protocol.md`, so a reader can follow each one. The user guide (README.md)
+//! holds the tables a user reads: exit codes, environment variables, the run-as command's
+//! environment, troubleshooting. The contributor guide (CONTRIBUTING.md) holds the layout table
+//! and the dependencies, each checked against the tree and `Cargo.toml`.
 
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,7 +66,7 @@ fn every_cited_protocol_section_exists() {
     let protocol = std::fs::read_to_string(repo().join("docs/protocol.md"))
         .expect("docs/protocol.md is readable");
     let known = sections(&protocol);
-    let mut files = vec![repo().join("README.md")];
+    let mut files = vec![repo().join("README.md"), repo().join("CONTRIBUTING.md")];
     for dir in ["src", "tests", "sandbox", "docs"] {
         files_under(&repo().join(dir), &mut files);
     }
@@ -220,7 +223,7 @@ fn no_module_imports_one_that_imports_it_back() {
 fn table_after(text: &str, heading: &str) -> Vec<Vec<String>> {
     let start = text
         .find(heading)
-        .unwrap_or_else(|| panic!("README has no {heading:?}"));
+        .unwrap_or_else(|| panic!("no {heading:?} in the document"));
     text[start..]
         .lines()
         .skip_while(|line| !line.starts_with('|'))
@@ -235,10 +238,13 @@ fn table_after(text: &str, heading: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+fn contributing() -> String {
+    std::fs::read_to_string(repo().join("CONTRIBUTING.md")).expect("CONTRIBUTING.md")
+}
+
 #[test]
-fn the_readme_layout_table_lists_every_module_of_src() {
-    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
-    let listed: BTreeSet<String> = table_after(&readme, "## Layout")
+fn the_contributing_layout_table_lists_every_module_of_src() {
+    let listed: BTreeSet<String> = table_after(&contributing(), "## Layout")
         .into_iter()
         .filter_map(|row| {
             let path = row.first()?.trim_matches('`').to_string();
@@ -262,7 +268,76 @@ fn the_readme_layout_table_lists_every_module_of_src() {
     }
     assert_eq!(
         listed, actual,
-        "README's Layout table and the modules of src/ differ"
+        "CONTRIBUTING.md's Layout table and the modules of src/ differ"
+    );
+}
+
+/// The names of the dependencies (normal, dev and target-specific) of `Cargo.toml`'s own
+/// package, and of the workspace's shared ones.
+fn dependency_names(manifest: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut in_dependencies = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_dependencies = line.trim_matches(['[', ']']).ends_with("dependencies");
+            continue;
+        }
+        if !in_dependencies {
+            continue;
+        }
+        if let Some((key, _)) = line.split_once('=') {
+            // `base64.workspace = true` names `base64`.
+            let name = key.trim().split('.').next().unwrap_or_default();
+            if !name.is_empty() && !name.starts_with('#') {
+                names.insert(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// The dependencies `section` does not name (as a whole word: `aws-sdk-sts` is not `aws-sdk-sso`).
+fn unexplained(section: &str, names: &BTreeSet<String>) -> Vec<String> {
+    names
+        .iter()
+        .filter(|name| {
+            let word = Regex::new(&format!(r"(^|[^\w-]){}($|[^\w-])", regex::escape(name)))
+                .expect("valid regex");
+            !word.is_match(section)
+        })
+        .cloned()
+        .collect()
+}
+
+/// Every dependency `Cargo.toml` declares is named, with its reason, under CONTRIBUTING.md's
+/// "Dependencies, and why" (a new one without a reason fails here).
+#[test]
+fn every_dependency_is_explained_in_contributing() {
+    let manifest = std::fs::read_to_string(repo().join("Cargo.toml")).expect("Cargo.toml");
+    let names = dependency_names(&manifest);
+    assert!(names.len() > 20, "the manifest was read: {names:?}");
+    let contributing = contributing();
+    let gaps = unexplained(section(&contributing, "Dependencies, and why"), &names);
+    assert!(
+        gaps.is_empty(),
+        "CONTRIBUTING.md's \"Dependencies, and why\" does not name: {gaps:?}"
+    );
+}
+
+#[test]
+fn an_unexplained_dependency_is_reported() {
+    let manifest = "[package]\nname = \"p0\"\n[dependencies]\nclap = \"4\"\n\
+        aws-sdk-sts = { version = \"1\" }\nbase64.workspace = true\n[dev-dependencies]\n\
+        proptest = \"1\"\n[lints]\nclippy = \"deny\"\n";
+    let names = dependency_names(manifest);
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(
+        unexplained(
+            "- clap: the command line. base64. aws-sdk-sts-extra: no.",
+            &names
+        ),
+        vec!["aws-sdk-sts".to_string(), "proptest".to_string()]
     );
 }
 
@@ -613,7 +688,7 @@ const BUILT_ELSEWHERE: &[(&str, &[&str])] = &[
 fn section<'a>(text: &'a str, heading: &str) -> &'a str {
     let start = text
         .find(&format!("\n## {heading}"))
-        .unwrap_or_else(|| panic!("README has no \"## {heading}\""));
+        .unwrap_or_else(|| panic!("no \"## {heading}\" in the document"));
     let rest = &text[start + 1..];
     match rest[3..].find("\n## ") {
         Some(end) => &rest[..end + 3],

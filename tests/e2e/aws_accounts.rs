@@ -6,10 +6,11 @@ use serde_json::json;
 #[test]
 fn a_mixed_org_serves_both_families() {
     let sb = Sandbox::logged_in(default_scenario());
-    let role = p0_ok(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-    );
+    let role = sb
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(exports(&role).contains_key("AWS_ACCESS_KEY_ID"));
     // The Identity Center account needs one device authorization, on a terminal.
     let ps = sb.p0_in_terminal(&[
@@ -40,27 +41,27 @@ fn a_mixed_org_serves_both_families() {
 #[test]
 fn the_wrong_family_is_refused_with_p0s_texts() {
     let sb = Sandbox::logged_in(default_scenario());
-    let err = p0_fails(
-        &sb,
-        &["aws", "--account", "dev", "role", "assume", "Admin"],
-        1,
-    );
+    let err = sb
+        .run(["aws", "--account", "dev", "role", "assume", "Admin"])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Account dev is not configured for Okta SAML login."),
         "{err}"
     );
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run([
             "aws",
             "--account",
             "prod",
             "permission-set",
             "assume",
             "Developer",
-        ],
-        1,
-    );
+        ])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Unexpected login type. Expected IDC to be enabled for account prod"),
         "{err}"
@@ -72,16 +73,20 @@ fn the_wrong_family_is_refused_with_p0s_texts() {
 #[test]
 fn unknown_and_ambiguous_accounts() {
     let sb = Sandbox::logged_in(default_scenario());
-    let err = p0_fails(
-        &sb,
-        &["aws", "--account", "staging", "role", "assume", "Admin"],
-        1,
-    );
+    let err = sb
+        .run(["aws", "--account", "staging", "role", "assume", "Admin"])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("P0 is not installed on AWS account staging"),
         "{err}"
     );
-    let err = p0_fails(&sb, &["aws", "role", "assume", "Admin"], 1);
+    let err = sb
+        .run(["aws", "role", "assume", "Admin"])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains(
             "Please select a unique AWS account with --account; valid accounts are:\nprod\ndev"
@@ -95,7 +100,11 @@ fn an_org_without_installed_accounts() {
     let mut pending = okta_account(PROD, "prod", json!({"Admin": {}}));
     pending["installed"] = json!(false);
     let sb = Sandbox::logged_in(with_accounts(json!([pending])));
-    let err = p0_fails(&sb, &["aws", "role", "assume", "Admin"], 1);
+    let err = sb
+        .run(["aws", "role", "assume", "Admin"])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("P0 is not installed on any AWS account"),
         "{err}"
@@ -105,16 +114,15 @@ fn an_org_without_installed_accounts() {
 #[test]
 fn a_new_account_is_found_although_an_older_config_is_cached() {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-    );
+    sb.run(["aws", "--account", "prod", "role", "assume", "Admin"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     // The local copy of the config knows no "staging": P0 is asked again before failing.
     sb.reset_calls();
-    p0_fails(
-        &sb,
-        &["aws", "--account", "staging", "role", "assume", "Admin"],
-        1,
-    );
+    sb.run(["aws", "--account", "staging", "role", "assume", "Admin"])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert_eq!(sb.count("p0.aws_config"), 1, "{:?}", sb.calls());
 }

@@ -4,8 +4,6 @@
 use crate::harness::*;
 use std::collections::BTreeSet;
 
-const ASSUME_ADMIN: [&str; 6] = ["aws", "--account", "prod", "role", "assume", "Admin"];
-
 fn admin_entry(sb: &Sandbox) -> std::path::PathBuf {
     sb.cache_dir()
         .join(format!("aws~okta~acme~{PROD}~Admin.json"))
@@ -14,9 +12,9 @@ fn admin_entry(sb: &Sandbox) -> std::path::PathBuf {
 #[test]
 fn a_cache_hit_makes_no_network_call_at_all() {
     let sb = Sandbox::logged_in(default_scenario());
-    let first = exports(&p0_ok(&sb, &ASSUME_ADMIN));
+    let first = exports(&sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run());
     sb.reset_calls();
-    let second = exports(&p0_ok(&sb, &ASSUME_ADMIN));
+    let second = exports(&sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run());
     assert_eq!(first, second);
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
     let mode = std::os::unix::fs::PermissionsExt::mode(
@@ -28,7 +26,7 @@ fn a_cache_hit_makes_no_network_call_at_all() {
 #[test]
 fn the_first_run_after_a_login_resolves_the_account_locally() {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(&sb, &ASSUME_ADMIN);
+    sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
     assert_eq!(sb.count("p0.aws_config"), 0, "{:?}", sb.calls());
     assert_eq!(sb.count("p0.command"), 1);
 }
@@ -38,23 +36,18 @@ fn sixteen_parallel_cold_runs_share_one_fetch() {
     let sb = Sandbox::logged_in(default_scenario());
     // Without the local copy of the account config, every process needs it too.
     std::fs::remove_file(sb.cache_dir().join("aws-config~acme.json")).unwrap();
-    let children: Vec<_> = (0..16)
+    let children: Vec<Running> = (0..16)
         .map(|_| {
-            sb.p0()
-                .args(ASSUME_ADMIN)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
+            sb.run(ASSUME_ADMIN)
+                .deadline(std::time::Duration::from_secs(120))
+                .any_stdout()
+                .any_stderr()
                 .spawn()
-                .unwrap()
         })
         .collect();
     let keys: BTreeSet<String> = children
         .into_iter()
-        .map(|child| {
-            let output = child.wait_with_output().unwrap();
-            assert!(output.status.success(), "{}", stderr(&output));
-            exports(&output)["AWS_ACCESS_KEY_ID"].clone()
-        })
+        .map(|child| exports(&child.wait())["AWS_ACCESS_KEY_ID"].clone())
         .collect();
     assert_eq!(keys.len(), 1, "every process got the same credentials");
     assert_eq!(sb.count("p0.command"), 1, "{:?}", sb.calls());
@@ -70,7 +63,7 @@ fn sixteen_parallel_cold_runs_share_one_fetch() {
 #[test]
 fn a_corrupt_entry_is_replaced() {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(&sb, &ASSUME_ADMIN);
+    sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
     let entry = admin_entry(&sb);
     let whole = std::fs::read(&entry).unwrap();
     for broken in [
@@ -80,7 +73,7 @@ fn a_corrupt_entry_is_replaced() {
     ] {
         std::fs::write(&entry, broken).unwrap();
         sb.reset_calls();
-        let output = p0_ok(&sb, &ASSUME_ADMIN);
+        let output = sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
         assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
         assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
         let fixed: serde_json::Value =
@@ -92,33 +85,34 @@ fn a_corrupt_entry_is_replaced() {
 #[test]
 fn credentials_too_close_to_expiry_are_fetched_again() {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(&sb, &ASSUME_ADMIN);
+    sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
     sb.reset_calls();
     // The sandbox's credentials last an hour: demanding more than that is a miss.
-    let output = sb
-        .p0()
+    sb.run::<&str>([])
         .env("P0_MIN_CREDENTIAL_LIFETIME", "7200")
         .args(ASSUME_ADMIN)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr(&output));
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
 }
 
 #[test]
 fn refresh_credentials_forces_a_new_fetch() {
     let sb = Sandbox::logged_in(default_scenario());
-    let first = exports(&p0_ok(&sb, &ASSUME_ADMIN));
+    let first = exports(&sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run());
     sb.reset_calls();
-    let refreshed = exports(&p0_ok(
-        &sb,
-        &[&ASSUME_ADMIN[..], &["--refresh-credentials"]].concat(),
-    ));
+    let refreshed = exports(
+        &sb.run([&ASSUME_ADMIN[..], &["--refresh-credentials"]].concat())
+            .any_stdout()
+            .any_stderr()
+            .run(),
+    );
     assert_ne!(first["AWS_ACCESS_KEY_ID"], refreshed["AWS_ACCESS_KEY_ID"]);
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
     // And the refreshed credentials are what the cache serves next.
     sb.reset_calls();
-    let again = exports(&p0_ok(&sb, &ASSUME_ADMIN));
+    let again = exports(&sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run());
     assert_eq!(again["AWS_ACCESS_KEY_ID"], refreshed["AWS_ACCESS_KEY_ID"]);
     assert_eq!(sb.total_calls(), 0);
 }
@@ -132,12 +126,13 @@ fn a_stuck_holder_of_the_lock_ends_in_a_clear_timeout() {
         std::fs::File::create(locks.join(format!("aws~okta~acme~{PROD}~Admin.lock"))).unwrap();
     held.lock().unwrap();
     let output = sb
-        .p0()
+        .run::<&str>([])
         .env("P0_LOCK_TIMEOUT", "1")
         .args(ASSUME_ADMIN)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
+        .code(75)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(
         stderr(&output).contains("waiting for another p0 process"),
         "{}",
@@ -145,5 +140,5 @@ fn a_stuck_holder_of_the_lock_ends_in_a_clear_timeout() {
     );
     assert_eq!(sb.count("p0.command"), 0);
     held.unlock().unwrap();
-    p0_ok(&sb, &ASSUME_ADMIN);
+    sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
 }

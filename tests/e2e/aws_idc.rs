@@ -3,15 +3,6 @@
 use crate::harness::*;
 use serde_json::json;
 
-const ASSUME_DEV: [&str; 6] = [
-    "aws",
-    "--account",
-    "dev",
-    "permission-set",
-    "assume",
-    "Developer",
-];
-
 #[test]
 fn a_device_authorization_then_credentials_then_the_cache() {
     let sb = Sandbox::logged_in(default_scenario());
@@ -44,13 +35,13 @@ fn a_device_authorization_then_credentials_then_the_cache() {
 
     // Cached: no terminal needed, no call at all.
     sb.reset_calls();
-    let output = p0_ok(&sb, &ASSUME_DEV);
+    let output = sb.run(ASSUME_DEV).any_stdout().any_stderr().run();
     assert!(exports(&output).contains_key("AWS_SESSION_TOKEN"));
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
 
     // New credentials reuse the cached token and client registration: no device flow.
     let refreshed = [&ASSUME_DEV[..], &["--refresh-credentials"]].concat();
-    p0_ok(&sb, &refreshed);
+    sb.run(&refreshed).any_stdout().any_stderr().run();
     assert_eq!(sb.count("oidc.register"), 0);
     assert_eq!(sb.count("oidc.device_authorization"), 0);
     assert_eq!(sb.count("sso.role_credentials"), 1);
@@ -64,7 +55,7 @@ fn a_device_authorization_then_credentials_then_the_cache() {
 #[test]
 fn without_a_terminal_the_device_authorization_fails_fast() {
     let sb = Sandbox::logged_in(default_scenario());
-    let err = p0_fails(&sb, &ASSUME_DEV, 77);
+    let err = sb.run(ASSUME_DEV).code(77).any_stderr().run_stderr();
     assert!(err.contains("AWS IAM Identity Center"), "{err}");
     assert!(err.contains("no terminal"), "{err}");
     assert_eq!(sb.count("oidc.device_authorization"), 0);
@@ -79,7 +70,7 @@ fn a_rejected_token_is_replaced_by_one_fresh_device_flow() {
     let refreshed = [&ASSUME_DEV[..], &["--refresh-credentials"]].concat();
 
     // Without a terminal the rejected token cannot be replaced.
-    p0_fails(&sb, &refreshed, 77);
+    sb.run(&refreshed).code(77).any_stderr().run_stderr();
 
     let output = sb.p0_in_terminal(&refreshed);
     assert!(
@@ -93,7 +84,10 @@ fn a_rejected_token_is_replaced_by_one_fresh_device_flow() {
     assert_eq!(sb.count("oidc.register"), 0);
 
     sb.reset_calls();
-    p0_ok(&sb, &[&ASSUME_DEV[..], &["--refresh-credentials"]].concat());
+    sb.run([&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("oidc.device_authorization"), 0);
 }
 
@@ -106,11 +100,11 @@ fn get_role_credentials_failing_times_out_with_p0s_text() {
         json!({"endpoint": "sso.role_credentials", "status": 500, "times": 0}),
     );
     sb.reset_calls();
-    let err = p0_fails(
-        &sb,
-        &[&ASSUME_DEV[..], &["--refresh-credentials"]].concat(),
-        69,
-    );
+    let err = sb
+        .run([&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Timed out fetching AWS credentials. Try again, and if this issue persists, contact support@p0.dev."),
         "{err}"
@@ -127,7 +121,10 @@ fn a_transient_failure_is_retried() {
         json!({"endpoint": "sso.role_credentials", "status": 500, "times": 2}),
     );
     sb.reset_calls();
-    p0_ok(&sb, &[&ASSUME_DEV[..], &["--refresh-credentials"]].concat());
+    sb.run([&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("sso.role_credentials"), 3);
 }
 
@@ -178,7 +175,10 @@ fn an_expired_token_is_renewed_with_its_refresh_token_without_a_human() {
     let sb = Sandbox::logged_in(scenario);
     assert!(sb.p0_in_terminal(&ASSUME_DEV).status.success());
     sb.reset_calls();
-    p0_ok(&sb, &[&ASSUME_DEV[..], &["--refresh-credentials"]].concat());
+    sb.run([&ASSUME_DEV[..], &["--refresh-credentials"]].concat())
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("oidc.device_authorization"), 0, "{:?}", sb.calls());
     assert_eq!(sb.count("oidc.token"), 1, "one refresh_token grant");
     assert_eq!(sb.count("oidc.register"), 0);
@@ -198,11 +198,16 @@ fn a_refresh_that_fails_in_transit_keeps_the_refresh_token() {
         "/faults",
         json!({"endpoint": "oidc.token", "status": 500, "times": 3}),
     );
-    let output = p0(&sb, &refreshed);
+    let output = sb
+        .run(&refreshed)
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(!output.status.success(), "{}", stderr(&output));
     assert_ne!(output.status.code(), Some(77), "{}", stderr(&output));
     sb.reset_calls();
-    p0_ok(&sb, &refreshed);
+    sb.run(&refreshed).any_stdout().any_stderr().run();
     assert_eq!(sb.count("oidc.device_authorization"), 0, "{:?}", sb.calls());
     assert_eq!(sb.count("oidc.token"), 1, "one refresh_token grant");
 }

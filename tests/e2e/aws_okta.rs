@@ -24,7 +24,11 @@ fn exports_evaluated_by_a_shell_give_the_aws_cli_the_assumed_role() {
 #[test]
 fn piped_output_is_only_the_export_lines() {
     let sb = Sandbox::logged_in(default_scenario());
-    let output = p0_ok(&sb, &["aws", "--account", PROD, "role", "assume", "Admin"]);
+    let output = sb
+        .run(["aws", "--account", PROD, "role", "assume", "Admin"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     let vars = exports(&output);
     assert_eq!(
         vars.keys().collect::<Vec<_>>(),
@@ -48,15 +52,19 @@ fn piped_output_is_only_the_export_lines() {
 #[test]
 fn by_id_and_by_label_share_one_cache_entry() {
     let sb = Sandbox::logged_in(default_scenario());
-    let by_label = exports(&p0_ok(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-    ));
+    let by_label = exports(
+        &sb.run(["aws", "--account", "prod", "role", "assume", "Admin"])
+            .any_stdout()
+            .any_stderr()
+            .run(),
+    );
     sb.reset_calls();
-    let by_id = exports(&p0_ok(
-        &sb,
-        &["aws", "--account", PROD, "role", "assume", "Admin"],
-    ));
+    let by_id = exports(
+        &sb.run(["aws", "--account", PROD, "role", "assume", "Admin"])
+            .any_stdout()
+            .any_stderr()
+            .run(),
+    );
     assert_eq!(by_label["AWS_ACCESS_KEY_ID"], by_id["AWS_ACCESS_KEY_ID"]);
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
 }
@@ -65,12 +73,12 @@ fn by_id_and_by_label_share_one_cache_entry() {
 fn the_account_can_come_from_p0_aws_account() {
     let sb = Sandbox::logged_in(default_scenario());
     let output = sb
-        .p0()
+        .run::<&str>([])
         .env("P0_AWS_ACCOUNT", "prod")
         .args(["aws", "role", "assume", "Admin"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr(&output));
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
 }
 
@@ -112,7 +120,10 @@ fn no_request_skips_p0_and_uses_access_already_held() {
         "prod",
         json!({"Admin": {"assigned": true}})
     )])));
-    p0_ok(&sb, &["aws", "role", "assume", "Admin", "--no-request"]);
+    sb.run(["aws", "role", "assume", "Admin", "--no-request"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("p0.command"), 0);
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
 }
@@ -125,11 +136,11 @@ fn a_role_not_in_the_assertion_lists_the_available_ones_without_waiting() {
         json!({"Admin": {"assigned": true}, "Auditor": {}})
     )])));
     let started = std::time::Instant::now();
-    let err = p0_fails(
-        &sb,
-        &["aws", "role", "assume", "Auditor", "--no-request"],
-        69,
-    );
+    let err = sb
+        .run(["aws", "role", "assume", "Auditor", "--no-request"])
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Role Auditor not available. Available roles:\n  Admin\n"),
         "{err}"
@@ -144,10 +155,11 @@ fn okta_lag_after_a_new_approval_is_waited_out() {
     let mut scenario = default_scenario();
     scenario["okta_role_lag_ms"] = json!(1500);
     let sb = Sandbox::logged_in(scenario);
-    let output = p0_ok(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-    );
+    let output = sb
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
     assert!(sb.count("okta.token_exchange") >= 2, "{:?}", sb.calls());
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
@@ -165,11 +177,11 @@ fn no_saml_assertion() {
         "/faults",
         json!({"endpoint": "okta.sso", "saml": "missing", "times": 0}),
     );
-    let err = p0_fails(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-        69,
-    );
+    let err = sb
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("No SAML assertion obtained from Okta."),
         "{err}"
@@ -186,11 +198,11 @@ fn invalid_grant_means_the_okta_session_expired_and_forgets_it() {
         "/faults",
         json!({"endpoint": "okta.token_exchange", "invalid_grant": "The token is no longer valid.", "times": 0}),
     );
-    let err = p0_fails(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-        69,
-    );
+    let err = sb
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Your Okta session has expired. Please log out of Okta in your browser, and re-execute your p0 command to reauthenticate."),
         "{err}"
@@ -208,11 +220,11 @@ fn invalid_grant_for_a_misconfigured_app_says_so() {
         "/faults",
         json!({"endpoint": "okta.token_exchange", "invalid_grant": description, "times": 0}),
     );
-    let err = p0_fails(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-        69,
-    );
+    let err = sb
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains(description), "{err}");
     assert!(err.contains("Invalid provider configuration"), "{err}");
 }
@@ -222,9 +234,8 @@ fn duration_is_passed_to_sts() {
     // moto ignores DurationSeconds for SAML (the assertion's SessionDuration decides), so this
     // checks the flag is accepted and credentials still come back.
     let sb = Sandbox::logged_in(default_scenario());
-    let output = p0_ok(
-        &sb,
-        &[
+    let output = sb
+        .run([
             "aws",
             "--account",
             "prod",
@@ -233,17 +244,18 @@ fn duration_is_passed_to_sts() {
             "Admin",
             "--duration",
             "900",
-        ],
-    );
+        ])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(exports(&output).contains_key("AWS_ACCESS_KEY_ID"));
 }
 
 #[test]
 fn fish_and_powershell_syntax() {
     let sb = Sandbox::logged_in(default_scenario());
-    let fish = stdout(&p0_ok(
-        &sb,
-        &[
+    let fish = stdout(
+        &sb.run([
             "aws",
             "--account",
             "prod",
@@ -252,18 +264,23 @@ fn fish_and_powershell_syntax() {
             "role",
             "assume",
             "Admin",
-        ],
-    ));
+        ])
+        .any_stdout()
+        .any_stderr()
+        .run(),
+    );
     assert!(
         fish.lines().all(|l| l.starts_with("set -gx AWS_")),
         "{fish}"
     );
     let pwsh = sb
-        .p0()
+        .run::<&str>([])
         .env("SHELL", "/usr/bin/pwsh")
         .args(["aws", "--account", "prod", "role", "assume", "Admin"])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let pwsh = stdout(&pwsh);
     assert!(pwsh.lines().all(|l| l.starts_with("$Env:AWS_")), "{pwsh}");
 }
@@ -286,11 +303,11 @@ fn on_a_terminal_the_exports_come_with_instructions() {
 fn a_malformed_assertion_is_an_error_not_a_crash() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.fault(json!({"endpoint": "okta.sso", "saml": "malformed"}));
-    let err = p0_fails(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-        69,
-    );
+    let err = sb
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Could not read the SAML assertion from Okta"),
         "{err}"
@@ -301,8 +318,7 @@ fn a_malformed_assertion_is_an_error_not_a_crash() {
 fn debug_output_never_shows_secrets() {
     let sb = Sandbox::logged_in(default_scenario());
     let output = sb
-        .p0()
-        .args([
+        .run([
             "--debug",
             "aws",
             "--account",
@@ -311,9 +327,9 @@ fn debug_output_never_shows_secrets() {
             "assume",
             "Admin",
         ])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr(&output));
+        .any_stdout()
+        .any_stderr()
+        .run();
     let vars = exports(&output);
     let debug = stderr(&output);
     assert!(!debug.is_empty());
@@ -351,38 +367,19 @@ fn a_web_sso_token_that_ended_during_the_approval_is_exchanged_again() {
     scenario["accounts"][0]["roles"]["Admin"]["policy"] =
         json!({"outcome": "approve", "after_ms": 1500});
     let sb = Sandbox::logged_in(scenario);
-    let child = sb
-        .p0()
-        .args([
-            "run-as",
-            "--account",
-            "prod",
-            "--role",
-            "Admin",
-            "--",
-            "true",
-        ])
-        .env("P0_RETRY_BASE_MS", "5")
+    let run = sb
+        .run(RUN_ADMIN)
         .env("P0_LOG", "p0=debug")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while sb.count("okta.token_exchange") == 0 {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "no token exchange during the approval: {:?}",
-            sb.calls()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+        .stderr_contains("refused the prepared token")
+        .spawn();
+    eventually(
+        "a token exchange during the approval",
+        std::time::Duration::from_secs(20),
+        || (sb.count("okta.token_exchange") > 0).then_some(()),
+    );
     assert_eq!(sb.count("okta.sso"), 0, "the approval is still pending");
     sb.expire("okta_web_sso");
-    let output = child.wait_with_output().unwrap();
-    let err = stderr(&output);
-    assert!(output.status.success(), "{err}");
-    assert!(err.contains("refused the prepared token"), "{err}");
+    run.wait();
     assert_eq!(sb.count("okta.token_exchange"), 2, "{:?}", sb.calls());
     assert_eq!(sb.count("okta.sso"), 2);
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);

@@ -102,8 +102,9 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
         "--account",
         "prod",
     ];
-    let out = p0_ok(&sb, &[&configure[..], &["--role", "Admin"]].concat());
-    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    sb.run([&configure[..], &["--role", "Admin"]].concat())
+        .any_stderr()
+        .run();
     let first = format!(
         "{CONFIG}\n[profile prod-admin]\n{CREATED_BY}\n{}\n",
         process_line("--account prod --role Admin")
@@ -112,9 +113,8 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
     assert_eq!(read(&sb.home().join(".aws/config.p0.bak")), CONFIG);
 
     // Again, with a region and a reason: the same section, updated where it is.
-    p0_ok(
-        &sb,
-        &[
+    sb.run(
+        [
             &configure[..],
             &[
                 "--role",
@@ -126,45 +126,51 @@ fn configure_profile_keeps_every_other_byte_and_updates_in_place() {
             ],
         ]
         .concat(),
-    );
+    )
+    .any_stdout()
+    .any_stderr()
+    .run();
     let second = format!(
         "{CONFIG}\n[profile prod-admin]\n{CREATED_BY}\n{}\nregion = eu-central-1\n",
         process_line("--account prod --role Admin --reason 'on call'")
     );
     assert_eq!(read(&path), second);
     // Unchanged a third time: nothing is rewritten.
-    let out = p0_ok(
-        &sb,
-        &[
-            &configure[..],
-            &[
-                "--role",
-                "Admin",
-                "--region",
-                "eu-central-1",
-                "--reason",
-                "on call",
-            ],
-        ]
-        .concat(),
-    );
+    let out = sb
+        .run(
+            [
+                &configure[..],
+                &[
+                    "--role",
+                    "Admin",
+                    "--region",
+                    "eu-central-1",
+                    "--reason",
+                    "on call",
+                ],
+            ]
+            .concat(),
+        )
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(stderr(&out).contains("up to date"), "{}", stderr(&out));
     assert_eq!(read(&path), second);
 
     // A profile in the middle becomes p0's: its Identity Center settings go, the rest stays.
-    p0_ok(
-        &sb,
-        &[
-            "aws",
-            "configure",
-            "profile",
-            "work",
-            "--account",
-            "prod",
-            "--role",
-            "Admin",
-        ],
-    );
+    sb.run([
+        "aws",
+        "configure",
+        "profile",
+        "work",
+        "--account",
+        "prod",
+        "--role",
+        "Admin",
+    ])
+    .any_stdout()
+    .any_stderr()
+    .run();
     let (head, tail) = second.split_once("[profile work]\n").unwrap();
     let tail = tail.split_once("\n\n").unwrap().1;
     assert_eq!(
@@ -203,7 +209,12 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
         "--chain-external-id",
         "ext-42",
     ];
-    let out = p0_ok(&sb, &configure);
+    let out = sb
+        .run(&configure)
+        .env("P0_RETRY_BASE_MS", "5")
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.stdout.is_empty(), "{}", stdout(&out));
     assert!(
         stderr(&out).contains("Wrote [profile cross-p0-base], [profile cross] to "),
@@ -236,20 +247,28 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);
 
     // Again: nothing changes, not even the backup.
-    let again = p0_ok(&sb, &configure);
+    let again = sb
+        .run(&configure)
+        .env("P0_RETRY_BASE_MS", "5")
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(stderr(&again).contains("up to date"), "{}", stderr(&again));
     assert_eq!(read(&path), expected);
     assert_eq!(read(&sb.home().join(".aws/config.p0.bak")), CONFIG);
 
     // Another session name, and no external id: the pair is updated in place.
-    p0_ok(
-        &sb,
+    sb.run(
         &[
             &configure[..10],
             &["--chain-session-name", "deploy", "--region", "us-east-1"],
         ]
         .concat(),
-    );
+    )
+    .env("P0_RETRY_BASE_MS", "5")
+    .any_stdout()
+    .any_stderr()
+    .run();
     assert_eq!(
         read(&path),
         expected
@@ -273,9 +292,8 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
     // A profile of the base's name that p0 did not write is never taken over.
     let taken = "[profile other-p0-base]\nsso_session = corp\n";
     write(&path, taken);
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run(&[
             "aws",
             "configure",
             "profile",
@@ -286,18 +304,19 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
             "Admin",
             "--chain-role-arn",
             CROSS,
-        ],
-        78,
-    );
+        ])
+        .env("P0_RETRY_BASE_MS", "5")
+        .code(78)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("[profile other-p0-base] exists and does not use p0"),
         "{err}"
     );
     assert_eq!(read(&path), taken);
     // Nor is a role that is not an ARN written down.
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run(&[
             "aws",
             "configure",
             "profile",
@@ -306,9 +325,11 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
             "Admin",
             "--chain-role-arn",
             "CrossAccount",
-        ],
-        64,
-    );
+        ])
+        .env("P0_RETRY_BASE_MS", "5")
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("is not an IAM role ARN"), "{err}");
 }
 
@@ -316,36 +337,34 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
 fn parallel_configure_runs_resolve_the_account_as_a_plan_does_with_one_fetch() {
     let sb = Sandbox::logged_in(default_scenario());
     // With the local copy of the account config: no call at all.
-    p0_ok(
-        &sb,
-        &[
-            "aws",
-            "configure",
-            "profile",
-            "p",
-            "--account",
-            "prod",
-            "--role",
-            "Admin",
-        ],
-    );
+    sb.run(&[
+        "aws",
+        "configure",
+        "profile",
+        "p",
+        "--account",
+        "prod",
+        "--role",
+        "Admin",
+    ])
+    .env("P0_RETRY_BASE_MS", "5")
+    .any_stdout()
+    .any_stderr()
+    .run();
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
     // Without it, a burst (a setup script writing several profiles at once) fetches it once.
     std::fs::remove_file(sb.cache_dir().join("aws-config~acme.json")).unwrap();
     let children: Vec<_> = (0..8)
         .map(|n| {
-            sb.p0()
-                .args(["aws", "configure", "profile", &format!("p{n}")])
+            sb.run(["aws", "configure", "profile", &format!("p{n}")])
                 .args(["--account", "prod", "--role", "Admin"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
+                .any_stdout()
+                .any_stderr()
                 .spawn()
-                .unwrap()
         })
         .collect();
     for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert_success(&output);
+        child.wait();
     }
     assert_eq!(
         sb.count("p0.aws_config"),
@@ -364,7 +383,7 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
     let sb = Sandbox::logged_in(default_scenario());
     let elsewhere = sb.home().join("elsewhere/aws-config");
     let out = sb
-        .p0()
+        .run::<&str>([])
         .env("AWS_CONFIG_FILE", &elsewhere)
         .args([
             "aws",
@@ -376,16 +395,17 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
             "--role",
             "Admin",
         ])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&out);
     assert!(read(&elsewhere).contains("[profile p]\n"));
     assert_eq!(mode(&elsewhere), 0o600);
     assert!(!config_path(&sb).exists());
 
-    let bad = p0_fails(
-        &sb,
-        &[
+    let bad = sb
+        .run([
             "aws",
             "configure",
             "profile",
@@ -394,13 +414,13 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
             "Admin",
             "--account",
             "prod",
-        ],
-        64,
-    );
+        ])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(bad.contains("profile name"), "{bad}");
-    let unknown = p0_fails(
-        &sb,
-        &[
+    let unknown = sb
+        .run([
             "aws",
             "configure",
             "profile",
@@ -409,9 +429,10 @@ fn configure_honours_aws_config_file_and_checks_what_it_writes() {
             "Admin",
             "--account",
             "nope",
-        ],
-        1,
-    );
+        ])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(unknown.contains("nope"), "{unknown}");
 }
 
@@ -426,17 +447,18 @@ fn populate_dry_run_prints_the_diff_and_the_real_run_writes_it() {
     let before = "[profile dev.Developer]\ncredential_process = /usr/local/bin/other-tool dev\n";
     write(&path, before);
 
-    let dry = p0_ok(
-        &sb,
-        &[
+    let dry = sb
+        .run([
             "aws",
             "configure",
             "populate",
             "--region",
             "us-east-1",
             "--dry-run",
-        ],
-    );
+        ])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(read(&path), before, "a dry run writes nothing");
     let diff = stdout(&dry);
     let shown = path.display().to_string();
@@ -473,23 +495,21 @@ fn populate_dry_run_prints_the_diff_and_the_real_run_writes_it() {
     );
 
     // The real run writes exactly what the dry run showed.
-    let out = p0_ok(
-        &sb,
-        &["aws", "configure", "populate", "--region", "us-east-1"],
-    );
-    assert!(out.stdout.is_empty());
+    sb.run(["aws", "configure", "populate", "--region", "us-east-1"])
+        .any_stderr()
+        .run();
     assert_eq!(read(&path), format!("{before}{expected_added}"));
     assert_eq!(caller_arn(&sb, "prod.Admin"), admin_arn());
     // Run again: profiles p0 wrote are updated (here: unchanged), nothing is duplicated.
-    let again = p0_ok(
-        &sb,
-        &["aws", "configure", "populate", "--region", "us-east-1"],
-    );
+    let again = sb
+        .run(["aws", "configure", "populate", "--region", "us-east-1"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(stderr(&again).contains("up to date"), "{}", stderr(&again));
     // With a prefix and one account.
-    let dry = p0_ok(
-        &sb,
-        &[
+    let dry = sb
+        .run([
             "aws",
             "--account",
             "prod",
@@ -498,8 +518,10 @@ fn populate_dry_run_prints_the_diff_and_the_real_run_writes_it() {
             "--prefix",
             "p0-",
             "--dry-run",
-        ],
-    );
+        ])
+        .any_stdout()
+        .any_stderr()
+        .run();
     let diff = stdout(&dry);
     assert!(diff.contains("+[profile p0-prod.Admin]"), "{diff}");
     assert!(!diff.contains("+[profile dev"), "{diff}");
@@ -522,8 +544,7 @@ fn write_profile_stores_the_credentials_for_the_aws_cli() {
         "--write-profile",
         "prod-admin",
     ];
-    let out = p0_ok(&sb, &assume);
-    assert!(out.stdout.is_empty(), "nothing on stdout: {}", stdout(&out));
+    let out = sb.run(assume).any_stderr().run();
     assert!(stderr(&out).contains("[prod-admin]"), "{}", stderr(&out));
     let written = read(&path);
     let section = written
@@ -543,7 +564,10 @@ fn write_profile_stores_the_credentials_for_the_aws_cli() {
     assert_eq!(caller_arn(&sb, "prod-admin"), admin_arn());
 
     // Fresh credentials replace the old ones in place.
-    p0_ok(&sb, &[&assume[..], &["--refresh-credentials"]].concat());
+    sb.run([&assume[..], &["--refresh-credentials"]].concat())
+        .any_stdout()
+        .any_stderr()
+        .run();
     let rewritten = read(&path);
     let section = rewritten.strip_prefix(before).unwrap();
     assert_eq!(section.matches("[prod-admin]").count(), 1);
@@ -555,11 +579,13 @@ fn write_profile_stores_the_credentials_for_the_aws_cli() {
     // AWS_SHARED_CREDENTIALS_FILE is where it goes when set.
     let elsewhere = sb.home().join("creds");
     let out = sb
-        .p0()
+        .run::<&str>([])
         .env("AWS_SHARED_CREDENTIALS_FILE", &elsewhere)
         .args(assume)
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&out);
     assert!(read(&elsewhere).contains("[prod-admin]"));
 }

@@ -10,13 +10,14 @@ const CROSS: &str = "arn:aws:iam::210987654321:role/team/CrossAccount";
 
 fn caller(sb: &Sandbox, extra: &[&str]) -> String {
     let out = sb
-        .p0()
-        .args(["run-as", "--account", "prod", "--role", ADMIN])
+        .run(["run-as", "--account", "prod", "--role", ADMIN])
         .args(extra)
         .args(["--region", "us-east-1", "--"])
         .args(["aws", "sts", "get-caller-identity", "--output", "json"])
-        .output()
-        .expect("p0 runs");
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&out);
     let identity: Value = serde_json::from_slice(&out.stdout).unwrap();
     identity["Arn"].as_str().unwrap().to_string()
@@ -36,8 +37,7 @@ fn run_as_chains_into_the_cross_account_role_and_caches_both_links() {
     // Warm: both links come from the cache.
     sb.reset_calls();
     let warm = sb
-        .p0()
-        .args(["run-as", "--account", "prod", "--role", ADMIN])
+        .run(["run-as", "--account", "prod", "--role", ADMIN])
         .args([
             "--chain-role-arn",
             CROSS,
@@ -46,8 +46,10 @@ fn run_as_chains_into_the_cross_account_role_and_caches_both_links() {
             "-c",
             "echo $P0_RUN_AS",
         ])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&warm);
     assert_eq!(stdout(&warm).trim(), "210987654321/team/CrossAccount");
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
@@ -93,9 +95,8 @@ fn assume_exports_the_chained_role_with_its_session_name_and_external_id() {
 #[test]
 fn a_chain_role_that_is_not_a_role_arn_is_a_usage_error_before_any_request() {
     let sb = Sandbox::logged_in(default_scenario());
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -105,18 +106,19 @@ fn a_chain_role_that_is_not_a_role_arn_is_a_usage_error_before_any_request() {
             "CrossAccount",
             "--",
             "true",
-        ],
-        64,
-    );
+        ])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("--chain-role-arn: \"CrossAccount\" is not an IAM role ARN"),
         "{err}"
     );
-    let err = p0_fails(
-        &sb,
-        &["aws", "role", "assume", ADMIN, "--chain-session-name", "x"],
-        64,
-    );
+    let err = sb
+        .run(["aws", "role", "assume", ADMIN, "--chain-session-name", "x"])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("--chain-role-arn"), "{err}");
     assert_eq!(sb.count("p0.command"), 0);
 }
@@ -125,9 +127,8 @@ fn a_chain_role_that_is_not_a_role_arn_is_a_usage_error_before_any_request() {
 fn sts_refusing_the_chained_role_is_a_backend_failure() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.fault(serde_json::json!({"endpoint": "sts.AssumeRole", "status": 500, "times": 0}));
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -137,9 +138,10 @@ fn sts_refusing_the_chained_role_is_a_backend_failure() {
             CROSS,
             "--",
             "true",
-        ],
-        69,
-    );
+        ])
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("STS AssumeRole failed"), "{err}");
     // The source credentials were fetched and kept for the next try.
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1);

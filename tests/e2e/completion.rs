@@ -71,19 +71,22 @@ fn bash_completes_accounts_and_roles_from_local_files_alone() {
     );
     // A run keeps the account config and the roles of the SAML assertion; `ls` names the
     // permission sets.
-    p0_ok(
-        &sb,
-        &[
-            "run-as",
-            "--account",
-            PROD_LABEL,
-            "--role",
-            ADMIN,
-            "--",
-            "true",
-        ],
-    );
-    p0_ok(&sb, &["ls", "aws", "permission-set"]);
+    sb.run([
+        "run-as",
+        "--account",
+        PROD_LABEL,
+        "--role",
+        ADMIN,
+        "--",
+        "true",
+    ])
+    .any_stdout()
+    .any_stderr()
+    .run();
+    sb.run(["ls", "aws", "permission-set"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     sb.reset_calls();
 
     assert_eq!(

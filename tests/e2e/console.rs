@@ -9,7 +9,6 @@ use std::time::Duration;
 
 /// A role in the other account of the scenario, as a cross-account target.
 const CROSS: &str = "arn:aws:iam::210987654321:role/team/CrossAccount";
-const CONSOLE_PROD: [&str; 5] = ["console", "--account", "prod", "--role", ADMIN];
 /// How long chromium may take to load a page (it starts cold, on two busy cores).
 const BROWSER_DEADLINE: Duration = Duration::from_secs(90);
 
@@ -51,7 +50,7 @@ fn assert_no_secret(sb: &Sandbox, text: &str, what: &str) {
 fn okta_saml_console_in_a_real_browser_then_one_round_trip_when_warm() {
     let sb = Sandbox::logged_in(default_scenario());
     let args = [&CONSOLE_PROD[..], &["--url", "--debug"]].concat();
-    let cold = p0(&sb, &args);
+    let cold = sb.run(&args).any_code().any_stdout().any_stderr().run();
     let url = printed_url(&cold);
     let warning = "it is a credential";
     assert_eq!(
@@ -79,14 +78,18 @@ fn okta_saml_console_in_a_real_browser_then_one_round_trip_when_warm() {
 
     // Warm: cached credentials, one federation round trip, no P0, Okta or STS call.
     sb.reset_calls();
-    let warm = p0(
-        &sb,
-        &[
-            &CONSOLE_PROD[..],
-            &["--url", "--service", "s3", "--region", "eu-west-1"],
-        ]
-        .concat(),
-    );
+    let warm = sb
+        .run(
+            [
+                &CONSOLE_PROD[..],
+                &["--url", "--service", "s3", "--region", "eu-west-1"],
+            ]
+            .concat(),
+        )
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let url = printed_url(&warm);
     assert!(url.contains("s3%2Fhome%3Fregion%3Deu-west-1"), "{url}");
     assert_eq!(
@@ -96,9 +99,12 @@ fn okta_saml_console_in_a_real_browser_then_one_round_trip_when_warm() {
     );
 
     // --no-browser: the URL on stderr, once, with the warning; stdout empty.
-    let shown = p0(&sb, &[&CONSOLE_PROD[..], &["--no-browser"]].concat());
+    let shown = sb
+        .run([&CONSOLE_PROD[..], &["--no-browser"]].concat())
+        .any_code()
+        .any_stderr()
+        .run();
     assert_success(&shown);
-    assert!(shown.stdout.is_empty());
     let err = stderr(&shown);
     assert_eq!(err.matches("/federation?Action=login&").count(), 1, "{err}");
     assert_eq!(err.matches(warning).count(), 1, "{err}");
@@ -119,15 +125,14 @@ fn okta_saml_console_in_a_real_browser_then_one_round_trip_when_warm() {
     )
     .unwrap();
     let launched = sb
-        .p0()
-        .args(CONSOLE_PROD)
+        .run(CONSOLE_PROD)
         .env("P0_LOG", "trace,hyper=trace,reqwest=trace,html5ever=trace")
         .env_remove("P0_NO_BROWSER")
         .env("BROWSER", &browser)
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stderr()
+        .run();
     assert_success(&launched);
-    assert!(launched.stdout.is_empty(), "{}", stdout(&launched));
     assert!(
         !stderr(&launched).contains("Action=login"),
         "{}",
@@ -163,15 +168,17 @@ fn identity_center_console_in_a_real_browser() {
 #[test]
 fn a_chained_roles_console_and_no_duration_for_it() {
     let sb = Sandbox::logged_in(default_scenario());
-    let refused = p0_fails(
-        &sb,
-        &[
-            &CONSOLE_PROD[..],
-            &["--chain-role-arn", CROSS, "--duration", "3600"],
-        ]
-        .concat(),
-        64,
-    );
+    let refused = sb
+        .run(
+            [
+                &CONSOLE_PROD[..],
+                &["--chain-role-arn", CROSS, "--duration", "3600"],
+            ]
+            .concat(),
+        )
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(refused.contains("cannot be given a duration"), "{refused}");
     assert_eq!(
         sb.total_calls(),
@@ -180,10 +187,12 @@ fn a_chained_roles_console_and_no_duration_for_it() {
         sb.calls()
     );
 
-    let out = p0(
-        &sb,
-        &[&CONSOLE_PROD[..], &["--chain-role-arn", CROSS, "--url"]].concat(),
-    );
+    let out = sb
+        .run([&CONSOLE_PROD[..], &["--chain-role-arn", CROSS, "--url"]].concat())
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let url = printed_url(&out);
     assert_eq!(sb.count("sts.AssumeRole"), 1);
     assert_console_as(&chromium_dom(&url), "210987654321", "CrossAccount");
@@ -192,11 +201,11 @@ fn a_chained_roles_console_and_no_duration_for_it() {
 #[test]
 fn durations_expired_and_foreign_credentials_are_refused_clearly() {
     let sb = Sandbox::logged_in(default_scenario());
-    let out_of_range = p0_fails(
-        &sb,
-        &[&CONSOLE_PROD[..], &["--duration", "600"]].concat(),
-        64,
-    );
+    let out_of_range = sb
+        .run([&CONSOLE_PROD[..], &["--duration", "600"]].concat())
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(
         out_of_range.contains("900 to 43200 seconds"),
         "{out_of_range}"
@@ -206,25 +215,32 @@ fn durations_expired_and_foreign_credentials_are_refused_clearly() {
     // A duration the endpoint does not allow for these credentials (the knob): refused with
     // its own message, told apart from refused credentials by asking once without it.
     sb.fault(json!({"endpoint": "signin.token", "signin": "duration"}));
-    let refused = p0_fails(
-        &sb,
-        &[&CONSOLE_PROD[..], &["--duration", "3600", "--url"]].concat(),
-        64,
-    );
+    let refused = sb
+        .run([&CONSOLE_PROD[..], &["--duration", "3600", "--url"]].concat())
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(
         refused.contains("refused a console session of 3600 s"),
         "{refused}"
     );
     assert_eq!(sb.count("signin.token"), 2);
     // Without the knob the same duration is taken.
-    printed_url(&p0(
-        &sb,
-        &[&CONSOLE_PROD[..], &["--duration", "3600", "--url"]].concat(),
-    ));
+    printed_url(
+        &sb.run([&CONSOLE_PROD[..], &["--duration", "3600", "--url"]].concat())
+            .any_code()
+            .any_stdout()
+            .any_stderr()
+            .run(),
+    );
 
     // Credentials AWS sign-in holds expired.
     sb.fault(json!({"endpoint": "signin.token", "signin": "expired"}));
-    let expired = p0_fails(&sb, &[&CONSOLE_PROD[..], &["--url"]].concat(), 69);
+    let expired = sb
+        .run([&CONSOLE_PROD[..], &["--url"]].concat())
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert!(
         expired.contains("refused the role's credentials"),
         "{expired}"
@@ -236,14 +252,12 @@ fn durations_expired_and_foreign_credentials_are_refused_clearly() {
     // Credentials another STS issued: this sandbox's, shown to another sandbox's sign-in.
     let other = Sandbox::start(default_scenario());
     let foreign = sb
-        .p0()
-        .args(CONSOLE_PROD)
+        .run(CONSOLE_PROD)
         .arg("--url")
         .env("AWS_ENDPOINT_URL_SIGNIN", &other.urls().signin)
-        .output()
-        .unwrap();
-    assert_eq!(foreign.status.code(), Some(69), "{}", stderr(&foreign));
-    assert!(foreign.stdout.is_empty());
+        .code(69)
+        .any_stderr()
+        .run();
     let message = stderr(&foreign);
     assert!(
         message.contains("refused the role's credentials"),

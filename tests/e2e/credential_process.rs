@@ -4,16 +4,7 @@
 
 use crate::harness::*;
 use serde::Deserialize;
-use std::process::{Output, Stdio};
-
-const PROCESS_ADMIN: [&str; 6] = [
-    "aws",
-    "credential-process",
-    "--account",
-    "prod",
-    "--role",
-    "Admin",
-];
+use std::process::Stdio;
 
 /// The process credential provider's JSON, read strictly: these fields, no others, in this
 /// order, and not one byte before or after.
@@ -53,8 +44,8 @@ fn minutes_left(expiration: &str) -> i64 {
     (at - time::OffsetDateTime::now_utc()).whole_minutes()
 }
 
-fn process(sb: &Sandbox, args: &[&str]) -> Output {
-    sb.p0().args(args).output().expect("p0 runs")
+fn process(sb: &Sandbox, args: &[&str]) -> Ran {
+    sb.run(args).any_code().any_stdout().any_stderr().run()
 }
 
 #[test]
@@ -197,21 +188,21 @@ fn parallel_processes_at_a_terminal_open_one_device_flow() {
 #[test]
 fn sixteen_parallel_aws_calls_through_a_profile_make_one_sts_call() {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(
-        &sb,
-        &[
-            "aws",
-            "configure",
-            "profile",
-            "prod-admin",
-            "--account",
-            "prod",
-            "--role",
-            "Admin",
-            "--region",
-            "us-east-1",
-        ],
-    );
+    sb.run([
+        "aws",
+        "configure",
+        "profile",
+        "prod-admin",
+        "--account",
+        "prod",
+        "--role",
+        "Admin",
+        "--region",
+        "us-east-1",
+    ])
+    .any_stdout()
+    .any_stderr()
+    .run();
     sb.reset_calls();
     let children: Vec<_> = (0..16)
         .map(|_| {
@@ -251,10 +242,12 @@ fn credentials_an_sdk_would_refresh_at_once_are_renewed_first_without_a_new_requ
     let mut scenario = default_scenario();
     scenario["credential_lifetime_secs"] = 600.into();
     let sb = Sandbox::logged_in(scenario);
-    let exported = exports(&p0_ok(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-    ));
+    let exported = exports(
+        &sb.run(["aws", "--account", "prod", "role", "assume", "Admin"])
+            .any_stdout()
+            .any_stderr()
+            .run(),
+    );
     sb.reset_calls();
     let out = process(&sb, &PROCESS_ADMIN);
     assert_success(&out);
@@ -275,10 +268,12 @@ fn credentials_an_sdk_would_refresh_at_once_are_renewed_first_without_a_new_requ
     let mut scenario = default_scenario();
     scenario["credential_lifetime_secs"] = 1800.into();
     let sb = Sandbox::logged_in(scenario);
-    let exported = exports(&p0_ok(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-    ));
+    let exported = exports(
+        &sb.run(["aws", "--account", "prod", "role", "assume", "Admin"])
+            .any_stdout()
+            .any_stderr()
+            .run(),
+    );
     sb.reset_calls();
     let handed = strict_json(&process(&sb, &PROCESS_ADMIN).stdout);
     assert_eq!(handed.access_key_id, exported["AWS_ACCESS_KEY_ID"]);
@@ -299,12 +294,11 @@ fn a_chained_process_whose_cache_expired_uses_the_grant_and_files_no_request() {
     // than the minimum asked for: to p0 they have expired, as they would an hour later.
     sb.reset_calls();
     let out = sb
-        .p0()
-        .args(&chained)
+        .run(&chained)
         .env("P0_MIN_CREDENTIAL_LIFETIME", "7200")
-        .output()
-        .expect("p0 runs");
-    assert_success(&out);
+        .any_stdout()
+        .any_stderr()
+        .run();
     let renewed = strict_json(&out.stdout);
     assert_ne!(renewed.access_key_id, first.access_key_id, "renewed");
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1, "{:?}", sb.calls());

@@ -43,17 +43,16 @@ fn get_token_from(
     extra: &[&str],
     exec_info: Option<&str>,
 ) -> Output {
-    let mut command = sb.p0();
     // `--account` is `p0 aws`'s own flag, global to its subcommands.
-    command
-        .args(["aws", "eks", "get-token", "--cluster-name", CLUSTER])
+    let mut command = sb
+        .run(["aws", "eks", "get-token", "--cluster-name", CLUSTER])
         .args(source)
         .args(extra)
         .env("P0_RETRY_BASE_MS", "5");
     if let Some(info) = exec_info {
-        command.env("KUBERNETES_EXEC_INFO", info);
+        command = command.env("KUBERNETES_EXEC_INFO", info);
     }
-    command.output().expect("p0 runs")
+    command.any_code().any_stdout().any_stderr().run().output
 }
 
 /// The AWS CLI's output for the token p0 printed, with the role's credentials in its
@@ -67,18 +66,17 @@ fn aws_cli_at_the_same_second(
     let file = sb.home().join("p0-token.json");
     std::fs::write(&file, p0_stdout).unwrap();
     let py = python().display().to_string();
-    let mut command = sb.p0();
-    command
-        .arg("run-as")
+    let mut command = sb
+        .run(["run-as"])
         .args(source)
         .args(["--region", "eu-west-1", "--"])
         .args([py.as_str(), "-c", AWS_EKS_GET_TOKEN_AT_P0S_SECOND])
         .arg(&file)
         .arg(CLUSTER);
     if let Some(info) = exec_info {
-        command.env("KUBERNETES_EXEC_INFO", info);
+        command = command.env("KUBERNETES_EXEC_INFO", info);
     }
-    command.output().expect("p0 run-as runs")
+    command.any_code().any_stdout().any_stderr().run().output
 }
 
 #[test]
@@ -248,8 +246,7 @@ fn update_kubeconfig_writes_what_the_aws_cli_writes_but_the_exec_plugin_and_keep
     let py = python().display().to_string();
     let as_admin = |script: &str, args: &[&str]| {
         let out = sb
-            .p0()
-            .args([
+            .run([
                 "run-as",
                 "--account",
                 PROD_LABEL,
@@ -261,9 +258,9 @@ fn update_kubeconfig_writes_what_the_aws_cli_writes_but_the_exec_plugin_and_keep
             .args(["--", py.as_str(), "-c", script])
             .args(args)
             .env("AWS_ENDPOINT_URL_EKS", &moto)
-            .output()
-            .unwrap();
-        assert_success(&out);
+            .any_stdout()
+            .any_stderr()
+            .run();
         out
     };
     as_admin(CREATE_CLUSTER, &[CLUSTER]);
@@ -274,8 +271,7 @@ fn update_kubeconfig_writes_what_the_aws_cli_writes_but_the_exec_plugin_and_keep
     let before = "apiVersion: v1\n# hand-written\nclusters:\n- cluster:\n    server: https://other.example\n  name: other\ncontexts:\n- context:\n    cluster: other\n    user: other\n  name: other\ncurrent-context: other\nkind: Config\npreferences: {}\nusers:\n- name: other\n  user:\n    token: abc\n";
     std::fs::write(&ours, before).unwrap();
     let out = sb
-        .p0()
-        .args(["aws", "--account", PROD_LABEL, "eks", "update-kubeconfig"])
+        .run(["aws", "--account", PROD_LABEL, "eks", "update-kubeconfig"])
         .args([
             "--cluster-name",
             CLUSTER,
@@ -285,9 +281,9 @@ fn update_kubeconfig_writes_what_the_aws_cli_writes_but_the_exec_plugin_and_keep
             "eu-west-1",
         ])
         .env("AWS_ENDPOINT_URL_EKS", &moto)
-        .output()
-        .unwrap();
-    assert_success(&out);
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
     let after = std::fs::read_to_string(&ours).unwrap();
     // Every line that was there is still there, in order, untouched but current-context.
@@ -345,9 +341,7 @@ fn update_kubeconfig_writes_what_the_aws_cli_writes_but_the_exec_plugin_and_keep
     );
 
     // Again: the entries are replaced in place, nothing added twice.
-    let again = sb
-        .p0()
-        .args(["aws", "--account", PROD_LABEL, "eks", "update-kubeconfig"])
+    sb.run(["aws", "--account", PROD_LABEL, "eks", "update-kubeconfig"])
         .args([
             "--cluster-name",
             CLUSTER,
@@ -357,8 +351,8 @@ fn update_kubeconfig_writes_what_the_aws_cli_writes_but_the_exec_plugin_and_keep
             "eu-west-1",
         ])
         .env("AWS_ENDPOINT_URL_EKS", &moto)
-        .output()
-        .unwrap();
-    assert_success(&again);
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(std::fs::read_to_string(&ours).unwrap(), after);
 }

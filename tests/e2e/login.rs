@@ -27,10 +27,9 @@ fn mode(path: &std::path::Path) -> u32 {
 #[test]
 fn login_to_a_firebase_org_keeps_p0s_files_and_the_firebase_session() {
     let sb = Sandbox::start(default_scenario());
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb.run(["login", "acme"]).any_code().any_stderr().run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(out.stdout.is_empty(), "stdout: {}", text(&out.stdout));
     assert!(
         err.contains("confirm that Okta displays this code:"),
         "{err}"
@@ -67,19 +66,16 @@ fn login_to_a_provider_token_org_skips_firebase() {
     let mut scenario = default_scenario();
     scenario["use_provider_token"] = json!(true);
     let sb = Sandbox::start(scenario);
-    let out = p0(&sb, &["login", "acme"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(out.stdout.is_empty());
+    sb.run(["login", "acme"]).any_stderr().run();
     assert_eq!(sb.count("firebase.sign_in"), 0);
     assert_eq!(sb.count("p0.account"), 1);
     assert!(sb.identity().get("firebaseSession").is_none());
 
     sb.reset_calls();
-    let out = p0(
-        &sb,
-        &["request", "aws", "role", "Admin", "--account", "prod"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    sb.run(["request", "aws", "role", "Admin", "--account", "prod"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sign_in_calls(&sb), 0);
     assert_eq!(sb.count("p0.command"), 1);
 }
@@ -88,10 +84,12 @@ fn login_to_a_provider_token_org_skips_firebase() {
 fn a_second_command_within_the_hour_makes_no_sign_in_call() {
     let sb = Sandbox::logged_in(default_scenario());
     for _ in 0..2 {
-        let out = p0(&sb, &["ls", "aws", "role"]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        sb.run(["ls", "aws", "role"])
+            .any_stdout()
+            .any_stderr()
+            .run();
     }
-    let out = p0(&sb, &["login"]);
+    let out = sb.run(["login"]).any_code().any_stdout().any_stderr().run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -109,8 +107,10 @@ fn an_expired_firebase_token_is_refreshed_without_okta() {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     sb.reset_calls();
-    let out = p0(&sb, &["ls", "aws", "role"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    sb.run(["ls", "aws", "role"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("firebase.refresh"), 1);
     assert_eq!(sb.count("firebase.sign_in"), 0);
     assert_eq!(sb.count("okta.device_authorize"), 0);
@@ -128,8 +128,10 @@ fn an_identity_written_by_p0s_cli_is_used_and_extended() {
         identity.as_object_mut().unwrap().remove("firebaseSession");
     });
     sb.reset_calls();
-    let out = p0(&sb, &["ls", "aws", "role"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    sb.run(["ls", "aws", "role"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("firebase.sign_in"), 1);
     assert_eq!(sb.count("okta.device_authorize"), 0);
     assert!(sb.identity()["firebaseSession"].is_object());
@@ -143,9 +145,8 @@ fn an_expired_session_without_a_terminal_fails_at_once_with_the_hint() {
     });
     sb.reset_calls();
     let started = Instant::now();
-    let out = p0(
-        &sb,
-        &[
+    let out = sb
+        .run([
             "request",
             "--wait",
             "aws",
@@ -153,8 +154,11 @@ fn an_expired_session_without_a_terminal_fails_at_once_with_the_hint() {
             "Admin",
             "--account",
             "prod",
-        ],
-    );
+        ])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(77), "{err}");
     assert!(err.contains("p0 login acme"), "{err}");
@@ -170,7 +174,12 @@ fn a_session_the_server_ended_without_a_terminal_fails_with_77() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.control_post("/expire", json!({"what": "all"}));
     sb.reset_calls();
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(77), "{err}");
     assert!(err.contains("p0 login acme"), "{err}");
@@ -250,8 +259,7 @@ fn slow_down_widens_the_interval_instead_of_failing() {
     scenario["okta"]["device"]["pending_polls"] = json!(1);
     let sb = Sandbox::start(scenario);
     let started = Instant::now();
-    let out = p0(&sb, &["login", "acme"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    sb.run(["login", "acme"]).any_stdout().any_stderr().run();
     assert_eq!(sb.count("okta.device_token"), 3);
     // RFC 8628: every poll after slow_down waits 5 s longer.
     assert!(started.elapsed() >= Duration::from_secs(5));
@@ -268,8 +276,7 @@ fn a_dropped_okta_connection_is_retried_not_fatal() {
         {"endpoint": "okta.device_token", "close": true}
     ]);
     let sb = Sandbox::start(scenario);
-    let out = p0(&sb, &["login", "acme"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    sb.run(["login", "acme"]).any_stdout().any_stderr().run();
     assert_eq!(sb.count("okta.device_authorize"), 2);
     assert!(sb.identity_path().exists());
 }
@@ -279,8 +286,12 @@ fn a_denied_device_authorization_ends_the_login() {
     let mut scenario = default_scenario();
     scenario["okta"]["device"]["approval"] = json!("deny");
     let sb = Sandbox::start(scenario);
-    let out = p0(&sb, &["login", "acme"]);
-    assert_eq!(out.status.code(), Some(1));
+    let out = sb
+        .run(["login", "acme"])
+        .code(1)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(text(&out.stderr).contains("Access denied, try again"));
     assert!(!sb.identity_path().exists());
 }
@@ -292,7 +303,12 @@ fn an_expired_device_code_ends_the_login() {
     scenario["okta"]["device"]["expires_in"] = json!(2);
     scenario["okta"]["device"]["interval"] = json!(1);
     let sb = Sandbox::start(scenario);
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -308,46 +324,54 @@ fn a_manual_approval_is_waited_for() {
     scenario["okta"]["device"]["approval"] = json!("manual");
     scenario["okta"]["device"]["interval"] = json!(1);
     let sb = Sandbox::start(scenario);
-    let child = sb
-        .p0()
-        .args(["login", "acme"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    sb.control_post("/device/approve", json!({}));
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(out.stdout.is_empty());
+    let login = sb
+        .run(["login", "acme"])
+        .stderr_contains("Waiting for authorization...")
+        .spawn();
+    // The event: p0 asked for the device code and was told at least once that it is pending.
+    eventually(
+        "p0 polls the pending device authorization",
+        Duration::from_secs(30),
+        || (sb.count("okta.device_token") > 0 && !sb.pending_devices().is_empty()).then_some(()),
+    );
+    assert_eq!(sb.approve_devices(), 1);
+    login.wait();
+    assert!(sb.count("okta.device_token") >= 2, "{:?}", sb.calls());
 }
 
 #[test]
 fn unknown_orgs_and_unreachable_servers_have_the_protocol_texts() {
     let sb = Sandbox::start(default_scenario());
-    let out = p0(&sb, &["login", "no-such-org"]);
-    assert_eq!(out.status.code(), Some(1));
+    let out = sb
+        .run(["login", "no-such-org"])
+        .code(1)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(text(&out.stderr).trim(), "Could not find organization");
 
     let out = sb
-        .p0()
-        .args(["login", "acme"])
+        .run(["login", "acme"])
         .env("P0_RETRY_BASE_MS", "1")
         .env("P0_APP_URL", "http://127.0.0.1:9")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        .code(1)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(
         text(&out.stderr).trim(),
         "Network error: Unable to reach the server at http://127.0.0.1:9/orgs/acme."
     );
 
-    let out = sb.p0().arg("login").output().unwrap();
-    assert_eq!(out.status.code(), Some(64));
+    let out = sb.run(["login"]).code(64).any_stdout().any_stderr().run();
     assert!(text(&out.stderr).contains("The organization ID is required."));
 
-    let out = p0(&sb, &["ls", "aws", "role"]);
-    assert_eq!(out.status.code(), Some(77), "a login is needed");
+    let out = sb
+        .run(["ls", "aws", "role"])
+        .code(77)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(
         text(&out.stderr).trim(),
         "Please run `p0 login <organization>`."
@@ -359,9 +383,7 @@ fn logout_forgets_identity_config_and_cache() {
     let sb = Sandbox::logged_in(default_scenario());
     std::fs::create_dir_all(sb.home().join(".p0/cache")).unwrap();
     std::fs::write(sb.home().join(".p0/cache/x.json"), "{}").unwrap();
-    let out = p0(&sb, &["logout"]);
-    assert!(out.status.success());
-    assert!(out.stdout.is_empty());
+    sb.run(["logout"]).any_stderr().run();
     for name in ["identity.json", "config.json", "cache"] {
         assert!(!sb.home().join(".p0").join(name).exists(), "{name}");
     }
@@ -370,13 +392,11 @@ fn logout_forgets_identity_config_and_cache() {
 #[test]
 fn p0_org_names_the_state_files() {
     let sb = Sandbox::start(default_scenario());
-    let out = sb
-        .p0()
-        .args(["login"])
+    sb.run(["login"])
         .env("P0_ORG", "acme")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(sb.home().join(".p0/identity-acme.json").exists());
     assert!(sb.home().join(".p0/config-acme.json").exists());
     assert!(!sb.identity_path().exists());
@@ -388,11 +408,12 @@ fn an_id_token_the_server_refuses_is_refreshed_once() {
     sb.control_post("/expire", json!({"what": "firebase"}));
     sb.reset_calls();
     let out = sb
-        .p0()
-        .args(["ls", "aws", "role"])
+        .run(["ls", "aws", "role"])
         .env("P0_LOG", "p0=debug")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("the bearer was refused"), "{err}");
@@ -409,19 +430,16 @@ fn parallel_commands_renew_the_session_once() {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     sb.reset_calls();
-    let children: Vec<_> = (0..8)
+    let children: Vec<Running> = (0..8)
         .map(|_| {
-            sb.p0()
-                .args(["ls", "aws", "role"])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
+            sb.run(["ls", "aws", "role"])
+                .any_stdout()
+                .any_stderr()
                 .spawn()
-                .unwrap()
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        child.wait();
     }
     assert_eq!(
         sb.count("firebase.refresh") + sb.count("firebase.sign_in"),
@@ -444,15 +462,17 @@ fn debug_output_never_shows_a_token() {
         .map(|v| v.as_str().expect("a token").to_string())
         .collect()
     };
-    let login = sb.p0().args(["--debug", "login", "acme"]).output().unwrap();
-    assert!(login.status.success(), "{}", text(&login.stderr));
+    let login = sb
+        .run(["--debug", "login", "acme"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     let mut tokens = secrets(&sb.identity());
     sb.edit_identity(|identity| {
         identity["firebaseSession"]["expiresAt"] = json!(now() - 10.0);
     });
     let request = sb
-        .p0()
-        .args([
+        .run([
             "--debug",
             "request",
             "--wait",
@@ -462,9 +482,9 @@ fn debug_output_never_shows_a_token() {
             "--account",
             "prod",
         ])
-        .output()
-        .unwrap();
-    assert!(request.status.success(), "{}", text(&request.stderr));
+        .any_stdout()
+        .any_stderr()
+        .run();
     tokens.extend(secrets(&sb.identity()));
     let shown = format!("{}{}", text(&login.stderr), text(&request.stderr));
     // The debug channel is on and talks about the very calls that carry the tokens.
@@ -491,11 +511,12 @@ fn debug_output_of_a_failed_call_never_shows_its_query() {
     scenario["faults"] = json!([{"endpoint": "firebase.sign_in", "close": true}]);
     let sb = Sandbox::start(scenario);
     let out = sb
-        .p0()
-        .args(["--debug", "login", "acme"])
+        .run(["--debug", "login", "acme"])
         .env("P0_RETRY_BASE_MS", "5")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let shown = text(&out.stderr);
     assert!(out.status.success(), "{shown}");
     assert!(
@@ -507,31 +528,33 @@ fn debug_output_of_a_failed_call_never_shows_its_query() {
 
 #[test]
 fn ctrl_c_during_login_exits_130_and_writes_nothing() {
-    use std::io::{BufRead, BufReader};
     let mut scenario = default_scenario();
     scenario["okta"]["device"]["approval"] = json!("manual");
     scenario["okta"]["device"]["interval"] = json!(1);
     let sb = Sandbox::start(scenario);
-    let mut child = sb
-        .p0()
-        .args(["login", "acme"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("Waiting for authorization...") {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "p0 ended early");
-    }
+    let mut login = sb.run(["login", "acme"]).code(130).any_stderr().spawn();
+    eventually(
+        "p0 waits for authorization",
+        Duration::from_secs(30),
+        || {
+            assert!(
+                login.is_running(),
+                "p0 ended early:\n{}",
+                login.stderr_so_far()
+            );
+            login
+                .stderr_so_far()
+                .contains("Waiting for authorization...")
+                .then_some(())
+        },
+    );
     let sent = Instant::now();
     let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &login.pid().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
-    assert_eq!(child.wait().unwrap().code(), Some(130));
+    login.wait();
     assert!(sent.elapsed() < Duration::from_secs(2));
     assert!(!sb.identity_path().exists());
 }
@@ -544,10 +567,17 @@ fn a_session_about_to_end_is_renewed_by_login() {
         identity["credential"]["expires_at"] = json!(now() + 200.0);
     });
     sb.reset_calls();
-    let out = p0(&sb, &["ls", "aws", "role"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    sb.run(["ls", "aws", "role"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("okta.device_authorize"), 0);
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("You are now logged in"), "{err}");
@@ -559,8 +589,12 @@ fn a_session_about_to_end_is_renewed_by_login() {
 fn a_missing_config_file_says_how_to_recover() {
     let sb = Sandbox::logged_in(default_scenario());
     std::fs::remove_file(sb.home().join(".p0/config.json")).unwrap();
-    let out = p0(&sb, &["ls", "aws", "role"]);
-    assert_eq!(out.status.code(), Some(77), "a login is needed");
+    let out = sb
+        .run(["ls", "aws", "role"])
+        .code(77)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(
         text(&out.stderr).trim(),
         "Missing config file. Please login again using 'p0 login <organization>'."
@@ -595,7 +629,12 @@ fn without_a_terminal_an_expired_session_fails_at_once_even_while_another_p0_sig
     assert_eq!(line.trim(), "held");
 
     let started = Instant::now();
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let elapsed = started.elapsed();
     let _ = holder.kill();
     let _ = holder.wait();

@@ -11,25 +11,14 @@
 use crate::harness::*;
 use p0_testkit::browser::{self, Chromium};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
+use std::process::ExitStatus;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Held by the tests that listen on P0's registered ports (52700, 52701).
 static REGISTERED_PORTS: Mutex<()> = Mutex::new(());
 
 const LOGIN_DEADLINE: Duration = Duration::from_secs(60);
-
-const ASSUME_DEV: [&str; 6] = [
-    "aws",
-    "--account",
-    "dev",
-    "permission-set",
-    "assume",
-    "Developer",
-];
 
 /// The default scenario with this kind of login (Ping's device approved at once).
 pub(crate) fn scenario(kind: &str) -> Value {
@@ -40,69 +29,49 @@ pub(crate) fn scenario(kind: &str) -> Value {
 
 /// `p0 login acme` running, and the sign-in link it printed.
 pub(crate) struct PendingLogin {
-    child: Child,
-    lines: Receiver<String>,
-    stderr: Arc<Mutex<String>>,
+    running: Running,
     pub(crate) url: String,
 }
 
 pub(crate) fn start_login(sb: &Sandbox, env: &[(&str, &str)], remove: &[&str]) -> PendingLogin {
-    let mut command = sb.p0();
-    command.args(["login", "acme"]).env("P0_RETRY_BASE_MS", "5");
-    for (key, value) in env {
-        command.env(key, value);
-    }
+    let mut run = sb
+        .run(["login", "acme"])
+        .envs(env.iter().copied())
+        // Up to a minute to the link, and a minute more to the end.
+        .deadline(2 * LOGIN_DEADLINE)
+        .any_code()
+        .any_stdout()
+        .any_stderr();
     for key in remove {
-        command.env_remove(key);
+        run = run.env_remove(key);
     }
-    let mut child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("p0 starts");
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let (tx, lines) = mpsc::channel();
-    let reader = BufReader::new(child.stderr.take().unwrap());
-    let transcript = stderr.clone();
-    std::thread::spawn(move || {
-        for line in reader.lines().map_while(Result::ok) {
-            transcript.lock().unwrap().push_str(&format!("{line}\n"));
-            let _ = tx.send(line);
-        }
+    let mut running = run.spawn();
+    let url = eventually("p0 prints a sign-in link", LOGIN_DEADLINE, || {
+        let stderr = running.stderr_so_far();
+        // Whole lines only: the link may be half written.
+        let whole = &stderr[..stderr.rfind('\n').map_or(0, |end| end + 1)];
+        let link = whole
+            .lines()
+            .find(|line| line.trim_start().starts_with("http"))
+            .map(|line| line.trim().to_string());
+        assert!(
+            link.is_some() || running.is_running(),
+            "p0 ended without a sign-in link:\n{stderr}"
+        );
+        link
     });
-    let started = Instant::now();
-    let url = loop {
-        let left = LOGIN_DEADLINE.saturating_sub(started.elapsed());
-        match lines.recv_timeout(left) {
-            Ok(line) if line.trim_start().starts_with("http") => break line.trim().to_string(),
-            Ok(_) => {}
-            Err(_) => panic!("p0 printed no sign-in link:\n{}", stderr.lock().unwrap()),
-        }
-    };
-    PendingLogin {
-        child,
-        lines,
-        stderr,
-        url,
-    }
+    PendingLogin { running, url }
 }
 
 impl PendingLogin {
     /// Waits for `p0 login` to end: its status and everything it wrote on stderr.
-    pub(crate) fn finish(mut self) -> (ExitStatus, String) {
-        let status =
-            p0_testkit::wait_with_timeout(&mut self.child, LOGIN_DEADLINE).unwrap_or_else(|| {
-                let _ = self.child.kill();
-                panic!("p0 login did not end:\n{}", self.stderr.lock().unwrap())
-            });
-        // The reader thread ends with the pipe; drain what it has.
-        while self.lines.recv_timeout(Duration::from_millis(200)).is_ok() {}
-        let stderr = self.stderr.lock().unwrap().clone();
-        (status, stderr)
+    pub(crate) fn finish(self) -> (ExitStatus, String) {
+        let ran = self.running.wait();
+        (ran.status, stderr(&ran))
     }
 
     fn running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
+        self.running.is_running()
     }
 
     /// The port of the listener, from the link's `redirect_uri`.
@@ -137,9 +106,8 @@ fn identity_center_works(sb: &Sandbox) {
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("AWS_SESSION_TOKEN"), "{text}");
-    let out = p0_ok(
-        sb,
-        &[
+    let out = sb
+        .run([
             "run-as",
             "--account",
             "dev",
@@ -149,8 +117,10 @@ fn identity_center_works(sb: &Sandbox) {
             "sh",
             "-c",
             "test -n \"$AWS_SESSION_TOKEN\" && echo has-credentials",
-        ],
-    );
+        ])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(stdout(&out).trim(), "has-credentials");
     assert_eq!(sb.count("sso.role_credentials"), 1, "{:?}", sb.calls());
 }
@@ -178,7 +148,10 @@ fn google_oidc_signs_in_to_firebase_as_its_own_provider() {
     let sb = Sandbox::start(scenario("google-oidc"));
     browser_login(&sb);
     assert_eq!(sb.count("firebase.sign_in"), 1);
-    p0_ok(&sb, &["ls", "aws", "permission-set"]);
+    sb.run(["ls", "aws", "permission-set"])
+        .any_stdout()
+        .any_stderr()
+        .run();
 }
 
 #[test]
@@ -204,7 +177,12 @@ fn entra_login_then_identity_center() {
 #[test]
 fn ping_login_then_identity_center() {
     let sb = Sandbox::start(scenario("ping"));
-    let out = p0(&sb, &["login", "acme"]);
+    let out = sb
+        .run(["login", "acme"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -220,14 +198,12 @@ fn ping_login_then_identity_center() {
 fn password_login_then_identity_center_and_the_password_is_never_stored() {
     let sb = Sandbox::start(scenario("password"));
     let password = "correct horse battery staple";
-    let out = sb
-        .p0()
-        .args(["login", "acme"])
+    sb.run(["login", "acme"])
         .env("P0_EMAIL", USER_EMAIL)
         .env("P0_PASSWORD", password)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("firebase.sign_in_password"), 1);
     assert_eq!(sb.count("firebase.sign_in"), 0);
     let raw = std::fs::read_to_string(sb.identity_path()).unwrap();
@@ -239,19 +215,19 @@ fn password_login_then_identity_center_and_the_password_is_never_stored() {
 #[test]
 fn password_errors_have_their_texts() {
     let sb = Sandbox::start(scenario("password"));
-    let err = p0_fails(&sb, &["login", "acme"], 77);
+    let err = sb.run(["login", "acme"]).code(77).any_stderr().run_stderr();
     assert!(
         err.contains("Your organization uses email / password login. The P0_EMAIL and P0_PASSWORD environment variables must be set."),
         "{err}"
     );
     let out = sb
-        .p0()
-        .args(["login", "acme"])
+        .run(["login", "acme"])
         .env("P0_EMAIL", USER_EMAIL)
         .env("P0_PASSWORD", "wrong")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(77));
+        .code(77)
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = stderr(&out);
     assert!(err.contains("INVALID_LOGIN_CREDENTIALS"), "{err}");
     assert!(!sb.identity_path().exists());
@@ -262,18 +238,17 @@ fn an_okta_saml_account_behind_a_google_login_fails_clearly_before_any_request()
     let sb = Sandbox::start(scenario("google"));
     browser_login(&sb);
     sb.reset_calls();
-    let err = p0_fails(
-        &sb,
-        &["aws", "--account", "prod", "role", "assume", "Admin"],
-        1,
-    );
+    let err = sb
+        .run(["aws", "--account", "prod", "role", "assume", "Admin"])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Account 123456789012 uses Okta SAML, which needs an Okta sign-in, but your organization signs in with Google."),
         "{err}"
     );
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -281,9 +256,10 @@ fn an_okta_saml_account_behind_a_google_login_fails_clearly_before_any_request()
             "Admin",
             "--",
             "true",
-        ],
-        1,
-    );
+        ])
+        .code(1)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("uses Okta SAML"), "{err}");
     assert!(
         sb.commands().is_empty(),
@@ -304,7 +280,10 @@ fn an_entra_session_past_its_lifetime_renews_with_no_browser() {
     });
     sb.reset_calls();
     // No terminal, no browser: renewed all the same.
-    p0_ok(&sb, &["ls", "aws", "permission-set"]);
+    sb.run(["ls", "aws", "permission-set"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("entra.refresh"), 1, "{:?}", sb.calls());
     assert_eq!(sb.count("entra.authorize"), 0);
     assert_eq!(sb.count("entra.token"), 0);
@@ -313,15 +292,25 @@ fn an_entra_session_past_its_lifetime_renews_with_no_browser() {
     assert!(identity["credential"]["expires_at"].as_f64().unwrap() > now() + 3000.0);
     // The next command uses the renewed session.
     sb.reset_calls();
-    p0_ok(&sb, &["ls", "aws", "permission-set"]);
+    sb.run(["ls", "aws", "permission-set"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("entra.refresh"), 0);
 
     // `p0 status` says how the session goes on.
-    let out = p0_ok(&sb, &["status"]);
+    let out = sb.run(["status"]).any_stdout().any_stderr().run();
     let text = stdout(&out);
     assert!(text.contains("Login:         Microsoft Entra ID"), "{text}");
     assert!(text.contains("renews"), "{text}");
-    let json: Value = serde_json::from_slice(&p0_ok(&sb, &["status", "--json"]).stdout).unwrap();
+    let json: Value = serde_json::from_slice(
+        &sb.run(["status", "--json"])
+            .any_stdout()
+            .any_stderr()
+            .run()
+            .stdout,
+    )
+    .unwrap();
     assert_eq!(json["login"], "entra");
     assert_eq!(json["session"]["renews"], true);
 
@@ -332,7 +321,11 @@ fn an_entra_session_past_its_lifetime_renews_with_no_browser() {
         identity["firebaseSession"]["expiresAt"] = json!(now() + 20.0);
     });
     sb.reset_calls();
-    let err = p0_fails(&sb, &["ls", "aws", "permission-set"], 77);
+    let err = sb
+        .run(["ls", "aws", "permission-set"])
+        .code(77)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("needs you to sign in"), "{err}");
     assert_eq!(sb.count("entra.refresh"), 1);
     assert_eq!(sb.count("entra.authorize"), 0);
@@ -470,12 +463,12 @@ fn a_taken_port_is_reported() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let out = sb
-        .p0()
-        .args(["login", "acme"])
+        .run(["login", "acme"])
         .env("P0_LOGIN_REDIRECT_PORT", &port)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(78));
+        .code(78)
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
@@ -559,20 +552,16 @@ fn parallel_commands_renew_an_entra_session_once() {
         identity["firebaseSession"]["expiresAt"] = json!(now() + 20.0);
     });
     sb.reset_calls();
-    let children: Vec<Child> = (0..6)
+    let children: Vec<Running> = (0..6)
         .map(|_| {
-            sb.p0()
-                .args(["ls", "aws", "permission-set"])
-                .env("P0_RETRY_BASE_MS", "5")
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
+            sb.run(["ls", "aws", "permission-set"])
+                .any_stdout()
+                .any_stderr()
                 .spawn()
-                .unwrap()
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
+        child.wait();
     }
     assert_eq!(sb.count("entra.refresh"), 1, "{:?}", sb.calls());
     assert_eq!(sb.count("firebase.sign_in"), 1);

@@ -16,7 +16,12 @@ fn sandbox() -> Sandbox {
 #[test]
 fn roles_are_listed_on_stdout_one_per_line() {
     let sb = sandbox();
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("Showing"), "{stderr}");
@@ -35,8 +40,11 @@ fn roles_are_listed_on_stdout_one_per_line() {
 #[test]
 fn json_output_is_the_listing() {
     let sb = sandbox();
-    let out = p0(&sb, &["ls", "aws", "role", "--json"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sb
+        .run(["ls", "aws", "role", "--json"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     let listing: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     let keys: Vec<&str> = listing["items"]
         .as_array()
@@ -53,8 +61,11 @@ fn json_output_is_the_listing() {
 #[test]
 fn size_limits_what_is_shown() {
     let sb = sandbox();
-    let out = p0(&sb, &["ls", "aws", "role", "--size", "2", "--json"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sb
+        .run(["ls", "aws", "role", "--size", "2", "--json"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     let listing: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listing["items"].as_array().unwrap().len(), 2);
     assert_eq!(listing["isTruncated"], true);
@@ -63,8 +74,11 @@ fn size_limits_what_is_shown() {
         vec![vec!["ls", "aws", "role", "--size", "4"]]
     );
 
-    let out = p0(&sb, &["ls", "--size=1", "aws", "role"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sb
+        .run(["ls", "--size=1", "aws", "role"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(text(&out.stdout).lines().count(), 1);
     assert!(text(&out.stderr).contains("the first 1"));
 }
@@ -76,8 +90,11 @@ fn listing_is_retried_through_a_429_storm() {
         "/faults",
         json!({"endpoint": "p0.command", "status": 429, "times": 3}),
     );
-    let out = p0(&sb, &["ls", "aws", "role"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sb
+        .run(["ls", "aws", "role"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(sb.count("p0.command"), 4);
     assert_eq!(text(&out.stdout).lines().count(), 4);
 }
@@ -91,8 +108,7 @@ fn nothing_but_command_output_reaches_stdout() {
     let sb = Sandbox::start(scenario);
 
     // Login: link, code, progress and result all on stderr.
-    let out = p0(&sb, &["login", "acme"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sb.run(["login", "acme"]).any_stdout().any_stderr().run();
     assert_eq!(text(&out.stdout), "");
     assert!(text(&out.stderr).contains("Waiting for authorization..."));
 
@@ -110,13 +126,18 @@ fn nothing_but_command_output_reaches_stdout() {
         &["request", "aws", "role", "Admin", "--account", "prod"][..],
         &["request", "aws", "role", "Nope", "--account", "prod"][..],
     ] {
-        let out = p0(&sb, args);
+        let out = sb.run(args).any_code().any_stdout().any_stderr().run();
         assert_eq!(text(&out.stdout), "", "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
 
     // ls: exactly the items on stdout, every decoration on stderr.
-    let out = p0(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(["ls", "aws", "role"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let stdout = text(&out.stdout);
     assert!(
         stdout
@@ -127,6 +148,11 @@ fn nothing_but_command_output_reaches_stdout() {
     assert!(!stdout.contains("Showing"));
 
     // Logout too.
-    let out = p0(&sb, &["logout"]);
+    let out = sb
+        .run(["logout"])
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(text(&out.stdout), "");
 }

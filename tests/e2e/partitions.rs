@@ -12,8 +12,6 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const ASSUME_ADMIN: [&str; 6] = ["aws", "--account", "prod", "role", "assume", "Admin"];
-
 /// The default scenario with `prod` (Okta SAML, `Admin`) in `partition`, its Okta app posting
 /// to the regional sign-in endpoint of `signin_region` when given.
 fn scenario(partition: &str, signin_region: Option<&str>) -> Value {
@@ -33,7 +31,13 @@ fn scenario(partition: &str, signin_region: Option<&str>) -> Value {
 /// and the debug log names the STS region chosen.
 fn assumes_through_moto(partition: &str, signin_region: Option<&str>, sts_region: &str) {
     let sb = Sandbox::logged_in(scenario(partition, signin_region));
-    let output = sb.p0().arg("--debug").args(ASSUME_ADMIN).output().unwrap();
+    let output = sb
+        .run(["--debug"])
+        .args(ASSUME_ADMIN)
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let log = stderr(&output);
     assert!(output.status.success(), "{partition}: {log}");
     assert!(
@@ -144,17 +148,17 @@ fn recording_proxy(limit: usize) -> (String, mpsc::Receiver<String>) {
 fn sts_host(sb: &Sandbox, vars: &[(&str, &str)]) -> String {
     let (proxy, targets) = recording_proxy(8);
     let output = sb
-        .p0()
-        .args(ASSUME_ADMIN)
+        .run(ASSUME_ADMIN)
         .env_remove("AWS_ENDPOINT_URL_STS")
         .env_remove("NO_PROXY")
         .env_remove("no_proxy")
         .env("HTTPS_PROXY", &proxy)
         .env("P0_CALL_TIMEOUT", "6")
         .envs(vars.iter().copied())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(69), "{}", stderr(&output));
+        .code(69)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(
         stderr(&output).contains("STS AssumeRoleWithSAML failed"),
         "{}",
@@ -218,12 +222,13 @@ fn a_ca_bundle_makes_a_tls_inspecting_proxy_trusted_for_p0_and_sts() {
     let bundle = sb.home().join("proxy-ca.pem");
     std::fs::write(&bundle, ca.pem()).unwrap();
     let login = |vars: &[(&str, &str)]| {
-        sb.p0()
-            .args(["login", sb.org()])
+        sb.run(["login", sb.org()])
             .env("P0_APP_URL", &p0_front.url)
             .envs(vars.iter().copied())
-            .output()
-            .unwrap()
+            .any_code()
+            .any_stdout()
+            .any_stderr()
+            .run()
     };
 
     let started = Instant::now();
@@ -262,14 +267,15 @@ fn a_ca_bundle_makes_a_tls_inspecting_proxy_trusted_for_p0_and_sts() {
     // STS behind the proxy (P0 reached directly): the SDK's call, through the same client,
     // refuses it too...
     let assume = |p0_url: &str, vars: &[(&str, &str)]| {
-        sb.p0()
-            .args(ASSUME_ADMIN)
+        sb.run(ASSUME_ADMIN)
             .arg("--refresh-credentials")
             .env("P0_APP_URL", p0_url)
             .env("AWS_ENDPOINT_URL_STS", &sts_front.url)
             .envs(vars.iter().copied())
-            .output()
-            .unwrap()
+            .any_code()
+            .any_stdout()
+            .any_stderr()
+            .run()
     };
     let refused = assume(&sb.urls().p0, &[]);
     let text = stderr(&refused);
@@ -313,13 +319,14 @@ fn a_ca_bundle_makes_identity_center_behind_the_proxy_trusted() {
     let bundle = sb.home().join("proxy-ca.pem");
     std::fs::write(&bundle, ca.pem()).unwrap();
     let fetch = |vars: &[(&str, &str)]| {
-        sb.p0()
-            .args(assume_dev)
+        sb.run(assume_dev)
             .arg("--refresh-credentials")
             .env("AWS_ENDPOINT_URL_SSO", &sso_front.url)
             .envs(vars.iter().copied())
-            .output()
-            .unwrap()
+            .any_code()
+            .any_stdout()
+            .any_stderr()
+            .run()
     };
     sb.reset_calls();
     let refused = fetch(&[]);

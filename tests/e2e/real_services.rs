@@ -5,16 +5,6 @@ use crate::harness::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-const RUN_ADMIN: [&str; 7] = [
-    "run-as",
-    "--account",
-    "prod",
-    "--role",
-    "Admin",
-    "--",
-    "true",
-];
-const ASSUME_ADMIN: [&str; 6] = ["aws", "--account", "prod", "role", "assume", "Admin"];
 const ASSURANCE: &str =
     "The application's assurance requirements are not met by the 'subject_token'.";
 
@@ -48,7 +38,7 @@ fn okta_assurance_error_at_a_terminal_signs_in_again_and_succeeds() {
 fn okta_assurance_error_without_a_person_forgets_the_login() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.fault(json!({"endpoint": "okta.token_exchange", "invalid_grant": ASSURANCE, "times": 0}));
-    let err = p0_fails(&sb, &ASSUME_ADMIN, 77);
+    let err = sb.run(ASSUME_ADMIN).code(77).any_stderr().run_stderr();
     assert!(err.contains("needs a more recent sign-in"), "{err}");
     assert!(err.contains(ASSURANCE), "{err}");
     assert!(
@@ -67,8 +57,7 @@ fn a_failed_exchange_during_the_approval_is_made_again_after_it() {
     ] {
         let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 500}));
         sb.fault(fault.clone());
-        let out = p0(&sb, &RUN_ADMIN);
-        assert!(out.status.success(), "{fault}: {}", stderr(&out));
+        sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
         assert_eq!(sb.count("okta.token_exchange"), 2, "{fault}");
         assert!(sb.identity_path().exists(), "{fault}: not forgotten");
     }
@@ -79,8 +68,7 @@ fn a_failed_exchange_during_the_approval_is_made_again_after_it() {
 #[test]
 fn approved_at_create_time_waits_for_provisioning() {
     let sb = with_admin_policy(json!({"create_status": "APPROVED", "after_ms": 800}));
-    let out = p0(&sb, &RUN_ADMIN);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     assert_eq!(sb.count("p0.poll"), 1, "{:?}", sb.calls());
     // No role-lag wait was needed: the grant was provisioned when the stream said DONE.
     assert!(
@@ -98,7 +86,7 @@ fn the_requests_message_and_p0s_warnings_go_to_stderr() {
     scenario["command_warnings"] = json!(["Scheduled maintenance at 22:00 UTC."]);
     scenario["min_client_version"] = json!("999.0.0");
     let sb = Sandbox::logged_in(scenario);
-    let out = p0_ok(&sb, &ASSUME_ADMIN);
+    let out = sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
     let (out_text, err) = (stdout(&out), stderr(&out));
     assert!(
         err.contains("Requested AWS role Admin in account"),
@@ -124,7 +112,7 @@ fn a_current_client_gets_no_version_warning() {
     let mut scenario = default_scenario();
     scenario["min_client_version"] = json!(env!("CARGO_PKG_VERSION"));
     let sb = Sandbox::logged_in(scenario);
-    let err = stderr(&p0_ok(&sb, &ASSUME_ADMIN));
+    let err = stderr(&sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run());
     assert!(!err.contains("out of date"), "{err}");
 }
 
@@ -137,7 +125,12 @@ fn existing_access_okta_does_not_show_yet_is_waited_for() {
         scenario["okta_role_lag_ms"] = json!(1500);
         scenario["accounts"][0]["roles"]["Admin"]["policy"] = policy.clone();
         let sb = Sandbox::logged_in(scenario);
-        let out = p0(&sb, &ASSUME_ADMIN);
+        let out = sb
+            .run(ASSUME_ADMIN)
+            .any_code()
+            .any_stdout()
+            .any_stderr()
+            .run();
         let err = stderr(&out);
         assert!(out.status.success(), "{policy}: {err}");
         assert!(err.contains("Existing access found."), "{policy}: {err}");
@@ -184,8 +177,7 @@ fn a_registration_the_recreated_instance_refuses_is_replaced() {
 fn an_okta_rate_limit_is_waited_out_until_its_reset() {
     let sb = Sandbox::logged_in(default_scenario());
     sb.fault(json!({"endpoint": "okta.sso", "status": 429, "rate_limit_reset_secs": 1}));
-    let out = p0(&sb, &ASSUME_ADMIN);
-    assert!(out.status.success(), "{}", stderr(&out));
+    sb.run(ASSUME_ADMIN).any_stdout().any_stderr().run();
     assert_eq!(sb.count("okta.sso"), 2);
 }
 
@@ -197,12 +189,13 @@ fn an_okta_rate_limit_beyond_the_deadline_fails_at_once_naming_the_reset() {
     );
     let started = Instant::now();
     let out = sb
-        .p0()
-        .args(ASSUME_ADMIN)
+        .run(ASSUME_ADMIN)
         .env("P0_RETRY_BASE_MS", "5")
         .env("P0_CALL_TIMEOUT", "5")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(69), "{err}");
     assert!(err.contains("Okta is rate-limiting these calls"), "{err}");
@@ -219,7 +212,7 @@ fn a_classic_engine_org_is_named_as_the_cause() {
     let mut scenario = default_scenario();
     scenario["okta"] = json!({"classic_engine": true});
     let sb = Sandbox::logged_in(scenario);
-    let err = p0_fails(&sb, &ASSUME_ADMIN, 69);
+    let err = sb.run(ASSUME_ADMIN).code(69).any_stderr().run_stderr();
     assert!(err.contains("Okta Classic Engine"), "{err}");
     assert!(err.contains("Identity Engine"), "{err}");
     assert_eq!(
@@ -234,7 +227,7 @@ fn an_encrypted_assertion_is_named_with_no_role_lag_wait() {
     let sb = with_admin_policy(json!({"outcome": "approve"}));
     sb.fault(json!({"endpoint": "okta.sso", "saml": "encrypted", "times": 0}));
     let started = Instant::now();
-    let err = p0_fails(&sb, &RUN_ADMIN, 69);
+    let err = sb.run(RUN_ADMIN).code(69).any_stderr().run_stderr();
     assert!(err.contains("encrypted SAML assertion"), "{err}");
     assert!(!err.contains("Waiting for Okta"), "{err}");
     assert_eq!(sb.count("okta.sso"), 1);
@@ -247,8 +240,7 @@ fn an_encrypted_assertion_is_named_with_no_role_lag_wait() {
 fn a_poll_line_about_another_request_is_ignored() {
     let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 300}));
     sb.fault(json!({"endpoint": "p0.poll", "poll": "other_request"}));
-    let out = p0(&sb, &RUN_ADMIN);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     assert!(!stderr(&out).contains("denied"), "{}", stderr(&out));
 }
 
@@ -279,7 +271,12 @@ fn a_lock_path_that_is_a_directory_exits_78_with_a_fix() {
     // The lock of this role's cache entry, made a directory.
     let lock = locks.join(format!("aws~okta~acme~{PROD}~Admin.lock"));
     std::fs::create_dir_all(&lock).unwrap();
-    let out = p0(&sb, &ASSUME_ADMIN);
+    let out = sb
+        .run(ASSUME_ADMIN)
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(78), "{err}");
     assert!(err.contains(&format!("rm -r {}", lock.display())), "{err}");
@@ -355,14 +352,11 @@ n=0; while [ ! -e "$OUT/stop" ] && [ $n -lt 1800 ]; do sleep 0.1; n=$((n+1)); do
         assert!(get(token).starts_with("HTTP/1.1 200"));
     }
     // The server drops what the flood left (closed sockets, header deadlines) and trims.
-    let started = Instant::now();
-    let after = loop {
-        std::thread::sleep(Duration::from_millis(500));
-        let now = memory_kib(run.pid());
-        if now.0 < before.0 + 16 * 1024 || started.elapsed() > Duration::from_secs(20) {
-            break now;
-        }
-    };
+    let after = eventually(
+        "the supervisor's memory within 16 MiB of before the floods",
+        Duration::from_secs(20),
+        || Some(memory_kib(run.pid())).filter(|now| now.0 < before.0 + 16 * 1024),
+    );
     eprintln!(
         "measured: supervisor RSS {} KiB before, {} KiB after 2 floods of up to {FLOOD} idle connections (peak {} KiB)",
         before.0, after.0, after.1
@@ -401,19 +395,19 @@ fn age_config_copy(sb: &Sandbox, seconds_ago: i64) {
 #[test]
 fn a_cold_run_refetches_an_account_config_older_than_ten_minutes() {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(&sb, &RUN_ADMIN);
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     // Warm (credentials cached): files only, however old the copy (within its 12 hours).
     age_config_copy(&sb, 11 * 60);
     sb.reset_calls();
-    p0_ok(&sb, &RUN_ADMIN);
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
     // Cold (--refresh-credentials): a copy this old is fetched again, once.
     let cold = [&RUN_ADMIN[..5], &["--refresh-credentials", "--", "true"]].concat();
-    p0_ok(&sb, &cold);
+    sb.run(&cold).any_stdout().any_stderr().run();
     assert_eq!(sb.count("p0.aws_config"), 1, "{:?}", sb.calls());
     // A young copy is used as it is.
     sb.reset_calls();
-    p0_ok(&sb, &cold);
+    sb.run(&cold).any_stdout().any_stderr().run();
     assert_eq!(sb.count("p0.aws_config"), 0, "{:?}", sb.calls());
 }
 
@@ -426,8 +420,7 @@ fn a_reinstalled_okta_app_is_found_by_fetching_the_config_again_once() {
         json!({"account": PROD, "app_id": "0oa-aws-prod-2"}),
     );
     sb.reset_calls();
-    let out = p0(&sb, &RUN_ADMIN);
-    assert!(out.status.success(), "{}", stderr(&out));
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     // Okta refused the old app id (the exchange during the approval, and the one after it);
     // the config fetched again named the new one.
     assert_eq!(sb.count("p0.aws_config"), 1, "{:?}", sb.calls());
@@ -436,7 +429,7 @@ fn a_reinstalled_okta_app_is_found_by_fetching_the_config_again_once() {
     sb.fault(json!({"endpoint": "sts.AssumeRoleWithSAML", "status": 403, "times": 0}));
     sb.reset_calls();
     let cold = [&RUN_ADMIN[..5], &["--refresh-credentials", "--", "true"]].concat();
-    p0_fails(&sb, &cold, 69);
+    sb.run(&cold).code(69).any_stderr().run_stderr();
     assert_eq!(sb.count("p0.aws_config"), 1, "{:?}", sb.calls());
     assert_eq!(sb.count("sts.AssumeRoleWithSAML"), 1, "{:?}", sb.calls());
 }

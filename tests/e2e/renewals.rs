@@ -62,14 +62,10 @@ fn run_as_args<'a>(mode: &[&'a str], command: &[&'a str]) -> Vec<&'a str> {
 mod slow {
     use super::*;
     use serde_json::json;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(90);
-        while !done() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        eventually(what, Duration::from_secs(90), || done().then_some(()));
     }
 
     /// A boto3 child calling STS for about two lifetimes: p0 renews several times through the
@@ -205,7 +201,10 @@ while :; do sleep 0.05; done"#,
         });
         let sts = sb.count("sts.AssumeRoleWithSAML");
         terminal.wait_for("p0: could not renew credentials");
-        // Let it retry a few times (1, 2, 4 s apart) before stopping the child.
+        // Let it retry a few times (1, 2, 4 s apart) before stopping the child. Not a wait for
+        // an event: what follows asserts that nothing more happened (no second line, no device
+        // flow, no STS call), and a retry without a session makes no call the sandbox could
+        // count.
         std::thread::sleep(Duration::from_secs(4));
         std::fs::write(&stop, "").unwrap();
         terminal.wait_for("child done\n");

@@ -3,8 +3,6 @@
 
 use crate::harness::*;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A sandbox whose `Admin` role in `prod` has `policy`, logged in.
@@ -14,15 +12,16 @@ fn with_policy(policy: Value) -> Sandbox {
     Sandbox::logged_in(scenario)
 }
 
-fn request(sb: &Sandbox, extra: &[&str]) -> Output {
+fn request(sb: &Sandbox, extra: &[&str]) -> Ran {
     let mut args = vec!["request"];
     args.extend_from_slice(extra);
     args.extend(["aws", "role", "Admin", "--account", "prod"]);
-    sb.p0()
-        .args(&args)
+    sb.run(&args)
         .env("P0_RETRY_BASE_MS", "5")
-        .output()
-        .expect("p0 runs")
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run()
 }
 
 /// Runs `p0 request --wait` and checks the exit code, that stdout stays empty, and that
@@ -55,22 +54,20 @@ fn an_approved_request_exits_0_and_says_so() {
 #[test]
 fn options_pass_through_in_the_users_order() {
     let sb = with_policy(json!({"outcome": "approve"}));
-    let out = sb
-        .p0()
-        .args([
-            "request",
-            "aws",
-            "role",
-            "Admin",
-            "--reason",
-            "deploy",
-            "--wait",
-            "--account",
-            "prod",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    sb.run([
+        "request",
+        "aws",
+        "role",
+        "Admin",
+        "--reason",
+        "deploy",
+        "--wait",
+        "--account",
+        "prod",
+    ])
+    .any_stdout()
+    .any_stderr()
+    .run();
     assert_eq!(
         sb.commands(),
         vec![vec![
@@ -167,8 +164,7 @@ fn heartbeats_keep_the_wait_alive() {
     scenario["heartbeat_ms"] = json!(100);
     let sb = Sandbox::logged_in(scenario);
     let out = sb
-        .p0()
-        .args([
+        .run([
             "request",
             "--wait",
             "aws",
@@ -178,8 +174,10 @@ fn heartbeats_keep_the_wait_alive() {
             "prod",
         ])
         .env("P0_LOG", "p0=debug")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.matches("poll: heartbeat").count() >= 3, "{err}");
@@ -283,12 +281,13 @@ fn an_unreachable_api_is_retried_then_reported() {
     // A refused connection never reached the server, so even the create is retried, eight
     // times, on the §3.1 schedule (shrunk by P0_RETRY_BASE_MS).
     let out = sb
-        .p0()
-        .args(["request", "aws", "role", "Admin"])
+        .run(["request", "aws", "role", "Admin"])
         .env("P0_RETRY_BASE_MS", "5")
         .env("P0_LOG", "p0=debug")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     let err = text(&out.stderr);
     assert_eq!(err.matches("/o/acme/command/ failed").count(), 9, "{err}");
     for (retry, nominal_ms) in [(1, 5), (5, 80), (6, 150), (8, 150)] {
@@ -312,19 +311,20 @@ fn an_unreachable_api_is_retried_then_reported() {
 #[test]
 fn bad_arguments_show_the_servers_help() {
     let sb = with_policy(json!({"outcome": "approve"}));
-    let out = sb.p0().args(["request", "aws", "role"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = sb
+        .run(["request", "aws", "role"])
+        .code(1)
+        .any_stderr()
+        .run();
     assert!(!text(&out.stderr).trim().is_empty());
-    assert!(out.stdout.is_empty());
 }
 
 #[test]
 fn ctrl_c_while_waiting_exits_130_at_once_and_leaves_no_partial_state() {
     let sb = with_policy(json!({"outcome": "never"}));
     let before = std::fs::read(sb.home().join(".p0/identity.json")).unwrap();
-    let mut child = sb
-        .p0()
-        .args([
+    let request = sb
+        .run([
             "request",
             "--wait",
             "aws",
@@ -333,29 +333,30 @@ fn ctrl_c_while_waiting_exits_130_at_once_and_leaves_no_partial_state() {
             "--account",
             "prod",
         ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("Will wait up to 10 minutes") {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "p0 ended early");
-    }
-    std::thread::sleep(Duration::from_millis(200));
+        .code(130)
+        .stderr_contains("Will wait up to 10 minutes")
+        .stderr_contains("Interrupted")
+        .spawn();
+    // The event: p0 said it waits, and the sandbox holds its poll stream open.
+    eventually(
+        "p0 waits on the request's poll stream",
+        Duration::from_secs(30),
+        || {
+            (sb.count("p0.poll") > 0
+                && request
+                    .stderr_so_far()
+                    .contains("Will wait up to 10 minutes"))
+            .then_some(())
+        },
+    );
     let interrupted = Instant::now();
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &request.pid().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    request.wait();
     assert!(interrupted.elapsed() < Duration::from_secs(2));
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    assert!(rest.contains("Interrupted"), "{rest}");
     // Nothing half-written: the identity is untouched and no temporary file is left.
     assert_eq!(
         std::fs::read(sb.home().join(".p0/identity.json")).unwrap(),

@@ -138,7 +138,11 @@ fn escape_gives_up_without_a_request() {
 #[test]
 fn without_a_terminal_the_roles_are_listed_and_the_exit_is_64() {
     let sb = okta_with_two_roles();
-    let err = p0_fails(&sb, &["run-as", "--account", "prod", "--", "true"], 64);
+    let err = sb
+        .run(["run-as", "--account", "prod", "--", "true"])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains(&format!(
             "Name a role with --role (there is no terminal to pick one on). Account {PROD} offers you:\n  Admin (held)\n  p0-grants/ReadOnly (held)"
@@ -157,11 +161,11 @@ fn without_a_terminal_the_roles_are_listed_and_the_exit_is_64() {
     );
     assert!(signed_in.status.success(), "{}", text(&signed_in.stdout));
     sb.reset_calls();
-    let err = p0_fails(
-        &sb,
-        &["aws", "--account", "dev", "permission-set", "assume"],
-        64,
-    );
+    let err = sb
+        .run(["aws", "--account", "dev", "permission-set", "assume"])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("offers you:\n  Auditor (held)\n  Billing\n  Developer (held)"),
         "{err}"

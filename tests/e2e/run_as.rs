@@ -29,21 +29,22 @@ fn sign_in_to_identity_center(sb: &Sandbox) {
     assert!(out.status.success(), "{}", text(&out.stdout));
 }
 
-fn run_as(sb: &Sandbox, account: &str, role: &str, command: &[&str]) -> Output {
-    sb.p0()
-        .args([
-            "run-as",
-            "--account",
-            account,
-            "--role",
-            role,
-            "--region",
-            "us-east-1",
-            "--",
-        ])
-        .args(command)
-        .output()
-        .expect("p0 runs")
+fn run_as(sb: &Sandbox, account: &str, role: &str, command: &[&str]) -> Ran {
+    sb.run([
+        "run-as",
+        "--account",
+        account,
+        "--role",
+        role,
+        "--region",
+        "us-east-1",
+        "--",
+    ])
+    .args(command)
+    .any_code()
+    .any_stdout()
+    .any_stderr()
+    .run()
 }
 
 fn caller_arn(out: &Output) -> String {
@@ -113,8 +114,7 @@ fn the_child_environment_is_set_and_cleaned() {
     let sb = Sandbox::logged_in(default_scenario());
     let dump = python_env_dump();
     let out = sb
-        .p0()
-        .args([
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -139,8 +139,10 @@ fn the_child_environment_is_set_and_cleaned() {
         .env("AWS_SESSION_TOKEN", "stale")
         .env("AWS_SECURITY_TOKEN", "stale")
         .env("MY_OWN_VARIABLE", "kept as is")
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&out);
     let env: Value = serde_json::from_slice(&out.stdout).unwrap();
     for removed in [
@@ -346,7 +348,7 @@ fn a_true_cycle_is_refused() {
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let out = sb
-        .p0()
+        .run::<&str>([])
         .env("PATH", path)
         .args([
             "run-as",
@@ -357,8 +359,10 @@ fn a_true_cycle_is_refused() {
             "--",
             "deploy",
         ])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(!out.status.success());
     assert!(stderr(&out).contains("cycle"), "{}", stderr(&out));
 }
@@ -406,8 +410,7 @@ fn direct_identity_center_with_an_explicit_start_url() {
     assert_eq!(sb.count("oidc.device_authorization"), 1);
     // A second run reuses the cached token and credentials: no new device flow.
     let again = sb
-        .p0()
-        .args([
+        .run([
             "run-as",
             "--sso-start-url",
             IDC_START_URL,
@@ -420,15 +423,16 @@ fn direct_identity_center_with_an_explicit_start_url() {
             "--",
             "true",
         ])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&again);
     assert_eq!(sb.count("oidc.device_authorization"), 1);
     // The same instance spelled with a trailing slash shares the cached token.
     let slash = format!("{IDC_START_URL}/");
     let again = sb
-        .p0()
-        .args([
+        .run([
             "run-as",
             "--sso-start-url",
             &slash,
@@ -442,8 +446,10 @@ fn direct_identity_center_with_an_explicit_start_url() {
             "--",
             "true",
         ])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&again);
     assert_eq!(sb.count("oidc.device_authorization"), 1);
 }
@@ -453,7 +459,7 @@ fn direct_identity_center_from_environment_variables() {
     let sb = assigned_in_identity_center();
     // Without a terminal the device authorization cannot happen: fail fast with exit 77.
     let out = sb
-        .p0()
+        .run::<&str>([])
         .env("AWS_DEFAULT_SSO_START_URL", IDC_START_URL)
         .env("AWS_DEFAULT_SSO_REGION", "us-west-2")
         .args([
@@ -466,9 +472,10 @@ fn direct_identity_center_from_environment_variables() {
             "--",
             "true",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(77), "{}", stderr(&out));
+        .code(77)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(stderr(&out).contains("no terminal"), "{}", stderr(&out));
     assert_eq!(sb.count("oidc.token"), 0);
 }
@@ -490,8 +497,7 @@ fn direct_identity_center_from_a_config_file_regex() {
 
     // A regex that matches both instances is refused with the list.
     let out = sb
-        .p0()
-        .args([
+        .run([
             "run-as",
             "--sso-start-url",
             "awsapps",
@@ -502,8 +508,10 @@ fn direct_identity_center_from_a_config_file_regex() {
             "--",
             "true",
         ])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(
@@ -539,8 +547,7 @@ fn a_denied_request_exits_2_without_running_the_command() {
 fn the_double_dash_is_optional() {
     let sb = Sandbox::logged_in(default_scenario());
     let out = sb
-        .p0()
-        .args([
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -550,8 +557,10 @@ fn the_double_dash_is_optional() {
             "us-east-1",
         ])
         .args(["aws", "sts", "get-caller-identity", "--output", "json"])
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(caller_arn(&out).ends_with(":assumed-role/Admin/alice@example.com"));
 }
 
@@ -560,14 +569,16 @@ fn defaults_come_from_the_environment() {
     let sb = Sandbox::logged_in(default_scenario());
     let dump = python_env_dump();
     let out = sb
-        .p0()
+        .run::<&str>([])
         .env("P0_AWS_ACCOUNT", "prod")
         .env("P0_AWS_ROLE", "Admin")
         .env("P0_AWS_REASON", "from the environment")
         .arg("run-as")
         .args(&dump)
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&out);
     assert_eq!(
         sb.commands().last().unwrap(),

@@ -10,18 +10,18 @@ use std::time::Duration;
 /// Center, after one sign-in at a terminal).
 fn two_cached_roles() -> Sandbox {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(
-        &sb,
-        &[
-            "run-as",
-            "--account",
-            PROD_LABEL,
-            "--role",
-            ADMIN,
-            "--",
-            "true",
-        ],
-    );
+    sb.run([
+        "run-as",
+        "--account",
+        PROD_LABEL,
+        "--role",
+        ADMIN,
+        "--",
+        "true",
+    ])
+    .any_stdout()
+    .any_stderr()
+    .run();
     let idc = sb.p0_in_terminal(&[
         "run-as",
         "--account",
@@ -122,8 +122,8 @@ fn status_shows_the_session_sign_ins_and_credentials_with_no_call_and_no_secret(
         "{secrets:?}"
     );
 
-    let human = p0_ok(&sb, &["status"]);
-    let json = p0_ok(&sb, &["status", "--json"]);
+    let human = sb.run(["status"]).any_stdout().any_stderr().run();
+    let json = sb.run(["status", "--json"]).any_stdout().any_stderr().run();
     assert_eq!(sb.total_calls(), 0, "no network call: {:?}", sb.calls());
     for out in [&human, &json] {
         assert_no_secret(&format!("{}{}", stdout(out), stderr(out)), &secrets);
@@ -206,17 +206,13 @@ fn status_reports_locks_another_process_holds_without_waiting() {
     let session_lock = sb.home().join(".p0/identity.lock");
     let _signing_in = hold(&session_lock);
 
-    let mut child = sb
-        .p0()
-        .args(["status", "--json"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = p0_testkit::wait_with_timeout(&mut child, Duration::from_secs(20))
-        .expect("status never waits for a lock");
-    assert!(status.success());
-    let mut json = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut json).unwrap();
+    // Past 20 s it would be waiting for a lock: the run fails there.
+    let json = sb
+        .run(["status", "--json"])
+        .deadline(Duration::from_secs(20))
+        .any_stdout()
+        .any_stderr()
+        .run_stdout();
     let report: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         report["locks_held"],
@@ -227,7 +223,7 @@ fn status_reports_locks_another_process_holds_without_waiting() {
         ]),
         "{report}"
     );
-    let text = stdout(&p0_ok(&sb, &["status"]));
+    let text = stdout(&sb.run(["status"]).any_stdout().any_stderr().run());
     assert!(
         text.contains(&format!("credentials for {PROD}/{ADMIN}")),
         "{text}"
@@ -237,15 +233,23 @@ fn status_reports_locks_another_process_holds_without_waiting() {
 #[test]
 fn check_verifies_the_session_with_one_call_and_fails_once_it_has_ended() {
     let sb = two_cached_roles();
-    let ok = p0_ok(&sb, &["status", "--check", "--json"]);
+    let ok = sb
+        .run(["status", "--check", "--json"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     let report: Value = serde_json::from_str(&stdout(&ok)).unwrap();
     assert_eq!(report["check"], serde_json::json!({"ok": true}));
     assert_eq!(sb.count("p0.account"), 1, "{:?}", sb.calls());
 
     sb.reset_calls();
     sb.edit_identity(|identity| identity["credential"]["expires_at"] = (now() - 10.0).into());
-    let ended = p0(&sb, &["status", "--check"]);
-    assert_eq!(ended.status.code(), Some(77), "{}", stderr(&ended));
+    let ended = sb
+        .run(["status", "--check"])
+        .code(77)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(
         stdout(&ended).contains("P0 session:    ended"),
         "{}",
@@ -264,11 +268,13 @@ fn check_verifies_the_session_with_one_call_and_fails_once_it_has_ended() {
 #[test]
 fn status_without_a_login_says_so() {
     let sb = Sandbox::start(default_scenario());
-    let out = p0_ok(&sb, &["status", "--json"]);
+    let out = sb.run(["status", "--json"]).any_stdout().any_stderr().run();
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report["logged_in"], false);
     assert_eq!(report["credentials"], serde_json::json!([]));
-    assert!(stdout(&p0_ok(&sb, &["status"])).starts_with("Not logged in"));
+    assert!(
+        stdout(&sb.run(["status"]).any_stdout().any_stderr().run()).starts_with("Not logged in")
+    );
     assert_eq!(sb.total_calls(), 0);
 }
 
@@ -277,36 +283,38 @@ fn status_names_chained_and_web_identity_entries_and_their_locks() {
     const CROSS: &str = "arn:aws:iam::210987654321:role/team/CrossAccount";
     const CI_ROLE: &str = "arn:aws:iam::123456789012:role/ci/Deployer";
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(
-        &sb,
-        &[
-            "run-as",
-            "--account",
-            "prod",
-            "--role",
-            ADMIN,
-            "--chain-role-arn",
-            CROSS,
-            "--chain-session-name",
-            "deploy",
-            "--",
-            "true",
-        ],
-    );
+    sb.run(&[
+        "run-as",
+        "--account",
+        "prod",
+        "--role",
+        ADMIN,
+        "--chain-role-arn",
+        CROSS,
+        "--chain-session-name",
+        "deploy",
+        "--",
+        "true",
+    ])
+    .env("P0_RETRY_BASE_MS", "5")
+    .any_stdout()
+    .any_stderr()
+    .run();
     let token = sb.home().join("oidc-token");
     std::fs::write(&token, "eyJ.a.token\n").unwrap();
-    p0_ok(
-        &sb,
-        &[
-            "run-as",
-            "--role-arn",
-            CI_ROLE,
-            "--web-identity-token-file",
-            token.to_str().unwrap(),
-            "--",
-            "true",
-        ],
-    );
+    sb.run(&[
+        "run-as",
+        "--role-arn",
+        CI_ROLE,
+        "--web-identity-token-file",
+        token.to_str().unwrap(),
+        "--",
+        "true",
+    ])
+    .env("P0_RETRY_BASE_MS", "5")
+    .any_stdout()
+    .any_stderr()
+    .run();
     // Another p0 refreshing the chained credentials holds the lock named after their entry.
     let chain_entry = std::fs::read_dir(sb.home().join(".p0/cache"))
         .unwrap()
@@ -326,7 +334,12 @@ fn status_names_chained_and_web_identity_entries_and_their_locks() {
     held.lock().unwrap();
     sb.reset_calls();
 
-    let json = p0_ok(&sb, &["status", "--json"]);
+    let json = sb
+        .run(&["status", "--json"])
+        .env("P0_RETRY_BASE_MS", "5")
+        .any_stdout()
+        .any_stderr()
+        .run();
     let report: Value = serde_json::from_str(&stdout(&json)).expect("JSON on stdout");
     let credentials = report["credentials"].as_array().unwrap();
     let by_source = |id: &str| {
@@ -375,7 +388,13 @@ fn status_names_chained_and_web_identity_entries_and_their_locks() {
         "{report}"
     );
 
-    let text = stdout(&p0_ok(&sb, &["status"]));
+    let text = stdout(
+        &sb.run(&["status"])
+            .env("P0_RETRY_BASE_MS", "5")
+            .any_stdout()
+            .any_stderr()
+            .run(),
+    );
     for expected in [
         format!("chained role via Okta SAML ({PROD}/{ADMIN})"),
         "ci/Deployer".to_string(),

@@ -94,18 +94,18 @@ fn a_nested_subshell_extends_the_marker_chain() {
 #[test]
 fn restart_is_refused_for_a_subshell_before_anything_is_requested() {
     let sb = Sandbox::logged_in(default_scenario());
-    let message = p0_fails(
-        &sb,
-        &[
+    let message = sb
+        .run([
             "run-as",
             "--account",
             "prod",
             "--role",
             "Admin",
             "--restart",
-        ],
-        64,
-    );
+        ])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(message.contains("--refresh"), "{message}");
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
 }

@@ -16,14 +16,15 @@ fn token_file(sb: &Sandbox, token: &str) -> PathBuf {
     path
 }
 
-fn run_as(sb: &Sandbox, args: &[&str], command: &[&str]) -> Output {
-    sb.p0()
-        .arg("run-as")
+fn run_as(sb: &Sandbox, args: &[&str], command: &[&str]) -> Ran {
+    sb.run(["run-as"])
         .args(args)
         .arg("--")
         .args(command)
-        .output()
-        .expect("p0 runs")
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run()
 }
 
 fn caller_arn(out: &Output) -> String {
@@ -32,8 +33,6 @@ fn caller_arn(out: &Output) -> String {
         .unwrap_or_else(|e| panic!("{e}: stdout {:?}", stdout(out)));
     identity["Arn"].as_str().unwrap().to_string()
 }
-
-const GET_CALLER_IDENTITY: [&str; 5] = ["aws", "sts", "get-caller-identity", "--output", "json"];
 
 #[test]
 fn a_ci_job_assumes_the_role_with_its_token_without_p0() {
@@ -103,16 +102,15 @@ fn the_standard_variables_are_the_defaults_and_never_reach_the_child() {
     let dump = "import boto3, json, os; print(json.dumps({'arn': boto3.client('sts', region_name='us-east-1').get_caller_identity()['Arn'], 'env': dict(os.environ)}))";
     let py = python().display().to_string();
     let out = sb
-        .p0()
-        .args(["run-as", "--", &py, "-c", dump])
+        .run(["run-as", "--", &py, "-c", dump])
         .env("AWS_ROLE_ARN", CI_ROLE)
         .env("AWS_WEB_IDENTITY_TOKEN_FILE", &file)
         .env("AWS_ROLE_SESSION_NAME", "pipeline-42")
         // Defaults for P0 in the environment do not stand in the way.
         .env("P0_AWS_REASON", "ci")
-        .output()
-        .unwrap();
-    assert_success(&out);
+        .any_stdout()
+        .any_stderr()
+        .run();
     let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         seen["arn"],
@@ -135,9 +133,8 @@ fn the_standard_variables_are_the_defaults_and_never_reach_the_child() {
 fn bad_token_files_and_mixed_flags_fail_at_once() {
     let sb = Sandbox::start(default_scenario());
     let missing = sb.home().join("no-such-token");
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run([
             "run-as",
             "--role-arn",
             CI_ROLE,
@@ -145,17 +142,17 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
             missing.to_str().unwrap(),
             "--",
             "true",
-        ],
-        78,
-    );
+        ])
+        .code(78)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("Cannot read the web identity token file") && err.contains("no-such-token"),
         "{err}"
     );
     let empty = token_file(&sb, "");
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run([
             "run-as",
             "--role-arn",
             CI_ROLE,
@@ -163,16 +160,20 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
             empty.to_str().unwrap(),
             "--",
             "true",
-        ],
-        78,
-    );
+        ])
+        .code(78)
+        .any_stderr()
+        .run_stderr();
     assert!(err.trim_end().ends_with("is empty"), "{err}");
     let file = token_file(&sb, "eyJ.token");
-    let err = p0_fails(&sb, &["run-as", "--role-arn", CI_ROLE, "--", "true"], 64);
+    let err = sb
+        .run(["run-as", "--role-arn", CI_ROLE, "--", "true"])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("--web-identity-token-file"), "{err}");
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run([
             "run-as",
             "--role",
             ADMIN,
@@ -182,16 +183,16 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
             file.to_str().unwrap(),
             "--",
             "true",
-        ],
-        64,
-    );
+        ])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(
         err.contains("--role does not apply to web identity"),
         "{err}"
     );
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run([
             "run-as",
             "--role-arn",
             "Deployer",
@@ -199,9 +200,10 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
             file.to_str().unwrap(),
             "--",
             "true",
-        ],
-        64,
-    );
+        ])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains("not an IAM role ARN"), "{err}");
     assert_eq!(sb.count("sts"), 0, "nothing reached STS");
 }
@@ -211,18 +213,17 @@ fn bad_token_files_and_mixed_flags_fail_at_once() {
 /// keys; p0 prints nothing.
 mod slow {
     use super::*;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     fn wait_for_token(sb: &Sandbox, token: &str) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let tokens = sb.web_identity_tokens();
-            if tokens.iter().any(|t| t == token) {
-                return tokens;
-            }
-            assert!(Instant::now() < deadline, "{token} never sent: {tokens:?}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        eventually(
+            &format!("{token} is sent to STS"),
+            Duration::from_secs(60),
+            || {
+                let tokens = sb.web_identity_tokens();
+                tokens.iter().any(|t| t == token).then_some(tokens)
+            },
+        )
     }
 
     #[test]
@@ -240,18 +241,18 @@ mod slow {
 while [ ! -e "$OUT/stop" ]; do sleep 0.1; done
 {whoami} > "$OUT/last""#
         );
-        let mut p0 = sb
-            .p0()
-            .args(["run-as", "--refresh", "--role-arn", CI_ROLE])
+        // Exit 0 and an empty stderr: renewals print nothing. Three renewals of 12-second
+        // credentials, each waited for up to a minute.
+        let p0 = sb
+            .run(["run-as", "--refresh", "--role-arn", CI_ROLE])
             .arg("--web-identity-token-file")
             .arg(&file)
             .args(["--duration", "12", "--region", "us-east-1", "--"])
             .args(["sh", "-c", &script])
             .env("OUT", out.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(out.path().join("stderr")).unwrap())
-            .spawn()
-            .unwrap();
+            .deadline(Duration::from_secs(240))
+            .any_stdout()
+            .spawn();
         let tokens = wait_for_token(&sb, "token-1");
         assert_eq!(tokens[0], "token-1");
         std::fs::write(&file, "token-2").unwrap();
@@ -259,11 +260,7 @@ while [ ! -e "$OUT/stop" ]; do sleep 0.1; done
         std::fs::write(&file, "token-3").unwrap();
         let after = wait_for_token(&sb, "token-3");
         std::fs::write(out.path().join("stop"), "").unwrap();
-        let status =
-            p0_testkit::wait_with_timeout(&mut p0, Duration::from_secs(60)).expect("p0 ends");
-        let stderr = std::fs::read_to_string(out.path().join("stderr")).unwrap();
-        assert!(status.success(), "{stderr}");
-        assert!(stderr.is_empty(), "renewals print nothing: {stderr}");
+        p0.wait();
         // Each renewal sent the token the file held then: never an old one after a new one.
         let position = |t: &str| after.iter().position(|x| x == t).unwrap();
         assert!(position("token-1") < position("token-2"));

@@ -1,13 +1,66 @@
 //! The harness of `p0`'s end-to-end tests: the real `p0` binary against a `p0-sandbox` with
 //! moto, started by `p0-testkit` (the launcher, control port, pty runner and Python check the
-//! sandbox's own tests use too). Here: one way to run `p0` (`p0`, `p0_ok`, `p0_fails`), one
-//! logged-in sandbox (`Sandbox::logged_in`), and the scenario's names (`PROD`, `ADMIN`, ...).
+//! sandbox's own tests use too). Here: one logged-in sandbox (`Sandbox::logged_in`), the
+//! scenario's names (`PROD`, `ADMIN`, ...), the argv the tests share (`RUN_ADMIN`, ...), and
+//! the one way to run `p0` and to wait for something.
+//!
+//! # Running `p0`: `sb.run(ARGS)`, a builder
+//!
+//! ```ignore
+//! // Exit 0, stdout exactly this, stderr empty (the defaults: 0, "", "").
+//! sb.run(["ls"]).stdout("Admin\n").run();
+//! // Exit 77, nothing on stdout, stderr containing a piece (several calls: all of them).
+//! sb.run(RUN_ADMIN).code(77).stderr_contains("p0 login").run();
+//! // The test parses the output itself: say so, then read the `Ran` (derefs to `Output`).
+//! let out = sb.run(ASSUME_ADMIN).any_stderr().stdout_contains("export ").run();
+//! let vars = exports(&out);
+//! // Shortcuts: `.run_stdout()` / `.run_stderr()` return the text after the checks.
+//! let err = sb.run(["request"]).code(64).any_stderr().run_stderr();
+//! // Environment, stdin, working directory, another deadline, measured time and memory.
+//! let ran = sb.run(RUN_ADMIN).env("P0_LOCK_TIMEOUT", "1").stdin("y\n")
+//!     .deadline(Duration::from_secs(20)).code(75).any_stderr().run();
+//! assert!(ran.elapsed < Duration::from_secs(5) && ran.max_rss_kib < 65536);
+//! // In the background: `.spawn()` returns a `Running` (its `.wait()` checks the same way;
+//! // dropping it kills p0's process group).
+//! let running = sb.run(RUN_ADMIN).any_stderr().spawn();
+//! eventually("the request is pending", Duration::from_secs(30), || {
+//!     (sb.count("p0.command") == 1).then_some(())
+//! });
+//! running.wait();
+//! ```
+//!
+//! Every run has a deadline ([`DEADLINE`], 60 s, unless `.deadline(..)`): past it p0's
+//! process group is killed and the test fails with the command line and the output so far.
+//! Every check fails at the test's own line (`#[track_caller]`). The expectations are exact
+//! unless the test asks for less: `.stdout_contains`/`.stderr_contains`, or
+//! `.any_stdout()`/`.any_stderr()`/`.any_code()` when the test asserts on that itself.
+//! `P0_RETRY_BASE_MS=5` shortens P0 retries. There is no other way to start p0 without a
+//! terminal (the raw `Command` is private to the harness). Under a terminal, p0 runs through
+//! testkit's pty runner (`sb.p0_in_terminal(args)`, `sb.terminal(..)`, with their own
+//! deadline); under strace, through `reliability::run_bounded`.
+//!
+//! # Waiting: `eventually(what, limit, condition)`
+//!
+//! Polls `condition` every 20 ms until it returns `Some(value)`; fails with `what` past
+//! `limit`. No fixed sleep gates an assertion: wait for the event instead.
+//!
+//! # Real-time tests
+//!
+//! A test that must let real time pass (children across credential lifetimes, about a
+//! minute or more) lives in a `mod slow` inside its area's module, beside the helpers it
+//! shares (`renewals::slow::`, `launch::slow::`, `reliability::deadlines::slow::`), so
+//! `cargo test --test e2e -- --skip slow::` leaves them all out. No other marker is used
+//! (no `#[ignore]`, no naming scheme).
 #![allow(dead_code)] // Not every module uses every helper.
 
+mod run;
 mod run_as;
 
 pub use p0_testkit::scenario::*;
 pub use p0_testkit::{assert_success, aws_cli_path, python, text};
+// Named for the tests' signatures and docs, though most reach them through `sb.run(..)`.
+#[allow(unused_imports)]
+pub use run::{eventually, Ran, Run, Running, DEADLINE};
 pub use run_as::RunAs;
 
 use serde_json::Value;
@@ -59,8 +112,8 @@ impl Sandbox {
     }
 
     /// The real `p0` with the test environment and no controlling terminal, so every "no
-    /// human present" path is deterministic.
-    pub fn p0(&self) -> Command {
+    /// human present" path is deterministic. Private: tests run p0 through [`Sandbox::run`].
+    fn p0(&self) -> Command {
         self.command(p0_binary())
     }
 
@@ -71,22 +124,12 @@ impl Sandbox {
         self.in_terminal(p0_binary(), args, "")
     }
 
-    /// `p0 login <org>`; panics with p0's output unless it succeeds.
-    pub fn login(&self) -> Output {
-        let output = self
-            .p0()
-            .args(["login", self.org()])
-            .output()
-            .expect("p0 runs");
-        assert!(
-            output.status.success(),
-            "p0 login {} failed ({}):\nstdout:\n{}\nstderr:\n{}",
-            self.org(),
-            output.status,
-            text(&output.stdout),
-            text(&output.stderr)
-        );
-        output
+    /// `p0 login <org>`; fails the test with p0's output unless it succeeds.
+    pub fn login(&self) -> Ran {
+        self.run(["login", self.org()])
+            .any_stdout()
+            .any_stderr()
+            .run()
     }
 
     /// A shell running `script` with the test environment, `p0` first on PATH, no terminal,
@@ -140,41 +183,70 @@ impl Sandbox {
     }
 }
 
-/// Runs `p0 ARGS` without a terminal, P0 retries shortened (`P0_RETRY_BASE_MS=5`).
-pub fn p0(sb: &Sandbox, args: &[&str]) -> Output {
-    sb.p0()
-        .args(args)
-        .env("P0_RETRY_BASE_MS", "5")
-        .output()
-        .expect("p0 runs")
-}
+// The argv the tests share.
 
-/// Runs `p0 ARGS` (as [`p0`]) and asserts it succeeded.
-pub fn p0_ok(sb: &Sandbox, args: &[&str]) -> Output {
-    let output = p0(sb, args);
-    assert!(
-        output.status.success(),
-        "p0 {args:?} failed ({:?}):\n{}",
-        output.status,
-        stderr(&output)
-    );
-    output
-}
+/// `p0 run-as --account prod --role Admin -- true`
+pub const RUN_ADMIN: [&str; 7] = [
+    "run-as",
+    "--account",
+    "prod",
+    "--role",
+    "Admin",
+    "--",
+    "true",
+];
 
-/// Runs `p0 ARGS` (as [`p0`]), asserts it failed with `code` and printed nothing on stdout,
-/// and returns its stderr.
-pub fn p0_fails(sb: &Sandbox, args: &[&str], code: i32) -> String {
-    let output = p0(sb, args);
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "p0 {args:?}: stdout {:?} stderr {:?}",
-        stdout(&output),
-        stderr(&output)
-    );
-    assert!(output.stdout.is_empty(), "nothing on stdout on failure");
-    stderr(&output)
-}
+/// `p0 run-as --account prod --role Admin --no-request -- true`
+pub const RUN_ADMIN_NO_REQUEST: [&str; 8] = [
+    "run-as",
+    "--account",
+    "prod",
+    "--role",
+    "Admin",
+    "--no-request",
+    "--",
+    "true",
+];
+
+/// `p0 aws --account prod role assume Admin`
+pub const ASSUME_ADMIN: [&str; 6] = ["aws", "--account", "prod", "role", "assume", "Admin"];
+
+/// `p0 aws --account dev permission-set assume Developer` (Identity Center)
+pub const ASSUME_DEV: [&str; 6] = [
+    "aws",
+    "--account",
+    "dev",
+    "permission-set",
+    "assume",
+    "Developer",
+];
+
+/// `p0 aws credential-process --account prod --role Admin`
+pub const PROCESS_ADMIN: [&str; 6] = [
+    "aws",
+    "credential-process",
+    "--account",
+    "prod",
+    "--role",
+    "Admin",
+];
+
+/// `p0 console --account prod --role Admin`
+pub const CONSOLE_PROD: [&str; 5] = ["console", "--account", "prod", "--role", ADMIN];
+
+/// `p0 request --wait aws role Admin --account=prod`
+pub const REQUEST_ADMIN: [&str; 6] = [
+    "request",
+    "--wait",
+    "aws",
+    "role",
+    "Admin",
+    "--account=prod",
+];
+
+/// The `aws` CLI's (not p0's) `sts get-caller-identity --output json`.
+pub const GET_CALLER_IDENTITY: [&str; 5] =
+    ["aws", "sts", "get-caller-identity", "--output", "json"];
 
 pub fn stdout(output: &Output) -> String {
     text(&output.stdout)

@@ -1,46 +1,44 @@
-//! A `p0 run-as` left running in the background, for the tests that watch it over time.
+//! A `p0 run-as` left running in the background, for the tests that watch it over time: a
+//! [`Running`] from the one builder (`sb.run(..).spawn()`) with a scratch `$OUT` directory.
 
-use super::Sandbox;
-use std::fs::File;
+use super::{eventually, Ran, Running, Sandbox};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Child, ExitStatus};
-use std::time::{Duration, Instant};
+use std::process::ExitStatus;
+use std::time::Duration;
+
+/// How long a background run may take, start to end: the real-time tests run children
+/// across several credential lifetimes.
+const RUN_AS_DEADLINE: Duration = Duration::from_secs(180);
 
 /// `p0 run-as --account prod --role Admin [mode...] -- sh -c SCRIPT`, running, with `$OUT` a
-/// scratch directory and p0's debug log in `$OUT/stderr`. p0 leads its own session and
-/// process group, without a terminal.
+/// scratch directory and p0's debug log on its stderr (`read("stderr")`). p0 leads its own
+/// session and process group, without a terminal; dropping this kills the group.
 pub struct RunAs {
-    p0: Child,
+    running: Option<Running>,
+    ran: Option<Ran>,
     out: tempfile::TempDir,
-}
-
-/// A failed assertion must not leave p0 (and, through PR_SET_PDEATHSIG, its child) running.
-impl Drop for RunAs {
-    fn drop(&mut self) {
-        if matches!(self.p0.try_wait(), Ok(None)) {
-            let _ = self.p0.kill();
-            let _ = self.p0.wait();
-        }
-    }
 }
 
 impl RunAs {
     pub fn start(sandbox: &Sandbox, mode: &[&str], script: &str) -> RunAs {
         let out = tempfile::tempdir().unwrap();
-        let p0 = sandbox
-            .p0()
-            .args(["run-as", "--account", "prod", "--role", "Admin"])
+        let running = sandbox
+            .run(["run-as", "--account", "prod", "--role", "Admin"])
             .args(mode)
             .args(["--", "sh", "-c", script])
             .env("OUT", out.path())
             .env("P0_LOG", "p0=debug")
-            .stdout(File::create(out.path().join("stdout")).unwrap())
-            // Files, not pipes: a child that outlived p0 would hold a pipe open.
-            .stderr(File::create(out.path().join("stderr")).unwrap())
-            .spawn()
-            .expect("p0 runs");
-        RunAs { p0, out }
+            .deadline(RUN_AS_DEADLINE)
+            .any_code()
+            .any_stdout()
+            .any_stderr()
+            .spawn();
+        RunAs {
+            running: Some(running),
+            ran: None,
+            out,
+        }
     }
 
     /// Starts it and waits for its exit code (panics if a signal killed p0).
@@ -49,47 +47,38 @@ impl RunAs {
     }
 
     pub fn pid(&self) -> u32 {
-        self.p0.id()
+        self.running.as_ref().expect("still running").pid()
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.out.path().join(name)
     }
 
-    /// A file in `$OUT` (`stdout` and `stderr` are p0's), empty if missing.
+    /// A file in `$OUT`, or p0's `stdout` or `stderr` (so far); empty if missing.
     pub fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap_or_default()
+        match (name, &self.running, &self.ran) {
+            ("stdout", Some(running), _) => running.stdout_so_far(),
+            ("stderr", Some(running), _) => running.stderr_so_far(),
+            ("stdout", None, Some(ran)) => super::stdout(ran),
+            ("stderr", None, Some(ran)) => super::stderr(ran),
+            _ => std::fs::read_to_string(self.path(name)).unwrap_or_default(),
+        }
     }
 
     /// Waits until the child script has written a full line to `name`.
     pub fn wait_for(&self, name: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let text = self.read(name);
-            if text.ends_with('\n') {
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{name} never appeared; p0's stderr:\n{}",
-                self.read("stderr")
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        eventually(
+            &format!("a line in $OUT/{name}"),
+            Duration::from_secs(60),
+            || Some(self.read(name)).filter(|text| text.ends_with('\n')),
+        )
     }
 
+    /// Waits for p0 to end (failing the test, p0's group killed, past the deadline).
     pub fn finish(mut self) -> (ExitStatus, RunAs) {
-        let deadline = Instant::now() + Duration::from_secs(180);
-        let status = loop {
-            if let Some(status) = self.p0.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.p0.kill();
-                panic!("p0 did not finish; stderr:\n{}", self.read("stderr"));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let ran = self.running.take().expect("still running").wait();
+        let status = ran.status;
+        self.ran = Some(ran);
         (status, self)
     }
 

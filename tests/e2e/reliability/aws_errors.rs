@@ -6,15 +6,6 @@ use super::admin_assigned;
 use crate::harness::*;
 use serde_json::json;
 
-const ASSUME_DEV: [&str; 6] = [
-    "aws",
-    "--account",
-    "dev",
-    "permission-set",
-    "assume",
-    "Developer",
-];
-
 /// The last line (the error) is short and has none of the SDK's debug output.
 fn assert_readable(stderr: &str, wanted: &str) {
     let line = stderr.trim_end().lines().last().unwrap_or_default();
@@ -47,19 +38,19 @@ fn sts_failures_are_the_services_words_or_the_network_cause() {
         "true",
     ];
     sb.fault(json!({"endpoint": "sts.AssumeRoleWithSAML", "status": 500, "times": 0}));
-    let err = p0_fails(&sb, &no_request, 69);
+    let err = sb.run(no_request).code(69).any_stderr().run_stderr();
     assert_readable(
         &err,
         "STS AssumeRoleWithSAML failed: InternalFailure: Internal Server Error",
     );
 
     let out = sb
-        .p0()
-        .args(no_request)
+        .run(no_request)
         .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(69), "{}", stderr(&out));
+        .code(69)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_readable(&stderr(&out), "Connection refused");
 }
 
@@ -100,7 +91,7 @@ fn get_role_credentials_gives_its_last_error_and_retries_only_what_may_pass() {
     // A server error may pass: retried, then reported with the service's words.
     sb.fault(json!({"endpoint": "sso.role_credentials", "status": 500, "times": 0}));
     sb.reset_calls();
-    let err = p0_fails(&sb, &refresh, 69);
+    let err = sb.run(&refresh).code(69).any_stderr().run_stderr();
     assert!(
         err.contains("InternalServerException: Internal Server Error"),
         "{err}"
@@ -111,16 +102,15 @@ fn get_role_credentials_gives_its_last_error_and_retries_only_what_may_pass() {
     // A bad request cannot: one call, its words.
     sb.fault(json!({"endpoint": "sso.role_credentials", "status": 400, "times": 0}));
     sb.reset_calls();
-    let err = p0_fails(&sb, &refresh, 69);
+    let err = sb.run(&refresh).code(69).any_stderr().run_stderr();
     assert_readable(&err, "InvalidRequestException: Bad Request");
     assert_eq!(sb.count("sso.role_credentials"), 1, "{:?}", sb.calls());
     sb.clear_faults();
 
     // No assignment (ForbiddenException) cannot pass either, unless access was just granted.
     sb.reset_calls();
-    let err = p0_fails(
-        &sb,
-        &[
+    let err = sb
+        .run([
             "run-as",
             "--sso-start-url",
             IDC_START_URL,
@@ -132,9 +122,10 @@ fn get_role_credentials_gives_its_last_error_and_retries_only_what_may_pass() {
             "NotAssigned",
             "--",
             "true",
-        ],
-        69,
-    );
+        ])
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert_readable(
         &err,
         &format!("Permission set NotAssigned is not assigned to you in account {DEV}."),

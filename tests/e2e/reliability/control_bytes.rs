@@ -17,9 +17,8 @@ fn assert_no_raw_controls(what: &str, text: &str) {
 fn a_role_name_from_argv_is_echoed_escaped() {
     let sb = Sandbox::logged_in(default_scenario());
     let role = "Ad\u{1b}]0;pwned\u{7}min\r\u{9b}";
-    let stderr = p0_fails(
-        &sb,
-        &[
+    let stderr = sb
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -28,16 +27,21 @@ fn a_role_name_from_argv_is_echoed_escaped() {
             "--no-request",
             "--",
             "true",
-        ],
-        69,
-    );
+        ])
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert_no_raw_controls("stderr", &stderr);
     assert!(
         stderr.contains(r"Role Ad\x1b]0;pwned\x07min\r\u{9b} not available"),
         "{stderr}"
     );
     // clap's own error quotes the argument too.
-    let stderr = p0_fails(&sb, &["run-as", "--role", "Admin", "--x\ry", "true"], 64);
+    let stderr = sb
+        .run(["run-as", "--role", "Admin", "--x\ry", "true"])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert_no_raw_controls("a usage error", &stderr);
     assert!(stderr.contains(r"'--x\ry'"), "{stderr}");
 }
@@ -56,9 +60,8 @@ fn server_data_is_shown_escaped() {
     let sb = Sandbox::logged_in(scenario);
 
     // The available-roles list, from the SAML assertion.
-    let stderr = p0_fails(
-        &sb,
-        &[
+    let stderr = sb
+        .run([
             "run-as",
             "--account",
             PROD,
@@ -67,9 +70,10 @@ fn server_data_is_shown_escaped() {
             "--no-request",
             "--",
             "true",
-        ],
-        69,
-    );
+        ])
+        .code(69)
+        .any_stderr()
+        .run_stderr();
     assert_no_raw_controls("stderr", &stderr);
     assert!(
         stderr.contains(r"  Evil\x1b[2J\x1b]0;title\x07"),
@@ -77,11 +81,11 @@ fn server_data_is_shown_escaped() {
     );
 
     // A request's message, from P0.
-    let stderr = p0_fails(
-        &sb,
-        &["run-as", "--account", PROD, "--role", "Admin", "--", "true"],
-        2,
-    );
+    let stderr = sb
+        .run(["run-as", "--account", PROD, "--role", "Admin", "--", "true"])
+        .code(2)
+        .any_stderr()
+        .run_stderr();
     assert_no_raw_controls("stderr", &stderr);
     assert!(
         stderr.contains(r"Your request was denied: not on call\x1b[5m\x08"),
@@ -89,7 +93,11 @@ fn server_data_is_shown_escaped() {
     );
 
     // Account labels and role names in a listing, on stdout.
-    let out = p0_ok(&sb, &["ls", "aws", "role"]);
+    let out = sb
+        .run(["ls", "aws", "role"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     let listing = stdout(&out);
     assert_no_raw_controls("stdout", &listing);
     assert!(listing.contains(r"prod\x1b[31m"), "{listing}");

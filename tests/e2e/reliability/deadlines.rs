@@ -8,16 +8,6 @@ use crate::harness::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-const NO_REQUEST: [&str; 8] = [
-    "run-as",
-    "--account",
-    "prod",
-    "--role",
-    "Admin",
-    "--no-request",
-    "--",
-    "true",
-];
 /// Longer than any deadline: the server accepts the request and never answers in time.
 const BLACK_HOLE_MS: u64 = 600_000;
 const CALL_TIMEOUT: (&str, &str) = ("P0_CALL_TIMEOUT", "2");
@@ -50,10 +40,24 @@ fn a_black_holed_sts_fails_in_bounded_time_and_frees_the_lock() {
     black_hole(&sb, "sts");
     // Two p0 for the same role: the second waits on the first's lock, then tries itself.
     let (first, second) = std::thread::scope(|s| {
-        let first =
-            s.spawn(|| p0_bounded(&sb, &NO_REQUEST, &[CALL_TIMEOUT], Duration::from_secs(60)));
-        std::thread::sleep(Duration::from_millis(300));
-        let second = p0_bounded(&sb, &NO_REQUEST, &[CALL_TIMEOUT], Duration::from_secs(60));
+        let first = s.spawn(|| {
+            p0_bounded(
+                &sb,
+                &RUN_ADMIN_NO_REQUEST,
+                &[CALL_TIMEOUT],
+                Duration::from_secs(60),
+            )
+        });
+        // The event: the first p0 is calling STS, inside the role's single flight (its lock).
+        eventually("the first p0 calls STS", Duration::from_secs(30), || {
+            (sb.count("sts.AssumeRoleWithSAML") > 0).then_some(())
+        });
+        let second = p0_bounded(
+            &sb,
+            &RUN_ADMIN_NO_REQUEST,
+            &[CALL_TIMEOUT],
+            Duration::from_secs(60),
+        );
         (first.join().unwrap(), second)
     });
     assert_bounded(
@@ -76,7 +80,12 @@ fn a_black_holed_okta_fails_in_bounded_time() {
     for endpoint in ["okta.token_exchange", "okta.sso"] {
         sb.clear_faults();
         black_hole(&sb, endpoint);
-        let run = p0_bounded(&sb, &NO_REQUEST, &[CALL_TIMEOUT], Duration::from_secs(60));
+        let run = p0_bounded(
+            &sb,
+            &RUN_ADMIN_NO_REQUEST,
+            &[CALL_TIMEOUT],
+            Duration::from_secs(60),
+        );
         assert_bounded(&run, 69, "Okta", Duration::from_secs(15));
         assert!(
             run.stderr.contains("timed out"),
@@ -136,9 +145,9 @@ while time.time() < deadline:
         log.write("%d\n" % e.code)
     time.sleep(0.25)
 "#;
-        let mut p0 = sb
-            .p0()
-            .args([
+        // 30 s to the first answer, 60 s to an expiry during the outage, 90 s to the end.
+        let p0 = sb
+            .run([
                 "run-as",
                 "--account",
                 "prod",
@@ -151,22 +160,12 @@ while time.time() < deadline:
             .args(["-c", script])
             .env("OUT", out.path())
             .env(CALL_TIMEOUT.0, CALL_TIMEOUT.1)
-            .stderr(std::fs::File::create(out.path().join("stderr")).unwrap())
-            .spawn()
-            .unwrap();
+            .deadline(Duration::from_secs(180))
+            .any_stderr()
+            .spawn();
         let log = || std::fs::read_to_string(out.path().join("log")).unwrap_or_default();
-        let stderr = || std::fs::read_to_string(out.path().join("stderr")).unwrap_or_default();
         let wait_for = |what: &str, done: &dyn Fn(&str) -> bool, limit: Duration| {
-            let deadline = Instant::now() + limit;
-            while !done(&log()) {
-                assert!(
-                    Instant::now() < deadline,
-                    "{what} never happened; log:\n{}\nstderr:\n{}",
-                    log(),
-                    stderr()
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            eventually(what, limit, || done(&log()).then_some(()));
         };
         wait_for(
             "the first answer",
@@ -184,17 +183,10 @@ while time.time() < deadline:
         let answering_again = Instant::now();
         sb.clear_faults();
         std::fs::write(out.path().join("cleared"), "").unwrap();
-        let status = super::super::wait_child(&mut p0, Duration::from_secs(90));
-        assert_eq!(
-            status.code(),
-            Some(0),
-            "log:\n{}\nstderr:\n{}",
-            log(),
-            stderr()
-        );
+        let ran = p0.wait();
         let recovery = answering_again.elapsed();
         assert!(recovery < Duration::from_secs(60), "{recovery:?}");
-        let stderr = stderr();
+        let stderr = stderr(&ran);
         let served_503 = log().matches("503\n").count();
         measured(&format!(
             "fresh credentials served {recovery:.1?} after STS answered again; \

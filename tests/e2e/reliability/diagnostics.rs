@@ -40,13 +40,14 @@ pub(super) fn find_secret(secrets: &[String], what: &str, output: &str) -> Optio
     None
 }
 
-fn with_filter(sb: &Sandbox, filter: &str, args: &[&str]) -> std::process::Output {
-    sb.p0()
-        .args(args)
+fn with_filter(sb: &Sandbox, filter: &str, args: &[&str]) -> Ran {
+    sb.run(args)
         .env("P0_LOG", filter)
         .env("P0_RETRY_BASE_MS", "5")
-        .output()
-        .unwrap()
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run()
 }
 
 #[test]

@@ -6,22 +6,11 @@ use crate::harness::*;
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The codes the tests below produce, in the table's order.
 const PRODUCED: &[&str] = &[
     "0", "1", "2", "4", "64", "69", "75", "76", "77", "78", "126", "127", "128+n",
-];
-
-const RUN_ADMIN: [&str; 7] = [
-    "run-as",
-    "--account",
-    "prod",
-    "--role",
-    "Admin",
-    "--",
-    "true",
 ];
 
 fn with_admin_policy(policy: Value) -> Sandbox {
@@ -34,7 +23,7 @@ fn with_admin_policy(policy: Value) -> Sandbox {
 #[test]
 fn every_documented_exit_code_has_a_test() {
     let sb = Sandbox::start(default_scenario());
-    let help = stdout(&p0_ok(&sb, &["--help"]));
+    let help = stdout(&sb.run(["--help"]).any_stdout().any_stderr().run());
     let documented: Vec<&str> = help
         .split("Exit codes:")
         .nth(1)
@@ -48,27 +37,27 @@ fn every_documented_exit_code_has_a_test() {
 #[test]
 fn exit_0_success() {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(&sb, &RUN_ADMIN);
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
 }
 
 #[test]
 fn exit_1_the_request_errored() {
     let sb = with_admin_policy(json!({"outcome": "error"}));
-    let err = p0_fails(&sb, &RUN_ADMIN, 1);
+    let err = sb.run(RUN_ADMIN).code(1).any_stderr().run_stderr();
     assert!(err.contains("Your request encountered an error"), "{err}");
 }
 
 #[test]
 fn exit_2_the_request_was_denied() {
     let sb = with_admin_policy(json!({"outcome": "deny"}));
-    let err = p0_fails(&sb, &RUN_ADMIN, 2);
+    let err = sb.run(RUN_ADMIN).code(2).any_stderr().run_stderr();
     assert!(err.contains("Your request was denied"), "{err}");
 }
 
 #[test]
 fn exit_4_the_request_did_not_complete() {
     let sb = with_admin_policy(json!({"outcome": "never"}));
-    let err = p0_fails(&sb, &RUN_ADMIN, 4);
+    let err = sb.run(RUN_ADMIN).code(4).any_stderr().run_stderr();
     assert!(err.contains("did not complete"), "{err}");
     assert!(
         err.contains("Will wait up to 10 minutes"),
@@ -79,7 +68,10 @@ fn exit_4_the_request_did_not_complete() {
 #[test]
 fn exit_64_usage() {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_fails(&sb, &["run-as", "--account", "prod", "--role"], 64);
+    sb.run(["run-as", "--account", "prod", "--role"])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert_eq!(sb.total_calls(), 0);
 }
 
@@ -102,7 +94,7 @@ fn exit_69_okta_failures_and_a_redirect_loop() {
         json!({"endpoint": "okta.token_exchange", "status": 403}),
     ] {
         sb.fault(fault.clone());
-        let err = p0_fails(&sb, &no_request, 69);
+        let err = sb.run(no_request).code(69).any_stderr().run_stderr();
         // §2.2's words for a non-2xx answer.
         let status = fault["status"].to_string();
         assert!(
@@ -112,7 +104,7 @@ fn exit_69_okta_failures_and_a_redirect_loop() {
         assert!(err.contains(&format!("\n{status} ")), "{fault}: {err}");
     }
     sb.fault(json!({"endpoint": "okta.sso", "redirect_loop": true, "times": 0}));
-    let err = p0_fails(&sb, &no_request, 69);
+    let err = sb.run(no_request).code(69).any_stderr().run_stderr();
     assert!(err.contains("redirect"), "{err}");
     assert!(!err.contains("Unable to reach the server"), "{err}");
 }
@@ -121,28 +113,20 @@ fn exit_69_okta_failures_and_a_redirect_loop() {
 fn exit_75_another_p0_held_the_lock_too_long() {
     let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 60000}));
     // The first p0 takes the credential lock and waits for the approval.
-    let mut holder = sb
-        .p0()
-        .args(RUN_ADMIN)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while sb.count("p0.command") == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the first p0 never filed its request"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let holder = sb.run(RUN_ADMIN).any_code().any_stderr().spawn();
+    eventually(
+        "the first p0 files its request",
+        Duration::from_secs(30),
+        || (sb.count("p0.command") > 0).then_some(()),
+    );
     let second = p0_bounded(
         &sb,
         &RUN_ADMIN,
         &[("P0_LOCK_TIMEOUT", "1")],
         Duration::from_secs(30),
     );
-    let _ = holder.kill();
-    let _ = holder.wait();
+    // Dropping it kills its process group.
+    drop(holder);
     second.assert_code(75);
     assert!(
         second.stderr.contains("another p0 process"),
@@ -162,7 +146,7 @@ fn exit_76_a_server_sent_data_p0_cannot_use() {
 #[test]
 fn exit_77_never_logged_in() {
     let sb = Sandbox::start(default_scenario());
-    let err = p0_fails(&sb, &RUN_ADMIN, 77);
+    let err = sb.run(RUN_ADMIN).code(77).any_stderr().run_stderr();
     assert!(err.contains("p0 login"), "{err}");
 }
 
@@ -170,12 +154,12 @@ fn exit_77_never_logged_in() {
 fn exit_78_a_setting_p0_cannot_use() {
     let sb = Sandbox::start(default_scenario());
     let out = sb
-        .p0()
-        .args(["login", ORG])
+        .run(["login", ORG])
         .env("P0_APP_URL", "http://10.0.0.1:1")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(78), "{}", stderr(&out));
+        .code(78)
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(stderr(&out).contains("P0_APP_URL"), "{}", stderr(&out));
 }
 
@@ -187,8 +171,14 @@ fn exit_126_and_127_the_command_cannot_run() {
     let plain = dir.path().join("not-executable");
     std::fs::write(&plain, "#!/bin/sh\n").unwrap();
     std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
-    p0_fails(&sb, &[&args[..], &[plain.to_str().unwrap()]].concat(), 126);
-    p0_fails(&sb, &[&args[..], &["no-such-command-p0"]].concat(), 127);
+    sb.run([&args[..], &[plain.to_str().unwrap()]].concat())
+        .code(126)
+        .any_stderr()
+        .run_stderr();
+    sb.run([&args[..], &["no-such-command-p0"]].concat())
+        .code(127)
+        .any_stderr()
+        .run_stderr();
 }
 
 #[test]
@@ -196,20 +186,15 @@ fn exit_128_plus_n_killed_by_a_signal_and_130_for_ctrl_c() {
     let sb = with_admin_policy(json!({"outcome": "approve", "after_ms": 60000}));
     for (signal, code) in [(nix::libc::SIGTERM, None), (nix::libc::SIGINT, Some(130))] {
         sb.reset_calls();
-        let mut started = sb
-            .p0()
-            .args(RUN_ADMIN)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while sb.count("p0.poll") == 0 {
-            assert!(Instant::now() < deadline, "p0 never started waiting");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let started = sb.run(RUN_ADMIN).any_code().any_stderr().spawn();
+        eventually(
+            "p0 starts waiting on the poll stream",
+            Duration::from_secs(30),
+            || (sb.count("p0.poll") > 0).then_some(()),
+        );
         // SAFETY: signalling our own child.
-        unsafe { nix::libc::kill(started.id() as i32, signal) };
-        let status = started.wait().unwrap();
+        unsafe { nix::libc::kill(started.pid() as i32, signal) };
+        let status = started.wait().status;
         match code {
             // Killed by the signal: a shell reports 128 + n.
             None => assert_eq!(status.signal(), Some(signal), "{status:?}"),

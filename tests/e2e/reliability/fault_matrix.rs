@@ -10,7 +10,7 @@
 //! (`F<service>.<n>`); `-- --nocapture` prints each case's measured time, and with
 //! `FM_VERBOSE=1` each case's whole stderr.
 
-use super::{admin_assigned, run_bounded, Bounded};
+use super::{admin_assigned, Bounded};
 use crate::harness::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -302,17 +302,21 @@ fn run_p0(
             max_rss_kib: 0,
         };
     }
-    let mut command = sb.p0();
-    command.args(args).envs(settings);
-    run_bounded(&mut command, limit + Duration::from_secs(5))
+    let ran = sb
+        .run(args)
+        .envs(settings)
+        .deadline(limit + Duration::from_secs(5))
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
+    Bounded::from(ran)
 }
 
 fn wait_for_count(sb: &Sandbox, endpoint: &str, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    while sb.count(endpoint) == 0 {
-        assert!(Instant::now() < deadline, "{endpoint} was never called");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    eventually(&format!("{endpoint} is called"), limit, || {
+        (sb.count(endpoint) > 0).then_some(())
+    });
 }
 
 /// Runs each case from the snapshot; then the same command, faults gone, must succeed.

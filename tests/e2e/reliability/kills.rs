@@ -9,13 +9,13 @@
 //! test without it fails with that fix.
 
 use super::fault_matrix::assert_state_undamaged;
-use super::{admin_assigned, run_bounded, Bounded};
+use super::{admin_assigned, p0_bounded, run_bounded, Bounded};
 use crate::harness::*;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 const RUN_ADMIN: &[&str] = &[
     "run-as",
@@ -170,9 +170,7 @@ fn assert_after_kill(sb: &Sandbox, context: &str) -> usize {
 
 /// The next run (no strace) succeeds in bounded time and leaves nothing behind.
 fn assert_next_run_works(sb: &Sandbox, args: &[&str], context: &str) {
-    let mut command = sb.p0();
-    command.args(args).env("P0_RETRY_BASE_MS", "5");
-    let run = run_bounded(&mut command, NEXT_RUN_LIMIT + Duration::from_secs(5));
+    let run = p0_bounded(sb, args, &[], NEXT_RUN_LIMIT + Duration::from_secs(5));
     assert_eq!(
         run.code(),
         Some(0),
@@ -305,22 +303,17 @@ fn kill_after_delays(
     for delay in delays {
         reset(sb);
         sb.reset_calls();
-        let mut child = sb
-            .p0()
-            .args(args)
-            .env("P0_RETRY_BASE_MS", "5")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !started(sb) && child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < deadline, "p0 never got there");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        let mut running = sb.run(args).any_code().any_stdout().any_stderr().spawn();
+        eventually("p0 gets there", Duration::from_secs(30), || {
+            (started(sb) || !running.is_running()).then_some(())
+        });
+        // Not a wait for an event: the moment of the kill, spread on purpose.
         std::thread::sleep(delay);
-        let _ = child.kill();
-        let status = child.wait().unwrap();
+        if running.is_running() {
+            // SAFETY: signalling our own child, not reaped yet.
+            unsafe { nix::libc::kill(running.pid() as i32, nix::libc::SIGKILL) };
+        }
+        let status = running.wait().status;
         if status.signal() == Some(9) {
             kills += 1;
         } else {
@@ -346,9 +339,7 @@ fn spread(span: Duration, count: u32) -> impl Iterator<Item = Duration> {
 /// How long `p0 args` takes from `reset` state, uninterrupted (the span to kill within).
 fn duration_of(sb: &Sandbox, args: &[&str], reset: &dyn Fn(&Sandbox)) -> Duration {
     reset(sb);
-    let mut command = sb.p0();
-    command.args(args).env("P0_RETRY_BASE_MS", "5");
-    let run = run_bounded(&mut command, Duration::from_secs(60));
+    let run = p0_bounded(sb, args, &[], Duration::from_secs(60));
     assert_eq!(run.code(), Some(0), "{}", run.stderr);
     measured(&format!("p0 {} takes {:?}", args.join(" "), run.elapsed));
     run.elapsed

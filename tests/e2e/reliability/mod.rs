@@ -65,7 +65,8 @@ impl Bounded {
 }
 
 /// Runs `command` (stdout and stderr to files), killing it past `limit`; reports its peak
-/// memory from the kernel (wait4), so a test can bound time and memory at once.
+/// memory from the kernel (wait4), so a test can bound time and memory at once. Only for a
+/// program other than p0 (strace running p0): p0 itself runs through `sb.run(..)`.
 pub fn run_bounded(command: &mut Command, limit: Duration) -> Bounded {
     let out = tempfile::tempdir().unwrap();
     let (stdout, stderr) = (out.path().join("stdout"), out.path().join("stderr"));
@@ -111,34 +112,35 @@ pub fn run_bounded(command: &mut Command, limit: Duration) -> Bounded {
     }
 }
 
-/// `p0 ARGS` (the harness's environment, P0 retries shortened) under [`run_bounded`].
+/// `p0 ARGS` through the harness's one builder (its environment, P0 retries shortened), any
+/// exit code and output, killed (failing the test) past `limit`: how long it took and the most
+/// memory it held, for the tests that bound both.
 pub fn p0_bounded(
     sb: &crate::harness::Sandbox,
     args: &[&str],
     env: &[(&str, &str)],
     limit: Duration,
 ) -> Bounded {
-    let mut command = sb.p0();
-    command.args(args).env("P0_RETRY_BASE_MS", "5");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    run_bounded(&mut command, limit)
+    let ran = sb
+        .run(args)
+        .envs(env.iter().copied())
+        .deadline(limit)
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
+    Bounded::from(ran)
 }
 
-/// Waits for a spawned child, killing it (and failing the test) past `limit`.
-pub fn wait_child(child: &mut std::process::Child, limit: Duration) -> ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
+impl From<crate::harness::Ran> for Bounded {
+    fn from(ran: crate::harness::Ran) -> Bounded {
+        Bounded {
+            status: Some(ran.status),
+            stdout: crate::harness::stdout(&ran),
+            stderr: crate::harness::stderr(&ran),
+            elapsed: ran.elapsed,
+            max_rss_kib: ran.max_rss_kib,
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the process ran past {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -14,20 +14,11 @@ fn waiting_sandbox() -> Sandbox {
     Sandbox::logged_in(scenario)
 }
 
-const REQUEST: [&str; 6] = [
-    "request",
-    "--wait",
-    "aws",
-    "role",
-    "Admin",
-    "--account=prod",
-];
-
 #[test]
 fn a_line_without_a_newline_is_cut_at_the_cap_in_bounded_memory() {
     let sb = waiting_sandbox();
     sb.fault(json!({"endpoint": "p0.poll", "poll": "no_newline", "times": 0}));
-    let run = p0_bounded(&sb, &REQUEST, &[], Duration::from_secs(60));
+    let run = p0_bounded(&sb, &REQUEST_ADMIN, &[], Duration::from_secs(60));
     run.assert_code(76);
     assert!(run.stderr.contains("longer than"), "{}", run.stderr);
     assert!(run.elapsed < Duration::from_secs(30), "{:?}", run.elapsed);
@@ -42,7 +33,7 @@ fn heartbeats_do_not_reset_the_reconnect_backoff() {
     let sb = waiting_sandbox();
     // Every connection: one heartbeat, then cut in the middle of a line.
     sb.fault(json!({"endpoint": "p0.poll", "close": true, "times": 0}));
-    let run = p0_bounded(&sb, &REQUEST, &[], Duration::from_secs(60));
+    let run = p0_bounded(&sb, &REQUEST_ADMIN, &[], Duration::from_secs(60));
     run.assert_code(1);
     assert!(
         run.stderr.contains("Unable to reach the server"),

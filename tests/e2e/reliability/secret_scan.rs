@@ -77,25 +77,13 @@ impl Transcript {
 }
 
 /// `p0 ARGS` at `level`, no terminal.
-fn run(sb: &Sandbox, level: Option<&str>, args: &[&str]) -> Output {
-    let mut command = sb.p0();
-    command.env_remove("P0_LOG").env("P0_RETRY_BASE_MS", "5");
-    match level {
-        Some("--debug") => {
-            command.arg("--debug");
-        }
-        Some(filter) => {
-            command.env("P0_LOG", filter);
-        }
-        None => {}
-    }
-    let out = command.args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{level:?}: p0 {args:?}: {}",
-        stderr(&out)
-    );
-    out
+fn run(sb: &Sandbox, level: Option<&str>, args: &[&str]) -> Ran {
+    let run = match level {
+        Some("--debug") => sb.run(["--debug"]).env_remove("P0_LOG"),
+        Some(filter) => sb.run::<&str>([]).env("P0_LOG", filter),
+        None => sb.run::<&str>([]).env_remove("P0_LOG"),
+    };
+    run.args(args).any_stdout().any_stderr().run()
 }
 
 /// Every flow at `level`, in a sandbox of its own.
@@ -267,10 +255,12 @@ fn no_output_of_a_google_entra_ping_or_password_session_shows_a_secret() {
                     text.push_str(&err);
                 }
                 _ => {
-                    let mut command = sb.p0();
-                    command.args(["login", ORG]).envs(env);
-                    let out = command.output().unwrap();
-                    assert!(out.status.success(), "{what}: {}", stderr(&out));
+                    let out = sb
+                        .run(["login", ORG])
+                        .envs(env.iter().copied())
+                        .any_stdout()
+                        .any_stderr()
+                        .run();
                     text.push_str(&format!("{}{}", stdout(&out), stderr(&out)));
                 }
             }
@@ -283,8 +273,7 @@ fn no_output_of_a_google_entra_ping_or_password_session_shows_a_secret() {
                 identity["firebaseSession"]["expiresAt"] = (now() - 1.0).into();
             });
             for args in [&["ls", "aws", "permission-set"][..], &["status"][..]] {
-                let out = sb.p0().args(args).envs(env).output().unwrap();
-                assert!(out.status.success(), "{what}: {args:?}: {}", stderr(&out));
+                let out = sb.run(args).envs(env).any_stdout().any_stderr().run();
                 text.push_str(&format!("{}{}", stdout(&out), stderr(&out)));
             }
             if kind == "entra" {

@@ -11,15 +11,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-const RUN: [&str; 7] = [
-    "run-as",
-    "--account",
-    "prod",
-    "--role",
-    "Admin",
-    "--",
-    "true",
-];
 const ENTRY: &str = "aws~okta~acme~123456789012~Admin";
 
 fn chmod(path: &Path, mode: u32) {
@@ -33,7 +24,7 @@ fn mode(path: &Path) -> u32 {
 /// A logged-in sandbox whose credentials for Admin are cached (a warm run needs no network).
 fn warm() -> Sandbox {
     let sb = Sandbox::logged_in(default_scenario());
-    p0_ok(&sb, &RUN);
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     sb.reset_calls();
     sb
 }
@@ -53,14 +44,14 @@ fn state_others_can_write_is_refused_with_the_fix() {
     // A warm run reads the identity and the cache entry; `ls` the tenant config.
     let ls: &[&str] = &["ls", "aws", "role"];
     let cases: [(PathBuf, u32, u32, &str, &[&str]); 4] = [
-        (root.clone(), 0o777, 0o700, "chmod 700", &RUN),
-        (sb.identity_path(), 0o666, 0o600, "chmod 600", &RUN),
+        (root.clone(), 0o777, 0o700, "chmod 700", &RUN_ADMIN),
+        (sb.identity_path(), 0o666, 0o600, "chmod 600", &RUN_ADMIN),
         (root.join("config.json"), 0o620, 0o600, "chmod 600", ls),
-        (entry(&sb), 0o602, 0o600, "chmod 600", &RUN),
+        (entry(&sb), 0o602, 0o600, "chmod 600", &RUN_ADMIN),
     ];
     for (path, bad, good, fix, command) in cases {
         chmod(&path, bad);
-        let err = p0_fails(&sb, command, 78);
+        let err = sb.run(command).code(78).any_stderr().run_stderr();
         assert!(
             err.contains(&path.display().to_string()) && err.contains(fix),
             "{}: {err}",
@@ -68,16 +59,16 @@ fn state_others_can_write_is_refused_with_the_fix() {
         );
         assert!(err.contains("other users can write"), "{err}");
         chmod(&path, good);
-        p0_ok(&sb, &RUN);
+        sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     }
     // The lock directory matters whenever credentials are fetched.
     let locks = root.join("locks");
     chmod(&locks, 0o777);
-    let err = p0_fails(
-        &sb,
-        &[&RUN[..3], &["--refresh-credentials"], &RUN[3..]].concat(),
-        78,
-    );
+    let err = sb
+        .run([&RUN_ADMIN[..3], &["--refresh-credentials"], &RUN_ADMIN[3..]].concat())
+        .code(78)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains(&locks.display().to_string()), "{err}");
     assert_eq!(
         sb.total_calls(),
@@ -94,13 +85,13 @@ fn state_others_can_write_is_refused_with_the_fix() {
 #[allow(clippy::print_stderr)]
 fn state_owned_by_another_user_is_refused() {
     if !nix::unistd::geteuid().is_root() {
-        eprintln!("NOT RUN: making a file owned by another user needs root (state::tests cover the check)");
+        eprintln!("NOT RUN_ADMIN: making a file owned by another user needs root (state::tests cover the check)");
         return;
     }
     let sb = warm();
     let nobody = Some(nix::unistd::Uid::from_raw(65534));
     nix::unistd::chown(&sb.identity_path(), nobody, None).unwrap();
-    let err = p0_fails(&sb, &RUN, 78);
+    let err = sb.run(RUN_ADMIN).code(78).any_stderr().run_stderr();
     assert!(err.contains("owned by another user"), "{err}");
     assert!(
         err.contains(&sb.identity_path().display().to_string()),
@@ -113,7 +104,7 @@ fn state_others_can_read_is_warned_about_once() {
     let sb = warm();
     chmod(&state(&sb), 0o755);
     chmod(&sb.identity_path(), 0o644);
-    let out = p0_ok(&sb, &RUN);
+    let out = sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     let err = stderr(&out);
     let root = state(&sb).display().to_string();
     let dir_warnings = err
@@ -142,7 +133,7 @@ fn stale_temporary_files_are_removed_and_logout_removes_them_all() {
     plant(&stale, Duration::from_secs(3600));
     plant(&young, Duration::ZERO);
     // A cold run writes its credentials into the cache, and sweeps what a kill left there.
-    p0_ok(&sb, &RUN);
+    sb.run(RUN_ADMIN).any_stdout().any_stderr().run();
     assert!(!stale.exists(), "a stale temporary file survived a write");
     assert!(
         young.exists(),
@@ -150,7 +141,7 @@ fn stale_temporary_files_are_removed_and_logout_removes_them_all() {
     );
     let in_root = state(&sb).join(".tmp-Root1");
     plant(&in_root, Duration::ZERO);
-    p0_ok(&sb, &["logout"]);
+    sb.run(["logout"]).any_stdout().any_stderr().run();
     assert!(
         !in_root.exists() && !young.exists(),
         "logout left a temporary file"
@@ -165,11 +156,11 @@ fn a_symlink_at_a_lock_path_is_refused_and_its_target_not_created() {
     let lock = state(&sb).join("locks").join(format!("{ENTRY}.lock"));
     fs::remove_file(&lock).unwrap();
     std::os::unix::fs::symlink(&target, &lock).unwrap();
-    let err = p0_fails(
-        &sb,
-        &[&RUN[..3], &["--refresh-credentials"], &RUN[3..]].concat(),
-        78,
-    );
+    let err = sb
+        .run([&RUN_ADMIN[..3], &["--refresh-credentials"], &RUN_ADMIN[3..]].concat())
+        .code(78)
+        .any_stderr()
+        .run_stderr();
     assert!(err.contains(&lock.display().to_string()), "{err}");
     assert!(!target.exists(), "p0 created the symlink's target");
 }
@@ -181,7 +172,7 @@ fn a_symlinked_cache_directory_is_refused_not_followed() {
     chmod(elsewhere.path(), 0o755);
     let _ = fs::remove_dir_all(sb.cache_dir());
     std::os::unix::fs::symlink(elsewhere.path(), sb.cache_dir()).unwrap();
-    let err = p0_fails(&sb, &RUN, 78);
+    let err = sb.run(RUN_ADMIN).code(78).any_stderr().run_stderr();
     assert!(err.contains(&sb.cache_dir().display().to_string()), "{err}");
     assert_eq!(
         mode(elsewhere.path()),
@@ -201,12 +192,12 @@ fn a_fifo_or_dev_zero_at_a_cache_entry_neither_hangs_nor_grows_memory() {
     let path = entry(&sb);
     fs::remove_file(&path).unwrap();
     nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
-    let run = p0_bounded(&sb, &RUN, &[], Duration::from_secs(20));
+    let run = p0_bounded(&sb, &RUN_ADMIN, &[], Duration::from_secs(20));
     run.assert_code(78);
     assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
     fs::remove_file(&path).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
-    let run = p0_bounded(&sb, &RUN, &[], Duration::from_secs(20));
+    let run = p0_bounded(&sb, &RUN_ADMIN, &[], Duration::from_secs(20));
     run.assert_code(78);
     assert!(run.max_rss_kib < 64 * 1024, "{} KiB", run.max_rss_kib);
 }
@@ -218,7 +209,11 @@ fn an_oversized_cache_entry_is_a_miss_and_replaced() {
     let mut big = fs::read(&path).unwrap();
     big.resize(2 * 1024 * 1024, b' ');
     fs::write(&path, &big).unwrap();
-    let out = p0_ok(&sb, &[&["--debug"][..], &RUN[..]].concat());
+    let out = sb
+        .run([&["--debug"][..], &RUN_ADMIN[..]].concat())
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert!(stderr(&out).contains("ignoring"), "{}", stderr(&out));
     assert!(
         fs::metadata(&path).unwrap().len() < 64 * 1024,
@@ -233,6 +228,6 @@ fn a_symlinked_identity_is_refused() {
     let moved = elsewhere.path().join("identity.json");
     fs::rename(sb.identity_path(), &moved).unwrap();
     std::os::unix::fs::symlink(&moved, sb.identity_path()).unwrap();
-    let err = p0_fails(&sb, &RUN, 78);
+    let err = sb.run(RUN_ADMIN).code(78).any_stderr().run_stderr();
     assert!(err.contains("symbolic link"), "{err}");
 }

@@ -7,9 +7,8 @@ use std::os::unix::fs::PermissionsExt;
 #[test]
 fn a_mistyped_option_is_a_usage_error_with_a_suggestion_and_files_nothing() {
     let sb = Sandbox::logged_in(default_scenario());
-    let stderr = p0_fails(
-        &sb,
-        &[
+    let stderr = sb
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -20,9 +19,10 @@ fn a_mistyped_option_is_a_usage_error_with_a_suggestion_and_files_nothing() {
             "aws",
             "sts",
             "get-caller-identity",
-        ],
-        64,
-    );
+        ])
+        .code(64)
+        .any_stderr()
+        .run_stderr();
     assert!(
         stderr.contains("unexpected argument '--regoin'")
             && stderr.contains("tip: a similar argument exists: '--region'"),
@@ -34,9 +34,8 @@ fn a_mistyped_option_is_a_usage_error_with_a_suggestion_and_files_nothing() {
 #[test]
 fn a_missing_or_unrunnable_command_fails_before_any_request() {
     let sb = Sandbox::logged_in(default_scenario());
-    let stderr = p0_fails(
-        &sb,
-        &[
+    let stderr = sb
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -44,9 +43,10 @@ fn a_missing_or_unrunnable_command_fails_before_any_request() {
             "Admin",
             "--",
             "no-such-command-p0",
-        ],
-        127,
-    );
+        ])
+        .code(127)
+        .any_stderr()
+        .run_stderr();
     assert!(
         stderr.contains("no-such-command-p0: command not found"),
         "{stderr}"
@@ -56,19 +56,18 @@ fn a_missing_or_unrunnable_command_fails_before_any_request() {
     std::fs::write(&plain, "#!/bin/sh\n").unwrap();
     std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
     let plain = plain.display().to_string();
-    p0_fails(
-        &sb,
-        &[
-            "run-as",
-            "--account",
-            "prod",
-            "--role",
-            "Admin",
-            "--",
-            &plain,
-        ],
-        126,
-    );
+    sb.run([
+        "run-as",
+        "--account",
+        "prod",
+        "--role",
+        "Admin",
+        "--",
+        &plain,
+    ])
+    .code(126)
+    .any_stderr()
+    .run_stderr();
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
 }
 
@@ -77,9 +76,8 @@ fn a_missing_or_unrunnable_command_fails_before_any_request() {
 #[test]
 fn words_after_the_command_and_after_a_double_dash_are_the_commands() {
     let sb = Sandbox::logged_in(default_scenario());
-    let out = p0_ok(
-        &sb,
-        &[
+    let out = sb
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -94,8 +92,10 @@ fn words_after_the_command_and_after_a_double_dash_are_the_commands() {
             "eu-west-1",
             "--",
             "-y",
-        ],
-    );
+        ])
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_eq!(stdout(&out), "--recursive\n--region\neu-west-1\n--\n-y\n");
     let dir = tempfile::tempdir().unwrap();
     let weird = dir.path().join("-weird-command");
@@ -103,8 +103,7 @@ fn words_after_the_command_and_after_a_double_dash_are_the_commands() {
     std::fs::set_permissions(&weird, std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!("{}:/usr/bin:/bin", dir.path().display());
     let out = sb
-        .p0()
-        .args([
+        .run([
             "run-as",
             "--account",
             "prod",
@@ -115,8 +114,10 @@ fn words_after_the_command_and_after_a_double_dash_are_the_commands() {
             "-v",
         ])
         .env("PATH", path)
-        .output()
-        .unwrap();
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
     assert_success(&out);
     assert_eq!(stdout(&out), "weird -v\n");
 }
