@@ -210,7 +210,7 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
         "ext-42",
     ];
     let out = sb
-        .run(&configure)
+        .run(configure)
         .env("P0_RETRY_BASE_MS", "5")
         .any_stdout()
         .any_stderr()
@@ -248,7 +248,7 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
 
     // Again: nothing changes, not even the backup.
     let again = sb
-        .run(&configure)
+        .run(configure)
         .env("P0_RETRY_BASE_MS", "5")
         .any_stdout()
         .any_stderr()
@@ -259,7 +259,7 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
 
     // Another session name, and no external id: the pair is updated in place.
     sb.run(
-        &[
+        [
             &configure[..10],
             &["--chain-session-name", "deploy", "--region", "us-east-1"],
         ]
@@ -293,7 +293,7 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
     let taken = "[profile other-p0-base]\nsso_session = corp\n";
     write(&path, taken);
     let err = sb
-        .run(&[
+        .run([
             "aws",
             "configure",
             "profile",
@@ -316,7 +316,7 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
     assert_eq!(read(&path), taken);
     // Nor is a role that is not an ARN written down.
     let err = sb
-        .run(&[
+        .run([
             "aws",
             "configure",
             "profile",
@@ -337,7 +337,7 @@ fn a_chained_profile_is_a_linked_pair_the_aws_cli_chains_itself() {
 fn parallel_configure_runs_resolve_the_account_as_a_plan_does_with_one_fetch() {
     let sb = Sandbox::logged_in(default_scenario());
     // With the local copy of the account config: no call at all.
-    sb.run(&[
+    sb.run([
         "aws",
         "configure",
         "profile",

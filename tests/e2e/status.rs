@@ -283,7 +283,7 @@ fn status_names_chained_and_web_identity_entries_and_their_locks() {
     const CROSS: &str = "arn:aws:iam::210987654321:role/team/CrossAccount";
     const CI_ROLE: &str = "arn:aws:iam::123456789012:role/ci/Deployer";
     let sb = Sandbox::logged_in(default_scenario());
-    sb.run(&[
+    sb.run([
         "run-as",
         "--account",
         "prod",
@@ -302,7 +302,7 @@ fn status_names_chained_and_web_identity_entries_and_their_locks() {
     .run();
     let token = sb.home().join("oidc-token");
     std::fs::write(&token, "eyJ.a.token\n").unwrap();
-    sb.run(&[
+    sb.run([
         "run-as",
         "--role-arn",
         CI_ROLE,
@@ -335,7 +335,7 @@ fn status_names_chained_and_web_identity_entries_and_their_locks() {
     sb.reset_calls();
 
     let json = sb
-        .run(&["status", "--json"])
+        .run(["status", "--json"])
         .env("P0_RETRY_BASE_MS", "5")
         .any_stdout()
         .any_stderr()
@@ -389,7 +389,7 @@ fn status_names_chained_and_web_identity_entries_and_their_locks() {
     );
 
     let text = stdout(
-        &sb.run(&["status"])
+        &sb.run(["status"])
             .env("P0_RETRY_BASE_MS", "5")
             .any_stdout()
             .any_stderr()
