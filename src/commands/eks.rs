@@ -222,7 +222,9 @@ async fn describe_cluster(
         .map_err(|e| Error::Api(format!("{what} failed: {e}")))?
     {
         if body.len() + chunk.len() > MAX_ANSWER {
-            return Err(Error::Api(format!("{what}: the answer is longer than 1 MiB")));
+            return Err(Error::Api(format!(
+                "{what}: the answer is longer than 1 MiB"
+            )));
         }
         body.extend_from_slice(&chunk);
     }
