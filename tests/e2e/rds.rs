@@ -185,3 +185,72 @@ fn p0s_form_refuses_an_instance_p0_does_not_have_and_both_role_and_sql() {
     );
     assert!(unknown.stdout.is_empty());
 }
+
+#[test]
+fn p0s_form_signs_through_identity_center_when_the_delegation_names_it() {
+    let mut scenario = db_scenario();
+    scenario["databases"] = serde_json::json!([{
+        "id": "ledger", "arch": "mysql", "account": DEV, "grant": DEVELOPER,
+        "hostname": HOST, "port": "3306", "region": "eu-west-1",
+    }]);
+    let sb = Sandbox::logged_in(scenario);
+    // The Identity Center sign-in once, at a terminal, as a user does.
+    let out = sb.p0_in_terminal(&[
+        "run-as",
+        "--account",
+        DEV,
+        "--role",
+        DEVELOPER,
+        "--",
+        "true",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    sb.reset_calls();
+    let sql = "SELECT * FROM ledger";
+    let ours = sb
+        .p0()
+        .args(["aws", "rds", "generate-db-auth-token", "--arch", "mysql"])
+        .args(["--sql", sql, "--database", "books"])
+        .env("P0_RETRY_BASE_MS", "5")
+        .output()
+        .expect("p0 runs");
+    assert_success(&ours);
+    assert_eq!(
+        sb.commands().last().unwrap(),
+        &vec!["request", "mysql", "sql", sql, "--database", "books"]
+    );
+    // The permission set's credentials from the sign-in above are reused (the same Identity
+    // Center instance, account and permission set): P0 only, no Okta (which `dev` has not).
+    assert!(
+        sb.calls()
+            .keys()
+            .all(|endpoint| endpoint.starts_with("p0.")),
+        "{:?}",
+        sb.calls()
+    );
+    let err = text(&ours.stderr);
+    assert!(
+        err.contains("mysql -h \"$RDS_HOST\"") && err.contains("-P 3306 -u p0_alice_smith books"),
+        "{err}"
+    );
+    let file = sb.home().join("p0-db-token");
+    std::fs::write(&file, &ours.stdout).unwrap();
+    let py = python().display().to_string();
+    let theirs = sb
+        .p0()
+        .args([
+            "run-as",
+            "--sso-start-url",
+            IDC_START_URL,
+            "--sso-region",
+            IDC_REGION,
+        ])
+        .args(["--account", DEV, "--role", DEVELOPER])
+        .args(["--", py.as_str(), "-c", BOTOCORE_AT_P0S_SECOND])
+        .arg(&file)
+        .args([HOST, "3306", "p0_alice_smith"])
+        .output()
+        .unwrap();
+    assert_success(&theirs);
+    assert_eq!(text(&ours.stdout), text(&theirs.stdout));
+}
