@@ -7,10 +7,12 @@ use clap::{Args, Subcommand};
 pub const GENERATE_DB_AUTH_TOKEN_EXAMPLES: &str = "\
 Examples:
   # P0's form: request a database role through P0, then the token for it
-  PGPASSWORD=\"$(p0 aws rds generate-db-auth-token --arch postgres --role reader \\
-      --instance orders)\" psql \"host=$RDS_HOST user=p0_alice sslmode=require\"
+  PGPASSWORD=\"$(p0 aws rds generate-db-auth-token --arch postgres \\
+      --role reader --instance orders)\" \\
+    psql \"host=$RDS_HOST user=p0_alice sslmode=require\"
   MYSQL_PWD=\"$(p0 aws rds generate-db-auth-token --arch mysql \\
-      --sql 'SELECT * FROM orders' --database shop)\" mysql -h \"$RDS_HOST\" -u p0_alice
+      --sql 'SELECT * FROM orders' --database shop)\" \\
+    mysql -h \"$RDS_HOST\" -u p0_alice
   # The plain form, with any credential source:
   PGPASSWORD=\"$(p0 aws --account prod rds generate-db-auth-token --role Admin \\
       --hostname db.example.us-west-2.rds.amazonaws.com --port 5432 \\

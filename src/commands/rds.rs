@@ -94,7 +94,7 @@ fn token(credentials: &AwsCredentials, db: &Database, now: SystemTime) -> Result
 /// credentials of the grant's `aws-rds` -> `aws` delegation (Identity Center when it names
 /// `idcId` and `idcRegion`, else Okta SAML); the instance's endpoint and port from the
 /// integration's `iam-write` config; the user `p0_{local part of the principal}`. The
-/// connection instructions go to stderr, the token to stdout (§3.6).
+/// connection instructions go to stderr, the token to stdout (§3.7).
 fn through_p0(ctx: &Context, aws: AwsWanted, arch: DbArch, args: DbAuthTokenArgs) -> Result<u8> {
     let argv = request_argv(arch, &args, aws.reason.as_deref())?;
     let refresh = aws.refresh_credentials;
@@ -134,7 +134,7 @@ fn through_p0(ctx: &Context, aws: AwsWanted, arch: DbArch, args: DbAuthTokenArgs
     Ok(0)
 }
 
-/// The words after `request` (§3.6), as P0's CLI builds them.
+/// The words after `request` (§3.7), as P0's CLI builds them.
 fn request_argv(arch: DbArch, args: &DbAuthTokenArgs, reason: Option<&str>) -> Result<Vec<String>> {
     let source = &args.source;
     let other_source = [
@@ -191,7 +191,7 @@ struct Granted {
     aws: AwsDelegate,
 }
 
-/// The `aws` delegate of a database grant (§3.6).
+/// The `aws` delegate of a database grant (§3.7).
 #[derive(Debug, PartialEq, Eq)]
 struct AwsDelegate {
     account_id: String,
