@@ -1159,6 +1159,45 @@ mod tests {
     }
 
     #[test]
+    fn database_requests_parse_as_p0s_cli_sends_them() {
+        assert_eq!(
+            parse_command(&argv(&[
+                "request",
+                "postgres",
+                "role",
+                "reader",
+                "--instance",
+                "orders",
+                "--database",
+                "shop"
+            ]))
+            .unwrap(),
+            Command::DbRequest {
+                arch: "postgres".into(),
+                access: DbAccess::Role("reader".into()),
+                instance: Some("orders".into()),
+                database: Some("shop".into()),
+                reason: None,
+            }
+        );
+        assert_eq!(
+            parse_command(&argv(&["request", "mysql", "sql", "SELECT 1"])).unwrap(),
+            Command::DbRequest {
+                arch: "mysql".into(),
+                access: DbAccess::Sql("SELECT 1".into()),
+                instance: None,
+                database: None,
+                reason: None,
+            }
+        );
+        assert!(parse_command(&argv(&["request", "mysql", "table", "x"])).is_err());
+        assert!(parse_command(&argv(&["request", "mysql", "role"])).is_err());
+        assert!(
+            parse_command(&argv(&["request", "mysql", "role", "r", "--account", "a"])).is_err()
+        );
+    }
+
+    #[test]
     fn bad_argv_gets_help_text() {
         let e =
             parse_command(&argv(&["request", "aws", "role", "Admin", "--bogus", "x"])).unwrap_err();
