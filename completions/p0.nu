@@ -290,12 +290,20 @@ module completions {
     --version(-V)             # Print version
   ]
 
+  def "nu-complete p0 aws rds generate-db-auth-token arch" [] {
+    [ "mysql" "postgres" ]
+  }
+
   def "nu-complete p0 aws rds generate-db-auth-token shell" [] {
     [ "posix" "fish" "powershell" ]
   }
 
   # Print an IAM authentication token for an RDS database (as `aws rds generate-db-auth-token`), signed with just-in-time credentials
   export extern "p0 aws rds generate-db-auth-token" [
+    --arch: string@"nu-complete p0 aws rds generate-db-auth-token arch" # P0's form: the database's kind (use mysql for MariaDB); --role is then the database role to request through P0
+    --sql: string             # P0's form: a SQL script to run; P0 grants only the privileges it requires
+    --instance: string        # P0's form: the P0 instance identifier
+    --database: string        # P0's form: the database to access
     --hostname: string        # The database's endpoint (host name)
     --port: string            # The database's port
     --username: string        # The database user the token signs in as

@@ -2,7 +2,7 @@
 //! AWS integration config, commands (`request`, `ls`) and the NDJSON poll stream.
 
 use crate::faults::{PollFault, Shape};
-use crate::scenario::{Account, Backend, GrantKind, Outcome};
+use crate::scenario::{Account, Backend, Database, GrantKind, Outcome};
 use crate::server::ConnKill;
 use crate::state::{AccessRequest, Shared, TokenKind};
 use crate::tokens;
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::time::{Duration, Instant};
 
 pub fn router(app: Shared) -> Router {
@@ -21,6 +21,11 @@ pub fn router(app: Shared) -> Router {
         .route("/orgs/{org}", get(org_document))
         .route("/o/{org}/account", get(account))
         .route("/o/{org}/integrations/aws/config", get(aws_config))
+        .route("/o/{org}/integrations/mysql/config", get(mysql_config))
+        .route(
+            "/o/{org}/integrations/postgres/config",
+            get(postgres_config),
+        )
         .route("/o/{org}/command/", post(command))
         .route("/o/{org}/command", post(command))
         .route("/o/{org}/command/{id}/poll", get(poll))
@@ -248,6 +253,92 @@ async fn aws_config(
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// A database integration's config (P0's `iam-write` items of `mysql` or `postgres`): by
+/// instance id, its state, endpoint, port (a string) and RDS hosting.
+pub fn db_config_value(app: &Shared, arch: &str) -> Value {
+    let items: Map<String, Value> = app
+        .scenario
+        .databases
+        .iter()
+        .filter(|db| db.arch == arch)
+        .map(|db| {
+            let mut item = json!({
+                "state": "installed",
+                "hostname": db.hostname,
+                "port": db.port,
+                "hosting": {
+                    "type": "aws-rds",
+                    "databaseArn": db_arn(db),
+                    "vpcId": db_vpc(db),
+                },
+            });
+            if let Some(default_db) = &db.default_db {
+                item["defaultDb"] = json!(default_db);
+            }
+            (db.id.clone(), item)
+        })
+        .collect();
+    json!({ "config": { "iam-write": items } })
+}
+
+fn db_arn(db: &Database) -> String {
+    let partition = app_partition(&db.region);
+    format!(
+        "arn:{partition}:rds:{}:{}:db:{}",
+        db.region, db.account, db.id
+    )
+}
+
+fn app_partition(region: &str) -> &'static str {
+    if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("eusc-") {
+        "aws-eusc"
+    } else {
+        "aws"
+    }
+}
+
+fn db_vpc(db: &Database) -> String {
+    format!("vpc-{}", &tokens::stable_hex16(&db.id)[..8])
+}
+
+async fn db_config(
+    app: Shared,
+    kill: ConnKill,
+    org: String,
+    headers: HeaderMap,
+    arch: &str,
+) -> Response {
+    if let Err(response) = app.enter("p0.db_config", Shape::P0, &kill).await {
+        return response;
+    }
+    if let Err(response) = authorize(&app, &org, &headers) {
+        return response;
+    }
+    Json(db_config_value(&app, arch)).into_response()
+}
+
+async fn mysql_config(
+    State(app): State<Shared>,
+    kill: ConnKill,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    db_config(app, kill, org, headers, "mysql").await
+}
+
+async fn postgres_config(
+    State(app): State<Shared>,
+    kill: ConnKill,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    db_config(app, kill, org, headers, "postgres").await
+}
+
 // ---- commands ----
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,12 +349,38 @@ enum Command {
         reason: Option<String>,
         account: Option<String>,
     },
+    /// `request mysql|postgres role R|sql S [--instance I] [--database D]`.
+    DbRequest {
+        arch: String,
+        access: DbAccess,
+        instance: Option<String>,
+        database: Option<String>,
+        reason: Option<String>,
+    },
     Ls {
         what: LsWhat,
         term: String,
         size: usize,
     },
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DbAccess {
+    Role(String),
+    Sql(String),
+}
+
+const DB_REQUEST_HELP: &str = "p0 request <mysql|postgres> <role|sql> <value>
+
+Request access to a database role, or to the privileges a SQL script needs
+
+Positionals:
+  value  The role, or the SQL script  [string] [required]
+
+Options:
+  --instance  P0 instance identifier  [string]
+  --database  Database to access  [string]
+  --reason    Why you need this access  [string]";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LsWhat {
@@ -345,6 +462,39 @@ fn grant_kind(word: &str) -> Option<GrantKind> {
 
 fn parse_command(argv: &[String]) -> Result<Command, String> {
     match argv.first().map(String::as_str) {
+        Some("request")
+            if matches!(argv.get(1).map(String::as_str), Some("mysql" | "postgres")) =>
+        {
+            let (positionals, options) = split_options(
+                &argv[1..],
+                &["instance", "database", "reason"],
+                DB_REQUEST_HELP,
+            )?;
+            let words: Vec<&str> = positionals.iter().map(String::as_str).collect();
+            let (arch, access) = match words.as_slice() {
+                [arch, "role", role] => (arch, DbAccess::Role(role.to_string())),
+                [arch, "sql", sql] => (arch, DbAccess::Sql(sql.to_string())),
+                [_, kind, _] => {
+                    return Err(usage_error(
+                        DB_REQUEST_HELP,
+                        &format!("Unknown database access type: {kind}"),
+                    ))
+                }
+                _ => {
+                    return Err(usage_error(
+                        DB_REQUEST_HELP,
+                        "Not enough non-option arguments: got fewer than required",
+                    ))
+                }
+            };
+            Ok(Command::DbRequest {
+                arch: arch.to_string(),
+                access,
+                instance: option(&options, "instance"),
+                database: option(&options, "database"),
+                reason: option(&options, "reason"),
+            })
+        }
         Some("request") => {
             let (positionals, options) =
                 split_options(&argv[1..], &["reason", "account"], REQUEST_HELP)?;
@@ -499,10 +649,115 @@ async fn command(
             account,
         }) => match resolve_account(&app, kind, &name, account.as_deref()) {
             Err(help) => error(StatusCode::BAD_REQUEST, &help),
-            Ok(account) => create_request(&app, account, kind, &name, reason),
+            Ok(account) => create_request(&app, account, kind, &name, reason, None),
+        },
+        Ok(Command::DbRequest {
+            arch,
+            access,
+            instance,
+            database,
+            reason,
+        }) => match resolve_database(&app, &arch, &access, instance.as_deref()) {
+            Err(help) => error(StatusCode::BAD_REQUEST, &help),
+            Ok(db) => {
+                let account = app.scenario.account(&db.account).expect("validated");
+                let kind = match account.backend {
+                    Backend::Idc => GrantKind::PermissionSet,
+                    _ => GrantKind::Role,
+                };
+                let shape = db_request_shape(account, db, &access, database.as_deref());
+                create_request(&app, account, kind, &db.grant, reason, Some(shape))
+            }
         },
     };
     with_warnings(response, command_warnings(&app, &headers)).await
+}
+
+/// The database a request names (`--instance`), or the only one of its kind; a role request
+/// must name one of its roles.
+fn resolve_database<'a>(
+    app: &'a Shared,
+    arch: &str,
+    access: &DbAccess,
+    instance: Option<&str>,
+) -> Result<&'a Database, String> {
+    let db = match instance {
+        Some(id) => app.scenario.database(arch, id).ok_or_else(|| {
+            usage_error(DB_REQUEST_HELP, &format!("Unknown {arch} instance: {id}"))
+        })?,
+        None => {
+            let all: Vec<&Database> = app
+                .scenario
+                .databases
+                .iter()
+                .filter(|d| d.arch == arch)
+                .collect();
+            match all.as_slice() {
+                [only] => *only,
+                [] => return Err(format!("No {arch} instances are installed")),
+                _ => {
+                    return Err(usage_error(
+                        DB_REQUEST_HELP,
+                        "Several instances are installed; choose one with --instance",
+                    ))
+                }
+            }
+        }
+    };
+    if let DbAccess::Role(role) = access {
+        if !db.roles.contains(role) {
+            return Err(format!("Unknown {arch} role {role} in instance {}", db.id));
+        }
+    }
+    Ok(db)
+}
+
+/// What a database request object says over the AWS one (P0's `DbPermissionSpec`): its type,
+/// the instance, and the `aws-rds` -> `aws` delegation to the grant that lets the principal
+/// sign the IAM token (with `idcId`/`idcRegion` when the account is Identity Center's).
+fn db_request_shape(
+    account: &Account,
+    db: &Database,
+    access: &DbAccess,
+    database: Option<&str>,
+) -> Value {
+    let mut aws_permission = json!({
+        "accountId": account.id,
+        "account": account.display_name(),
+        "arn": db_arn(db),
+        "name": db.id,
+    });
+    if account.backend == Backend::Idc {
+        aws_permission["idcId"] = json!(account.identity_store_id);
+        aws_permission["idcRegion"] = json!(account.idc_region);
+    }
+    let mut permission = json!({ "instanceId": db.id });
+    match access {
+        DbAccess::Role(role) => permission["role"] = json!(role),
+        DbAccess::Sql(sql) => permission["sql"] = json!(sql),
+    }
+    if let Some(database) = database {
+        permission["database"] = json!(database);
+    }
+    json!({
+        "type": db.arch,
+        "permission": permission,
+        "generated": {},
+        "delegation": [{
+            "key": "aws-rds",
+            "request": {
+                "permission": { "vpcId": db_vpc(db) },
+                "delegation": [{
+                    "key": "aws",
+                    "request": {
+                        "type": "aws",
+                        "permission": aws_permission,
+                        "generated": { "name": db.grant },
+                    },
+                }],
+            },
+        }],
+    })
 }
 
 /// The warnings a `/command/` answer carries: the scenario's, and one for a client older than
@@ -612,6 +867,9 @@ fn request_object(app: &Shared, id: &str, request: &AccessRequest, status: &str)
     if let Some(message) = &request.message {
         object["error"] = json!({ "message": message });
     }
+    if let (Some(Value::Object(db)), Some(fields)) = (&request.db, object.as_object_mut()) {
+        fields.extend(db.clone());
+    }
     object
 }
 
@@ -621,6 +879,7 @@ fn create_request(
     kind: GrantKind,
     name: &str,
     reason: Option<String>,
+    db: Option<Value>,
 ) -> Response {
     let policy = app.policy(&account.id, kind, name);
     let now = Instant::now();
@@ -672,6 +931,7 @@ fn create_request(
         resolves_at,
         status,
         message: policy.message.clone(),
+        db,
     };
     app.add_request(&id, request.clone());
     let created_status = match &policy.create_status {
@@ -679,11 +939,18 @@ fn create_request(
         None if policy.preexisting => "DONE",
         None => "NEW",
     };
-    let what = format!(
-        "AWS {} {name} in account {}",
-        kind.word(),
-        account.display_name()
-    );
+    let what = match &request.db {
+        Some(db) => format!(
+            "{} access to instance {}",
+            db["type"].as_str().unwrap_or_default(),
+            db["permission"]["instanceId"].as_str().unwrap_or_default()
+        ),
+        None => format!(
+            "AWS {} {name} in account {}",
+            kind.word(),
+            account.display_name()
+        ),
+    };
     let message = if policy.preexisting {
         format!("You already have access to {what}.")
     } else if policy.preapproved {
@@ -889,6 +1156,45 @@ mod tests {
         ] {
             assert_eq!(parse_command(&argv(words)), Ok(expected.clone()));
         }
+    }
+
+    #[test]
+    fn database_requests_parse_as_p0s_cli_sends_them() {
+        assert_eq!(
+            parse_command(&argv(&[
+                "request",
+                "postgres",
+                "role",
+                "reader",
+                "--instance",
+                "orders",
+                "--database",
+                "shop"
+            ]))
+            .unwrap(),
+            Command::DbRequest {
+                arch: "postgres".into(),
+                access: DbAccess::Role("reader".into()),
+                instance: Some("orders".into()),
+                database: Some("shop".into()),
+                reason: None,
+            }
+        );
+        assert_eq!(
+            parse_command(&argv(&["request", "mysql", "sql", "SELECT 1"])).unwrap(),
+            Command::DbRequest {
+                arch: "mysql".into(),
+                access: DbAccess::Sql("SELECT 1".into()),
+                instance: None,
+                database: None,
+                reason: None,
+            }
+        );
+        assert!(parse_command(&argv(&["request", "mysql", "table", "x"])).is_err());
+        assert!(parse_command(&argv(&["request", "mysql", "role"])).is_err());
+        assert!(
+            parse_command(&argv(&["request", "mysql", "role", "r", "--account", "a"])).is_err()
+        );
     }
 
     #[test]

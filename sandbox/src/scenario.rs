@@ -40,6 +40,35 @@ pub struct Scenario {
     /// not `p0/{version}` with a version at least this one gets a warning saying so.
     #[serde(default)]
     pub min_client_version: Option<String>,
+    /// RDS databases of P0's `mysql` and `postgres` integrations (IAM authentication): what
+    /// `request mysql|postgres role R` grants, and their `iam-write` integration config.
+    #[serde(default)]
+    pub databases: Vec<Database>,
+}
+
+/// An RDS instance P0 manages access to. A request for it grants, through the `aws-rds` ->
+/// `aws` delegation, `grant` in `account` (a role of an Okta SAML account, a permission set
+/// of an Identity Center one), under that grant's policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// P0's instance id (`--instance`).
+    pub id: String,
+    /// `mysql` or `postgres`.
+    pub arch: String,
+    /// The AWS account id of the instance.
+    pub account: String,
+    /// The role or permission set the delegation names (`generated.name`).
+    pub grant: String,
+    pub hostname: String,
+    /// As P0 stores it: a string.
+    pub port: String,
+    pub region: String,
+    /// The database roles that can be requested (`role R`); any SQL script can be.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub default_db: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -377,6 +406,25 @@ impl Scenario {
     /// Rejects scenarios the services could not represent, so a typo fails at startup instead
     /// of as a puzzling test failure.
     pub fn validate(&self) -> Result<(), String> {
+        for db in &self.databases {
+            if !matches!(db.arch.as_str(), "mysql" | "postgres") {
+                return Err(format!("database {}: arch is mysql or postgres", db.id));
+            }
+            let Some(account) = self.account(&db.account) else {
+                return Err(format!("database {}: no account {}", db.id, db.account));
+            };
+            let grants = match account.backend {
+                Backend::OktaSaml => &account.roles,
+                Backend::Idc => &account.permission_sets,
+                Backend::Iam => return Err(format!("database {}: an iam account", db.id)),
+            };
+            if !grants.contains_key(&db.grant) {
+                return Err(format!(
+                    "database {}: account {} has no {}",
+                    db.id, db.account, db.grant
+                ));
+            }
+        }
         for account in &self.accounts {
             let id = &account.id;
             if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -401,6 +449,10 @@ impl Scenario {
             }
         }
         Ok(())
+    }
+
+    pub fn database(&self, arch: &str, id: &str) -> Option<&Database> {
+        self.databases.iter().find(|d| d.arch == arch && d.id == id)
     }
 
     pub fn account(&self, id: &str) -> Option<&Account> {

@@ -175,6 +175,8 @@ pub struct AccessRequest {
     pub resolves_at: Option<Instant>,
     pub status: &'static str,
     pub message: Option<String>,
+    /// A database request's `type`, `permission` and `delegation`, over the AWS ones.
+    pub db: Option<serde_json::Value>,
 }
 
 struct Inner {

@@ -2302,3 +2302,83 @@ fn a_reinstalled_okta_app_changes_the_config_and_okta_together() {
     assert_eq!(refused["error"], "invalid_request", "{refused}");
     assert_eq!(exchange("urn:okta:apps:0oa-aws-prod-2").0, 200);
 }
+
+/// P0's database request over plain HTTP, as `src/commands/aws/rds.ts` reads it: the request
+/// object's instance and `aws-rds` -> `aws` delegation (with `idcId`/`idcRegion` for an
+/// Identity Center account), the grant it makes, and the `iam-write` config of the arch.
+#[test]
+fn database_requests_carry_the_delegation_and_the_integration_config_the_endpoint() {
+    let mut scenario = default_scenario();
+    scenario["databases"] = json!([
+        {"id": "orders", "arch": "postgres", "account": "123456789012", "grant": "Admin",
+         "hostname": "orders.example", "port": "5432", "region": "eu-west-1",
+         "roles": ["reader"], "default_db": "shop"},
+        {"id": "ledger", "arch": "mysql", "account": "210987654321", "grant": "Developer",
+         "hostname": "ledger.example", "port": "3306", "region": "us-west-2"}
+    ]);
+    let sb = start(scenario);
+    let (okta, _) = okta_device_login(&sb);
+    let (bearer, _) = firebase_sign_in(&sb, &okta);
+    let p0 = &sb.urls().p0;
+    let command = format!("{p0}/o/acme/command/");
+
+    let (status, created) = post_bearer(
+        &command,
+        &bearer,
+        &json!({"argv": ["request", "postgres", "role", "reader", "--instance", "orders"],
+                "scriptName": "p0"}),
+    );
+    assert_eq!(status, 200, "{created}");
+    let request = &created["request"];
+    assert_eq!(request["type"], "postgres");
+    assert_eq!(request["principal"], "alice@example.com");
+    assert_eq!(request["permission"]["instanceId"], "orders");
+    let rds = &request["delegation"][0];
+    assert_eq!(rds["key"], "aws-rds");
+    let aws = &rds["request"]["delegation"][0];
+    assert_eq!(aws["key"], "aws");
+    assert_eq!(aws["request"]["generated"]["name"], "Admin");
+    assert_eq!(aws["request"]["permission"]["accountId"], "123456789012");
+    assert_eq!(
+        aws["request"]["permission"]["arn"],
+        "arn:aws:rds:eu-west-1:123456789012:db:orders"
+    );
+    assert!(aws["request"]["permission"].get("idcId").is_none());
+
+    let (_, mysql) = post_bearer(
+        &command,
+        &bearer,
+        &json!({"argv": ["request", "mysql", "sql", "SELECT 1"], "scriptName": "p0"}),
+    );
+    let aws = &mysql["request"]["delegation"][0]["request"]["delegation"][0]["request"];
+    assert_eq!(aws["permission"]["idcId"], "d-1234567890");
+    assert_eq!(aws["permission"]["idcRegion"], "us-west-2");
+    assert_eq!(aws["generated"]["name"], "Developer");
+
+    let (status, bad) = post_bearer(
+        &command,
+        &bearer,
+        &json!({"argv": ["request", "postgres", "role", "admin"], "scriptName": "p0"}),
+    );
+    assert_eq!(status, 400, "{bad}");
+
+    let (status, config) = get_bearer(
+        &format!("{p0}/o/acme/integrations/postgres/config"),
+        &bearer,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        config["config"]["iam-write"]["orders"],
+        json!({"state": "installed", "hostname": "orders.example", "port": "5432",
+               "defaultDb": "shop",
+               "hosting": {"type": "aws-rds",
+                           "databaseArn": "arn:aws:rds:eu-west-1:123456789012:db:orders",
+                           "vpcId": config["config"]["iam-write"]["orders"]["hosting"]["vpcId"]}})
+    );
+    assert!(config["config"]["iam-write"].get("ledger").is_none());
+    let (status, _) = get_bearer(
+        &format!("{p0}/o/acme/integrations/postgres/config"),
+        "garbage",
+    );
+    assert_eq!(status, 401);
+}

@@ -24,7 +24,7 @@ pub use console::SERVICE_NAMES as CONSOLE_SERVICES;
 pub use docs::{CompletionShell, ManArgs};
 pub use eks::{EksCommand, GetTokenArgs, SourceArgs, UpdateKubeconfigArgs};
 pub use login::LoginArgs;
-pub use rds::{DbAuthTokenArgs, RdsCommand};
+pub use rds::{DbArch, DbAuthTokenArgs, RdsCommand};
 pub use request::{LsArgs, RequestArgs};
 pub use run_as::{RestartSignal, RunAsArgs};
 pub use status::StatusArgs;

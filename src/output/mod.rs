@@ -194,12 +194,17 @@ fn write_to(out: &mut Option<Box<dyn Write>>, text: &str) {
 }
 
 /// `text` with each line broken at spaces to fit `width` columns (a word longer than that, a
-/// URL say, keeps a line of its own).
+/// URL say, keeps a line of its own). An indented line (two spaces) is a command to copy and
+/// stays whole.
 pub fn wrap(text: &str, width: usize) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
+        }
+        if line.starts_with("  ") {
+            out.push_str(line);
+            continue;
         }
         let mut column = 0;
         for (j, word) in line.split(' ').enumerate() {
@@ -258,6 +263,10 @@ mod tests {
         assert_eq!(wrap("short line", 80), "short line");
         assert_eq!(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
         assert_eq!(wrap("one\ntwo three", 5), "one\ntwo\nthree");
+        assert_eq!(
+            wrap("run:\n  psql \"host=h user=u\"", 8),
+            "run:\n  psql \"host=h user=u\""
+        );
         let url = "https://d-1234567890.awsapps.com/start";
         assert_eq!(
             wrap(&format!("at {url} now"), 10),

@@ -66,6 +66,9 @@ pub struct AccessGrant {
     pub request_id: Option<String>,
     /// The request granted access the user did not have before (Okta may lag in showing it).
     pub newly_granted: bool,
+    /// The request object as P0 last described it (its `permission`, `delegation`,
+    /// `principal`); `None` with `request_id`.
+    pub request: Option<serde_json::Value>,
 }
 
 impl P0Client {
@@ -160,6 +163,7 @@ impl P0Client {
                 return Ok(AccessGrant {
                     request_id: None,
                     newly_granted: false,
+                    request: None,
                 })
             }
             Submitted::Created(created) => created,
@@ -181,6 +185,7 @@ impl P0Client {
         Ok(AccessGrant {
             request_id: Some(request_id),
             newly_granted: created.is_new_access(),
+            request: created.0.get("request").cloned(),
         })
     }
 

@@ -14,11 +14,13 @@
 
 mod account;
 mod account_backend;
+mod delegated;
 mod role_choice;
 pub mod sso_config;
 mod wanted;
 
 pub use account_backend::AccountBackend;
+pub use delegated::DelegatedGrant;
 pub use wanted::Wanted;
 
 pub use account::resolve_account;
