@@ -88,6 +88,7 @@ pub const ENDPOINTS: &[&str] = &[
     "p0.org",
     "p0.account",
     "p0.aws_config",
+    "p0.db_config",
     "p0.command",
     "p0.poll",
     "firebase.sign_in",
