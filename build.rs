@@ -35,7 +35,9 @@ fn link() {
     // musl: rustc links static-pie itself (scripts/dist adds RELR, `-z now` and `-z relro`).
     if os == "linux" && libc != "musl" && !pie {
         // After rustc's own `-pie`: the last of the two wins.
-        println!("cargo:rustc-link-arg-bin=p0=-no-pie");
+        for bin in ["p0", "p0-warm"] {
+            println!("cargo:rustc-link-arg-bin={bin}=-no-pie");
+        }
     }
 }
 

@@ -12,6 +12,7 @@ mod rds;
 mod request;
 mod run_as;
 mod status;
+pub mod warm;
 
 pub use aws::{
     AwsArgs, AwsCommand, AwsFlags, ConfigureCommand, ConfigureProfileArgs, CredentialProcessArgs,

@@ -17,10 +17,12 @@
 
 use super::block_on;
 use crate::context::Context;
+use crate::credentials::AwsCredentials;
 use crate::error::Result;
 use crate::output;
 use crate::p0::P0Connection;
-use crate::plan::{Plan, Wanted};
+use crate::plan::{Offline, Plan, Wanted};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// botocore's advisory refresh window (its mandatory one is 10 minutes; the Go v2 and JS v3
@@ -32,12 +34,8 @@ pub const SDK_MIN_LIFETIME: Duration = Duration::from_secs(BOTOCORE_REFRESH_WIND
 
 pub fn run(ctx: &Context, wanted: Wanted) -> Result<u8> {
     let p0 = P0Connection::new();
-    // Warm: the plan from local files and the credentials from the cache, synchronously.
     let offline = Plan::offline(ctx, wanted)?;
-    let warm = offline
-        .local()
-        .and_then(|plan| plan.for_sdk_caller(SDK_MIN_LIFETIME).warm(ctx, &p0));
-    let credentials = match warm {
+    let credentials = match warm(ctx, &offline, &p0) {
         Some(credentials) => credentials,
         None => block_on(async {
             let mut plan = offline
@@ -49,4 +47,27 @@ pub fn run(ctx: &Context, wanted: Wanted) -> Result<u8> {
     };
     output::credential_process::print(&credentials)?;
     Ok(0)
+}
+
+/// Warm: the plan from local files and the credentials from the cache, synchronously.
+fn warm(ctx: &Context, offline: &Offline, p0: &Arc<P0Connection>) -> Option<AwsCredentials> {
+    let plan = offline.local()?.for_sdk_caller(SDK_MIN_LIFETIME);
+    plan.warm(ctx, p0)
+}
+
+/// The warm-path front end's `credential-process` (`crate::front`): a warm answer printed as
+/// [`run`] prints it, with its exit code; `None`, having printed nothing, when the whole
+/// program must answer.
+pub fn answer_if_warm(ctx: &Context, wanted: Wanted) -> Option<u8> {
+    let p0 = P0Connection::new();
+    let offline = Plan::offline(ctx, wanted).ok()?;
+    let credentials = warm(ctx, &offline, &p0)?;
+    Some(match output::credential_process::print(&credentials) {
+        Ok(()) => 0,
+        // Part of the answer may be out: the whole program must not print it again.
+        Err(e) => {
+            ctx.printer.error(&e);
+            e.exit_code()
+        }
+    })
 }

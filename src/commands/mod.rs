@@ -38,6 +38,24 @@ pub fn run(ctx: Context, command: Command) -> Result<u8> {
     }
 }
 
+/// The warm-path front end's share of [`run`] (`crate::front`): a warm `run-as` becomes its
+/// command (and does not return), a warm `credential-process` is answered (its exit code).
+/// `None` when the command is not one of those or not warm: nothing was done, and the whole
+/// program runs it.
+pub fn run_if_warm(ctx: &Context, command: &Command) -> Option<u8> {
+    match command {
+        Command::RunAs(args) => {
+            run_as::exec_if_warm(ctx, args);
+            None
+        }
+        Command::Aws(args) => {
+            let wanted = crate::plan::Wanted::aws(&args.flags, &args.command)?;
+            credential_process::answer_if_warm(ctx, wanted)
+        }
+        _ => None,
+    }
+}
+
 /// Runs a command's async body on a single-threaded runtime, ended by Ctrl-C with
 /// `Error::Interrupted` (exit 130). Dropping the future abandons any wait; files are only ever
 /// replaced whole, so nothing partial is left behind.

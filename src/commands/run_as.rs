@@ -12,7 +12,7 @@ use crate::credentials::{AwsCredentials, Reuse};
 use crate::error::{Error, Result};
 use crate::launch::{self, BoxFuture, ChildEnv, CredentialSource, Signal, Supervision};
 use crate::p0::P0Connection;
-use crate::plan::Plan;
+use crate::plan::{Offline, Plan};
 use crate::providers::cached::Cached;
 use crate::providers::Provider;
 use std::sync::{Arc, Mutex};
@@ -30,14 +30,8 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
     // Before any network call: a mistyped command must not file a request first.
     command.check_runnable()?;
     let p0 = P0Connection::new();
-    // A warm run: the plan from local files and credentials from the cache, with no runtime,
-    // no HTTP client and no network call before exec.
     let offline = Plan::offline_run_as(&ctx, &args)?;
-    let warm = offline.local().and_then(|plan| {
-        let credentials = plan.warm(&ctx, &p0)?;
-        Some((plan.clone(), credentials))
-    });
-    let (plan, credentials) = match warm {
+    let (plan, credentials) = match warm(&ctx, &offline, &p0) {
         Some(warm) => warm,
         // Ctrl-C while waiting for an approval or a sign-in ends p0 at once (exit 130).
         None => block_on(async {
@@ -51,8 +45,7 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
     };
 
     let target = plan.target();
-    let marker = launch::check_nesting(&target.account_id, &target.role)?;
-    let mut child_env = ChildEnv::inherit(&marker, plan.region());
+    let mut child_env = child_env(&plan)?;
     if subshell {
         let account = args.account.as_deref().unwrap_or(&target.account_id);
         subshell::announce(&ctx.printer, &command, account, &target.role);
@@ -109,6 +102,50 @@ pub fn run(ctx: Context, args: RunAsArgs) -> Result<u8> {
     let code = runtime.block_on(launch::supervise(&command, &child_env, &ctx.printer, mode));
     drop(copies);
     code
+}
+
+/// A warm run: the plan from local files and credentials from the cache, with no runtime, no
+/// HTTP client and no network call before exec. `None` when that is not enough.
+fn warm(
+    ctx: &Context,
+    offline: &Offline,
+    p0: &Arc<P0Connection>,
+) -> Option<(Plan, AwsCredentials)> {
+    let plan = offline.local()?;
+    let credentials = plan.warm(ctx, p0)?;
+    Some((plan.clone(), credentials))
+}
+
+/// The child's environment but for the credentials: p0's own environment, the nesting
+/// marker and the plan's region.
+fn child_env(plan: &Plan) -> Result<ChildEnv> {
+    let target = plan.target();
+    let marker = launch::check_nesting(&target.account_id, &target.role)?;
+    Ok(ChildEnv::inherit(&marker, plan.region()))
+}
+
+/// The warm-path front end's `run-as` (`crate::front`): a warm run becomes the command, as
+/// [`run`] makes it; otherwise it returns, having changed nothing, and the whole program runs
+/// instead. `args` take no subshell and no supervision (the front end's parser accepts none).
+pub fn exec_if_warm(ctx: &Context, args: &RunAsArgs) {
+    debug_assert!(!args.refresh && !args.restart && !args.command.is_empty());
+    let Some(command) = launch::Command::from_argv(args.command.iter().cloned()) else {
+        return;
+    };
+    if command.check_runnable().is_err() {
+        return;
+    }
+    let p0 = P0Connection::new();
+    let Ok(offline) = Plan::offline_run_as(ctx, args) else {
+        return;
+    };
+    let Some((plan, credentials)) = warm(ctx, &offline, &p0) else {
+        return;
+    };
+    if let Ok(child_env) = child_env(&plan) {
+        // Returns only if exec failed: the whole program tries again and reports it.
+        let _ = launch::exec(&command, &child_env.with_credentials(&credentials));
+    }
 }
 
 fn signal_of(signal: RestartSignal) -> Signal {

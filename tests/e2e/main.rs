@@ -21,6 +21,7 @@ mod completion;
 mod console;
 mod credential_process;
 mod eks;
+mod front;
 mod launch;
 mod login;
 mod login_kinds;

@@ -67,11 +67,16 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// The `p0` under test.
 pub fn p0_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_p0"))
+}
+
+/// The release's warm-path front end (`p0-warm`, installed as `p0`), built beside it.
+pub fn front_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_p0-warm"))
 }
 
 /// The `p0-sandbox` built with it (`scripts/test` builds the whole workspace first).
@@ -109,12 +114,6 @@ impl Sandbox {
         sb.login();
         sb.reset_calls();
         sb
-    }
-
-    /// The real `p0` with the test environment and no controlling terminal, so every "no
-    /// human present" path is deterministic. Private: tests run p0 through [`Sandbox::run`].
-    fn p0(&self) -> Command {
-        self.command(p0_binary())
     }
 
     /// `p0 ARGS` under a pseudo-terminal: it is the controlling terminal (so /dev/tty opens)

@@ -69,7 +69,17 @@ pub struct Run {
 impl Sandbox {
     /// `p0 ARGS` as a [`Run`] (what it expects is set on it; nothing runs before `.run()`).
     pub fn run<S: AsRef<std::ffi::OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Run {
-        let mut command = self.p0();
+        self.run_program(&p0_binary(), args)
+    }
+
+    /// [`Sandbox::run`] with another build of p0 (the release's front end, `p0-warm`, or a
+    /// copy of it elsewhere).
+    pub fn run_program<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        program: &Path,
+        args: impl IntoIterator<Item = S>,
+    ) -> Run {
+        let mut command = self.command(program);
         command.env("P0_RETRY_BASE_MS", "5");
         Run {
             command,

@@ -1,0 +1,143 @@
+//! The release's `p0`: the warm-path front end (`p0-warm`, installed as `bin/p0` with the whole
+//! program as `libexec/p0/p0`; src/front.rs). A warm `run-as` or `credential-process` is
+//! answered by the front end alone; everything else is handed to the whole program, and the
+//! user sees exactly what the whole program says.
+
+use crate::harness::*;
+use std::path::{Path, PathBuf};
+
+/// The release layout in a temp dir: `bin/p0` a copy of the front end, `libexec/p0/p0` the
+/// whole program (a symlink to the build's).
+fn release_layout() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+    std::fs::create_dir_all(dir.path().join("libexec/p0")).unwrap();
+    let front = dir.path().join("bin/p0");
+    std::fs::copy(front_binary(), &front).unwrap();
+    std::os::unix::fs::symlink(p0_binary(), dir.path().join("libexec/p0/p0")).unwrap();
+    (dir, front)
+}
+
+/// The front end alone, as `p0`, with no whole program to hand anything to: whatever it
+/// answers, it answered itself.
+fn lone_front() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let front = dir.path().join("p0");
+    std::fs::copy(front_binary(), &front).unwrap();
+    (dir, front)
+}
+
+/// `run-as --account prod --role Admin -- sh -c SCRIPT`
+fn run_admin_sh(script: &str) -> Vec<&str> {
+    let mut argv = RUN_ADMIN[..RUN_ADMIN.len() - 1].to_vec();
+    argv.extend(["sh", "-c", script]);
+    argv
+}
+
+/// The same words through the whole program and through `front`: the same exit code, stdout
+/// and stderr.
+fn same_answer(sb: &Sandbox, front: &Path, args: &[&str]) -> Ran {
+    let whole = sb.run(args).any_code().any_stdout().any_stderr().run();
+    let fronted = sb
+        .run_program(front, args)
+        .any_code()
+        .any_stdout()
+        .any_stderr()
+        .run();
+    assert_eq!(
+        (fronted.status.code(), stdout(&fronted), stderr(&fronted)),
+        (whole.status.code(), stdout(&whole), stderr(&whole)),
+        "{args:?}"
+    );
+    fronted
+}
+
+#[test]
+fn warm_runs_are_answered_by_the_front_end_alone() {
+    let sb = Sandbox::logged_in(default_scenario());
+    // Cold, through the whole program: the request, the sign-in, the cache.
+    sb.run(RUN_ADMIN).any_stderr().run();
+    sb.run(PROCESS_ADMIN).any_stdout().run();
+    sb.reset_calls();
+    let (_dir, front) = lone_front();
+
+    let key = |program: &Path| {
+        sb.run_program(program, run_admin_sh("printf %s \"$AWS_ACCESS_KEY_ID\""))
+            .any_stdout()
+            .run_stdout()
+    };
+    let fronted = key(&front);
+    assert!(fronted.starts_with("ASIA"), "{fronted}");
+    assert_eq!(fronted, key(&p0_binary()), "the same cached credentials");
+    // The command's exit code is the run's.
+    sb.run_program(&front, run_admin_sh("exit 7")).code(7).run();
+    // credential_process: the same JSON, byte for byte.
+    let json = sb
+        .run_program(&front, PROCESS_ADMIN)
+        .any_stdout()
+        .run_stdout();
+    assert_eq!(json, sb.run(PROCESS_ADMIN).any_stdout().run_stdout());
+    assert!(json.contains("\"AccessKeyId\":\"ASIA"), "{json}");
+    // Warm means no call to anyone.
+    assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
+}
+
+#[test]
+fn what_the_front_end_cannot_answer_the_whole_program_does_alike() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let (_dir, front) = release_layout();
+    // Cold: handed over, and the whole program files the request and runs the command.
+    let cold = sb
+        .run_program(&front, run_admin_sh("printf %s \"$AWS_ACCESS_KEY_ID\""))
+        .any_stdout()
+        .any_stderr()
+        .run();
+    assert!(stdout(&cold).starts_with("ASIA"), "{}", stdout(&cold));
+    assert_eq!(sb.count("p0.command"), 1);
+    // Everything else, word for word what the whole program says.
+    for args in [
+        &["--version"][..],
+        &["--help"],
+        &["run-as", "--help"],
+        &["run-as", "--bogus", "--", "true"],
+        &["aws", "credential-process"],
+        &["status"],
+        &[
+            "run-as",
+            "--account",
+            "prod",
+            "--role",
+            "Admin",
+            "--",
+            "no-such-command-p0",
+        ],
+        &[
+            "run-as",
+            "--account",
+            "nowhere",
+            "--role",
+            "Admin",
+            "--",
+            "true",
+        ],
+    ] {
+        same_answer(&sb, &front, args);
+    }
+    // And warm, the front end's own answer is the whole program's too.
+    let warm = same_answer(&sb, &front, &run_admin_sh("exit 3"));
+    assert_eq!(warm.status.code(), Some(3));
+}
+
+#[test]
+fn alone_the_front_end_says_what_is_missing_and_asks_nobody() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let (_dir, front) = lone_front();
+    let stderr = sb
+        .run_program(&front, RUN_ADMIN)
+        .code(69)
+        .any_stderr()
+        .run_stderr();
+    assert!(stderr.contains("libexec/p0/p0"), "{stderr}");
+    assert!(stderr.contains("Reinstall p0"), "{stderr}");
+    assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
+}
