@@ -16,6 +16,10 @@ class P0 < Formula
 
   def install
     system "cargo", "install", *std_cargo_args
+    # The release layout (src/front.rs): `p0` is the small warm-path front end, and the whole
+    # program, which it hands everything else to, is libexec/p0/p0.
+    (libexec/"p0").install bin/"p0"
+    mv bin/"p0-warm", bin/"p0"
     man1.install Dir["man/*.1"]
     bash_completion.install "completions/p0.bash" => "p0"
     zsh_completion.install "completions/_p0"

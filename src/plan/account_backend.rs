@@ -4,7 +4,9 @@
 //! is one variant here and one match arm in each method.
 
 use crate::accounts::{AccountLogin, ResolvedAccount};
+use crate::cache::CacheKey;
 use crate::context::Context;
+use crate::credentials::Target;
 use crate::error::Result;
 use crate::p0::P0Connection;
 use crate::providers::identity_center::{IdcInstance, IdentityCenter};
@@ -67,6 +69,27 @@ impl AccountBackend {
                 role,
                 *force_login,
             )),
+        }
+    }
+
+    /// Where [`AccountBackend::provider`]'s credentials of `role` are cached, and their target:
+    /// each provider's own answer, asked of the concrete type (no `dyn Provider`, whose
+    /// vtable would link every backend's network code into the warm-path front end).
+    pub fn entry(&self, role: &str) -> (CacheKey, Target) {
+        match self {
+            AccountBackend::OktaSaml(account) => {
+                let provider = OktaSaml::new(account.clone(), role.to_string(), None);
+                (provider.cache_key(), provider.target())
+            }
+            AccountBackend::IdentityCenter {
+                instance,
+                account_id,
+                force_login,
+            } => {
+                let provider =
+                    IdentityCenter::new(instance.clone(), account_id, role, *force_login);
+                (provider.cache_key(), provider.target())
+            }
         }
     }
 

@@ -26,6 +26,7 @@ pub use wanted::Wanted;
 pub use account::resolve_account;
 
 use crate::accounts::{self, AccountLogin, ResolvedAccount};
+use crate::cache::CacheKey;
 use crate::cache::EntryVersion;
 use crate::cli::{ChainArgs, RunAsArgs};
 use crate::context::Context;
@@ -36,7 +37,7 @@ use crate::p0::{LoggedInOrg, P0Connection};
 use crate::partition::Partition;
 use crate::providers::access_request::{AccessRequested, RequestPolicy};
 use crate::providers::assume_role::{self, AssumeRole, RoleArn};
-use crate::providers::cached::Cached;
+use crate::providers::cached::{self, Cached};
 use crate::providers::identity_center::IdcInstance;
 use crate::providers::web_identity::{self, WebIdentity};
 use crate::providers::Provider;
@@ -355,7 +356,8 @@ impl Plan {
     /// The credentials in the shared cache for this plan, from local files alone (no runtime,
     /// no network): `None` when the role is still to be chosen or nothing cached will do.
     pub fn warm(&self, ctx: &Context, p0: &Arc<P0Connection>) -> Option<AwsCredentials> {
-        self.provider(p0).ok()?.cached(ctx, self.reuse)
+        let (key, target) = self.source.entry(p0).ok()?;
+        cached::from_cache(ctx, self.reuse, &key, &target)
     }
 
     /// Which cached credentials will do.
@@ -505,6 +507,40 @@ impl Source {
             Source::Chain(chained) => chained.base.innermost_mut(),
             other => other,
         }
+    }
+
+    /// Where [`Source::provider`]'s credentials are cached, and their target, without
+    /// building it: the warm path's (and the warm-path front end's, src/front.rs, which must
+    /// not link the providers' network code that a `dyn Provider` brings).
+    fn entry(&self, p0: &Arc<P0Connection>) -> Result<(CacheKey, Target)> {
+        Ok(match self {
+            // A P0 request wraps the backend and keeps its entry.
+            Source::P0(via) => {
+                AccountBackend::of(p0, &via.org, &via.account).entry(via.chosen_role()?)
+            }
+            Source::IdentityCenter(direct) => direct
+                .backend()
+                .entry(direct.permission_set.as_deref().ok_or_else(role_required)?),
+            Source::WebIdentity(web) => {
+                let provider = WebIdentity::new(
+                    web.role.clone(),
+                    web.token_file.clone(),
+                    web.session_name.clone(),
+                    web.duration,
+                );
+                (provider.cache_key(), provider.target())
+            }
+            Source::Chain(chained) => {
+                let (base, _) = chained.base.entry(p0)?;
+                let key = assume_role::chained_cache_key(
+                    &chained.role,
+                    &chained.session_name,
+                    chained.external_id.as_deref(),
+                    base,
+                );
+                (key, chained.role.target())
+            }
+        })
     }
 
     fn provider(&self, p0: &Arc<P0Connection>) -> Result<Box<dyn Provider>> {

@@ -130,15 +130,31 @@ impl AssumeRole {
     }
 }
 
+/// The cache key of `role` assumed (with this session name and external id) with the
+/// credentials cached under `source`: [`AssumeRole`]'s, and the warm path's without one.
+pub fn chained_cache_key(
+    role: &RoleArn,
+    session_name: &str,
+    external_id: Option<&str>,
+    source: CacheKey,
+) -> CacheKey {
+    key::Credentials::Chain {
+        role_arn: role.as_str().to_string(),
+        session_name: session_name.to_string(),
+        external_id: external_id.map(str::to_string),
+        source,
+    }
+    .key()
+}
+
 impl Provider for AssumeRole {
     fn cache_key(&self) -> CacheKey {
-        key::Credentials::Chain {
-            role_arn: self.role.as_str().to_string(),
-            session_name: self.session_name.clone(),
-            external_id: self.external_id.clone(),
-            source: self.source.cache_key(),
-        }
-        .key()
+        chained_cache_key(
+            &self.role,
+            &self.session_name,
+            self.external_id.as_deref(),
+            self.source.cache_key(),
+        )
     }
 
     fn target(&self) -> Target {

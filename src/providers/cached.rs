@@ -19,28 +19,6 @@ impl<P: Provider> Cached<P> {
         Cached { inner }
     }
 
-    /// Credentials from the cache alone, when `reuse` allows: no lock, no runtime, no network
-    /// (a warm run). An entry that cannot be trusted is `None` here; [`Cached::credentials`]
-    /// reads it again and reports why.
-    pub fn cached(&self, ctx: &Context, reuse: Reuse) -> Option<AwsCredentials> {
-        if reuse.force_refresh {
-            return None;
-        }
-        let credentials = credentials::cached(
-            &ctx.cache(),
-            &self.inner.cache_key(),
-            &self.inner.target(),
-            reuse.min_lifetime,
-        )
-        .ok()
-        .flatten()?;
-        tracing::debug!(
-            "using cached credentials {}",
-            self.inner.cache_key().file_stem()
-        );
-        Some(credentials)
-    }
-
     /// Credentials from the cache when `reuse` allows, else fetched once for every `p0`
     /// process asking at the same time.
     pub async fn credentials(&self, ctx: &Context, reuse: Reuse) -> Result<AwsCredentials> {
@@ -53,6 +31,26 @@ impl<P: Provider> Cached<P> {
         )
         .await
     }
+}
+
+/// Credentials from the cache alone, when `reuse` allows: no lock, no runtime, no network
+/// (a warm run). An entry that cannot be trusted is `None` here; [`Cached::credentials`] reads
+/// it again and reports why. The warm path names the entry (`key`, `target`) without building
+/// the provider (`Plan::warm`).
+pub fn from_cache(
+    ctx: &Context,
+    reuse: Reuse,
+    key: &CacheKey,
+    target: &Target,
+) -> Option<AwsCredentials> {
+    if reuse.force_refresh {
+        return None;
+    }
+    let credentials = credentials::cached(&ctx.cache(), key, target, reuse.min_lifetime)
+        .ok()
+        .flatten()?;
+    tracing::debug!("using cached credentials {}", key.file_stem());
+    Some(credentials)
 }
 
 /// What a chained provider (AssumeRole over a cached Okta SAML) asks of its cached source,

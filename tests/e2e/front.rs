@@ -141,3 +141,42 @@ fn alone_the_front_end_says_what_is_missing_and_asks_nobody() {
     assert!(stderr.contains("Reinstall p0"), "{stderr}");
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
 }
+
+#[test]
+fn profiles_configured_through_the_front_end_name_it_and_the_aws_cli_runs_it() {
+    let sb = Sandbox::logged_in(default_scenario());
+    let (_dir, front) = release_layout();
+    sb.run_program(
+        &front,
+        [
+            "aws",
+            "configure",
+            "profile",
+            "prod-admin",
+            "--account",
+            "prod",
+            "--role",
+            "Admin",
+        ],
+    )
+    .any_stderr()
+    .run();
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    let line = format!(
+        "credential_process = {} aws credential-process --account prod --role Admin",
+        front.display()
+    );
+    assert!(config.lines().any(|l| l == line), "{config}");
+    // The real aws CLI runs it: cold (handed to the whole program), then warm (the front
+    // end's own answer).
+    for _ in 0..2 {
+        let out = sb
+            .aws_cli()
+            .args(["sts", "get-caller-identity", "--profile", "prod-admin"])
+            .args(["--query", "Arn", "--output", "text"])
+            .output()
+            .unwrap();
+        assert_success(&out);
+        assert_eq!(stdout(&out).trim(), crate::aws_profiles::admin_arn());
+    }
+}

@@ -132,7 +132,8 @@ async fn update_config(
 }
 
 /// This `p0`'s absolute path for the config file: the name it was started by when that is
-/// this same file (`/usr/local/bin/p0`, a link that survives upgrades), else the executable
+/// this same file (`/usr/local/bin/p0`, a link that survives upgrades) or the release's front
+/// end that handed over to it (`/usr/bin/p0` for `/usr/libexec/p0/p0`), else the executable
 /// itself.
 fn this_p0() -> Result<PathBuf> {
     let exe = std::env::current_exe().map_err(|e| Error::io("finding p0's own executable", e))?;
@@ -149,7 +150,11 @@ fn this_p0() -> Result<PathBuf> {
         }
     });
     Ok(match candidate {
-        Some(candidate) if same_file(&candidate, &exe) => candidate,
+        Some(candidate)
+            if same_file(&candidate, &exe) || crate::front::hands_over_to(&candidate, &exe) =>
+        {
+            candidate
+        }
         _ => exe,
     })
 }
