@@ -6,7 +6,7 @@ use crate::harness::*;
 use serde_json::Value;
 
 /// A role in the other account of the scenario, as a cross-account target.
-const CROSS: &str = "arn:aws:iam::210987654321:role/team/CrossAccount";
+pub(crate) const CROSS: &str = "arn:aws:iam::210987654321:role/team/CrossAccount";
 
 fn caller(sb: &Sandbox, extra: &[&str]) -> String {
     let out = sb

@@ -180,3 +180,39 @@ fn profiles_configured_through_the_front_end_name_it_and_the_aws_cli_runs_it() {
         assert_eq!(stdout(&out).trim(), crate::aws_profiles::admin_arn());
     }
 }
+
+#[test]
+fn every_backend_s_warm_entry_is_found_by_the_front_end_alone() {
+    let mut scenario = default_scenario();
+    scenario["accounts"][1]["permission_sets"]["Developer"]["assigned"] = true.into();
+    let sb = Sandbox::logged_in(scenario);
+    let show = ["--", "sh", "-c", "echo $P0_RUN_AS"];
+    let chained = [
+        &[
+            "run-as",
+            "--account",
+            "prod",
+            "--role",
+            ADMIN,
+            "--chain-role-arn",
+        ][..],
+        &[crate::chain::CROSS],
+        &show,
+    ]
+    .concat();
+    let identity_center = [
+        &["run-as", "--account", "dev", "--role", "Developer"][..],
+        &show,
+    ]
+    .concat();
+    // Cold, through the whole program (Identity Center's sign-in needs a terminal).
+    sb.run(&chained).any_stdout().any_stderr().run();
+    let signed_in = sb.p0_in_terminal(&identity_center);
+    assert!(signed_in.status.success(), "{}", text(&signed_in.stdout));
+    sb.reset_calls();
+    let (_dir, front) = lone_front();
+    let answer = |args: &[&str]| sb.run_program(&front, args).any_stdout().run_stdout();
+    assert_eq!(answer(&chained).trim(), "210987654321/team/CrossAccount");
+    assert_eq!(answer(&identity_center).trim(), format!("{DEV}/Developer"));
+    assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
+}
