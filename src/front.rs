@@ -57,7 +57,7 @@ fn hand_over(argv0: OsString, words: &[OsString]) -> ExitCode {
                 "p0: the rest of p0 is missing: no program at {looked}. Reinstall p0 (README, \
                  \"Install\") or run the whole program directly."
             ));
-            return ExitCode::from(error::exit::BACKEND);
+            return ExitCode::from(error::exit::CONFIG);
         }
     };
     let failure = std::process::Command::new(&whole)
@@ -65,7 +65,7 @@ fn hand_over(argv0: OsString, words: &[OsString]) -> ExitCode {
         .args(words)
         .exec();
     printer.error(&format!("p0: could not run {}: {failure}", whole.display()));
-    ExitCode::from(error::exit::BACKEND)
+    ExitCode::from(error::exit::CONFIG)
 }
 
 /// The whole program's path, or where it was looked for.

@@ -136,7 +136,7 @@ pub fn exec_if_warm(ctx: &Context, args: &RunAsArgs) {
         return;
     }
     let p0 = P0Connection::new();
-    let Ok(offline) = Plan::offline_run_as(ctx, args) else {
+    let Ok(Some(offline)) = Plan::offline_run_as_through_p0(ctx, args) else {
         return;
     };
     let Some((plan, credentials)) = warm(ctx, &offline, &p0) else {

@@ -205,7 +205,9 @@ impl Plan {
     /// directly when any of its flags is given, web identity when its flags (or variables)
     /// are, otherwise through P0 ([`Plan::offline`]).
     pub fn offline_run_as(ctx: &Context, args: &RunAsArgs) -> Result<Offline> {
-        let region = run_as_region(args);
+        if let Some(offline) = Plan::offline_run_as_through_p0(ctx, args)? {
+            return Ok(offline);
+        }
         let web_identity = web_identity_source(args)?;
         if web_identity.is_none() && args.role_session_name.is_some() {
             return Err(Error::Usage(
@@ -222,7 +224,7 @@ impl Plan {
                 region: None,
             }
             .chained(&args.chain)?
-        } else if args.sso || args.sso_start_url.is_some() || args.sso_region.is_some() {
+        } else {
             let account_id = args.account.clone().ok_or_else(|| {
                 Error::Usage(
                     "--account (the AWS account id) is required to use Identity Center directly"
@@ -245,20 +247,34 @@ impl Plan {
                 region: None,
             }
             .chained(&args.chain)?
-        } else {
-            return Ok(match Plan::offline(ctx, Wanted::run_as(args))? {
-                Offline::Ready(plan) => Offline::Ready(Plan { region, ..plan }),
-                Offline::Pending(pending) => Offline::Pending(Box::new(Pending {
-                    stale: pending.stale.map(|plan| Plan {
-                        region: region.clone(),
-                        ..plan
-                    }),
-                    region,
-                    ..*pending
-                })),
-            });
         };
-        Ok(Offline::Ready(Plan { region, ..plan }))
+        Ok(Offline::Ready(Plan {
+            region: run_as_region(args),
+            ..plan
+        }))
+    }
+
+    /// [`Plan::offline_run_as`] when the arguments and environment ask for credentials through
+    /// P0; `None` for web identity and Identity Center used directly. Apart so that the
+    /// warm-path front end (src/front.rs), which only ever has a plan through P0, links
+    /// neither (Identity Center's start-URL patterns bring the regex engine).
+    pub fn offline_run_as_through_p0(ctx: &Context, args: &RunAsArgs) -> Result<Option<Offline>> {
+        let direct = args.sso || args.sso_start_url.is_some() || args.sso_region.is_some();
+        if direct || args.role_session_name.is_some() || web_identity_source(args)?.is_some() {
+            return Ok(None);
+        }
+        let region = run_as_region(args);
+        Ok(Some(match Plan::offline(ctx, Wanted::run_as(args))? {
+            Offline::Ready(plan) => Offline::Ready(Plan { region, ..plan }),
+            Offline::Pending(pending) => Offline::Pending(Box::new(Pending {
+                stale: pending.stale.map(|plan| Plan {
+                    region: region.clone(),
+                    ..plan
+                }),
+                region,
+                ..*pending
+            })),
+        }))
     }
 
     /// A plan through P0 for the logged-in org from local files alone: identity.json and the

@@ -72,6 +72,10 @@ impl RoleArn {
         &self.arn
     }
 
+    pub fn partition(&self) -> Partition {
+        self.partition
+    }
+
     /// The account and role name (with its path) the credentials will be for.
     pub fn target(&self) -> Target {
         Target {

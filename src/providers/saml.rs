@@ -5,23 +5,16 @@
 //! browser would) and quick-xml for the assertion (any namespace prefix, character and entity
 //! references resolved), instead of P0's fixed `saml2p:`/`saml2:` prefixes.
 
+use super::assume_role::RoleArn;
 use crate::error::{Error, Result};
 use crate::partition::Partition;
 use crate::secret::Secret;
 use base64::Engine;
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use regex::Regex;
-use std::sync::LazyLock;
 
 /// The attribute that lists the roles a SAML user may assume in AWS.
 const ROLE_ATTRIBUTE: &str = "https://aws.amazon.com/SAML/Attributes/Role";
-
-/// `arn:{partition}:iam::{account}:role/{path and name}`, for any partition `p0` knows
-/// ([`Partition::from_name`] decides).
-static ROLE_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(.+)$").expect("valid regex")
-});
 
 /// One role the assertion allows, e.g. `arn:aws:iam::123456789012:role/p0-grants/ReadOnly`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,14 +189,17 @@ pub fn roles_for_account(roles: &[SamlRole], account_id: &str) -> Vec<SamlRole> 
 }
 
 /// An attribute value is `provider-arn,role-arn` in either order; the provider is ignored.
+/// A role is `arn:{partition}:iam::{account}:role/{path and name}` in any partition `p0`
+/// knows, read by the one ARN reader ([`RoleArn::parse`]).
 fn role_from_attribute_value(value: &str) -> Option<SamlRole> {
     value.split(',').map(str::trim).find_map(|part| {
-        let captures = ROLE_ARN.captures(part)?;
-        let partition = Partition::from_name(&captures[1])?;
+        let role = RoleArn::parse(part, "SAML role").ok()?;
+        let target = role.target();
+        let partition = role.partition();
         Some(SamlRole {
             partition,
-            account_id: captures[2].to_string(),
-            name: captures[3].to_string(),
+            account_id: target.account_id,
+            name: target.role,
             sts_region: partition.default_region().to_string(),
         })
     })

@@ -134,7 +134,7 @@ fn alone_the_front_end_says_what_is_missing_and_asks_nobody() {
     let (_dir, front) = lone_front();
     let stderr = sb
         .run_program(&front, RUN_ADMIN)
-        .code(69)
+        .code(78)
         .any_stderr()
         .run_stderr();
     assert!(stderr.contains("libexec/p0/p0"), "{stderr}");
@@ -215,4 +215,23 @@ fn every_backend_s_warm_entry_is_found_by_the_front_end_alone() {
     assert_eq!(answer(&chained).trim(), "210987654321/team/CrossAccount");
     assert_eq!(answer(&identity_center).trim(), format!("{DEV}/Developer"));
     assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
+}
+
+#[test]
+fn web_identity_from_the_environment_is_left_to_the_whole_program() {
+    let sb = Sandbox::logged_in(default_scenario());
+    sb.run(RUN_ADMIN).any_stderr().run();
+    let token = sb.home().join("oidc-token");
+    std::fs::write(&token, "eyJ.env.token\n").unwrap();
+    let (_dir, front) = lone_front();
+    // The standard variables make `run-as` without --account/--role a web identity run, which
+    // the front end hands over (to nothing here: 78) before it looks at P0's files.
+    let stderr = sb
+        .run_program(&front, ["run-as", "--", "true"])
+        .env("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci/Deployer")
+        .env("AWS_WEB_IDENTITY_TOKEN_FILE", &token)
+        .code(78)
+        .any_stderr()
+        .run_stderr();
+    assert!(stderr.contains("libexec/p0/p0"), "{stderr}");
 }
