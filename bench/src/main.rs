@@ -659,12 +659,14 @@ impl Bench {
                 "{name} under valgrind: {}",
                 String::from_utf8_lossy(&output.stderr)
             );
+            // No count when the process execs: the release's front end hands the missing
+            // program's run to the whole program (src/front.rs), and callgrind reports nothing
+            // for a process that execs.
             let text = String::from_utf8_lossy(&output.stderr);
             let collected = text
                 .lines()
                 .find_map(|l| l.split("Collected :").nth(1))
-                .and_then(|n| n.trim().parse::<u64>().ok())
-                .expect("callgrind's Collected line");
+                .and_then(|n| n.trim().parse::<u64>().ok());
             rows.push((name.to_string(), collected));
         }
         report.instructions(&rows);

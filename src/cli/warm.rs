@@ -1,13 +1,13 @@
 //! The command line as the warm-path front end reads it (`crate::front`), without clap: only
-//! the forms a warm `run-as` or `aws credential-process` takes. Whatever it does not accept
+//! the forms a warm `run-as`, `aws credential-process` or `aws eks get-token` takes. Whatever it does not accept
 //! (other commands, flags a warm run never takes, help, mistakes, a value that looks like a
 //! flag, a flag given twice) it leaves to the whole program, which parses with clap and answers
 //! as always. So it may refuse more than clap, never accept differently: a test parses every
 //! form it accepts with the whole tree and compares the results.
 
 use super::{
-    AwsArgs, AwsCommand, AwsFlags, ChainArgs, Cli, Command, CredentialProcessArgs, RestartSignal,
-    RunAsArgs,
+    AwsArgs, AwsCommand, AwsFlags, ChainArgs, Cli, Command, CredentialProcessArgs, EksCommand,
+    GetTokenArgs, RestartSignal, RunAsArgs, SourceArgs,
 };
 use crate::env::read;
 use std::ffi::{OsStr, OsString};
@@ -87,48 +87,84 @@ fn run_as(words: &mut Words, env: &impl Fn(&str) -> Option<OsString>) -> Option<
 }
 
 /// `aws [--account A] [--reason TEXT] credential-process --role R [--no-request] [chain
-/// flags]`, `aws`'s own flags before or after the subcommand (they are global to it).
+/// flags]`, or `aws ... eks get-token --cluster-name C [--region REGION] [--role R]
+/// [--no-request] [chain flags]`, `aws`'s own flags before or after the subcommand (they are
+/// global to it).
 fn credential_process(
     words: &mut Words,
     env: &impl Fn(&str) -> Option<OsString>,
 ) -> Option<AwsArgs> {
+    #[derive(PartialEq)]
+    enum Sub {
+        None,
+        CredentialProcess,
+        Eks,
+        GetToken,
+    }
     let mut flags = Flags::default();
-    let mut subcommand = false;
+    let mut sub = Sub::None;
     let mut no_request = false;
+    let mut cluster_name = None;
     while let Some(word) = words.peek() {
-        if !subcommand && word == "credential-process" {
-            subcommand = true;
+        let next = match (&sub, word.to_str()) {
+            (Sub::None, Some("credential-process")) => Some(Sub::CredentialProcess),
+            (Sub::None, Some("eks")) => Some(Sub::Eks),
+            (Sub::Eks, Some("get-token")) => Some(Sub::GetToken),
+            _ => None,
+        };
+        if let Some(next) = next {
+            sub = next;
             words.rest = &words.rest[1..];
             continue;
         }
         let (name, value) = words.flag()?;
-        match (name, subcommand) {
-            ("--account", _) => set(&mut flags.account, value?)?,
-            ("--reason", _) => set(&mut flags.reason, value?)?,
+        let in_sub = matches!(sub, Sub::CredentialProcess | Sub::GetToken);
+        match (name, in_sub) {
+            ("--account", _) if sub != Sub::Eks => set(&mut flags.account, value?)?,
+            ("--reason", _) if sub != Sub::Eks => set(&mut flags.reason, value?)?,
+            ("--quiet", _) if value.is_none() => {}
             ("--role" | "--permission-set", true) => set(&mut flags.role, value?)?,
             ("--no-request", true) if value.is_none() && !no_request => no_request = true,
             ("--chain-role-arn", true) => set(&mut flags.chain.chain_role_arn, value?)?,
             ("--chain-session-name", true) => set(&mut flags.chain.chain_session_name, value?)?,
             ("--chain-external-id", true) => set(&mut flags.chain.chain_external_id, value?)?,
-            ("--quiet", _) if value.is_none() => {}
+            ("--cluster-name", true) if sub == Sub::GetToken => set(&mut cluster_name, value?)?,
+            ("--region", true) if sub == Sub::GetToken => set(&mut flags.region, value?)?,
             _ => return None,
         }
     }
-    if !subcommand || !flags.chain_is_whole() {
+    if !flags.chain_is_whole() {
         return None;
     }
-    Some(AwsArgs {
-        flags: AwsFlags {
-            account: flags.account.or(from_env(env, read::P0_AWS_ACCOUNT)?),
-            reason: flags.reason.or(from_env(env, read::P0_AWS_REASON)?),
-            shell: None,
-            refresh_credentials: false,
-        },
-        command: AwsCommand::CredentialProcess(CredentialProcessArgs {
+    let aws_flags = AwsFlags {
+        account: flags.account.or(from_env(env, read::P0_AWS_ACCOUNT)?),
+        reason: flags.reason.or(from_env(env, read::P0_AWS_REASON)?),
+        shell: None,
+        refresh_credentials: false,
+    };
+    let command = match sub {
+        Sub::CredentialProcess => AwsCommand::CredentialProcess(CredentialProcessArgs {
             role: flags.role?,
             no_request,
             chain: flags.chain,
         }),
+        Sub::GetToken => AwsCommand::Eks {
+            command: EksCommand::GetToken(GetTokenArgs {
+                cluster_name: cluster_name?,
+                region: flags.region,
+                source: SourceArgs {
+                    role: flags.role.or(from_env(env, read::P0_AWS_ROLE)?),
+                    no_request,
+                    chain: flags.chain,
+                    ..SourceArgs::default()
+                },
+            }),
+        },
+        Sub::None | Sub::Eks => return None,
+    };
+    Some(AwsArgs {
+        flags: aws_flags,
+        command,
     })
 }
 
@@ -238,7 +274,11 @@ mod tests {
         };
         let command = Cli::command()
             .mut_subcommand("run-as", |c| without_env(c, &["account", "role", "reason"]))
-            .mut_subcommand("aws", |c| without_env(c, &["account", "reason"]));
+            .mut_subcommand("aws", |c| {
+                without_env(c, &["account", "reason"]).mut_subcommand("eks", |eks| {
+                    eks.mut_subcommand("get-token", |g| without_env(g, &["role"]))
+                })
+            });
         let mut all = vec!["p0"];
         all.extend_from_slice(line);
         let matches = command.try_get_matches_from(all).ok()?;
@@ -345,6 +385,30 @@ mod tests {
                 "--role",
                 "Admin",
             ],
+            &["aws", "eks", "get-token", "--cluster-name", "c1"],
+            &[
+                "aws",
+                "--account",
+                "prod",
+                "eks",
+                "get-token",
+                "--cluster-name=c1",
+                "--role",
+                "R",
+            ],
+            &[
+                "aws",
+                "eks",
+                "get-token",
+                "--region",
+                "eu-west-1",
+                "--cluster-name",
+                "c1",
+                "--no-request",
+                "--reason",
+                "why",
+                "-q",
+            ],
         ];
         for line in accepted {
             let warm = warm_parse(line, &[]);
@@ -398,6 +462,20 @@ mod tests {
         for (line, as_flags) in cases {
             assert_eq!(warm_parse(line, &env), clap_parse(as_flags), "{line:?}");
         }
+        assert_eq!(
+            warm_parse(&["aws", "eks", "get-token", "--cluster-name", "c"], &env),
+            clap_parse(&[
+                "aws",
+                "--account",
+                "prod",
+                "eks",
+                "get-token",
+                "--cluster-name",
+                "c",
+                "--role",
+                "Admin"
+            ])
+        );
         let reason = [(read::P0_AWS_REASON, "on call")];
         assert_eq!(
             warm_parse(&["aws", "credential-process", "--role", "R"], &reason),
@@ -470,7 +548,42 @@ mod tests {
             &["aws", "credential-process", "--role", "Admin", "extra"],
             &["aws", "credential-process", "--role", "Admin", "--"],
             &["aws", "role", "assume", "Admin"],
-            &["aws", "eks", "get-token", "--cluster-name", "c"],
+            &["aws", "eks", "get-token"],
+            &[
+                "aws",
+                "eks",
+                "--account",
+                "prod",
+                "get-token",
+                "--cluster-name",
+                "c",
+            ],
+            &[
+                "aws",
+                "eks",
+                "get-token",
+                "--cluster-name",
+                "c",
+                "--duration",
+                "900",
+            ],
+            &["aws", "eks", "update-kubeconfig", "--cluster-name", "c"],
+            &[
+                "aws",
+                "credential-process",
+                "--role",
+                "R",
+                "--region",
+                "us-east-1",
+            ],
+            &[
+                "aws",
+                "credential-process",
+                "--role",
+                "R",
+                "--cluster-name",
+                "c",
+            ],
         ];
         for line in refused {
             assert_eq!(warm_parse(line, &[]), None, "{line:?}");
@@ -504,6 +617,10 @@ mod tests {
             "-x",
             "--debug",
             "",
+            "eks",
+            "get-token",
+            "--cluster-name",
+            "c1",
         ];
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = |bound: usize| {
@@ -514,7 +631,7 @@ mod tests {
         };
         let mut accepted = 0;
         for round in 0..6000 {
-            let mut line = vec![if round % 2 == 0 { "run-as" } else { "aws" }];
+            let mut line = vec![if round % 3 == 0 { "run-as" } else { "aws" }];
             for _ in 0..next(9) {
                 line.push(vocabulary[next(vocabulary.len())]);
             }

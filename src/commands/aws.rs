@@ -35,31 +35,19 @@ pub fn run(ctx: &Context, args: AwsArgs) -> Result<u8> {
         AwsCommand::Eks {
             command: EksCommand::GetToken(get_token),
         } => {
-            let aws = eks::AwsWanted {
-                account: args.flags.account,
-                reason: args.flags.reason,
-                refresh_credentials: args.flags.refresh_credentials,
-            };
+            let aws = eks::AwsWanted::of(&args.flags);
             return eks::get_token(ctx, aws, get_token);
         }
         AwsCommand::Eks {
             command: EksCommand::UpdateKubeconfig(update),
         } => {
-            let aws = eks::AwsWanted {
-                account: args.flags.account,
-                reason: args.flags.reason,
-                refresh_credentials: args.flags.refresh_credentials,
-            };
+            let aws = eks::AwsWanted::of(&args.flags);
             return eks::update_kubeconfig(ctx, aws, update);
         }
         AwsCommand::Rds {
             command: RdsCommand::GenerateDbAuthToken(token),
         } => {
-            let aws = eks::AwsWanted {
-                account: args.flags.account,
-                reason: args.flags.reason,
-                refresh_credentials: args.flags.refresh_credentials,
-            };
+            let aws = eks::AwsWanted::of(&args.flags);
             return rds::generate_db_auth_token(ctx, aws, token);
         }
         AwsCommand::Configure { command } => {

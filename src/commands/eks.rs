@@ -19,7 +19,9 @@
 
 use super::block_on;
 use crate::aws_sdk::{self, Service};
-use crate::cli::{GetTokenArgs, RestartSignal, RunAsArgs, SourceArgs, UpdateKubeconfigArgs};
+use crate::cli::{
+    AwsFlags, GetTokenArgs, RestartSignal, RunAsArgs, SourceArgs, UpdateKubeconfigArgs,
+};
 use crate::context::Context;
 use crate::credentials::AwsCredentials;
 use crate::env;
@@ -27,9 +29,10 @@ use crate::error::{Error, Result};
 use crate::kubeconfig;
 use crate::output::exec_credential;
 use crate::p0::P0Connection;
-use crate::plan::Plan;
+use crate::plan::{Offline, Plan};
 use crate::presign;
 use base64::Engine;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// `X-Amz-Expires` of the presigned URL (the AWS CLI's `URL_TIMEOUT`).
@@ -47,19 +50,81 @@ pub struct AwsWanted {
     pub refresh_credentials: bool,
 }
 
+impl AwsWanted {
+    pub fn of(flags: &AwsFlags) -> AwsWanted {
+        AwsWanted {
+            account: flags.account.clone(),
+            reason: flags.reason.clone(),
+            refresh_credentials: flags.refresh_credentials,
+        }
+    }
+}
+
 pub fn get_token(ctx: &Context, aws: AwsWanted, args: GetTokenArgs) -> Result<u8> {
     // Before anything is fetched: a warning about the version belongs first.
-    let api_version = api_version(ctx, env::get(env::read::KUBERNETES_EXEC_INFO).as_deref());
-    // The credentials must outlive the token's reuse, with a minute for the clocks between.
-    let lifetime = TOKEN_LIFETIME + Duration::from_secs(60);
-    let (credentials, region) = credentials(ctx, aws, &args.source, args.region, lifetime)?;
+    let (api_version, warning) =
+        discover_api_version(env::get(env::read::KUBERNETES_EXEC_INFO).as_deref());
+    if let Some(warning) = warning {
+        ctx.printer.warn(&warning);
+    }
+    let args_as_run_as = run_as_args(aws, &args.source, args.region.clone());
+    let (credentials, region) = credentials(ctx, &args_as_run_as, TOKEN_CREDENTIAL_LIFETIME)?;
+    print_token(api_version, &credentials, region, &args.cluster_name)?;
+    Ok(0)
+}
+
+/// The warm-path front end's `eks get-token` (`crate::front`): a warm answer printed as
+/// [`get_token`] prints it, with its exit code; `None`, having printed nothing, when the
+/// whole program must answer.
+pub fn answer_if_warm(ctx: &Context, aws: AwsWanted, args: &GetTokenArgs) -> Option<u8> {
+    let (api_version, warning) =
+        discover_api_version(env::get(env::read::KUBERNETES_EXEC_INFO).as_deref());
+    let args_as_run_as = run_as_args(aws, &args.source, args.region.clone());
+    let offline = Plan::offline_run_as_through_p0(ctx, &args_as_run_as).ok()??;
+    let p0 = P0Connection::new();
+    let (credentials, region) = warm(ctx, &offline, &p0, TOKEN_CREDENTIAL_LIFETIME)?;
+    // Only what cannot fail is left, but the endpoint's lookup: checked before any output.
+    let region = region.unwrap_or_else(|| DEFAULT_REGION.to_string());
+    let endpoint = sts_endpoint(&region).ok()?;
+    if let Some(warning) = warning {
+        ctx.printer.warn(&warning);
+    }
+    let printed = token(
+        &credentials,
+        &args.cluster_name,
+        &region,
+        &endpoint,
+        SystemTime::now(),
+    )
+    .and_then(|token| {
+        let expiration = expiration_timestamp(SystemTime::now());
+        exec_credential::print(api_version, &expiration, &token)
+    });
+    Some(match printed {
+        Ok(()) => 0,
+        Err(e) => {
+            ctx.printer.error(&e);
+            e.exit_code()
+        }
+    })
+}
+
+/// The credentials must outlive the token's reuse, with a minute for the clocks between.
+const TOKEN_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(TOKEN_LIFETIME.as_secs() + 60);
+
+/// The ExecCredential with the token for `cluster`, on stdout.
+fn print_token(
+    api_version: &'static str,
+    credentials: &AwsCredentials,
+    region: Option<String>,
+    cluster: &str,
+) -> Result<()> {
     let region = region.unwrap_or_else(|| DEFAULT_REGION.to_string());
     let now = SystemTime::now();
     let endpoint = sts_endpoint(&region)?;
-    let token = token(&credentials, &args.cluster_name, &region, &endpoint, now)?;
+    let token = token(credentials, cluster, &region, &endpoint, now)?;
     let expiration = expiration_timestamp(now);
-    exec_credential::print(api_version, &expiration, &token)?;
-    Ok(0)
+    exec_credential::print(api_version, &expiration, &token)
 }
 
 /// `p0 aws eks update-kubeconfig`: DescribeCluster with the role's credentials, then the
@@ -73,13 +138,8 @@ pub fn update_kubeconfig(ctx: &Context, aws: AwsWanted, args: UpdateKubeconfigAr
         no_request: args.no_request,
         ..SourceArgs::default()
     };
-    let (credentials, region) = credentials(
-        ctx,
-        aws,
-        &source,
-        args.region.clone(),
-        Duration::from_secs(60),
-    )?;
+    let source = run_as_args(aws, &source, args.region.clone());
+    let (credentials, region) = credentials(ctx, &source, Duration::from_secs(60))?;
     let region = region.unwrap_or_else(|| DEFAULT_REGION.to_string());
     let cluster = block_on(describe_cluster(
         ctx,
@@ -357,14 +417,6 @@ fn expiration_timestamp(now: SystemTime) -> String {
 /// The ExecCredential version `KUBERNETES_EXEC_INFO` asks for, as the AWS CLI's
 /// `discover_api_version` decides it, with its warnings on stderr: v1 and v1beta1 as asked,
 /// v1alpha1 with a deprecation warning, v1beta1 for anything else (and when unset).
-fn api_version(ctx: &Context, exec_info: Option<&str>) -> &'static str {
-    let (version, warning) = discover_api_version(exec_info);
-    if let Some(warning) = warning {
-        ctx.printer.warn(&warning);
-    }
-    version
-}
-
 fn discover_api_version(exec_info: Option<&str>) -> (&'static str, Option<String>) {
     let fallback = exec_credential::V1BETA1;
     let Some(raw) = exec_info.filter(|raw| !raw.is_empty()) else {
@@ -398,17 +450,13 @@ fn discover_api_version(exec_info: Option<&str>) -> (&'static str, Option<String
     }
 }
 
-/// Credentials from any credential source of `run-as`, with at least `lifetime` left, and
-/// the region asked for (`--region`, else the environment's). This is the one place these
-/// commands use the plan: warm from local files alone, else through a runtime.
-pub(super) fn credentials(
-    ctx: &Context,
+/// The `run-as` arguments of an EKS or RDS command's credential source: what the plan reads.
+pub(super) fn run_as_args(
     aws: AwsWanted,
     source: &SourceArgs,
     region: Option<String>,
-    lifetime: Duration,
-) -> Result<(AwsCredentials, Option<String>)> {
-    let args = RunAsArgs {
+) -> RunAsArgs {
+    RunAsArgs {
         account: aws.account,
         role: source.role.clone(),
         reason: aws.reason,
@@ -430,16 +478,22 @@ pub(super) fn credentials(
         web_identity_token_file: source.web_identity_token_file.clone(),
         role_session_name: source.role_session_name.clone(),
         command: Vec::new(),
-    };
+    }
+}
+
+/// Credentials from any credential source of `run-as`, with at least `lifetime` left, and
+/// the region asked for (`--region`, else the environment's). This is the one place these
+/// commands use the plan: warm from local files alone, else through a runtime.
+pub(super) fn credentials(
+    ctx: &Context,
+    args: &RunAsArgs,
+    lifetime: Duration,
+) -> Result<(AwsCredentials, Option<String>)> {
     // As for an SDK's credential process: long enough left, and the existing grant first
     // (a chained role's source included).
     let p0 = P0Connection::new();
-    let offline = Plan::offline_run_as(ctx, &args)?;
-    let warm = offline.local().and_then(|plan| {
-        let credentials = plan.for_sdk_caller(lifetime).warm(ctx, &p0)?;
-        Some((credentials, plan.region().map(str::to_string)))
-    });
-    match warm {
+    let offline = Plan::offline_run_as(ctx, args)?;
+    match warm(ctx, &offline, &p0, lifetime) {
         Some(warm) => Ok(warm),
         None => block_on(async {
             let mut plan = offline.resolve(ctx, &p0).await?;
@@ -451,6 +505,18 @@ pub(super) fn credentials(
             Ok((credentials, plan.region().map(str::to_string)))
         }),
     }
+}
+
+/// Warm: the plan from local files and the credentials from the cache, with `lifetime` left.
+fn warm(
+    ctx: &Context,
+    offline: &Offline,
+    p0: &Arc<P0Connection>,
+    lifetime: Duration,
+) -> Option<(AwsCredentials, Option<String>)> {
+    let plan = offline.local()?;
+    let credentials = plan.for_sdk_caller(lifetime).warm(ctx, p0)?;
+    Some((credentials, plan.region().map(str::to_string)))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ mod run_as;
 mod status;
 mod subshell;
 
-use crate::cli::Command;
+use crate::cli::{AwsCommand, Command, EksCommand};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use std::future::Future;
@@ -48,10 +48,16 @@ pub fn run_if_warm(ctx: &Context, command: &Command) -> Option<u8> {
             run_as::exec_if_warm(ctx, args);
             None
         }
-        Command::Aws(args) => {
-            let wanted = crate::plan::Wanted::aws(&args.flags, &args.command)?;
-            credential_process::answer_if_warm(ctx, wanted)
-        }
+        Command::Aws(args) => match &args.command {
+            AwsCommand::Eks {
+                command: EksCommand::GetToken(get_token),
+            } => eks::answer_if_warm(ctx, eks::AwsWanted::of(&args.flags), get_token),
+            AwsCommand::CredentialProcess(_) => {
+                let wanted = crate::plan::Wanted::aws(&args.flags, &args.command)?;
+                credential_process::answer_if_warm(ctx, wanted)
+            }
+            _ => None,
+        },
         _ => None,
     }
 }

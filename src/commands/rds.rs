@@ -42,13 +42,8 @@ pub fn generate_db_auth_token(ctx: &Context, aws: AwsWanted, args: DbAuthTokenAr
         username,
         region,
     };
-    let (credentials, _) = eks::credentials(
-        ctx,
-        aws,
-        &args.source,
-        Some(database.region.clone()),
-        CREDENTIAL_LIFETIME,
-    )?;
+    let source = eks::run_as_args(aws, &args.source, Some(database.region.clone()));
+    let (credentials, _) = eks::credentials(ctx, &source, CREDENTIAL_LIFETIME)?;
     let token = token(&credentials, &database, SystemTime::now())?;
     output::stdout(&format!("{token}\n"))?;
     Ok(0)

@@ -7,7 +7,7 @@ use crate::harness::*;
 use serde_json::Value;
 use std::process::Output;
 
-const CLUSTER: &str = "demo-cluster";
+pub(crate) const CLUSTER: &str = "demo-cluster";
 
 /// The real `aws eks get-token` (awscli's code, in-process) with the clocks of botocore's
 /// signer and of the CLI's expiration set to the `X-Amz-Date` of p0's token (argv[1], a file
@@ -30,7 +30,7 @@ sys.exit(main())
 "#;
 
 /// The role through P0.
-const THROUGH_P0: [&str; 4] = ["--account", PROD_LABEL, "--role", ADMIN];
+pub(crate) const THROUGH_P0: [&str; 4] = ["--account", PROD_LABEL, "--role", ADMIN];
 
 fn get_token(sb: &Sandbox, extra: &[&str], exec_info: Option<&str>) -> Output {
     get_token_from(sb, &THROUGH_P0, extra, exec_info)
@@ -57,7 +57,7 @@ fn get_token_from(
 
 /// The AWS CLI's output for the token p0 printed, with the role's credentials in its
 /// environment through `p0 run-as` (the same cached credentials p0 signed with).
-fn aws_cli_at_the_same_second(
+pub(crate) fn aws_cli_at_the_same_second(
     sb: &Sandbox,
     source: &[&str],
     p0_stdout: &[u8],

@@ -235,3 +235,23 @@ fn web_identity_from_the_environment_is_left_to_the_whole_program() {
         .run_stderr();
     assert!(stderr.contains("libexec/p0/p0"), "{stderr}");
 }
+
+#[test]
+fn a_warm_eks_token_from_the_front_end_alone_is_the_aws_cli_s() {
+    use crate::eks::{aws_cli_at_the_same_second, CLUSTER, THROUGH_P0};
+    let sb = Sandbox::logged_in(default_scenario());
+    let args = [
+        &["aws", "eks", "get-token", "--cluster-name", CLUSTER][..],
+        &THROUGH_P0,
+        &["--region", "eu-west-1"],
+    ]
+    .concat();
+    sb.run(&args).any_stdout().any_stderr().run();
+    sb.reset_calls();
+    let (_dir, front) = lone_front();
+    let ours = sb.run_program(&front, &args).any_stdout().run();
+    assert_eq!(sb.total_calls(), 0, "{:?}", sb.calls());
+    let theirs = aws_cli_at_the_same_second(&sb, &THROUGH_P0, &ours.stdout, None);
+    assert_success(&theirs);
+    assert_eq!(text(&ours.stdout), text(&theirs.stdout));
+}
