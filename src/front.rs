@@ -9,15 +9,13 @@
 //! whole program by `exec`: same process, arguments, environment and streams, so the whole
 //! program answers exactly as if it had been run directly.
 //!
-//! Where the whole program is, relative to this one's resolved path: `../libexec/p0/p0` (the
-//! release archive and the `.deb`), else `p0` in the same directory when this one has another
-//! name (`cargo build` and `cargo install`, where this is `p0-warm`).
+//! Where the whole program is: `crate::layout`.
 
 use crate::cli::{self, Command};
 use crate::context::{Context, Options};
-use crate::{env, error, output};
+use crate::{env, error, layout, output};
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn main() -> ExitCode {
@@ -74,7 +72,7 @@ fn whole_program() -> Result<PathBuf, String> {
     let me = std::env::current_exe()
         .and_then(std::fs::canonicalize)
         .map_err(|e| format!("(p0's own path: {e})"))?;
-    let candidates = whole_program_candidates(&me);
+    let candidates = layout::whole_program_candidates(&me);
     candidates
         .iter()
         .find(|path| path.is_file())
@@ -86,55 +84,4 @@ fn whole_program() -> Result<PathBuf, String> {
                 .collect::<Vec<_>>()
                 .join(" or ")
         })
-}
-
-/// Where a front end at `front` (a resolved path) looks for the whole program, in order.
-fn whole_program_candidates(front: &Path) -> Vec<PathBuf> {
-    let dir = front.parent().map(PathBuf::from).unwrap_or_default();
-    let mut candidates = vec![dir.join("../libexec/p0/p0")];
-    if front.file_name().is_some_and(|name| name != "p0") {
-        candidates.push(dir.join("p0"));
-    }
-    candidates
-}
-
-/// Whether `front` is a front end that hands over to the whole program at `whole` (both
-/// resolved paths): `p0 aws configure` then writes the front end's path into profiles, so an
-/// SDK's `credential_process` gets the warm path's speed too.
-pub fn hands_over_to(front: &Path, whole: &Path) -> bool {
-    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    whole_program_candidates(front)
-        .iter()
-        .find(|path| path.is_file())
-        .is_some_and(|found| same(found, whole))
-        && !same(front, whole)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_whole_program_is_in_libexec_or_beside_a_front_end_of_another_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = |p: &str| dir.path().join(p);
-        for d in ["bin", "libexec/p0", "cargo"] {
-            std::fs::create_dir_all(path(d)).unwrap();
-        }
-        for f in ["bin/p0", "libexec/p0/p0", "cargo/p0", "cargo/p0-warm"] {
-            std::fs::write(path(f), "").unwrap();
-        }
-        assert!(hands_over_to(&path("bin/p0"), &path("libexec/p0/p0")));
-        assert!(hands_over_to(&path("cargo/p0-warm"), &path("cargo/p0")));
-        // A whole program named p0 is not its own front end, nor one of another layout.
-        assert!(!hands_over_to(&path("cargo/p0"), &path("cargo/p0")));
-        assert!(!hands_over_to(&path("bin/p0"), &path("cargo/p0")));
-        assert_eq!(
-            whole_program_candidates(&path("cargo/p0")),
-            vec![path("cargo/../libexec/p0/p0")]
-        );
-    }
 }

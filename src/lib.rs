@@ -28,6 +28,7 @@ mod http;
 mod human;
 mod kubeconfig;
 mod launch;
+mod layout;
 mod lock;
 mod output;
 mod p0;

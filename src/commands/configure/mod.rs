@@ -151,7 +151,7 @@ fn this_p0() -> Result<PathBuf> {
     });
     Ok(match candidate {
         Some(candidate)
-            if same_file(&candidate, &exe) || crate::front::hands_over_to(&candidate, &exe) =>
+            if same_file(&candidate, &exe) || crate::layout::hands_over_to(&candidate, &exe) =>
         {
             candidate
         }
