@@ -591,10 +591,13 @@ mod tests {
     }
 
     /// Random lines from the words these forms are made of: whatever is accepted, clap parses
-    /// alike.
-    #[test]
-    fn random_lines_parse_as_clap_parses_them() {
-        let vocabulary = [
+    /// alike (the lines above make sure the forms are accepted at all).
+    mod fuzz {
+        use super::{clap_parse, warm_parse};
+        use crate::fuzzing::config;
+        use proptest::prelude::*;
+
+        const VOCABULARY: &[&str] = &[
             "--account",
             "--account=prod",
             "prod",
@@ -622,24 +625,20 @@ mod tests {
             "--cluster-name",
             "c1",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        };
-        let mut accepted = 0;
-        for round in 0..6000 {
-            let mut line = vec![if round % 3 == 0 { "run-as" } else { "aws" }];
-            for _ in 0..next(9) {
-                line.push(vocabulary[next(vocabulary.len())]);
-            }
-            if let Some(warm) = warm_parse(&line, &[]) {
-                accepted += 1;
-                assert_eq!(Some(warm), clap_parse(&line), "{line:?}");
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 4000, ..config() })]
+            #[test]
+            fn random_lines_parse_as_clap_parses_them(
+                head in prop::sample::select(&["run-as", "aws"][..]),
+                words in prop::collection::vec(prop::sample::select(VOCABULARY), 0..9),
+            ) {
+                let mut line = vec![head];
+                line.extend(words);
+                if let Some(warm) = warm_parse(&line, &[]) {
+                    prop_assert_eq!(Some(warm), clap_parse(&line), "{:?}", line);
+                }
             }
         }
-        assert!(accepted > 300, "only {accepted} random lines accepted");
     }
 }
