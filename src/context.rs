@@ -12,7 +12,7 @@ use crate::http::Http;
 use crate::human::Human;
 use crate::output::Printer;
 use crate::state::StateDir;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 #[derive(Clone)]
@@ -21,6 +21,9 @@ pub struct Context {
     pub printer: Printer,
     pub settings: Settings,
     inner: Arc<Lazy>,
+    /// The warm-path front end's state warnings, held until it answers
+    /// ([`Context::holding_warnings`]).
+    held_warnings: Option<Arc<Mutex<Vec<String>>>>,
 }
 
 /// What is set up only when first needed: a warm run builds none of it.
@@ -136,7 +139,39 @@ impl Context {
                 human: Human::new(no_browser),
                 http: Arc::default(),
             }),
+            held_warnings: None,
         })
+    }
+
+    /// The warm-path front end's context (`crate::front`): the state directory's warnings
+    /// (files others can read) are held, shown by [`Context::release_warnings`] when the front
+    /// end answers, and dropped when it hands the run to the whole program, which shows them
+    /// itself: once either way.
+    pub fn holding_warnings(options: &Options) -> Result<Context> {
+        let held: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = held.clone();
+        let ctx = Context::new(options)?;
+        Ok(Context {
+            state: ctx.state.clone().warning_to(move |line| {
+                sink.lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(line.to_string())
+            }),
+            held_warnings: Some(held),
+            ..ctx
+        })
+    }
+
+    /// Shows the warnings held so far (none unless [`Context::holding_warnings`]): a warm
+    /// answer calls it just before it answers.
+    pub fn release_warnings(&self) {
+        let Some(held) = &self.held_warnings else {
+            return;
+        };
+        let lines = std::mem::take(&mut *held.lock().unwrap_or_else(|p| p.into_inner()));
+        for line in lines {
+            self.printer.warn(&line);
+        }
     }
 
     /// The same context for background work: status lines dropped, warnings kept.

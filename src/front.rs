@@ -40,7 +40,7 @@ fn answer_warm(words: &[OsString]) -> Option<u8> {
         no_browser: false,
         output_is_read_by_a_program: matches!(cli.command, Command::Aws(_)),
     };
-    let ctx = Context::new(&options).ok()?;
+    let ctx = Context::holding_warnings(&options).ok()?;
     crate::commands::run_if_warm(&ctx, &cli.command)
 }
 

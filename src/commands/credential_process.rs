@@ -62,6 +62,7 @@ pub fn answer_if_warm(ctx: &Context, wanted: Wanted) -> Option<u8> {
     let p0 = P0Connection::new();
     let offline = Plan::offline(ctx, wanted).ok()?;
     let credentials = warm(ctx, &offline, &p0)?;
+    ctx.release_warnings();
     Some(match output::credential_process::print(&credentials) {
         Ok(()) => 0,
         // Part of the answer may be out: the whole program must not print it again.

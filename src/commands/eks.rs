@@ -86,9 +86,12 @@ pub fn answer_if_warm(ctx: &Context, aws: AwsWanted, args: &GetTokenArgs) -> Opt
     // Only what cannot fail is left, but the endpoint's lookup: checked before any output.
     let region = region.unwrap_or_else(|| DEFAULT_REGION.to_string());
     let endpoint = sts_endpoint(&region).ok()?;
+    // As the whole program shows them: the version's warning, then the state's.
     if let Some(warning) = warning {
         ctx.printer.warn(&warning);
     }
+    ctx.release_warnings();
+
     let printed = token(
         &credentials,
         &args.cluster_name,

@@ -143,6 +143,7 @@ pub fn exec_if_warm(ctx: &Context, args: &RunAsArgs) {
         return;
     };
     if let Ok(child_env) = child_env(&plan) {
+        ctx.release_warnings();
         // Returns only if exec failed: the whole program tries again and reports it.
         let _ = launch::exec(&command, &child_env.with_credentials(&credentials));
     }

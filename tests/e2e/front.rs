@@ -255,3 +255,26 @@ fn a_warm_eks_token_from_the_front_end_alone_is_the_aws_cli_s() {
     assert_success(&theirs);
     assert_eq!(text(&ours.stdout), text(&theirs.stdout));
 }
+
+#[test]
+fn a_state_warning_is_shown_once_whether_the_front_end_answers_or_hands_over() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::logged_in(default_scenario());
+    let identity = sb.identity_path();
+    std::fs::set_permissions(&identity, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let warning = format!(
+        "p0: warning: other users can read {} (it may hold secrets); fix it with: chmod 600 {}",
+        identity.display(),
+        identity.display()
+    );
+    let (_dir, front) = release_layout();
+    // Cold: the front end reads the identity (and holds the warning), then hands over.
+    let cold = sb
+        .run_program(&front, run_admin_sh("exit 0"))
+        .any_stderr()
+        .run_stderr();
+    assert_eq!(cold.matches(&warning).count(), 1, "{cold}");
+    // Warm: the front end's own answer, with the whole program's stderr.
+    let warm = same_answer(&sb, &front, &run_admin_sh("exit 0"));
+    assert_eq!(stderr(&warm), format!("{warning}\n"));
+}
