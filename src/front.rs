@@ -3,11 +3,13 @@
 //! Starting the whole program costs more than a warm run's work: its position-independent
 //! image has some 43,000 pointers to relocate, on about 200 pages that each take a
 //! copy-on-write fault before `main` (BENCHMARKS.md). This front end links only what a warm
-//! `run-as` or `credential-process` runs (the same code: `commands::run_if_warm`), so it
-//! starts in a fraction of that. Whatever else it is asked, and any warm-looking run that turns
+//! `run-as`, `credential-process` or `eks get-token` runs (the same code:
+//! `commands::run_if_warm`), so it starts in a fraction of that. Whatever else it is asked, and any warm-looking run that turns
 //! out not to be (nothing cached, a flag it does not read, an error to report), it hands to the
-//! whole program by `exec`: same process, arguments, environment and streams, so the whole
-//! program answers exactly as if it had been run directly.
+//! whole program by `exec`: same process, arguments (`argv[0]` included), environment and
+//! streams, so the whole program answers exactly as if it had been run directly. (std's exec
+//! empties the signal mask and restores SIGPIPE's default, which the whole program's own start
+//! sets again; dispositions set to ignore, such as `nohup`'s SIGHUP, stay ignored.)
 //!
 //! Where the whole program is: `crate::layout`.
 
