@@ -6,6 +6,17 @@
 use crate::harness::*;
 use std::path::{Path, PathBuf};
 
+/// Copies a program with `cp`, so that no descriptor open for writing on the copy exists in
+/// this process, where another test's fork could inherit it and make the copy "busy" to exec.
+fn copy_program(from: &Path, to: &Path) {
+    let copied = std::process::Command::new("cp")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(copied.success(), "cp {} {}", from.display(), to.display());
+}
+
 /// The release layout in a temp dir: `bin/p0` a copy of the front end, `libexec/p0/p0` the
 /// whole program (a symlink to the build's).
 fn release_layout() -> (tempfile::TempDir, PathBuf) {
@@ -13,7 +24,7 @@ fn release_layout() -> (tempfile::TempDir, PathBuf) {
     std::fs::create_dir_all(dir.path().join("bin")).unwrap();
     std::fs::create_dir_all(dir.path().join("libexec/p0")).unwrap();
     let front = dir.path().join("bin/p0");
-    std::fs::copy(front_binary(), &front).unwrap();
+    copy_program(&front_binary(), &front);
     std::os::unix::fs::symlink(p0_binary(), dir.path().join("libexec/p0/p0")).unwrap();
     (dir, front)
 }
@@ -23,7 +34,7 @@ fn release_layout() -> (tempfile::TempDir, PathBuf) {
 fn lone_front() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let front = dir.path().join("p0");
-    std::fs::copy(front_binary(), &front).unwrap();
+    copy_program(&front_binary(), &front);
     (dir, front)
 }
 

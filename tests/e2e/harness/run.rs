@@ -198,7 +198,8 @@ impl Run {
 
     /// The command line, for failure messages.
     fn shown(&self) -> String {
-        let words: Vec<String> = std::iter::once(p0_binary().display().to_string())
+        let program = Path::new(self.command.get_program()).display().to_string();
+        let words: Vec<String> = std::iter::once(program)
             .chain(self.argv.iter().map(|a| a.to_string_lossy().into_owned()))
             .collect();
         shell_words::join(words)
@@ -218,13 +219,27 @@ impl Run {
         };
         let (stdout, stderr) = (out.path().join("stdout"), out.path().join("stderr"));
         // Files, not pipes: a child p0 started that outlived it would hold a pipe open.
-        let child = self
-            .command
+        self.command
             .stdin(stdin)
             .stdout(File::create(&stdout).expect("stdout file"))
-            .stderr(File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .unwrap_or_else(|e| panic!("{} did not start: {e}", self.shown()));
+            .stderr(File::create(&stderr).expect("stderr file"));
+        // A program a test has just written (a copy of p0, a script) can be briefly "busy":
+        // another test's child, forked while the file was open for writing, holds that
+        // descriptor until its own exec closes it. That lasts a moment; anything else fails.
+        let busy_until = Instant::now() + Duration::from_secs(5);
+        let child = loop {
+            match self.command.spawn() {
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::ExecutableFileBusy
+                        && Instant::now() < busy_until =>
+                {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                result => {
+                    break result.unwrap_or_else(|e| panic!("{} did not start: {e}", self.shown()))
+                }
+            }
+        };
         Running {
             shown: self.shown(),
             started: Instant::now(),
